@@ -1,0 +1,54 @@
+/**
+ * sandgate: a typed SDK for the sandbox gateway APIs of cloud code sandboxes:
+ * exposing ports and opening SSH sessions on Prime Intellect, and managing
+ * PTY sessions on Tensorlake's sandbox proxy.
+ *
+ * Runs unchanged on Deno, Node, Bun and edge runtimes; importing it has no
+ * side effects.
+ *
+ * @example Low-level, typed client
+ * ```ts
+ * import { createPrimeIntellectClient } from "@sandgate/sdk";
+ * const client = createPrimeIntellectClient({ apiKey: "my-key" });
+ * console.log(typeof client.POST);
+ * ```
+ *
+ * @module
+ */
+export * from "./src/errors.ts";
+export * from "./src/types.ts";
+export type * from "./src/options.ts";
+export { readEnv } from "./src/env.ts";
+export { type Clock, systemClock } from "./src/middleware/clock.ts";
+export {
+  type CallContext,
+  compose,
+  type Handler,
+  type Middleware,
+} from "./src/middleware/types.ts";
+export type {
+  RateLimitStore,
+  Reservation,
+  ReserveRequest,
+} from "./src/middleware/rate_limit_store.ts";
+export { authMiddleware, type AuthOptions } from "./src/middleware/auth.ts";
+export { timeoutMiddleware, type TimeoutOptions } from "./src/middleware/timeout.ts";
+export { retryMiddleware, type RetryMiddlewareOptions } from "./src/middleware/retry.ts";
+export {
+  rateLimitMiddleware,
+  type RateLimitMiddlewareOptions,
+} from "./src/middleware/rate_limit.ts";
+export { networkErrorMiddleware } from "./src/middleware/network.ts";
+export {
+  createPrimeIntellectClient,
+  PRIME_INTELLECT_BASE_URL,
+  type PrimeIntellectClient,
+  type PrimeIntellectClientOptions,
+} from "./src/primeintellect/client.ts";
+export {
+  createTensorlakeClient,
+  TENSORLAKE_SANDBOX_PROXY_URL,
+  type TensorlakeClient,
+  type TensorlakeClientOptions,
+  tensorlakeSandboxUrl,
+} from "./src/tensorlake/client.ts";

@@ -1,0 +1,47 @@
+/**
+ * Time, injectable: the rate limiter, retries and timeouts read the clock and
+ * sleep through this interface, so tests drive them with a fake clock.
+ *
+ * @module
+ */
+
+/** A source of time and a way to wait. */
+export interface Clock {
+  /** Milliseconds since the epoch (or any fixed origin). */
+  now(): number;
+  /**
+   * Resolves after `ms` milliseconds; rejects with `signal.reason` as soon as
+   * `signal` aborts. Must not keep timers alive after it settles.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The real clock: `Date.now()` and `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@sandgate/sdk";
+ * const start = systemClock.now();
+ * await systemClock.sleep(1);
+ * console.log(systemClock.now() >= start);
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+};

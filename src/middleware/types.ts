@@ -1,0 +1,62 @@
+/**
+ * The shapes every middleware shares. A {@link Handler} sends one request; a
+ * {@link Middleware} wraps a handler in another (hono / koa style), and
+ * {@link compose} stacks them in order, outermost first.
+ *
+ * @module
+ */
+import type { Provider } from "../errors.ts";
+
+/** What the middleware stack knows about the call a request belongs to. */
+export interface CallContext {
+  /** Provider the request goes to. */
+  readonly provider: Provider;
+  /** Friendly operation name, e.g. `"exposePort"`; the method and path when unknown. */
+  readonly operation: string;
+  /** Sandbox the request is about: part of the rate-limit key. */
+  readonly sandboxId: string;
+  /** The configured origin: the only one `Authorization` is ever sent to. */
+  readonly origin: string;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  attempt: number;
+  /**
+   * Short hash of the API key in use, set by the auth middleware: part of the
+   * rate-limit key. Never the key itself.
+   */
+  tokenHash: string;
+}
+
+/** Sends one request and resolves with its response. */
+export type Handler = (request: Request, context: CallContext) => Promise<Response>;
+
+/** Wraps a handler with one concern (auth, retries, …). */
+export type Middleware = (next: Handler) => Handler;
+
+/**
+ * Stacks middleware around a terminal handler; the first middleware is the
+ * outermost, so it sees the call before and after all the others.
+ *
+ * @example
+ * ```ts
+ * import { compose, type Middleware } from "@sandgate/sdk";
+ * const log: Middleware = (next) => (request, context) => {
+ *   console.log(request.method, request.url);
+ *   return next(request, context);
+ * };
+ * const handler = compose([log], () => Promise.resolve(new Response("ok")));
+ * const response = await handler(new Request("https://example.com/"), {
+ *   provider: "primeintellect",
+ *   operation: "demo",
+ *   sandboxId: "sb",
+ *   origin: "https://example.com",
+ *   attempt: 1,
+ *   tokenHash: "",
+ * });
+ * console.log(await response.text());
+ * ```
+ */
+export function compose(middleware: readonly Middleware[], terminal: Handler): Handler {
+  let handler = terminal;
+  for (let i = middleware.length - 1; i >= 0; i--) handler = middleware[i]!(handler);
+  return handler;
+}

@@ -1,0 +1,134 @@
+/**
+ * Builds the request pipeline both providers' clients share: an openapi-fetch
+ * middleware that checks path parameters and records which call a request
+ * belongs to, and a custom `fetch` that runs the middleware stack
+ *
+ *   timeout → retry → auth → rate limit → network errors → `fetch`
+ *
+ * Retries live inside the custom `fetch`, so openapi-fetch sees one response
+ * per call and the request body is cloned only where a retry may need it.
+ *
+ * @module
+ */
+import type { Middleware as OpenApiMiddleware } from "openapi-fetch";
+import { ConfigError, type Provider } from "./errors.ts";
+import { authMiddleware } from "./middleware/auth.ts";
+import { type Clock, systemClock } from "./middleware/clock.ts";
+import { networkErrorMiddleware } from "./middleware/network.ts";
+import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
+import { retryMiddleware } from "./middleware/retry.ts";
+import { timeoutMiddleware } from "./middleware/timeout.ts";
+import { type CallContext, compose, type Handler, type Middleware } from "./middleware/types.ts";
+import type { ClientOptions, FetchLike } from "./options.ts";
+import { assertPathId, parseSecureUrl } from "./validate.ts";
+
+/** Defaults that hold for every provider. */
+export const DEFAULTS = {
+  timeoutMs: 60_000,
+  rateLimit: { limit: 20, windowMs: 60_000, marginMs: 500 },
+  retry: { retries: 3, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryDelayMs: 60_000 },
+} as const;
+
+/** What differs between providers. */
+export interface ProviderProfile {
+  /** Provider id. */
+  provider: Provider;
+  /** Environment variable with the API key. */
+  envVar: string;
+  /** `"METHOD /schema/path"` → friendly operation name. */
+  operations: Readonly<Record<string, string>>;
+  /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
+  sandboxIdOf(params: Record<string, unknown> | undefined, url: URL): string;
+}
+
+/** The parts a provider client is assembled from. */
+export interface Transport {
+  /** Validated base URL, without a trailing slash. */
+  baseUrl: string;
+  /** openapi-fetch middleware: path-parameter guard and call bookkeeping. */
+  guard: OpenApiMiddleware;
+  /** The `fetch` handed to openapi-fetch: runs the middleware stack. */
+  fetch: FetchLike;
+}
+
+/** Validates `baseUrl` and builds the pipeline for one client. */
+export function createTransport(
+  profile: ProviderProfile,
+  baseUrl: string,
+  options: ClientOptions,
+): Transport {
+  const url = parseSecureUrl(
+    baseUrl,
+    (rule) => new ConfigError(`baseUrl: ${rule} (got ${JSON.stringify(baseUrl)})`),
+  );
+  const origin = url.origin;
+  const normalized = url.href.replace(/\/+$/, "");
+  const clock: Clock = options.clock ?? systemClock;
+  const userFetch: FetchLike = options.fetch ?? ((request) => globalThis.fetch(request));
+
+  const stack: Middleware[] = [
+    timeoutMiddleware({ timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, clock }),
+  ];
+  if (options.retry !== false) {
+    stack.push(retryMiddleware({
+      ...DEFAULTS.retry,
+      ...stripUndefined(options.retry ?? {}),
+      onRetry: options.onRetry,
+      clock,
+    }));
+  }
+  stack.push(
+    authMiddleware({ provider: profile.provider, apiKey: options.apiKey, envVar: profile.envVar }),
+  );
+  if (options.rateLimit !== false) {
+    stack.push(rateLimitMiddleware({
+      ...DEFAULTS.rateLimit,
+      ...stripUndefined(options.rateLimit ?? {}),
+      onRateLimit: options.onRateLimit,
+      clock,
+    }));
+  }
+  stack.push(networkErrorMiddleware());
+  const handler: Handler = compose(stack, (request) => userFetch(request));
+
+  const contexts = new WeakMap<Request, CallContext>();
+  const guard: OpenApiMiddleware = {
+    onRequest({ request, schemaPath, params }) {
+      const path = (params as { path?: Record<string, unknown> } | undefined)?.path;
+      for (const [name, value] of Object.entries(path ?? {})) assertPathId(name, value);
+      const requestUrl = new URL(request.url);
+      if (/%7B|%7D|[{}]/i.test(requestUrl.pathname)) {
+        const missing = /\{([^}]+)\}/.exec(decodeURIComponent(requestUrl.pathname))?.[1] ?? "path";
+        assertPathId(missing, undefined);
+      }
+      const key = `${request.method} ${schemaPath}`;
+      contexts.set(request, {
+        provider: profile.provider,
+        operation: profile.operations[key] ?? key,
+        sandboxId: profile.sandboxIdOf(path, requestUrl),
+        origin,
+        attempt: 1,
+        tokenHash: "",
+      });
+      return undefined;
+    },
+  };
+
+  const fetch: FetchLike = (request) => {
+    const context = contexts.get(request) ?? {
+      provider: profile.provider,
+      operation: `${request.method} ${new URL(request.url).pathname}`,
+      sandboxId: profile.sandboxIdOf(undefined, new URL(request.url)),
+      origin,
+      attempt: 1,
+      tokenHash: "",
+    };
+    return handler(request, context);
+  };
+
+  return { baseUrl: normalized, guard, fetch };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
