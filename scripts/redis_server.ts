@@ -1,0 +1,197 @@
+/**
+ * Throwaway `redis-server` processes for tests: started on a free loopback
+ * port with persistence off, stopped (and restartable on the same port) by
+ * the test that started them. Node APIs only, so the tests that use it run
+ * under Deno, Node and Bun alike.
+ *
+ * As a script, `ensure` makes sure `redis-server` is installed (installing
+ * the Debian package when running as root with apt-get, as on CI):
+ *
+ * ```sh
+ * deno run --allow-all scripts/redis_server.ts ensure
+ * ```
+ *
+ * With `SANDGATE_REQUIRE_REDIS=1`, a missing `redis-server` fails the
+ * check (CI) instead of skipping the Redis suite.
+ *
+ * @module
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { createServer } from "node:net";
+import process from "node:process";
+
+/** A running throwaway Redis. */
+export interface RedisServer {
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Stops it (SIGTERM) and waits for the process to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (data is gone: persistence is off). */
+  start(): Promise<void>;
+}
+
+/** Path of the `redis-server` binary, or `undefined` when it is not installed. */
+export function findRedisServer(): string | undefined {
+  const dirs = (process.env.PATH ?? "").split(":").filter(Boolean);
+  for (const dir of [...dirs, "/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"]) {
+    const candidate = `${dir}/redis-server`;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+let warned = false;
+
+/**
+ * `false` when the Redis suite can run; otherwise why it is skipped (and a
+ * loud warning, once). Under `SANDGATE_REQUIRE_REDIS=1` it never skips: the
+ * tests then fail on the missing binary.
+ */
+export function redisSkipReason(): string | false {
+  if (findRedisServer() || process.env.SANDGATE_REQUIRE_REDIS === "1") return false;
+  const reason = "redis-server is not installed (apt-get install -y redis-server): " +
+    "SKIPPING the Redis rate-limit store suite";
+  if (!warned) {
+    warned = true;
+    console.warn(`\n!!! ${reason} !!!\n`);
+  }
+  return reason;
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `redis-server` on a free port (or `port`) and waits until it accepts connections. */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error("redis-server is not installed (apt-get install -y redis-server)");
+  const port = options.port ?? await freePort();
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    // A port just released by a stopped server can take a moment to bind again.
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        child = await launch(binary, port);
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw lastError;
+  };
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill("SIGTERM");
+    await exited;
+  };
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}
+
+function launch(binary: string, port: number): Promise<ChildProcess> {
+  const child = spawn(binary, [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "no",
+    "--logfile",
+    "",
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let log = "";
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes("Ready to accept connections")) {
+        cleanup();
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(child);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`redis-server exited (${code}) before it was ready:\n${log.slice(-2000)}`));
+    };
+    const cleanup = () => {
+      child.stdout?.off("data", onData);
+      child.off("exit", onExit);
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+/** `ensure`: installs `redis-server` when missing and possible; exit code 1 only if required. */
+function ensure(): number {
+  if (findRedisServer()) {
+    console.log(`redis-server: ${findRedisServer()}`);
+    return 0;
+  }
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  let hasApt = false;
+  try {
+    execFileSync("apt-get", ["--version"], { stdio: "ignore" });
+    hasApt = true;
+  } catch {
+    // no apt-get
+  }
+  if (isRoot && hasApt) {
+    console.log("redis-server missing: apt-get install -y redis-server");
+    try {
+      execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+      execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], {
+        stdio: "inherit",
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+    } catch (error) {
+      console.error(`installing redis-server failed: ${(error as Error).message}`);
+    }
+  }
+  if (findRedisServer()) {
+    console.log(`redis-server: ${findRedisServer()}`);
+    return 0;
+  }
+  const required = process.env.SANDGATE_REQUIRE_REDIS === "1";
+  console.warn(
+    `\n!!! redis-server is not installed${isRoot ? "" : " (and not root: cannot apt-get)"}: ` +
+      `the Redis store suite will be ${
+        required ? "FAILED (SANDGATE_REQUIRE_REDIS=1)" : "SKIPPED"
+      }.` +
+      ` Install it: sudo apt-get install -y redis-server (or brew install redis) !!!\n`,
+  );
+  return required ? 1 : 0;
+}
+
+if ((import.meta as { main?: boolean }).main && process.argv.includes("ensure")) {
+  process.exit(ensure());
+}
