@@ -42,6 +42,7 @@ export { RATE_LIMIT_SCRIPT, rateLimitScriptSha } from "./script.ts";
 export {
   createRedisRateLimitStore,
   DEFAULT_KEY_PREFIX,
+  type RedisRateLimitStore,
   type RedisRateLimitStoreOptions,
   type StoreErrorInfo,
 } from "./store.ts";

@@ -53,6 +53,28 @@ export interface StoreErrorInfo {
 }
 
 /**
+ * The store {@link createRedisRateLimitStore} returns: every call is one
+ * round trip to Redis.
+ *
+ * @example
+ * ```ts
+ * import { createRedisRateLimitStore, type RedisRateLimitStore } from "@sandgate/sdk/redis";
+ * const store: RedisRateLimitStore = createRedisRateLimitStore({
+ *   client: { evalsha: () => Promise.resolve([0, 0]), eval: () => Promise.resolve([0, 0]) },
+ * });
+ * await store.release("k", "id");
+ * ```
+ */
+export interface RedisRateLimitStore extends RateLimitStore {
+  /** Books the earliest slot with room in its window, or rejects a wait beyond `maxWaitMs`. */
+  reserve(key: string, request: ReserveRequest): Promise<Reservation>;
+  /** Gives back a booked slot that is still in the future. */
+  release(key: string, id: string): Promise<void>;
+  /** No slot of `key` before `forMs` from now. */
+  pause(key: string, forMs: number): Promise<void>;
+}
+
+/**
  * Options of {@link createRedisRateLimitStore}.
  *
  * @example
@@ -123,7 +145,7 @@ export interface RedisRateLimitStoreOptions {
  */
 export function createRedisRateLimitStore(
   options: RedisRateLimitStoreOptions,
-): Required<RateLimitStore> {
+): RedisRateLimitStore {
   const client = options.client;
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const policy = checkFailurePolicy(options.failurePolicy ?? "fail-closed");

@@ -11,7 +11,7 @@ export { type RedisServer, redisSkipReason, startRedisServer } from "../../scrip
 
 /** An ioredis client for tests: fast reconnects, commands fail at once while offline. */
 export function testRedis(port: number, options: { offlineQueue?: boolean } = {}): Redis {
-  return new Redis({
+  const redis = new Redis({
     host: "127.0.0.1",
     port,
     lazyConnect: false,
@@ -19,6 +19,8 @@ export function testRedis(port: number, options: { offlineQueue?: boolean } = {}
     maxRetriesPerRequest: 1,
     retryStrategy: () => 50,
   });
+  redis.on("error", () => {}); // connection errors surface through the commands
+  return redis;
 }
 
 /** A {@link RedisEval} that counts how often each command ran. */
