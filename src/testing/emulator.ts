@@ -1,0 +1,304 @@
+/**
+ * `createEmulator`: both providers' gateway endpoints in one in-memory
+ * `fetch` handler, with auth, a server-side rate limit and seeded faults.
+ *
+ * @module
+ */
+import {
+  connectionReset,
+  corruptBody,
+  decideFault,
+  faultResponse,
+  isBeforeEffect,
+} from "./faults.ts";
+import { authorize } from "./gateway_routes.ts";
+import { bearerToken, json, primeError, proxyError } from "./http.ts";
+import * as prime from "./prime_routes.ts";
+import { ServerRateLimiter } from "./rate_limit.ts";
+import { EmulatorState } from "./state.ts";
+import * as tensorlake from "./tensorlake_routes.ts";
+import type {
+  Emulator,
+  EmulatorClock,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultContext,
+} from "./types.ts";
+
+type Api = FaultContext["api"];
+
+interface Route {
+  api: Api;
+  /** Route name, e.g. `"expose"`. */
+  name: string;
+  /** Methods the path accepts. */
+  methods: readonly string[];
+  /** Decoded path parameters. */
+  params: string[];
+}
+
+function matchRoute(pathname: string): Route | undefined {
+  const raw = pathname.replace(/\/+$/, "").split("/").slice(1);
+  let parts: string[];
+  try {
+    parts = raw.map((p) => decodeURIComponent(p));
+  } catch {
+    return undefined;
+  }
+  const [a, b, c, d, e, f, g] = parts;
+  if (a === "api" && b === "v1" && c === "sandbox" && d) {
+    if (e === "expose" && f === undefined) {
+      return { api: "primeintellect", name: "expose", methods: ["GET", "POST"], params: [d] };
+    }
+    if (e === "expose" && f && g === undefined) {
+      return { api: "primeintellect", name: "exposure", methods: ["DELETE"], params: [d, f] };
+    }
+    if (e === "ssh-session" && f === undefined) {
+      return { api: "primeintellect", name: "ssh", methods: ["POST"], params: [d] };
+    }
+    if (e === "ssh-session" && f && g === undefined) {
+      return { api: "primeintellect", name: "sshSession", methods: ["DELETE"], params: [d, f] };
+    }
+  }
+  if (a === "api" && b === "v1" && c === "pty") {
+    if (d === undefined) {
+      return { api: "tensorlake", name: "pty", methods: ["GET", "POST"], params: [] };
+    }
+    if (e === undefined) {
+      return { api: "tensorlake", name: "ptySession", methods: ["GET", "DELETE"], params: [d] };
+    }
+    if (e === "resize" && f === undefined) {
+      return { api: "tensorlake", name: "resize", methods: ["POST"], params: [d] };
+    }
+  }
+  if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
+    return { api: "gateway", name: "authorize", methods: ["POST"], params: [b, c] };
+  }
+  return undefined;
+}
+
+function isLoopbackOrIp(hostname: string): boolean {
+  return hostname === "localhost" || hostname.startsWith("[") ||
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function emptyStats(): EmulatorStats {
+  return {
+    requests: 0,
+    served: 0,
+    rateLimited: 0,
+    overLimit: 0,
+    faults: 0,
+    faultsByKind: {},
+    byStatus: {},
+  };
+}
+
+/**
+ * Creates an in-memory emulator of the Prime Intellect gateway and the
+ * Tensorlake sandbox proxy. Its bound `fetch` can be passed straight to a
+ * client as its `fetch` option, exported as a Workers-style handler, or put
+ * on a real port with `serve()`.
+ *
+ * A Tensorlake sandbox is named by the first label of the request's host
+ * (`abc.sandbox.tensorlake.ai` → `abc`); IP addresses and `localhost` name
+ * `options.defaultSandbox` (`"default"`).
+ *
+ * @example Drive a client in-process
+ * ```ts
+ * import { createPrimeIntellectClient } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const emulator = createEmulator({ apiKeys: ["test-key"] });
+ * const client = createPrimeIntellectClient({ apiKey: "test-key", fetch: emulator.fetch });
+ * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+ *   params: { path: { sandbox_id: "sb-1" } },
+ *   body: { port: 8080 },
+ * });
+ * console.log(data?.url, emulator.live().exposures); // https://8080-sb-1.emulator.sandgate.invalid 1
+ * ```
+ *
+ * @example Deterministic faults and a fake clock
+ * ```ts
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * let now = 0;
+ * const emulator = createEmulator({
+ *   seed: 42,
+ *   clock: { now: () => now },
+ *   faults: { rate: 0.3, kinds: ["503", "reset"] },
+ *   rateLimit: { limit: 5, windowMs: 1000 },
+ * });
+ * now += 1000;
+ * console.log(emulator.stats.requests); // 0
+ * ```
+ */
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const clock: EmulatorClock = options.clock ?? { now: () => Date.now() };
+  const sleep = (ms: number, signal?: AbortSignal) =>
+    clock.sleep ? clock.sleep(ms, signal) : defaultSleep(ms, signal);
+  const seed = options.seed ?? 1;
+  const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+  const defaultSandbox = options.defaultSandbox ?? "default";
+  const maxPtySessions = options.maxPtySessions ?? 64;
+  const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
+  const limiter = rateOptions
+    ? new ServerRateLimiter(
+      rateOptions.limit ?? 20,
+      rateOptions.windowMs ?? 60_000,
+      rateOptions.enforce ?? true,
+    )
+    : undefined;
+
+  let state = new EmulatorState(options.sandboxes);
+  let index = 0;
+  const stats = emptyStats();
+
+  function count(response: Response): Response {
+    const key = String(response.status);
+    stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
+    return response;
+  }
+
+  async function handle(request: Request, url: URL, route: Route | undefined): Promise<Response> {
+    if (!route) return json({ detail: "Not Found" }, 404);
+    if (!route.methods.includes(request.method)) {
+      return json({ detail: "Method Not Allowed" }, 405, { allow: route.methods.join(", ") });
+    }
+    const now = clock.now();
+    state.expire(now);
+    if (route.api === "gateway") {
+      stats.served += 1;
+      return await authorize(request, state, route.params[0]!, route.params[1]!);
+    }
+    const isPrime = route.api === "primeintellect";
+    const token = bearerToken(request);
+    if (!token || (apiKeys && !apiKeys.has(token))) {
+      return isPrime
+        ? primeError(401, "Unauthorized")
+        : proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
+    }
+    const sandboxName = isPrime
+      ? route.params[0]!
+      : isLoopbackOrIp(url.hostname)
+      ? defaultSandbox
+      : url.hostname.split(".")[0]!;
+    if (limiter) {
+      const admission = limiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
+      if (!admission.allowed) {
+        stats.rateLimited += 1;
+        const headers = { "retry-after": String(admission.retryAfterSeconds) };
+        return isPrime
+          ? primeError(429, "Rate limit exceeded", headers)
+          : proxyError(429, "rate limit exceeded", "RATE_LIMITED", headers);
+      }
+      if (admission.over) stats.overLimit += 1;
+    }
+    stats.served += 1;
+    const sandbox = state.sandbox(sandboxName);
+    if (!sandbox) {
+      return isPrime
+        ? primeError(404, "Sandbox not found")
+        : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
+    }
+    if (isPrime) {
+      const ctx: prime.PrimeContext = {
+        request,
+        state,
+        sandbox,
+        now,
+        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+      };
+      switch (`${request.method} ${route.name}`) {
+        case "GET expose":
+          return prime.listExposures(ctx);
+        case "POST expose":
+          return await prime.exposePort(ctx);
+        case "DELETE exposure":
+          return prime.unexposePort(ctx, route.params[1]!);
+        case "POST ssh":
+          return await prime.createSshSession(ctx);
+        default:
+          return prime.closeSession(ctx, route.params[1]!);
+      }
+    }
+    const ctx: tensorlake.TensorlakeContext = {
+      request,
+      state,
+      sandbox,
+      now,
+      maxSessions: maxPtySessions,
+    };
+    switch (`${request.method} ${route.name}`) {
+      case "GET pty":
+        return tensorlake.listPtys(ctx);
+      case "POST pty":
+        return await tensorlake.createPty(ctx);
+      case "GET ptySession":
+        return tensorlake.getPty(ctx, route.params[0]!);
+      case "DELETE ptySession":
+        return tensorlake.killPty(ctx, route.params[0]!);
+      default:
+        return await tensorlake.resizePty(ctx, route.params[0]!);
+    }
+  }
+
+  async function fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const route = matchRoute(url.pathname);
+    const context: FaultContext = { request, api: route?.api ?? "unknown", index: index++ };
+    stats.requests += 1;
+    const fault = decideFault(options.faults, seed, context);
+    if (fault) {
+      stats.faults += 1;
+      stats.faultsByKind[fault] = (stats.faultsByKind[fault] ?? 0) + 1;
+      if (fault === "reset") throw connectionReset();
+      if (isBeforeEffect(fault)) {
+        return count(faultResponse(fault, context.api, options.faults?.retryAfterSeconds ?? 1));
+      }
+      if (fault === "slow") await sleep(options.faults?.slowMs ?? 200, request.signal);
+    }
+    const response = await handle(request, url, route);
+    if (fault === "lost-response") throw connectionReset();
+    if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
+      return count(await corruptBody(fault, response));
+    }
+    return count(response);
+  }
+
+  return {
+    fetch,
+    get stats() {
+      return stats;
+    },
+    reset() {
+      state = new EmulatorState(options.sandboxes);
+      index = 0;
+      limiter?.clear();
+      Object.assign(stats, emptyStats());
+    },
+    live() {
+      state.expire(clock.now());
+      return state.live();
+    },
+    snapshot() {
+      state.expire(clock.now());
+      return state.snapshot();
+    },
+  };
+}

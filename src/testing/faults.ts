@@ -1,0 +1,110 @@
+/**
+ * Deterministic fault injection: which request gets which fault, and what a
+ * fault looks like on the wire.
+ *
+ * @module
+ */
+import { drawsFor } from "./prng.ts";
+import { json } from "./http.ts";
+import { FAULT_KINDS, type FaultContext, type FaultKind, type FaultOptions } from "./types.ts";
+
+const DEFAULT_KINDS = FAULT_KINDS.filter((k) => k !== "lost-response");
+
+/** Faults answered without running the handler. */
+const BEFORE_EFFECT = new Set<FaultKind>([
+  "429",
+  "429-no-retry-after",
+  "500",
+  "502",
+  "503",
+  "reset",
+]);
+
+/** Whether a fault is answered without the request taking effect. */
+export function isBeforeEffect(kind: FaultKind): boolean {
+  return BEFORE_EFFECT.has(kind);
+}
+
+/** Picks the fault for a request, or `undefined` for none. */
+export function decideFault(
+  options: FaultOptions | undefined,
+  seed: number,
+  context: FaultContext,
+): FaultKind | undefined {
+  if (!options) return undefined;
+  const decided = options.decide?.(context);
+  if (decided !== undefined) return decided ?? undefined;
+  const rate = options.rate ?? 0;
+  if (rate <= 0 || context.api === "gateway") return undefined;
+  const kinds = options.kinds ?? DEFAULT_KINDS;
+  if (kinds.length === 0) return undefined;
+  const [hit, pick] = drawsFor(seed, context.index);
+  if (hit >= rate) return undefined;
+  return kinds[Math.min(kinds.length - 1, Math.floor(pick * kinds.length))];
+}
+
+const RESET = Symbol.for("sandgate.emulator.connectionReset");
+
+/**
+ * The error a `"reset"` or `"lost-response"` fault rejects with: a `TypeError`
+ * like a real `fetch`'s, marked so `serve()` destroys the socket instead.
+ */
+export function connectionReset(): TypeError {
+  const cause = Object.assign(new Error("read ECONNRESET (emulated)"), { code: "ECONNRESET" });
+  const error = new TypeError("fetch failed: connection reset by peer (emulated)", { cause });
+  Object.defineProperty(error, RESET, { value: true });
+  return error;
+}
+
+/** Whether an error came from {@link connectionReset}. */
+export function isConnectionReset(error: unknown): boolean {
+  return typeof error === "object" && error !== null &&
+    (error as Record<symbol, unknown>)[RESET] === true;
+}
+
+/** The answer of a before-effect fault (`"reset"` excluded: it throws). */
+export function faultResponse(
+  kind: FaultKind,
+  api: FaultContext["api"],
+  retryAfterSeconds: number,
+): Response {
+  const tensorlake = api === "tensorlake";
+  const error = (status: number, message: string, code: string, headers?: Record<string, string>) =>
+    json(tensorlake ? { error: message, code } : { detail: message }, status, headers);
+  switch (kind) {
+    case "429":
+      return error(429, "Rate limit exceeded", "RATE_LIMITED", {
+        "retry-after": String(retryAfterSeconds),
+      });
+    case "429-no-retry-after":
+      return error(429, "Rate limit exceeded", "RATE_LIMITED");
+    case "500":
+      return error(500, "Internal Server Error", "INTERNAL");
+    case "503":
+      return error(503, "Service Unavailable", "UNAVAILABLE");
+    case "502":
+      return new Response(
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        { status: 502, headers: { "content-type": "text/html" } },
+      );
+    default:
+      throw new Error(`not a before-effect fault: ${kind}`);
+  }
+}
+
+/** Replaces a real answer's body for `"non-json"`, `"empty"` and `"truncated-json"`. */
+export async function corruptBody(kind: FaultKind, response: Response): Promise<Response> {
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  const init = (body: string | null) =>
+    new Response(response.status === 204 ? null : body, {
+      status: response.status,
+      headers,
+    });
+  if (kind === "non-json") {
+    headers.set("content-type", "text/html");
+    return init("<html><body>Something went wrong upstream</body></html>");
+  }
+  if (kind === "empty") return init("");
+  return init(text.slice(0, Math.floor(text.length / 2)));
+}

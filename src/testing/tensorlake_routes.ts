@@ -1,0 +1,132 @@
+/**
+ * Tensorlake sandbox-proxy PTY endpoints, answering as
+ * `openapi/tensorlake.yaml` says; every error is a `SandboxProxyError`
+ * `{ error, code }` (codes `INVALID_REQUEST`, `NOT_FOUND`, `TOO_MANY_SESSIONS`).
+ *
+ * @module
+ */
+import {
+  isInteger,
+  iso,
+  isObject,
+  json,
+  noContent,
+  proxyError,
+  randomToken,
+  readJson,
+} from "./http.ts";
+import type { EmulatorState, PtySession, Sandbox } from "./state.ts";
+
+/** What a Tensorlake route needs. */
+export interface TensorlakeContext {
+  request: Request;
+  state: EmulatorState;
+  sandbox: Sandbox;
+  now: number;
+  maxSessions: number;
+}
+
+function invalid(message: string): Response {
+  return proxyError(400, message, "INVALID_REQUEST");
+}
+
+function notFound(sessionId: string): Response {
+  return proxyError(404, `PTY session ${sessionId} not found`, "NOT_FOUND");
+}
+
+function dimension(value: unknown, field: string, fallback?: number): number | string {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!isInteger(value) || value < 1 || value > 65535) {
+    return `${field} must be an integer from 1 to 65535`;
+  }
+  return value;
+}
+
+function info(p: PtySession) {
+  return {
+    session_id: p.sessionId,
+    command: p.command,
+    args: [...p.args],
+    working_dir: p.workingDir,
+    rows: p.rows,
+    cols: p.cols,
+    created_at: iso(p.createdAt),
+    exit_code: null,
+  };
+}
+
+/** `POST /api/v1/pty` → 201 `{ session_id, token }`. */
+export async function createPty(ctx: TensorlakeContext): Promise<Response> {
+  const body = await readJson(ctx.request);
+  if (!body.ok) return invalid(`invalid JSON body: ${body.reason}`);
+  if (!isObject(body.value)) return invalid("body must be a JSON object");
+  const { command, args = [], env = {}, working_dir: workingDir, rows, cols } = body.value;
+  if (typeof command !== "string" || command.length === 0) {
+    return invalid("command must be a non-empty string");
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) {
+    return invalid("args must be an array of strings");
+  }
+  if (!isObject(env) || !Object.values(env).every((v) => typeof v === "string")) {
+    return invalid("env must be an object of strings");
+  }
+  if (workingDir !== undefined && typeof workingDir !== "string") {
+    return invalid("working_dir must be a string");
+  }
+  const r = dimension(rows, "rows", 24);
+  const c = dimension(cols, "cols", 80);
+  if (typeof r === "string") return invalid(r);
+  if (typeof c === "string") return invalid(c);
+  if (ctx.sandbox.ptys.size >= ctx.maxSessions) {
+    return proxyError(
+      429,
+      `too many PTY sessions: at most ${ctx.maxSessions} may exist at once`,
+      "TOO_MANY_SESSIONS",
+    );
+  }
+  const session: PtySession = {
+    sessionId: ctx.state.id("pty-"),
+    token: randomToken(),
+    command,
+    args: args as string[],
+    env: env as Record<string, string>,
+    workingDir: workingDir ?? null,
+    rows: r,
+    cols: c,
+    createdAt: ctx.now,
+  };
+  ctx.sandbox.ptys.set(session.sessionId, session);
+  return json({ session_id: session.sessionId, token: session.token }, 201);
+}
+
+/** `GET /api/v1/pty`. */
+export function listPtys(ctx: TensorlakeContext): Response {
+  return json({ sessions: [...ctx.sandbox.ptys.values()].map(info) });
+}
+
+/** `GET /api/v1/pty/{session_id}`. */
+export function getPty(ctx: TensorlakeContext, sessionId: string): Response {
+  const session = ctx.sandbox.ptys.get(sessionId);
+  return session ? json(info(session)) : notFound(sessionId);
+}
+
+/** `DELETE /api/v1/pty/{session_id}` → 204. */
+export function killPty(ctx: TensorlakeContext, sessionId: string): Response {
+  return ctx.sandbox.ptys.delete(sessionId) ? noContent() : notFound(sessionId);
+}
+
+/** `POST /api/v1/pty/{session_id}/resize` → 204. */
+export async function resizePty(ctx: TensorlakeContext, sessionId: string): Promise<Response> {
+  const body = await readJson(ctx.request);
+  if (!body.ok) return invalid(`invalid JSON body: ${body.reason}`);
+  if (!isObject(body.value)) return invalid("body must be a JSON object");
+  const r = dimension(body.value.rows, "rows");
+  const c = dimension(body.value.cols, "cols");
+  if (typeof r === "string") return invalid(r);
+  if (typeof c === "string") return invalid(c);
+  const session = ctx.sandbox.ptys.get(sessionId);
+  if (!session) return notFound(sessionId);
+  session.rows = r;
+  session.cols = c;
+  return noContent();
+}

@@ -1,0 +1,238 @@
+/**
+ * Options, statistics and inspection shapes of the sandbox emulator.
+ *
+ * @module
+ */
+
+/**
+ * A fault the emulator can inject instead of (or on top of) a normal answer.
+ *
+ * Faults are injected **in front of** the emulated server, like a flaky proxy:
+ *
+ * | kind                   | what the client sees                                  | did the request take effect? |
+ * | ---------------------- | ----------------------------------------------------- | ---------------------------- |
+ * | `"429"`                | 429 with `Retry-After: {retryAfterSeconds}`            | no                           |
+ * | `"429-no-retry-after"` | 429 without `Retry-After`                              | no                           |
+ * | `"500"`, `"503"`       | that status, a JSON error body in the provider's shape | no                           |
+ * | `"502"`                | 502 with an HTML body (as a load balancer sends)       | no                           |
+ * | `"reset"`              | the `fetch` rejects with a `TypeError` (socket reset)  | no                           |
+ * | `"slow"`               | the normal answer, `slowMs` late                       | yes                          |
+ * | `"non-json"`           | the normal status, an HTML body instead of JSON        | yes                          |
+ * | `"empty"`              | the normal status, an empty body                       | yes                          |
+ * | `"truncated-json"`     | the normal status, the JSON body cut in half           | yes                          |
+ * | `"lost-response"`      | the `fetch` rejects with a `TypeError` (socket reset)  | yes: processed, answer lost  |
+ *
+ * Faulted requests that did not take effect are not counted by the server-side
+ * rate limit either.
+ */
+export type FaultKind =
+  | "429"
+  | "429-no-retry-after"
+  | "500"
+  | "502"
+  | "503"
+  | "reset"
+  | "slow"
+  | "non-json"
+  | "empty"
+  | "truncated-json"
+  | "lost-response";
+
+/** Every {@link FaultKind}, in a fixed order. */
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "429",
+  "429-no-retry-after",
+  "500",
+  "502",
+  "503",
+  "reset",
+  "slow",
+  "non-json",
+  "empty",
+  "truncated-json",
+  "lost-response",
+];
+
+/** What a fault hook learns about a request. */
+export interface FaultContext {
+  /** The incoming request (do not read its body). */
+  request: Request;
+  /** Which API the path belongs to. */
+  api: "primeintellect" | "tensorlake" | "gateway" | "unknown";
+  /** 0 for the first request the emulator receives after creation or `reset()`. */
+  index: number;
+}
+
+/** Deterministic fault injection. */
+export interface FaultOptions {
+  /**
+   * Probability in [0, 1] that a provider API request is faulted. Gateway
+   * (`/gateway/...`) requests are faulted only through `decide`. Default 0.
+   */
+  rate?: number;
+  /** Kinds to draw from, uniformly. Default: every kind except `"lost-response"`. */
+  kinds?: readonly FaultKind[];
+  /** Delay of a `"slow"` fault in milliseconds. Default 200. */
+  slowMs?: number;
+  /** `Retry-After` of a `"429"` fault, in seconds. Default 1. */
+  retryAfterSeconds?: number;
+  /**
+   * Decides per request, overriding `rate`/`kinds`: return a kind to inject it,
+   * `null` for no fault, or `undefined` to fall back to the random draw.
+   */
+  decide?: (context: FaultContext) => FaultKind | null | undefined;
+}
+
+/** The emulator's time source: compatible with sandgate's `Clock`. */
+export interface EmulatorClock {
+  /** Milliseconds since the epoch (used for `expires_at`, `created_at` and rate limits). */
+  now(): number;
+  /** Waits `ms` milliseconds (used by `"slow"` faults). Default: `setTimeout`. */
+  sleep?(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Server-side rate limit: a sliding window per (provider, token, sandbox). */
+export interface EmulatorRateLimitOptions {
+  /** Requests allowed per window. Default 20. */
+  limit?: number;
+  /** Window length in milliseconds. Default 60 000. */
+  windowMs?: number;
+  /**
+   * `false` serves requests over the limit instead of answering 429, and counts
+   * them in `stats.overLimit`. Default `true`.
+   */
+  enforce?: boolean;
+}
+
+/** Options of `createEmulator`. */
+export interface EmulatorOptions {
+  /** Bearer tokens accepted. Default: any non-empty token. */
+  apiKeys?: readonly string[];
+  /**
+   * Known sandboxes (Prime Intellect ids and Tensorlake names); others answer
+   * 404. Default: any sandbox springs into existence on first use.
+   */
+  sandboxes?: readonly string[];
+  /** Tensorlake sandbox name for loopback hosts (`127.0.0.1`, `localhost`). Default `"default"`. */
+  defaultSandbox?: string;
+  /** Time source. Default: `Date.now()` and `setTimeout`. */
+  clock?: EmulatorClock;
+  /** Server-side rate limit, or `false` for none. */
+  rateLimit?: EmulatorRateLimitOptions | false;
+  /** Seed of the fault draws: the same seed and requests give the same faults. Default 1. */
+  seed?: number;
+  /** Fault injection. Default: none. */
+  faults?: FaultOptions;
+  /** Most PTY sessions per Tensorlake sandbox. Default 64. */
+  maxPtySessions?: number;
+  /** Base of `SSHSessionResponse.gateway_url`. Default: the request's origin + `/gateway`. */
+  gatewayUrl?: string;
+}
+
+/** Counters of what the emulator did since creation or `reset()`. */
+export interface EmulatorStats {
+  /** Requests received. */
+  requests: number;
+  /** Requests answered by the emulated server (not faulted away, not rate limited). */
+  served: number;
+  /** 429s the server-side rate limit answered. */
+  rateLimited: number;
+  /** Requests served although the window was full (only when `rateLimit.enforce` is `false`). */
+  overLimit: number;
+  /** Faults injected. */
+  faults: number;
+  /** Faults injected, by kind. */
+  faultsByKind: Partial<Record<FaultKind, number>>;
+  /** Answers by HTTP status (faults included; rejected fetches are not). */
+  byStatus: Record<string, number>;
+}
+
+/** Live resources of one sandbox. */
+export interface LiveCounts {
+  /** Port exposures (an SSH session's TCP exposure included). */
+  exposures: number;
+  /** Open SSH sessions. */
+  sshSessions: number;
+  /** PTY sessions. */
+  ptys: number;
+}
+
+/** Live resources in total and per sandbox. */
+export interface LiveSummary extends LiveCounts {
+  /** Per sandbox name; sandboxes with nothing live are left out. */
+  sandboxes: Record<string, LiveCounts>;
+}
+
+/** One exposure as the emulator holds it. */
+export interface ExposureSnapshot {
+  /** Exposure id. */
+  exposure_id: string;
+  /** Exposed port. */
+  port: number;
+  /** Name given, or `null`. */
+  name: string | null;
+  /** `HTTP`, `TCP` or `UDP`. */
+  protocol: string;
+  /** Public URL. */
+  url: string;
+  /** Creation time (ISO 8601). */
+  created_at: string;
+  /** SSH session that owns this exposure, if any. */
+  ssh_session_id: string | null;
+}
+
+/** One SSH session as the emulator holds it (without its token). */
+export interface SshSessionSnapshot {
+  /** Session id. */
+  session_id: string;
+  /** Its TCP exposure. */
+  exposure_id: string;
+  /** Expiry (ISO 8601). */
+  expires_at: string;
+  /** Public keys the gateway authorized, in order. */
+  authorized_keys: string[];
+}
+
+/** One PTY session as the emulator holds it (without its token). */
+export interface PtySnapshot {
+  /** Session id. */
+  session_id: string;
+  /** Command. */
+  command: string;
+  /** Arguments. */
+  args: string[];
+  /** Terminal rows. */
+  rows: number;
+  /** Terminal columns. */
+  cols: number;
+}
+
+/** A copy of the emulator's state; tokens are left out. */
+export interface EmulatorSnapshot {
+  /** Per sandbox name. */
+  sandboxes: Record<string, {
+    exposures: ExposureSnapshot[];
+    sshSessions: SshSessionSnapshot[];
+    ptys: PtySnapshot[];
+  }>;
+}
+
+/**
+ * An in-memory sandbox gateway: both providers' endpoints in one handler.
+ */
+export interface Emulator {
+  /**
+   * Answers one request (bound: pass it as a client's `fetch`, or export it
+   * as a Workers-style handler). Rejects with a `TypeError` for `"reset"` and
+   * `"lost-response"` faults, like a failed network `fetch`.
+   */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Counters since creation or the last `reset()` (a live view). */
+  readonly stats: Readonly<EmulatorStats>;
+  /** Forgets every sandbox, resource, counter and rate-limit window; replays faults from the seed. */
+  reset(): void;
+  /** Counts of live exposures, SSH sessions and PTYs (expired SSH sessions dropped first). */
+  live(): LiveSummary;
+  /** A deep copy of the state, without tokens. */
+  snapshot(): EmulatorSnapshot;
+}
