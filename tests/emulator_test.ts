@@ -1,0 +1,622 @@
+// The emulator, driven directly through emulator.fetch(new Request(...)): every
+// endpoint of both specs, status codes and bodies validated against openapi/*.yaml.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { Ajv } from "ajv";
+import { createEmulator, type EmulatorOptions, type FaultKind } from "../src/testing/mod.ts";
+
+const PRIME = "https://api.primeintellect.ai";
+const TL = "https://my-sb.sandbox.tensorlake.ai";
+const KEY = "test-key";
+
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+for (const name of ["primeintellect", "tensorlake"]) {
+  const doc = parse(
+    await readFile(new URL(`../openapi/${name}.yaml`, import.meta.url), "utf8"),
+  ) as Record<string, unknown>;
+  ajv.addSchema(doc, name);
+}
+
+function assertSchema(spec: "primeintellect" | "tensorlake", schema: string, body: unknown) {
+  const validate = ajv.getSchema(`${spec}#/components/schemas/${schema}`);
+  assert.ok(validate, `schema ${schema} exists`);
+  assert.ok(
+    validate(body),
+    `${schema}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(body)}`,
+  );
+}
+
+function req(
+  method: string,
+  url: string,
+  body?: unknown,
+  token: string | null = KEY,
+): Request {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return new Request(url, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+}
+
+function fakeClock(start = Date.UTC(2026, 0, 1)) {
+  const clock = { t: start, now: () => clock.t };
+  return clock;
+}
+
+function emulatorWith(options: EmulatorOptions = {}) {
+  return createEmulator({ rateLimit: false, ...options });
+}
+
+test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
+  const clock = fakeClock();
+  const emulator = emulatorWith({ clock });
+  const res = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8080, name: "web" }),
+  );
+  assert.equal(res.status, 200);
+  const exposed = await res.json();
+  assertSchema("primeintellect", "ExposePortResponse", exposed);
+  assert.equal(exposed.sandbox_id, "sb-1");
+  assert.equal(exposed.port, 8080);
+  assert.equal(exposed.protocol, "HTTP");
+  assert.equal(exposed.url, "https://8080-sb-1.emulator.sandgate.invalid");
+  assert.equal(exposed.external_port, null);
+
+  const tcp = await (await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 5432, protocol: "TCP" }),
+  )).json();
+  assertSchema("primeintellect", "ExposePortResponse", tcp);
+  assert.equal(typeof tcp.external_port, "number");
+  assert.equal(tcp.external_endpoint, `tcp.emulator.sandgate.invalid:${tcp.external_port}`);
+
+  const listed = await (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`)))
+    .json();
+  assertSchema("primeintellect", "ListExposedPortsResponse", listed);
+  assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8080, 5432]);
+  assert.equal(listed.exposures[0].created_at, new Date(clock.t).toISOString());
+
+  const del = await emulator.fetch(
+    req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/expose/${exposed.exposure_id}`),
+  );
+  assert.equal(del.status, 200);
+  assertSchema("primeintellect", "UnexposePortResponse", await del.json());
+  assert.equal(emulator.live().exposures, 1);
+
+  const again = await emulator.fetch(
+    req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/expose/${exposed.exposure_id}`),
+  );
+  assert.equal(again.status, 404);
+  assert.deepEqual(await again.json(), { detail: "Exposure not found" });
+});
+
+test("Prime: 422 ErrorResponse for out-of-range and malformed input", async () => {
+  const emulator = emulatorWith();
+  const cases: [unknown, string][] = [
+    [{ port: 21 }, "port"],
+    [{ port: 9001 }, "port"],
+    [{ port: 80.5 }, "port"],
+    [{ port: "80" }, "port"],
+    [{}, "port"],
+    [{ port: 80, name: "x".repeat(51) }, "name"],
+    [{ port: 80, protocol: "SCTP" }, "protocol"],
+    ["{not json", "body"],
+    ["", "body"],
+    [[1, 2], "body"],
+  ];
+  for (const [body, param] of cases) {
+    const res = await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, body));
+    assert.equal(res.status, 422, JSON.stringify(body));
+    const json = await res.json();
+    assertSchema("primeintellect", "ErrorResponse", json);
+    assert.equal(json.errors[0].param, param, JSON.stringify(body));
+  }
+  const boundary = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, { port: 22, name: "x".repeat(50) }),
+  );
+  assert.equal(boundary.status, 200);
+  const top = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, { port: 9000 }),
+  );
+  assert.equal(top.status, 200);
+  assert.equal(emulator.live().exposures, 2);
+});
+
+test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes its exposure", async () => {
+  const clock = fakeClock();
+  const emulator = emulatorWith({ clock });
+  const res = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/ssh-session`, { ttl_seconds: 120 }),
+  );
+  assert.equal(res.status, 200);
+  const session = await res.json();
+  assertSchema("primeintellect", "SSHSessionResponse", session);
+  assert.equal(Object.keys(session).length, 12);
+  assert.equal(session.expires_at, new Date(clock.t + 120_000).toISOString());
+  assert.equal(session.gateway_url, `${PRIME}/gateway`);
+  assert.ok(session.token.length >= 32);
+  assert.equal(session.external_endpoint, `${session.host}:${session.port}`);
+
+  const defaults = await (await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/ssh-session`, {}),
+  )).json();
+  assert.equal(defaults.ttl_seconds, 900);
+  assert.equal(defaults.expires_at, new Date(clock.t + 900_000).toISOString());
+  assert.notEqual(defaults.token, session.token);
+
+  const listed = await (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`)))
+    .json();
+  assert.ok(
+    listed.exposures.some((e: { exposure_id: string }) => e.exposure_id === session.exposure_id),
+  );
+  assert.deepEqual(emulator.live().sandboxes["sb-1"], { exposures: 2, sshSessions: 2, ptys: 0 });
+
+  const close = await emulator.fetch(
+    req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/ssh-session/${session.session_id}`),
+  );
+  assert.equal(close.status, 200);
+  assertSchema("primeintellect", "UnexposePortResponse", await close.json());
+  assert.deepEqual(emulator.live().sandboxes["sb-1"], { exposures: 1, sshSessions: 1, ptys: 0 });
+  const again = await emulator.fetch(
+    req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/ssh-session/${session.session_id}`),
+  );
+  assert.equal(again.status, 404);
+  assert.deepEqual(await again.json(), { detail: "SSH session not found" });
+
+  // Expired sessions disappear with their exposure.
+  clock.t += 900_000;
+  assert.equal(emulator.live().sshSessions, 0);
+  assert.equal(emulator.live().exposures, 0);
+});
+
+test("Prime: ttl_seconds outside 1..3600 or not an integer is a 422", async () => {
+  const emulator = emulatorWith();
+  for (const ttl of [0, 3601, 1.5, "60", true]) {
+    const res = await emulator.fetch(
+      req("POST", `${PRIME}/api/v1/sandbox/sb/ssh-session`, { ttl_seconds: ttl }),
+    );
+    assert.equal(res.status, 422, String(ttl));
+    assert.equal((await res.json()).errors[0].param, "ttl_seconds");
+  }
+  const max = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb/ssh-session`, { ttl_seconds: 3600 }),
+  );
+  assert.equal(max.status, 200);
+  const missing = await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/sb/ssh-session`));
+  assert.equal(missing.status, 422);
+});
+
+test("gateway authorize checks the session token and body", async () => {
+  const emulator = emulatorWith();
+  const s = await (await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/ssh-session`, {}),
+  )).json();
+  const url = `${s.gateway_url}/${s.user_ns}/${s.job_id}/authorize`;
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1234567890abcdef user@host";
+  const body = { session_id: s.session_id, public_key: key, ttl_seconds: 900 };
+
+  const ok = await emulator.fetch(req("POST", url, body, s.token));
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { authorized: true });
+  assert.deepEqual(emulator.snapshot().sandboxes["sb-1"]!.sshSessions[0]!.authorized_keys, [key]);
+
+  assert.equal((await emulator.fetch(req("POST", url, body, null))).status, 401);
+  assert.equal((await emulator.fetch(req("POST", url, body, KEY))).status, 401);
+  assert.equal(
+    (await emulator.fetch(req("POST", url, { ...body, public_key: "nope" }, s.token))).status,
+    422,
+  );
+  assert.equal(
+    (await emulator.fetch(
+      req("POST", `${s.gateway_url}/other/${s.job_id}/authorize`, body, s.token),
+    )).status,
+    404,
+  );
+  await emulator.fetch(req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/ssh-session/${s.session_id}`));
+  assert.equal((await emulator.fetch(req("POST", url, body, s.token))).status, 404);
+  // The snapshot never carries tokens.
+  assert.ok(!JSON.stringify(emulator.snapshot()).includes(s.token));
+});
+
+test("Tensorlake: PTY create, list, get, resize, kill", async () => {
+  const clock = fakeClock();
+  const emulator = emulatorWith({ clock });
+  const res = await emulator.fetch(
+    req("POST", `${TL}/api/v1/pty`, { command: "bash", args: ["-l"], working_dir: "/work" }),
+  );
+  assert.equal(res.status, 201);
+  const created = await res.json();
+  assertSchema("tensorlake", "CreatePtyResponse", created);
+  const id = created.session_id;
+
+  const one = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${id}`))).json();
+  assertSchema("tensorlake", "PtySessionInfo", one);
+  assert.deepEqual(one, {
+    session_id: id,
+    command: "bash",
+    args: ["-l"],
+    working_dir: "/work",
+    rows: 24,
+    cols: 80,
+    created_at: new Date(clock.t).toISOString(),
+    exit_code: null,
+  });
+
+  const resize = await emulator.fetch(
+    req("POST", `${TL}/api/v1/pty/${id}/resize`, { rows: 50, cols: 200 }),
+  );
+  assert.equal(resize.status, 204);
+  assert.equal(await resize.text(), "");
+  const list = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty`))).json();
+  assertSchema("tensorlake", "ListPtyResponse", list);
+  assert.equal(list.sessions[0].rows, 50);
+  assert.equal(list.sessions[0].cols, 200);
+  assert.deepEqual(emulator.live().sandboxes["my-sb"], { exposures: 0, sshSessions: 0, ptys: 1 });
+
+  const kill = await emulator.fetch(req("DELETE", `${TL}/api/v1/pty/${id}`));
+  assert.equal(kill.status, 204);
+  for (
+    const [method, path, body] of [
+      ["DELETE", `/api/v1/pty/${id}`, undefined],
+      ["GET", `/api/v1/pty/${id}`, undefined],
+      ["POST", `/api/v1/pty/${id}/resize`, { rows: 1, cols: 1 }],
+    ] as const
+  ) {
+    const gone = await emulator.fetch(req(method, `${TL}${path}`, body));
+    assert.equal(gone.status, 404, `${method} ${path}`);
+    const json = await gone.json();
+    assertSchema("tensorlake", "SandboxProxyError", json);
+    assert.equal(json.code, "NOT_FOUND");
+  }
+});
+
+test("Tensorlake: sandboxes are named by the host's first label, loopback is the default", async () => {
+  const emulator = emulatorWith();
+  await emulator.fetch(
+    req("POST", "https://a.sandbox.tensorlake.ai/api/v1/pty", { command: "sh" }),
+  );
+  await emulator.fetch(req("POST", "http://127.0.0.1:8000/api/v1/pty", { command: "sh" }));
+  await emulator.fetch(req("POST", "http://localhost/api/v1/pty", { command: "sh" }));
+  const live = emulator.live();
+  assert.equal(live.sandboxes.a?.ptys, 1);
+  assert.equal(live.sandboxes.default?.ptys, 2);
+  const other =
+    await (await emulator.fetch(req("GET", "https://b.sandbox.tensorlake.ai/api/v1/pty")))
+      .json();
+  assert.deepEqual(other, { sessions: [] });
+});
+
+test("Tensorlake: 400 for bad input, 429 TOO_MANY_SESSIONS past the maximum", async () => {
+  const emulator = emulatorWith({ maxPtySessions: 3 });
+  for (
+    const body of [
+      {},
+      { command: "" },
+      { command: "sh", rows: 0 },
+      { command: "sh", cols: 65536 },
+      { command: "sh", args: [1] },
+      { command: "sh", env: { A: 1 } },
+      "nope",
+    ]
+  ) {
+    const res = await emulator.fetch(req("POST", `${TL}/api/v1/pty`, body));
+    assert.equal(res.status, 400, JSON.stringify(body));
+    const json = await res.json();
+    assertSchema("tensorlake", "SandboxProxyError", json);
+    assert.equal(json.code, "INVALID_REQUEST");
+  }
+  for (let i = 0; i < 3; i++) {
+    assert.equal(
+      (await emulator.fetch(req("POST", `${TL}/api/v1/pty`, { command: "sh" }))).status,
+      201,
+    );
+  }
+  const over = await emulator.fetch(req("POST", `${TL}/api/v1/pty`, { command: "sh" }));
+  assert.equal(over.status, 429);
+  assert.equal((await over.json()).code, "TOO_MANY_SESSIONS");
+  assert.equal(emulator.live().ptys, 3);
+});
+
+test("the PTY limit defaults to 64 per sandbox", async () => {
+  const emulator = emulatorWith();
+  for (let i = 0; i < 64; i++) {
+    assert.equal(
+      (await emulator.fetch(req("POST", `${TL}/api/v1/pty`, { command: "sh" }))).status,
+      201,
+    );
+  }
+  assert.equal(
+    (await emulator.fetch(req("POST", `${TL}/api/v1/pty`, { command: "sh" }))).status,
+    429,
+  );
+});
+
+test("401 without a valid bearer token, in each provider's error shape", async () => {
+  const open = emulatorWith();
+  const prime = await open.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb/expose`, undefined, null));
+  assert.equal(prime.status, 401);
+  assert.deepEqual(await prime.json(), { detail: "Unauthorized" });
+  const tl = await open.fetch(req("GET", `${TL}/api/v1/pty`, undefined, null));
+  assert.equal(tl.status, 401);
+  const body = await tl.json();
+  assertSchema("tensorlake", "SandboxProxyError", body);
+  assert.equal(body.code, "UNAUTHORIZED");
+  assert.equal((await open.fetch(req("GET", `${TL}/api/v1/pty`, undefined, "any"))).status, 200);
+
+  const restricted = emulatorWith({ apiKeys: ["good"] });
+  assert.equal(
+    (await restricted.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb/expose`, undefined, "bad")))
+      .status,
+    401,
+  );
+  assert.equal(
+    (await restricted.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb/expose`, undefined, "good")))
+      .status,
+    200,
+  );
+  assert.equal(restricted.live().exposures, 0);
+});
+
+test("known sandboxes: others answer 404", async () => {
+  const emulator = emulatorWith({ sandboxes: ["sb-1", "my-sb"] });
+  assert.equal(
+    (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`))).status,
+    200,
+  );
+  const unknown = await emulator.fetch(
+    req("POST", `${PRIME}/api/v1/sandbox/zz/expose`, { port: 80 }),
+  );
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(await unknown.json(), { detail: "Sandbox not found" });
+  assert.equal((await emulator.fetch(req("GET", `${TL}/api/v1/pty`))).status, 200);
+  const tl = await emulator.fetch(req("GET", "http://127.0.0.1/api/v1/pty"));
+  assert.equal(tl.status, 404);
+  assert.equal((await tl.json()).code, "SANDBOX_NOT_FOUND");
+});
+
+test("unknown paths are 404 and wrong methods 405", async () => {
+  const emulator = emulatorWith();
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`))).status, 404);
+  const wrong = await emulator.fetch(req("PUT", `${TL}/api/v1/pty`));
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get("allow"), "GET, POST");
+});
+
+test("rate limit: 20 per 60 s per (token, sandbox), sliding, with Retry-After", async () => {
+  const clock = fakeClock(0);
+  const emulator = createEmulator({ clock });
+  const list = (sandbox: string, token = KEY) =>
+    emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/${sandbox}/expose`, undefined, token));
+  for (let i = 0; i < 20; i++) {
+    assert.equal((await list("a")).status, 200);
+    clock.t += 1000; // requests at 0 s, 1 s, … 19 s
+  }
+  const limited = await list("a"); // at 20 s: the window (−40 s, 20 s] is full
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "40");
+  assert.deepEqual(await limited.json(), { detail: "Rate limit exceeded" });
+  // Other sandboxes and tokens have their own windows.
+  assert.equal((await list("b")).status, 200);
+  assert.equal((await list("a", "other")).status, 200);
+  clock.t = 60_000; // the request at 0 s has left the window
+  assert.equal((await list("a")).status, 200);
+  assert.equal((await list("a")).status, 429);
+  assert.equal(emulator.stats.rateLimited, 2);
+  assert.equal(emulator.stats.overLimit, 0);
+  assert.equal(emulator.stats.served, 23);
+
+  const tl = createEmulator({ clock, rateLimit: { limit: 1, windowMs: 1000 } });
+  assert.equal((await tl.fetch(req("GET", `${TL}/api/v1/pty`))).status, 200);
+  const tlLimited = await tl.fetch(req("GET", `${TL}/api/v1/pty`));
+  assert.equal(tlLimited.status, 429);
+  assert.equal((await tlLimited.json()).code, "RATE_LIMITED");
+  assert.equal(tlLimited.headers.get("retry-after"), "1");
+});
+
+test("rate limit not enforced: serves everything and counts overLimit", async () => {
+  const clock = fakeClock(0);
+  const emulator = createEmulator({
+    clock,
+    rateLimit: { limit: 5, windowMs: 1000, enforce: false },
+  });
+  for (let i = 0; i < 8; i++) {
+    assert.equal(
+      (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`))).status,
+      200,
+    );
+  }
+  assert.equal(emulator.stats.overLimit, 3);
+  assert.equal(emulator.stats.rateLimited, 0);
+  clock.t += 1000;
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`))).status, 200);
+  assert.equal(emulator.stats.overLimit, 3);
+});
+
+async function faultSequence(seed: number, n: number): Promise<string[]> {
+  const emulator = createEmulator({
+    seed,
+    rateLimit: false,
+    faults: { rate: 0.5, slowMs: 1 },
+  });
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      const res = await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`));
+      out.push(`${res.status}:${(await res.text()).slice(0, 12)}`);
+    } catch (error) {
+      assert.ok(error instanceof TypeError);
+      out.push("reset");
+    }
+  }
+  return out;
+}
+
+test("faults are deterministic by seed", async () => {
+  const a = await faultSequence(7, 60);
+  const b = await faultSequence(7, 60);
+  const c = await faultSequence(8, 60);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  const faulted = a.filter((x) => x !== '200:{"exposures"').length;
+  assert.ok(faulted > 10 && faulted < 50, `about half faulted, got ${faulted}`);
+  assert.ok(a.includes("reset"));
+});
+
+test("reset() replays the same faults and forgets state and stats", async () => {
+  const emulator = createEmulator({
+    seed: 3,
+    rateLimit: false,
+    faults: { rate: 0.5, kinds: ["503"] },
+  });
+  const run = async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push(
+        (await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/s/expose`, { port: 80 })))
+          .status,
+      );
+    }
+    return statuses;
+  };
+  const first = await run();
+  const served = first.filter((s) => s === 200).length;
+  assert.equal(emulator.live().exposures, served, "faulted requests had no effect");
+  assert.equal(emulator.stats.faults, 20 - served);
+  assert.equal(emulator.stats.faultsByKind["503"], 20 - served);
+  assert.equal(emulator.stats.byStatus["503"], 20 - served);
+  emulator.reset();
+  assert.equal(emulator.stats.requests, 0);
+  assert.equal(emulator.live().exposures, 0);
+  assert.deepEqual(await run(), first);
+});
+
+test("each fault kind looks as documented", async () => {
+  const expectations: Record<FaultKind, (r: Response | Error, effect: boolean) => Promise<void>> = {
+    "429": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 429);
+      assert.equal(r.headers.get("retry-after"), "2");
+      assert.equal(effect, false);
+    },
+    "429-no-retry-after": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 429);
+      assert.equal(r.headers.get("retry-after"), null);
+      assert.equal(effect, false);
+    },
+    "500": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 500);
+      assert.deepEqual(await r.json(), { detail: "Internal Server Error" });
+      assert.equal(effect, false);
+    },
+    "502": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 502);
+      assert.match(await r.text(), /<html>/);
+      assert.equal(effect, false);
+    },
+    "503": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 503);
+      assert.equal(effect, false);
+    },
+    reset: async (r, effect) => {
+      assert.ok(r instanceof TypeError);
+      assert.equal(effect, false);
+    },
+    slow: async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      assert.equal((await r.json()).port, 80);
+      assert.equal(effect, true);
+    },
+    "non-json": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      assert.equal(r.headers.get("content-type"), "text/html");
+      await assert.rejects(r.json());
+      assert.equal(effect, true);
+    },
+    empty: async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      assert.equal(await r.text(), "");
+      assert.equal(effect, true);
+    },
+    "truncated-json": async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      const text = await r.text();
+      assert.ok(text.startsWith('{"exposure_id"'));
+      assert.throws(() => JSON.parse(text), SyntaxError);
+      assert.equal(effect, true);
+    },
+    "lost-response": async (r, effect) => {
+      assert.ok(r instanceof TypeError);
+      assert.equal(effect, true);
+    },
+  };
+  for (
+    const [kind, check] of Object.entries(expectations) as [
+      FaultKind,
+      typeof expectations[FaultKind],
+    ][]
+  ) {
+    let slept = 0;
+    const emulator = createEmulator({
+      clock: {
+        now: () => 0,
+        sleep: (ms) => {
+          slept += ms;
+          return Promise.resolve();
+        },
+      },
+      faults: { decide: () => kind, slowMs: 5000, retryAfterSeconds: 2 },
+    });
+    let result: Response | Error;
+    try {
+      result = await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/s/expose`, { port: 80 }));
+    } catch (error) {
+      result = error as Error;
+    }
+    await check(result, emulator.live().exposures === 1);
+    assert.equal(slept, kind === "slow" ? 5000 : 0, kind);
+    assert.equal(emulator.stats.faultsByKind[kind], 1, kind);
+  }
+});
+
+test("a slow fault honours the request's abort signal", async () => {
+  const emulator = createEmulator({ faults: { decide: () => "slow", slowMs: 60_000 } });
+  const controller = new AbortController();
+  const pending = emulator.fetch(
+    new Request(`${PRIME}/api/v1/sandbox/s/expose`, {
+      headers: { authorization: `Bearer ${KEY}` },
+      signal: controller.signal,
+    }),
+  );
+  controller.abort(new Error("stop"));
+  await assert.rejects(pending, /stop/);
+  assert.equal(emulator.stats.served, 0);
+});
+
+test("gateway requests are not faulted by the random rate; the hook sees every request", async () => {
+  const seen: string[] = [];
+  const emulator = createEmulator({
+    faults: {
+      rate: 1,
+      kinds: ["500"],
+      decide: ({ api, index }) => {
+        seen.push(`${index}:${api}`);
+        return undefined;
+      },
+    },
+  });
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`))).status, 500);
+  assert.equal((await emulator.fetch(req("GET", `${TL}/api/v1/pty`))).status, 500);
+  const gateway = await emulator.fetch(req("POST", `${PRIME}/gateway/u/j/authorize`, {}, "t"));
+  assert.equal(gateway.status, 422);
+  assert.deepEqual(seen, ["0:primeintellect", "1:tensorlake", "2:gateway"]);
+});
+
+test("the bound fetch works detached from the emulator object", async () => {
+  const { fetch } = createEmulator();
+  const res = await fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`));
+  assert.equal(res.status, 200);
+});
