@@ -496,13 +496,16 @@ test("reset() replays the same faults and forgets state and stats", async () => 
 });
 
 test("each fault kind looks as documented", async () => {
-  const expectations: Record<FaultKind, (r: Response | Error, effect: boolean) => Promise<void>> = {
-    "429": async (r, effect) => {
+  const expectations: Record<
+    FaultKind,
+    (r: Response | Error, effect: boolean) => Promise<void> | void
+  > = {
+    "429": (r, effect) => {
       assert.ok(r instanceof Response && r.status === 429);
       assert.equal(r.headers.get("retry-after"), "2");
       assert.equal(effect, false);
     },
-    "429-no-retry-after": async (r, effect) => {
+    "429-no-retry-after": (r, effect) => {
       assert.ok(r instanceof Response && r.status === 429);
       assert.equal(r.headers.get("retry-after"), null);
       assert.equal(effect, false);
@@ -517,11 +520,11 @@ test("each fault kind looks as documented", async () => {
       assert.match(await r.text(), /<html>/);
       assert.equal(effect, false);
     },
-    "503": async (r, effect) => {
+    "503": (r, effect) => {
       assert.ok(r instanceof Response && r.status === 503);
       assert.equal(effect, false);
     },
-    reset: async (r, effect) => {
+    reset: (r, effect) => {
       assert.ok(r instanceof TypeError);
       assert.equal(effect, false);
     },
@@ -548,7 +551,7 @@ test("each fault kind looks as documented", async () => {
       assert.throws(() => JSON.parse(text), SyntaxError);
       assert.equal(effect, true);
     },
-    "lost-response": async (r, effect) => {
+    "lost-response": (r, effect) => {
       assert.ok(r instanceof TypeError);
       assert.equal(effect, true);
     },
