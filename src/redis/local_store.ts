@@ -24,6 +24,26 @@ interface Log {
 }
 
 /**
+ * A synchronous {@link RateLimitStore}.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@sandgate/sdk";
+ * import { createLocalStore, type LocalStore } from "./local_store.ts";
+ * const store: LocalStore = createLocalStore(systemClock);
+ * store.pause("k", 1000);
+ * ```
+ */
+export interface LocalStore extends RateLimitStore {
+  /** Books a slot (see `RateLimitStore`). */
+  reserve(key: string, request: ReserveRequest): Reservation;
+  /** Gives back a future slot. */
+  release(key: string, id: string): void;
+  /** No slot before `forMs` from now. */
+  pause(key: string, forMs: number): void;
+}
+
+/**
  * Creates an in-memory sliding-window-log store with reservations, timed by
  * `clock`. Each call to `limitOf` maps the requested limit to the one
  * enforced here (the `"local"` policy divides it by the fleet size).
@@ -39,7 +59,7 @@ interface Log {
 export function createLocalStore(
   clock: Pick<Clock, "now">,
   limitOf: (limit: number) => number = (limit) => limit,
-): Required<RateLimitStore> & { reserve(key: string, request: ReserveRequest): Reservation } {
+): LocalStore {
   const logs = new Map<string, Log>();
   const logOf = (key: string): Log => {
     let log = logs.get(key);
