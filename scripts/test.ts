@@ -45,6 +45,12 @@ export const STEPS: Step[] = [
     ],
   },
   {
+    // Installs redis-server when missing (root + apt-get, as on CI) for tests/redis/;
+    // otherwise warns loudly that the Redis suite is skipped (fails under SANDGATE_REQUIRE_REDIS=1).
+    name: "redis-server for the Redis store tests",
+    cmd: ["deno", "run", "--allow-all", "scripts/redis_server.ts", "ensure"],
+  },
+  {
     name: "tests on deno",
     cmd: ["deno", "test", "--allow-all", "tests/"],
     counts: "deno",
