@@ -33,8 +33,13 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** Path of the `redis-server` binary, or `undefined` when it is not installed. */
+/**
+ * Path of the `redis-server` binary, or `undefined` when it is not installed.
+ * `SANDGATE_REDIS_SERVER` overrides the search (`none`: act as if missing).
+ */
 export function findRedisServer(): string | undefined {
+  const override = process.env.SANDGATE_REDIS_SERVER;
+  if (override) return override === "none" ? undefined : override;
   const dirs = (process.env.PATH ?? "").split(":").filter(Boolean);
   for (const dir of [...dirs, "/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"]) {
     const candidate = `${dir}/redis-server`;
