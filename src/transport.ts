@@ -7,11 +7,16 @@
  *
  * Retries live inside the custom `fetch`, so openapi-fetch sees one response
  * per call and the request body is cloned only where a retry may need it.
+ * Redirects are followed by the auth middleware, hop by hop, so each hop is
+ * rate limited and only hops to the configured origin carry the key.
+ *
+ * Option values are checked here: a bad one is a `ConfigError` at client
+ * creation, not a surprise at the first call.
  *
  * @module
  */
 import type { Middleware as OpenApiMiddleware } from "openapi-fetch";
-import { ConfigError, type Provider } from "./errors.ts";
+import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
 import { type Clock, systemClock } from "./middleware/clock.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
@@ -65,28 +70,36 @@ export function createTransport(
   const normalized = url.href.replace(/\/+$/, "");
   const clock: Clock = options.clock ?? systemClock;
   const userFetch: FetchLike = options.fetch ?? ((request) => globalThis.fetch(request));
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  checkPositive("timeoutMs", timeoutMs, { allowInfinity: true });
 
-  const stack: Middleware[] = [
-    timeoutMiddleware({ timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, clock }),
-  ];
+  const stack: Middleware[] = [timeoutMiddleware({ timeoutMs, clock })];
   if (options.retry !== false) {
-    stack.push(retryMiddleware({
-      ...DEFAULTS.retry,
-      ...stripUndefined(options.retry ?? {}),
-      onRetry: options.onRetry,
-      clock,
-    }));
+    const retry = { ...DEFAULTS.retry, ...stripUndefined(options.retry ?? {}) };
+    checkInteger("retry.retries", retry.retries, 0);
+    checkPositive("retry.baseDelayMs", retry.baseDelayMs, { allowZero: true });
+    checkPositive("retry.maxDelayMs", retry.maxDelayMs, { allowZero: true });
+    checkPositive("retry.maxRetryDelayMs", retry.maxRetryDelayMs, {
+      allowZero: true,
+      allowInfinity: true,
+    });
+    stack.push(retryMiddleware({ ...retry, onRetry: options.onRetry, clock }));
   }
   stack.push(
     authMiddleware({ provider: profile.provider, apiKey: options.apiKey, envVar: profile.envVar }),
   );
   if (options.rateLimit !== false) {
-    stack.push(rateLimitMiddleware({
-      ...DEFAULTS.rateLimit,
-      ...stripUndefined(options.rateLimit ?? {}),
-      onRateLimit: options.onRateLimit,
-      clock,
-    }));
+    const rateLimit = { ...DEFAULTS.rateLimit, ...stripUndefined(options.rateLimit ?? {}) };
+    checkInteger("rateLimit.limit", rateLimit.limit, 1);
+    checkPositive("rateLimit.windowMs", rateLimit.windowMs);
+    checkPositive("rateLimit.marginMs", rateLimit.marginMs, { allowZero: true });
+    if (rateLimit.maxWaitMs !== undefined) {
+      checkPositive("rateLimit.maxWaitMs", rateLimit.maxWaitMs, {
+        allowZero: true,
+        allowInfinity: true,
+      });
+    }
+    stack.push(rateLimitMiddleware({ ...rateLimit, onRateLimit: options.onRateLimit, clock }));
   }
   stack.push(networkErrorMiddleware());
   const handler: Handler = compose(stack, (request) => userFetch(request));
@@ -127,6 +140,26 @@ export function createTransport(
   };
 
   return { baseUrl: normalized, guard, fetch };
+}
+
+function checkPositive(
+  name: string,
+  value: unknown,
+  allow: { allowZero?: boolean; allowInfinity?: boolean } = {},
+): void {
+  const ok = typeof value === "number" && !Number.isNaN(value) &&
+    (value > 0 || (allow.allowZero === true && value === 0)) &&
+    (Number.isFinite(value) || allow.allowInfinity === true);
+  if (!ok) {
+    const rule = allow.allowZero ? "a number ≥ 0" : "a number > 0";
+    throw new ConfigError(`${name}: must be ${rule} (got ${describeValue(value)})`);
+  }
+}
+
+function checkInteger(name: string, value: unknown, min: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name}: must be an integer ≥ ${min} (got ${describeValue(value)})`);
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,12 +1,19 @@
 /**
  * Auth: resolves the API key (option, async provider, or environment) per
- * request and sets `Authorization: Bearer …`, only for the configured origin.
+ * request and sets `Authorization: Bearer …` only on requests to the
+ * configured origin. Redirects are followed here, hop by hop, so that a
+ * redirect to another origin never carries the key (see {@link followRedirects}).
+ *
+ * The key lives only in closures: it is never stored on an object, never put
+ * into a message, and errors from below are scrubbed of it as a safety net.
  *
  * @module
  */
-import { MissingApiKeyError, type Provider } from "../errors.ts";
+import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
+import { followRedirects } from "./redirect.ts";
+import { tokenHasher } from "./token_hash.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link authMiddleware}. */
@@ -17,38 +24,110 @@ export interface AuthOptions {
   apiKey: ApiKeySource | undefined;
   /** Environment variable holding the key. */
   envVar: string;
+  /** Redirects followed per request before giving up. Default 5. */
+  maxRedirects?: number;
 }
 
 /**
- * Sets the bearer token on requests to the configured origin.
+ * Sets the bearer token on requests to the configured origin (`context.origin`)
+ * and follows redirects itself, dropping `Authorization` when a hop leaves
+ * that origin and refusing `https:` → `http:` downgrades. Sets
+ * `context.tokenHash` (for the rate limiter) to a short hash of the key.
  *
  * @example
  * ```ts
- * import { authMiddleware } from "@sandgate/sdk";
+ * import { authMiddleware, compose } from "@sandgate/sdk";
  * const auth = authMiddleware({ provider: "primeintellect", apiKey: "k", envVar: "PRIME_API_KEY" });
- * console.log(typeof auth);
+ * const handler = compose([auth], (request) =>
+ *   Promise.resolve(new Response(request.headers.get("authorization"))));
+ * const response = await handler(new Request("https://api.example.com/x"), {
+ *   provider: "primeintellect",
+ *   operation: "demo",
+ *   sandboxId: "sb",
+ *   origin: "https://api.example.com",
+ *   attempt: 1,
+ *   tokenHash: "",
+ * });
+ * console.log(await response.text()); // Bearer k
  * ```
  */
 export function authMiddleware(options: AuthOptions): Middleware {
   const resolveKey = apiKeyResolver(options);
+  const hash = tokenHasher();
+  const maxRedirects = options.maxRedirects ?? 5;
   return (next) => async (request, context) => {
     const key = await resolveKey();
-    const headers = new Headers(request.headers);
-    if (new URL(request.url).origin === context.origin) {
-      headers.set("Authorization", `Bearer ${key}`);
-    } else {
-      headers.delete("Authorization");
+    context.tokenHash = hash(key);
+    try {
+      return await followRedirects(next, request, context, {
+        maxRedirects,
+        authorize: (headers, url) => {
+          if (url.origin === context.origin) headers.set("Authorization", `Bearer ${key}`);
+          else headers.delete("Authorization");
+        },
+      });
+    } catch (error) {
+      throw scrubSecret(error, key);
     }
-    return next(new Request(request, { headers }), context);
   };
 }
 
-/** Returns a function that yields the current API key or throws `MissingApiKeyError`. */
+/**
+ * Returns a function that yields the current API key (trimmed) or throws
+ * `MissingApiKeyError`; a provider function is called on every use.
+ */
 export function apiKeyResolver(options: AuthOptions): () => Promise<string> {
   const { apiKey, provider, envVar } = options;
   return async () => {
-    const key = typeof apiKey === "function" ? await apiKey() : apiKey ?? readEnv(envVar);
-    if (typeof key !== "string" || key.length === 0) throw new MissingApiKeyError(provider, envVar);
+    const raw = typeof apiKey === "function" ? await apiKey() : apiKey ?? readEnv(envVar);
+    const key = typeof raw === "string" ? raw.trim() : "";
+    if (key.length === 0) throw new MissingApiKeyError(provider, envVar);
+    if (!isHeaderSafe(key)) {
+      throw new InvalidArgumentError(
+        "apiKey",
+        undefined,
+        "must contain only printable characters (no line breaks or control characters)",
+        { secret: true },
+      );
+    }
     return key;
   };
+}
+
+function isHeaderSafe(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) return false;
+  }
+  return true;
+}
+
+const REDACTED = "[redacted]";
+
+/**
+ * Safety net: removes `secret` from the message and stack of `error` and of
+ * every error in its `cause` chain (a runtime or a custom `fetch` may echo a
+ * header value). Short strings are left alone: they would garble messages.
+ */
+export function scrubSecret(error: unknown, secret: string): unknown {
+  if (secret.length < 8) return error;
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    for (const property of ["message", "stack"]) {
+      const value: unknown = (current as Record<string, unknown>)[property];
+      if (typeof value === "string" && value.includes(secret)) {
+        try {
+          Object.defineProperty(current, property, {
+            value: value.split(secret).join(REDACTED),
+            writable: true,
+            configurable: true,
+          });
+        } catch {
+          // A frozen error: nothing more we can do.
+        }
+      }
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return error;
 }

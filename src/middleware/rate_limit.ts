@@ -1,12 +1,18 @@
 /**
- * Client-side rate limiting (placeholder: passes requests through).
+ * Client-side rate limiting: before each attempt, books a send slot in a
+ * sliding window per (origin, token hash, sandbox id) and waits for it, first
+ * come, first served. A server 429 pauses the key until its `Retry-After` /
+ * `RateLimit-Reset`.
  *
  * @module
  */
+import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import type { RateLimitInfo } from "../options.ts";
 import type { Clock } from "./clock.ts";
+import { defaultRateLimitStore } from "./memory_store.ts";
 import type { RateLimitStore } from "./rate_limit_store.ts";
-import type { Middleware } from "./types.ts";
+import { parseRetryAfter } from "./retry_after.ts";
+import type { CallContext, Middleware } from "./types.ts";
 
 /** Options of {@link rateLimitMiddleware}. */
 export interface RateLimitMiddlewareOptions {
@@ -18,7 +24,7 @@ export interface RateLimitMiddlewareOptions {
   marginMs: number;
   /** Longest acceptable wait. */
   maxWaitMs?: number | undefined;
-  /** Where slots are booked. */
+  /** Where slots are booked. Default: an in-memory store shared per clock. */
   store?: RateLimitStore | undefined;
   /** Called when a call waits. */
   onRateLimit?: ((info: RateLimitInfo) => void) | undefined;
@@ -27,7 +33,28 @@ export interface RateLimitMiddlewareOptions {
 }
 
 /**
- * Waits for a slot before each attempt.
+ * The limiter key of a call: origin, token hash and sandbox id, separated by
+ * spaces. Never contains the token.
+ *
+ * @example
+ * ```ts
+ * import { rateLimitKey } from "@sandgate/sdk";
+ * console.log(rateLimitKey({ origin: "https://api.example.com", tokenHash: "ab12", sandboxId: "sb-1" }));
+ * // https://api.example.com ab12 sb-1
+ * ```
+ */
+export function rateLimitKey(
+  context: Pick<CallContext, "origin" | "tokenHash" | "sandboxId">,
+): string {
+  return `${context.origin} ${context.tokenHash} ${context.sandboxId}`;
+}
+
+/**
+ * Waits for a rate-limit slot before each attempt (retries and redirect hops
+ * each count, as they do at the server). The wait is abortable by the call's
+ * signal, and an aborted wait gives its slot back. A wait longer than
+ * `maxWaitMs` fails at once with a client-side {@link RateLimitedError}
+ * (status 429), and nothing is sent.
  *
  * @example
  * ```ts
@@ -36,6 +63,67 @@ export interface RateLimitMiddlewareOptions {
  * console.log(typeof limiter);
  * ```
  */
-export function rateLimitMiddleware(_options: RateLimitMiddlewareOptions): Middleware {
-  return (next) => next;
+export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middleware {
+  const { limit, maxWaitMs, onRateLimit, clock } = options;
+  const store = options.store ?? defaultRateLimitStore(clock);
+  const windowMs = options.windowMs + options.marginMs;
+  return (next) => async (request, context) => {
+    const { signal } = request;
+    if (signal.aborted) throw signal.reason;
+    const key = rateLimitKey(context);
+    const id = crypto.randomUUID();
+    const reservation = await guardStore(
+      context,
+      () => store.reserve(key, { limit, windowMs, id, ...maxWaitOf(maxWaitMs) }),
+    );
+    if (reservation.rejected) {
+      throw new RateLimitedError({
+        status: 429,
+        provider: context.provider,
+        operation: context.operation,
+        retryAfterMs: reservation.retryAfterMs,
+        body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
+          `more than maxWaitMs (${maxWaitMs} ms); nothing was sent`,
+      });
+    }
+    if (reservation.delayMs > 0) {
+      try {
+        onRateLimit?.({ key, waitMs: reservation.delayMs, operation: context.operation });
+        await clock.sleep(reservation.delayMs, signal);
+      } catch (error) {
+        try {
+          await store.release?.(key, id);
+        } catch {
+          // The slot expires on its own; the abort is what the caller needs to see.
+        }
+        throw error;
+      }
+    }
+    const response = await next(request, context);
+    if (response.status === 429 && store.pause) {
+      const pauseMs = parseRetryAfter(response.headers, clock.now());
+      if (pauseMs !== undefined && pauseMs > 0) {
+        await guardStore(context, () => store.pause!(key, pauseMs));
+      }
+    }
+    return response;
+  };
+}
+
+function maxWaitOf(maxWaitMs: number | undefined): { maxWaitMs?: number } {
+  return maxWaitMs === undefined ? {} : { maxWaitMs };
+}
+
+async function guardStore<T>(
+  context: CallContext,
+  operation: () => Promise<T> | T,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof SandgateError) throw error;
+    throw new RateLimitStoreError(`${context.operation}: the rate-limit store failed`, {
+      cause: error,
+    });
+  }
 }

@@ -1,12 +1,27 @@
 /**
- * Retries (placeholder: passes requests through).
+ * Retries: attempts that failed in a way that is safe to repeat are sent
+ * again after a full-jitter exponential backoff, or after the server's
+ * `Retry-After` / `RateLimit-Reset`.
+ *
+ * - Idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) retry on network
+ *   errors and on 408, 429, 500, 502, 503 and 504.
+ * - Other methods (POST) retry only on 429 and on network errors that prove
+ *   the request never reached the server (connection refused, DNS): never on
+ *   a timeout or a 5xx, which could create a second SSH session or exposure.
+ *
+ * The overall budget is the timeout middleware's: a retry that could not
+ * start before the call's deadline is not attempted.
  *
  * @module
  */
+import { createApiError, NetworkError } from "../errors.ts";
 import type { RetryInfo } from "../options.ts";
 import type { Clock } from "./clock.ts";
+import { parseRetryAfter } from "./retry_after.ts";
 import type { Middleware } from "./types.ts";
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /** Options of {@link retryMiddleware}. */
 export interface RetryMiddlewareOptions {
   /** Retries after the first attempt. */
@@ -26,7 +41,13 @@ export interface RetryMiddlewareOptions {
 }
 
 /**
- * Retries failed attempts that are safe to retry.
+ * Retries failed attempts that are safe to retry (see the module
+ * documentation). Each attempt sends a copy of the request, so a retried POST
+ * sends the same body; the copy is made only when `retries > 0`. Backoff waits
+ * are abortable by the call's signal. `onRetry` gets the failure as a
+ * `SandgateError` (an `ApiError` for an HTTP status) before each wait. When
+ * retries run out, or the server asks to wait longer than `maxRetryDelayMs`,
+ * the last response is returned (or the last error thrown) as it is.
  *
  * @example
  * ```ts
@@ -41,6 +62,56 @@ export interface RetryMiddlewareOptions {
  * console.log(typeof retry);
  * ```
  */
-export function retryMiddleware(_options: RetryMiddlewareOptions): Middleware {
-  return (next) => next;
+export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
+  const { retries, baseDelayMs, maxDelayMs, maxRetryDelayMs, onRetry, clock } = options;
+  const random = options.random ?? Math.random;
+  return (next) => async (request, context) => {
+    context.attempt = 1;
+    if (!(retries > 0)) return next(request, context);
+    const idempotent = IDEMPOTENT.has(request.method.toUpperCase());
+    const { signal } = request;
+    for (let attempt = 1;; attempt++) {
+      context.attempt = attempt;
+      const last = attempt > retries;
+      let response: Response | undefined;
+      let error: unknown;
+      let failed = false;
+      try {
+        // Every attempt but the last sends a copy, so the body is there for the next one.
+        response = await next(last ? request : request.clone(), context);
+      } catch (thrown) {
+        failed = true;
+        error = thrown;
+      }
+      const retryable = !last && !signal.aborted &&
+        (failed
+          ? error instanceof NetworkError && (idempotent || error.neverSent)
+          : idempotent
+          ? RETRYABLE_STATUS.has(response!.status)
+          : response!.status === 429);
+      if (!retryable) {
+        if (failed) throw error;
+        return response!;
+      }
+
+      const serverMs = response ? parseRetryAfter(response.headers, clock.now()) : undefined;
+      if (serverMs !== undefined && serverMs > maxRetryDelayMs) return response!;
+      const delayMs = serverMs ??
+        Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+      if (context.deadline !== undefined && clock.now() + delayMs >= context.deadline) {
+        if (failed) throw error;
+        return response!;
+      }
+      const reason = failed ? error : createApiError({
+        status: response!.status,
+        provider: context.provider,
+        operation: context.operation,
+        headers: response!.headers,
+        ...(serverMs === undefined ? {} : { retryAfterMs: serverMs }),
+      });
+      await response?.body?.cancel().catch(() => {});
+      onRetry?.({ attempt, error: reason, delayMs, operation: context.operation });
+      await clock.sleep(delayMs, signal);
+    }
+  };
 }

@@ -1,32 +1,109 @@
 /**
- * Timeouts and cancellation (placeholder: passes requests through).
+ * Timeouts and cancellation. The outermost middleware: it bounds a whole call
+ * (every attempt, backoff and rate-limit wait) by the client's `timeoutMs`,
+ * combined with the call's own signal (`request.signal`, which carries the
+ * per-call `signal` and `timeoutMs`; see {@link callSignal}).
+ *
+ * A timeout rejects with a {@link TimeoutError}; a user abort rejects with the
+ * user's reason, as it is. The timer is stopped as soon as the response
+ * headers arrive (or the call fails), so no timer outlives a call; reading
+ * the body stays abortable by the call's own signal.
  *
  * @module
  */
-import { TimeoutError } from "../errors.ts";
+import { SandgateError, TimeoutError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
+import { combineSignals, raceAbort } from "./abort.ts";
 import type { Clock } from "./clock.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link timeoutMiddleware}. */
 export interface TimeoutOptions {
-  /** Budget for a whole call in milliseconds. */
+  /**
+   * Budget for a whole call in milliseconds. `Infinity` sets no client-wide
+   * budget (the call's own signal still applies).
+   */
   timeoutMs: number;
   /** Time source. */
   clock: Clock;
 }
 
 /**
- * Bounds a whole call (all attempts) by `timeoutMs`.
+ * Bounds a whole call (all attempts and waits) by `timeoutMs`, and turns
+ * aborts into the right error: {@link TimeoutError} for a timeout (ours, a
+ * per-call one, or an `AbortSignal.timeout`), the user's reason otherwise.
+ * Each call gets its own timer and signal; nothing is shared between calls.
  *
  * @example
  * ```ts
- * import { systemClock, timeoutMiddleware } from "@sandgate/sdk";
- * console.log(typeof timeoutMiddleware({ timeoutMs: 1000, clock: systemClock }));
+ * import { compose, systemClock, TimeoutError, timeoutMiddleware } from "@sandgate/sdk";
+ * const never = () => new Promise<Response>(() => {});
+ * const handler = compose([timeoutMiddleware({ timeoutMs: 10, clock: systemClock })], never);
+ * const context = {
+ *   provider: "primeintellect" as const,
+ *   operation: "demo",
+ *   sandboxId: "sb",
+ *   origin: "https://example.com",
+ *   attempt: 1,
+ *   tokenHash: "",
+ * };
+ * try {
+ *   await handler(new Request("https://example.com/"), context);
+ * } catch (error) {
+ *   console.log(error instanceof TimeoutError); // true
+ * }
  * ```
  */
-export function timeoutMiddleware(_options: TimeoutOptions): Middleware {
-  return (next) => next;
+export function timeoutMiddleware(options: TimeoutOptions): Middleware {
+  const { timeoutMs, clock } = options;
+  const bounded = Number.isFinite(timeoutMs) && timeoutMs > 0;
+  return (next) => async (request, context) => {
+    const user = request.signal;
+    const start = clock.now();
+    if (user.aborted) throw abortError(user.reason, clock.now() - start, context.operation);
+    const timer = new AbortController();
+    const stop = new AbortController();
+    let combined = { signal: user, dispose() {} };
+    if (bounded) {
+      clock.sleep(timeoutMs, stop.signal).then(
+        () => timer.abort(new TimeoutError(timeoutMs, context.operation)),
+        () => {/* stopped */},
+      );
+      const deadline = start + timeoutMs;
+      context.deadline = Math.min(context.deadline ?? Infinity, deadline);
+      combined = combineSignals([user, timer.signal]);
+    }
+    const { signal } = combined;
+    try {
+      const inner = (async () =>
+        await next(signal === user ? request : new Request(request, { signal }), context))();
+      return await raceAbort(inner, signal, discardResponse);
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal.reason, clock.now() - start, context.operation);
+      throw error;
+    } finally {
+      stop.abort();
+      combined.dispose();
+    }
+  };
+}
+
+function discardResponse(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
+/**
+ * What a call rejects with once its signal aborted: a `SandgateError` reason
+ * as it is (e.g. a per-call {@link TimeoutError}), a DOM `TimeoutError`
+ * (from `AbortSignal.timeout`) as a {@link TimeoutError}, anything else (the
+ * user's reason) as it is.
+ */
+export function abortError(reason: unknown, elapsedMs: number, operation?: string): unknown {
+  if (reason instanceof SandgateError) return reason;
+  if (typeof reason === "object" && reason !== null && "name" in reason) {
+    if (reason.name === "TimeoutError") return new TimeoutError(Math.round(elapsedMs), operation);
+  }
+  return reason;
 }
 
 /** A call's signal, and how to release its timer once the call settles. */

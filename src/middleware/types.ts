@@ -24,6 +24,11 @@ export interface CallContext {
    * rate-limit key. Never the key itself.
    */
   tokenHash: string;
+  /**
+   * When the call's budget ends (clock milliseconds), set by the timeout
+   * middleware: retries that could not start before it are not attempted.
+   */
+  deadline?: number | undefined;
 }
 
 /** Sends one request and resolves with its response. */

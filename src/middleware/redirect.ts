@@ -1,0 +1,100 @@
+/**
+ * Follows HTTP redirects by hand (`redirect: "manual"`), so that every hop's
+ * headers are decided here: the key goes only to the configured origin, and
+ * an `https:` request is never redirected to plain `http:` (loopback aside).
+ *
+ * @module
+ */
+import { UnexpectedResponseError } from "../errors.ts";
+import { isLoopbackHost } from "../validate.ts";
+import type { CallContext, Handler } from "./types.ts";
+
+/** Options of {@link followRedirects}. */
+export interface FollowRedirectsOptions {
+  /** Hops followed before giving up. */
+  maxRedirects: number;
+  /** Sets or removes credentials on the headers of a request to `url`. */
+  authorize(headers: Headers, url: URL): void;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language"];
+
+/**
+ * Sends `request` through `next`, following redirects when the request asks
+ * for it (`redirect: "follow"`, the default). 303 (and 301/302 after a POST)
+ * continue as a `GET` without body, as browsers do; 307 and 308 resend the
+ * same method and body. A request with `redirect: "manual"` or `"error"` is
+ * sent once, with that mode.
+ *
+ * Throws {@link UnexpectedResponseError} after `maxRedirects` hops, on an
+ * `https:` → `http:` downgrade to a non-loopback host, on a non-HTTP target,
+ * and when the runtime hides the redirect target (browsers' opaque redirects).
+ */
+export async function followRedirects(
+  next: Handler,
+  request: Request,
+  context: CallContext,
+  options: FollowRedirectsOptions,
+): Promise<Response> {
+  const follow = request.redirect === "follow";
+  // A second copy of the body, for a 307/308 that asks to send it again.
+  const replay = follow && request.body !== null ? request.clone() : undefined;
+  let body: ArrayBuffer | null | undefined;
+  let method = request.method;
+  let url = new URL(request.url);
+  let headers = new Headers(request.headers);
+  options.authorize(headers, url);
+  let current = new Request(request, { headers, redirect: follow ? "manual" : request.redirect });
+
+  for (let hop = 0;; hop++) {
+    const response = await next(current, context);
+    if (!follow) return response;
+    if (response.type === "opaqueredirect") {
+      throw fail(context, "the server redirected, and this runtime hides where to");
+    }
+    const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
+    if (location === null) return response;
+    await response.body?.cancel().catch(() => {});
+    if (hop >= options.maxRedirects) {
+      throw fail(context, `more than ${options.maxRedirects} redirects`);
+    }
+    let target: URL;
+    try {
+      target = new URL(location, url);
+    } catch {
+      throw fail(context, "a redirect pointed to an invalid URL");
+    }
+    if (target.protocol !== "https:" && target.protocol !== "http:") {
+      throw fail(context, `refused a redirect to a ${target.protocol} URL`);
+    }
+    if (
+      url.protocol === "https:" && target.protocol === "http:" && !isLoopbackHost(target.hostname)
+    ) {
+      throw fail(context, `refused a redirect from https: to insecure ${target.origin}`);
+    }
+    const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+      ((response.status === 301 || response.status === 302) && method === "POST");
+    headers = new Headers(request.headers);
+    if (toGet) {
+      method = "GET";
+      body = null;
+      for (const name of BODY_HEADERS) headers.delete(name);
+    } else if (replay && body === undefined) {
+      body = await replay.arrayBuffer();
+    }
+    url = target;
+    options.authorize(headers, url);
+    current = new Request(url, {
+      method,
+      headers,
+      body: body ?? null,
+      signal: request.signal,
+      redirect: "manual",
+    });
+  }
+}
+
+function fail(context: CallContext, reason: string): UnexpectedResponseError {
+  return new UnexpectedResponseError(`${context.operation}: ${reason}`);
+}
