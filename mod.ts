@@ -52,3 +52,28 @@ export {
   type TensorlakeClientOptions,
   tensorlakeSandboxUrl,
 } from "./src/tensorlake/client.ts";
+export {
+  createPrimeIntellect,
+  PrimeIntellect,
+  type PrimeIntellectSandbox,
+} from "./src/primeintellect/sandbox.ts";
+export type {
+  ExposedPort,
+  ExposePortOptions,
+  Exposure,
+  ExposureInfo,
+} from "./src/primeintellect/exposure.ts";
+export type {
+  CreateSshSessionOptions,
+  SshCommand,
+  SshCommandOptions,
+  SshSession,
+  SshSessionInfo,
+} from "./src/primeintellect/ssh.ts";
+export {
+  Tensorlake,
+  type TensorlakeOptions,
+  type TensorlakeSandbox,
+} from "./src/tensorlake/sandbox.ts";
+export type { CreatePtyOptions, Pty, PtyFields, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { CleanupOptions, CleanupResult } from "./src/handle.ts";

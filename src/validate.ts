@@ -84,3 +84,185 @@ export function parseSecureUrl(
     "must use https: (plain http: is allowed only for localhost, 127.0.0.0/8 and [::1])",
   );
 }
+
+/**
+ * Checks that an options argument is absent or a plain object and, when
+ * `allowed` is given, has no other keys (catches typos from JavaScript).
+ */
+export function assertOptionsObject(
+  field: string,
+  value: unknown,
+  allowed?: readonly string[],
+): asserts value is object | undefined {
+  if (value === undefined) return;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(field, value, "must be an options object");
+  }
+  for (const key of allowed ? Object.keys(value) : []) {
+    if (!allowed?.includes(key)) {
+      throw new InvalidArgumentError(
+        `${field}.${key}`,
+        undefined,
+        `is not a known option (known: ${allowed?.join(", ")})`,
+        { secret: true },
+      );
+    }
+  }
+}
+
+/**
+ * Checks per-call options: an object with an optional `AbortSignal` `signal`,
+ * a positive finite `timeoutMs` and, when `extra` allows it, a boolean `strict`.
+ */
+export function assertCallOptions(
+  value: unknown,
+  extra: readonly string[] = [],
+): void {
+  assertOptionsObject("options", value, ["signal", "timeoutMs", ...extra]);
+  if (value === undefined) return;
+  const { signal, timeoutMs, strict } = value as Record<string, unknown>;
+  if (
+    signal !== undefined &&
+    !(typeof AbortSignal === "function" && signal instanceof AbortSignal)
+  ) {
+    throw new InvalidArgumentError("options.signal", signal, "must be an AbortSignal");
+  }
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+  ) {
+    throw new InvalidArgumentError(
+      "options.timeoutMs",
+      timeoutMs,
+      "must be a positive finite number of milliseconds",
+    );
+  }
+  if (strict !== undefined && typeof strict !== "boolean") {
+    throw new InvalidArgumentError("options.strict", strict, "must be a boolean");
+  }
+}
+
+/** Checks a port to expose: an integer from 22 to 9000. */
+export function assertPort(value: unknown): asserts value is number {
+  assertIntegerInRange("port", value, 22, 9000);
+}
+
+/** Checks an exposure name: absent, `null`, or a string of at most 50 characters. */
+export function assertExposureName(value: unknown): asserts value is string | null | undefined {
+  if (value === undefined || value === null) return;
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError("name", value, "must be a string of at most 50 characters");
+  }
+  if ([...value].length > 50) {
+    throw new InvalidArgumentError("name", value, "must be at most 50 characters");
+  }
+}
+
+/** Upper-cases a protocol after checking it is `"HTTP"` or `"TCP"` in any case. */
+export function normalizeProtocol(value: unknown): "HTTP" | "TCP" | undefined {
+  if (value === undefined) return undefined;
+  const upper = typeof value === "string" ? value.toUpperCase() : undefined;
+  if (upper === "HTTP" || upper === "TCP") return upper;
+  throw new InvalidArgumentError("protocol", value, 'must be "HTTP" or "TCP" (any case)');
+}
+
+/** Checks an SSH session lifetime: an integer from 1 to 3600 seconds. */
+export function assertTtlSeconds(value: unknown): asserts value is number | undefined {
+  if (value === undefined) return;
+  assertIntegerInRange("ttlSeconds", value, 1, 3600);
+}
+
+/** Checks a terminal dimension: an integer from 1 to 65535. */
+export function assertDimension(field: string, value: unknown): asserts value is number {
+  assertIntegerInRange(field, value, 1, 65535);
+}
+
+function hasNul(value: string): boolean {
+  return value.includes("\0");
+}
+
+/**
+ * Checks a non-empty string without NUL characters. With `secret`, a
+ * rejected value is never echoed.
+ */
+export function assertText(
+  field: string,
+  value: unknown,
+  options?: { secret?: boolean; allowEmpty?: boolean },
+): asserts value is string {
+  const secret = { secret: options?.secret ?? false };
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError(field, value, "must be a string", secret);
+  }
+  if (!options?.allowEmpty && value.length === 0) {
+    throw new InvalidArgumentError(field, value, "must not be empty", secret);
+  }
+  if (hasNul(value)) {
+    throw new InvalidArgumentError(field, value, "must not contain NUL characters", secret);
+  }
+}
+
+/** Checks PTY arguments: an array of strings without NUL characters (never echoed). */
+export function assertArgs(value: unknown): asserts value is string[] | undefined {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) {
+    throw new InvalidArgumentError("args", value, "must be an array of strings");
+  }
+  value.forEach((arg, i) => assertText(`args[${i}]`, arg, { secret: true, allowEmpty: true }));
+}
+
+const ENV_NAME = /^[^=\0]+$/;
+
+/**
+ * Checks PTY environment variables and returns a copy of their own entries:
+ * a plain object of string values; names non-empty without `=` or NUL and
+ * not `__proto__`. Values may be secrets and are never echoed.
+ */
+export function normalizeEnv(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError("env", value, "must be an object of string values");
+  }
+  const entries: [string, string][] = [];
+  for (const [name, text] of Object.entries(value)) {
+    if (!ENV_NAME.test(name) || name === "__proto__") {
+      throw new InvalidArgumentError(
+        "env",
+        name,
+        "variable names must be non-empty, without `=` or NUL, and not __proto__",
+      );
+    }
+    assertText(`env.${name}`, text, { secret: true, allowEmpty: true });
+    entries.push([name, text]);
+  }
+  return Object.fromEntries(entries);
+}
+
+const PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]*)?$/;
+
+/**
+ * Checks an OpenSSH public key line (`ssh-ed25519 AAAA… comment`) and returns
+ * it without a trailing newline. The value is never echoed: a private key
+ * passed by mistake must not end up in an error message.
+ */
+export function normalizePublicKey(value: unknown): string {
+  const rule =
+    'must be one OpenSSH public key line, e.g. "ssh-ed25519 AAAA… comment" (the .pub file, never the private key)';
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError("publicKey", value, rule, { secret: true });
+  }
+  const line = value.replace(/\r?\n$/, "");
+  if (!PUBLIC_KEY.test(line)) {
+    throw new InvalidArgumentError("publicKey", undefined, rule, { secret: true });
+  }
+  return line;
+}
+
+/** Checks a path to an SSH identity file: non-empty, one line, no NUL. */
+export function assertIdentityFile(value: unknown): asserts value is string {
+  assertText("identityFile", value);
+  if (/[\r\n]/.test(value)) {
+    throw new InvalidArgumentError("identityFile", value, "must not contain line breaks");
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What every disposable high-level handle (exposure, SSH session, PTY)
+ * shares: the dispose symbol, idempotent cleanup with `{ alreadyGone }`
+ * results, and inspection that leaves secrets out.
+ *
+ * @module
+ */
+import { NotFoundError } from "./errors.ts";
+import type { CallOptions } from "./options.ts";
+
+/**
+ * `Symbol.asyncDispose`, or the registered symbol polyfills use on runtimes
+ * that lack it. Typed as the well-known symbol so `await using` type-checks.
+ */
+export const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")) as typeof Symbol.asyncDispose;
+
+/** Node's `util.inspect` hook. */
+export const NODE_INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
+/** Deno's `Deno.inspect` hook. */
+export const DENO_INSPECT: unique symbol = Symbol.for("Deno.customInspect") as never;
+
+/** Options of close / unexpose / kill. */
+export interface CleanupOptions extends CallOptions {
+  /**
+   * Throw `NotFoundError` when the resource is already gone, instead of
+   * resolving with `{ alreadyGone: true }`. Default `false`.
+   */
+  strict?: boolean;
+}
+
+/** What close / unexpose / kill resolve with. */
+export interface CleanupResult {
+  /** `true` when the server said the resource did not exist (any more). */
+  readonly alreadyGone: boolean;
+}
+
+/**
+ * Runs a cleanup request: resolves `{ alreadyGone: false }` on success and,
+ * unless `strict`, `{ alreadyGone: true }` on a 404.
+ */
+export async function cleanup(
+  strict: boolean | undefined,
+  action: () => Promise<unknown>,
+): Promise<CleanupResult> {
+  try {
+    await action();
+    return { alreadyGone: false };
+  } catch (error) {
+    if (error instanceof NotFoundError && !strict) return { alreadyGone: true };
+    throw error;
+  }
+}
+
+/**
+ * Remembers a handle's cleanup: concurrent and later calls share the first
+ * call's promise, so a successful cleanup sends at most one request; a failed
+ * one may be tried again.
+ */
+export class CleanupOnce {
+  #result: Promise<CleanupResult> | undefined;
+
+  /** Runs `action` unless a cleanup already succeeded or is under way. */
+  run(action: () => Promise<CleanupResult>): Promise<CleanupResult> {
+    if (this.#result) return this.#result;
+    const result = action();
+    this.#result = result;
+    result.catch(() => {
+      if (this.#result === result) this.#result = undefined;
+    });
+    return result;
+  }
+}
+
+type NodeInspect = (value: unknown, options?: unknown) => string;
+
+/**
+ * Renders a handle for Node's `util.inspect` or `Deno.inspect` as its class
+ * name and its public (`toJSON`) fields only.
+ */
+export function inspectPublic(
+  name: string,
+  fields: object,
+  inspect: unknown,
+  options: unknown,
+): string {
+  const render = typeof inspect === "function" ? inspect as NodeInspect : undefined;
+  return `${name} ${render ? render(fields, options) : JSON.stringify(fields)}`;
+}

@@ -1,0 +1,416 @@
+/**
+ * The high-level Prime Intellect API: {@link PrimeIntellect} and its
+ * per-sandbox {@link PrimeIntellectSandbox} handles.
+ *
+ * @module
+ */
+import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
+import { type Clock, systemClock } from "../middleware/clock.ts";
+import type { CallOptions, FetchLike } from "../options.ts";
+import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
+import { callSignal } from "../middleware/timeout.ts";
+import type { ListExposedPortsResponse } from "../types.ts";
+import {
+  assertCallOptions,
+  assertExposureName,
+  assertOptionsObject,
+  assertPathId,
+  assertPort,
+  assertTtlSeconds,
+  normalizeProtocol,
+  normalizePublicKey,
+  parseSecureUrl,
+} from "../validate.ts";
+import {
+  createPrimeIntellectClient,
+  type PrimeIntellectClient,
+  type PrimeIntellectClientOptions,
+} from "./client.ts";
+import {
+  EXPOSE_PORT_SHAPE,
+  EXPOSED_PORT_INFO_SHAPE,
+  type ExposePortOptions,
+  type Exposure,
+  ExposureHandle,
+  type ExposureInfo,
+  toExposedPort,
+  toExposureInfo,
+  UNEXPOSE_SHAPE,
+} from "./exposure.ts";
+import {
+  authorizeUrl,
+  type CreateSshSessionOptions,
+  SSH_SESSION_SHAPE,
+  type SshSession,
+  SshSessionHandle,
+  toSshSessionInfo,
+} from "./ssh.ts";
+
+const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
+const PROVIDER = "primeintellect";
+
+/** The shared state of a {@link PrimeIntellect} instance, kept off its public surface. */
+interface Internals {
+  client: PrimeIntellectClient;
+  clock: Clock;
+  fetch: FetchLike;
+}
+
+/**
+ * The Prime Intellect sandbox gateway, the easy way: pick a sandbox, then
+ * expose ports and open SSH sessions on it. Auth, rate limiting, retries,
+ * timeouts and typed errors come from the low-level client, available as
+ * {@link PrimeIntellect.client} for anything this class does not cover.
+ *
+ * The API key never appears on the instance: not as a property, not in
+ * `JSON.stringify` or `inspect` output.
+ *
+ * @example Expose a port and print its URL
+ * ```ts
+ * import { PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * console.log(exposure.url);
+ * ```
+ */
+export class PrimeIntellect {
+  /** The typed low-level openapi-fetch client this instance sends with. */
+  readonly client: PrimeIntellectClient;
+  readonly #internals: Internals;
+
+  /**
+   * Creates the client. Options are those of `createPrimeIntellectClient`;
+   * the API key defaults to the `PRIME_API_KEY` environment variable.
+   */
+  constructor(options: PrimeIntellectClientOptions = {}) {
+    assertOptionsObject("options", options);
+    this.client = createPrimeIntellectClient(options);
+    const userFetch = options.fetch;
+    this.#internals = {
+      client: this.client,
+      clock: options.clock ?? systemClock,
+      fetch: userFetch ?? ((request) => globalThis.fetch(request)),
+    };
+  }
+
+  /**
+   * A handle on one sandbox. Sends nothing; throws `InvalidArgumentError`
+   * when `id` cannot be used in a URL path.
+   */
+  sandbox(id: string): PrimeIntellectSandbox {
+    assertPathId("sandboxId", id);
+    return new SandboxHandle(id, this.#internals);
+  }
+}
+
+/**
+ * Creates a {@link PrimeIntellect} client; the same as `new PrimeIntellect(options)`.
+ *
+ * @example
+ * ```ts
+ * import { createPrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = createPrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * console.log(await prime.sandbox("sb-1").listExposures()); // []
+ * ```
+ */
+export function createPrimeIntellect(options: PrimeIntellectClientOptions = {}): PrimeIntellect {
+  return new PrimeIntellect(options);
+}
+
+/**
+ * One Prime Intellect sandbox: its exposed ports and SSH sessions. Get it
+ * from {@link PrimeIntellect.sandbox}.
+ *
+ * Every method checks its arguments before sending anything (an
+ * `InvalidArgumentError` names the field and the rule), accepts per-call
+ * `{ signal, timeoutMs }` last, and throws typed `ApiError`s.
+ *
+ * @example Open an SSH session and print the ssh command
+ * ```ts
+ * import { PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("sb-1");
+ * await using session = await sandbox.createSshSession({ ttlSeconds: 600 });
+ * await session.authorizeKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE7x me@laptop");
+ * console.log(session.sshCommand({ identityFile: "~/.ssh/id_ed25519" }).command);
+ * ```
+ */
+export interface PrimeIntellectSandbox {
+  /** The sandbox id. */
+  readonly id: string;
+  /**
+   * Exposes a port of the sandbox and returns the {@link Exposure}, with its
+   * public `url`. `await using` unexposes it at scope exit.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+   * await using exposure = await prime.sandbox("sb-1").exposePort({
+   *   port: 5432,
+   *   name: "db",
+   *   protocol: "tcp",
+   * });
+   * console.log(exposure.protocol, exposure.externalEndpoint); // TCP host:port
+   * ```
+   */
+  exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure>;
+
+  /**
+   * Unexposes a port by exposure id. Resolves `{ alreadyGone: true }` when it
+   * was already gone (404), unless `{ strict: true }` asks for a `NotFoundError`.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("sb-1");
+   * const { exposureId } = await sandbox.exposePort({ port: 3000 });
+   * console.log(await sandbox.unexposePort(exposureId)); // { alreadyGone: false }
+   * console.log(await sandbox.unexposePort(exposureId)); // { alreadyGone: true }
+   * ```
+   */
+  unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Lists the sandbox's exposed ports (SSH sessions' TCP exposures included).
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("sb-1");
+   * await sandbox.exposePort({ port: 8080, name: "web" });
+   * for (const exposure of await sandbox.listExposures()) {
+   *   console.log(exposure.name, exposure.url);
+   * }
+   * ```
+   */
+  listExposures(callOptions?: CallOptions): Promise<ExposureInfo[]>;
+
+  /**
+   * Opens an SSH session (no sshd needed in the sandbox). Next: authorize a
+   * public key with {@link SshSession.authorizeKey}, then run
+   * {@link SshSession.sshCommand}. `await using` closes it at scope exit.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("sb-1");
+   * await using session = await sandbox.createSshSession({ ttlSeconds: 300 });
+   * console.log(session.sessionId, session.expiresAt.toISOString());
+   * ```
+   */
+  createSshSession(
+    options?: CreateSshSessionOptions,
+    callOptions?: CallOptions,
+  ): Promise<SshSession>;
+
+  /**
+   * Closes an SSH session by id (removing its TCP exposure). Resolves
+   * `{ alreadyGone: true }` on a 404 unless `{ strict: true }`.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("sb-1");
+   * const { sessionId } = await sandbox.createSshSession();
+   * console.log(await sandbox.closeSshSession(sessionId)); // { alreadyGone: false }
+   * ```
+   */
+  closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+}
+
+/** The {@link PrimeIntellectSandbox} implementation. */
+class SandboxHandle implements PrimeIntellectSandbox {
+  readonly id: string;
+  readonly #internals: Internals;
+
+  constructor(id: string, internals: Internals) {
+    this.id = id;
+    this.#internals = internals;
+  }
+
+  async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
+    assertOptionsObject("options", options, ["port", "name", "protocol"]);
+    if (options === undefined) {
+      throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
+    }
+    assertPort(options.port);
+    assertExposureName(options.name);
+    const protocol = normalizeProtocol(options.protocol);
+    assertCallOptions(callOptions);
+    const body = {
+      port: options.port,
+      ...(options.name === undefined || options.name === null ? {} : { name: options.name }),
+      ...(protocol === undefined ? {} : { protocol }),
+    };
+    const { client, clock } = this.#internals;
+    const data = await invoke(
+      (init) =>
+        client.POST(`${SANDBOX}/expose`, {
+          params: { path: { sandbox_id: this.id } },
+          body,
+          ...init,
+        }),
+      { provider: PROVIDER, operation: "exposePort", clock, callOptions },
+    );
+    const fields = toExposedPort(requireFields(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE));
+    return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
+  }
+
+  async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
+    assertPathId("exposureId", exposureId);
+    assertCallOptions(options, ["strict"]);
+    const { client, clock } = this.#internals;
+    return await cleanup(options?.strict, async () => {
+      const data = await invoke(
+        (init) =>
+          client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
+            params: { path: { sandbox_id: this.id, exposure_id: exposureId } },
+            ...init,
+          }),
+        { provider: PROVIDER, operation: "unexposePort", clock, callOptions: options },
+      );
+      requireFields(PROVIDER, "unexposePort", data, UNEXPOSE_SHAPE);
+    });
+  }
+
+  async listExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
+    assertCallOptions(callOptions);
+    const { client, clock } = this.#internals;
+    const data = await invoke(
+      (init) =>
+        client.GET(`${SANDBOX}/expose`, { params: { path: { sandbox_id: this.id } }, ...init }),
+      { provider: PROVIDER, operation: "listExposures", clock, callOptions },
+    );
+    const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listExposures", data, {
+      exposures: { list: EXPOSED_PORT_INFO_SHAPE },
+    });
+    return list.exposures.map(toExposureInfo);
+  }
+
+  async createSshSession(
+    options?: CreateSshSessionOptions,
+    callOptions?: CallOptions,
+  ): Promise<SshSession> {
+    assertOptionsObject("options", options, ["ttlSeconds"]);
+    assertTtlSeconds(options?.ttlSeconds);
+    assertCallOptions(callOptions);
+    const ttl = options?.ttlSeconds;
+    const { client, clock } = this.#internals;
+    const data = await invoke(
+      (init) =>
+        client.POST(`${SANDBOX}/ssh-session`, {
+          params: { path: { sandbox_id: this.id } },
+          body: ttl === undefined ? {} : { ttl_seconds: ttl },
+          ...init,
+        }),
+      { provider: PROVIDER, operation: "createSshSession", clock, callOptions },
+    );
+    const body = requireFields(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE);
+    return new SshSessionHandle(toSshSessionInfo(body), body.token, {
+      close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
+      authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
+    });
+  }
+
+  async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
+    assertPathId("sessionId", sessionId);
+    assertCallOptions(options, ["strict"]);
+    const { client, clock } = this.#internals;
+    return await cleanup(options?.strict, async () => {
+      const data = await invoke(
+        (init) =>
+          client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
+            params: { path: { sandbox_id: this.id, session_id: sessionId } },
+            ...init,
+          }),
+        { provider: PROVIDER, operation: "closeSshSession", clock, callOptions: options },
+      );
+      requireFields(PROVIDER, "closeSshSession", data, UNEXPOSE_SHAPE);
+    });
+  }
+
+  /**
+   * `POST {gatewayUrl}/{userNs}/{jobId}/authorize` with the session token.
+   * The gateway is not the API origin, so this goes straight to the
+   * configured `fetch`: the API key is never sent there.
+   */
+  async #authorize(
+    session: SshSessionHandle,
+    publicKey: string,
+    callOptions?: CallOptions,
+  ): Promise<void> {
+    const key = normalizePublicKey(publicKey);
+    assertCallOptions(callOptions);
+    const url = authorizeUrl(
+      session,
+      (gateway) =>
+        parseSecureUrl(
+          gateway,
+          (rule) =>
+            new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
+        ),
+    );
+    const { clock, fetch } = this.#internals;
+    const operation = "authorizeKey";
+    const call = callSignal(callOptions, clock, operation);
+    try {
+      const request = new Request(url, {
+        method: "POST",
+        headers: {
+          "authorization": `Bearer ${session.token}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          session_id: session.sessionId,
+          public_key: key,
+          ttl_seconds: session.ttlSeconds,
+        }),
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(request);
+        text = await response.text();
+      } catch (error) {
+        throw translateFailure(error, call.signal, PROVIDER, operation);
+      }
+      if (!response.ok) {
+        throw apiErrorOf(response, parseMaybeJson(text), PROVIDER, operation, clock);
+      }
+    } finally {
+      call.dispose();
+    }
+  }
+}
+
+function parseMaybeJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * SSH sessions: the disposable {@link SshSession} handle, the `ssh` command
+ * line, and the gateway's authorize-key step.
+ *
+ * @module
+ */
+import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import {
+  asyncDispose,
+  CleanupOnce,
+  type CleanupOptions,
+  type CleanupResult,
+  DENO_INSPECT,
+  inspectPublic,
+  NODE_INSPECT,
+} from "../handle.ts";
+import type { CallOptions } from "../options.ts";
+import type { Shape } from "../request.ts";
+import type { SSHSessionResponse } from "../types.ts";
+import { assertIdentityFile, assertOptionsObject, assertPathId } from "../validate.ts";
+
+/** Options of `createSshSession`. */
+export interface CreateSshSessionOptions {
+  /** Lifetime in seconds, an integer from 1 to 3600. Server default: 900. */
+  ttlSeconds?: number;
+}
+
+/** Options of {@link SshSession.sshCommand}. */
+export interface SshCommandOptions {
+  /** Path of the private key whose public half was passed to `authorizeKey`. */
+  identityFile: string;
+}
+
+/** The `ssh` invocation for a session. */
+export interface SshCommand {
+  /** Program and arguments, for `spawn`/`Deno.Command` (no shell involved). */
+  readonly argv: readonly string[];
+  /** The same, shell-quoted, to print or paste into a terminal. */
+  readonly command: string;
+}
+
+/** The public fields of an SSH session (everything but the token). */
+export interface SshSessionInfo {
+  /** Session id; also the SSH user name. */
+  readonly sessionId: string;
+  /** The TCP exposure that carries the session. */
+  readonly exposureId: string;
+  /** Sandbox the session belongs to. */
+  readonly sandboxId: string;
+  /** Host to connect to. */
+  readonly host: string;
+  /** Port to connect to. */
+  readonly port: number;
+  /** `host:port` to connect to. */
+  readonly externalEndpoint: string;
+  /** When the session expires. */
+  readonly expiresAt: Date;
+  /** Lifetime the server granted, in seconds. */
+  readonly ttlSeconds: number;
+  /** Gateway that authorizes keys for this session. */
+  readonly gatewayUrl: string;
+  /** User namespace on the gateway. */
+  readonly userNs: string;
+  /** Job id on the gateway. */
+  readonly jobId: string;
+}
+
+/**
+ * An SSH session opened by `createSshSession`. `await using` closes it at
+ * scope exit; closing is idempotent (a 404 resolves `{ alreadyGone: true }`).
+ *
+ * Its `token` is a secret: it is not an own property, and `JSON.stringify`,
+ * Node's `util.inspect` and `Deno.inspect` leave it out.
+ */
+export interface SshSession extends SshSessionInfo, AsyncDisposable {
+  /** Bearer token for the gateway's authorize step. Secret. */
+  readonly token: string;
+  /** Closes the session; later calls reuse the first successful result. */
+  close(options?: CleanupOptions): Promise<CleanupResult>;
+  /** The `ssh` command that connects with the given private key. */
+  sshCommand(options: SshCommandOptions): SshCommand;
+  /**
+   * Lets `publicKey` (one OpenSSH public key line) log in, for the session's
+   * lifetime, by `POST {gatewayUrl}/{userNs}/{jobId}/authorize`.
+   */
+  authorizeKey(publicKey: string, options?: CallOptions): Promise<void>;
+  /** The public fields (never the token). */
+  toJSON(): SshSessionInfo;
+}
+
+/** The fields `SSHSessionResponse` promises. */
+export const SSH_SESSION_SHAPE: Shape<SSHSessionResponse> = {
+  session_id: "string",
+  exposure_id: "string",
+  sandbox_id: "string",
+  host: "string",
+  port: "integer",
+  external_endpoint: "string",
+  expires_at: "date-time",
+  ttl_seconds: "integer",
+  gateway_url: "string",
+  user_ns: "string",
+  job_id: "string",
+  token: "string",
+};
+
+const SAFE_SHELL_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one word for a POSIX shell. */
+export function shellQuote(word: string): string {
+  if (SAFE_SHELL_WORD.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])$/;
+
+/** Builds the `ssh` argv and its printable form for a session. */
+export function buildSshCommand(
+  session: SshSessionInfo,
+  options: SshCommandOptions,
+): SshCommand {
+  assertOptionsObject("options", options, ["identityFile"]);
+  if (options === undefined) {
+    throw new InvalidArgumentError("options", options, "must be { identityFile }");
+  }
+  assertIdentityFile(options.identityFile);
+  // The user@host word must not look like an option to ssh.
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(session.sessionId) || !HOST.test(session.host)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect createSshSession: the session id or host is not safe to pass to ssh",
+    );
+  }
+  const argv = [
+    "ssh",
+    `${session.sessionId}@${session.host}`,
+    "-p",
+    String(session.port),
+    "-i",
+    options.identityFile,
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+  ];
+  return Object.freeze({ argv: Object.freeze(argv), command: argv.map(shellQuote).join(" ") });
+}
+
+/**
+ * The authorize URL of a session's gateway; a server-sent value that is not
+ * safe to put in a URL is an {@link UnexpectedResponseError}.
+ */
+export function authorizeUrl(session: SshSessionInfo, parse: (url: string) => URL): string {
+  try {
+    assertPathId("userNs", session.userNs);
+    assertPathId("jobId", session.jobId);
+  } catch (error) {
+    throw new UnexpectedResponseError(
+      `Prime Intellect createSshSession: ${(error as Error).message}`,
+    );
+  }
+  const base = parse(session.gatewayUrl).href.replace(/\/+$/, "");
+  return `${base}/${session.userNs}/${session.jobId}/authorize`;
+}
+
+/** Converts a checked `SSHSessionResponse` to camelCase (without the token). */
+export function toSshSessionInfo(body: SSHSessionResponse): SshSessionInfo {
+  return {
+    sessionId: body.session_id,
+    exposureId: body.exposure_id,
+    sandboxId: body.sandbox_id,
+    host: body.host,
+    port: body.port,
+    externalEndpoint: body.external_endpoint,
+    expiresAt: new Date(body.expires_at),
+    ttlSeconds: body.ttl_seconds,
+    gatewayUrl: body.gateway_url,
+    userNs: body.user_ns,
+    jobId: body.job_id,
+  };
+}
+
+/** What an {@link SshSessionHandle} calls back into. */
+export interface SshSessionActions {
+  /** Closes the session by id. */
+  close(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  /** Sends the authorize request. */
+  authorize(session: SshSessionHandle, publicKey: string, options?: CallOptions): Promise<void>;
+}
+
+/** The {@link SshSession} implementation. */
+export class SshSessionHandle implements SshSession {
+  readonly sessionId: string;
+  readonly exposureId: string;
+  readonly sandboxId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly externalEndpoint: string;
+  readonly expiresAt: Date;
+  readonly ttlSeconds: number;
+  readonly gatewayUrl: string;
+  readonly userNs: string;
+  readonly jobId: string;
+  readonly #token: string;
+  readonly #actions: SshSessionActions;
+  readonly #once = new CleanupOnce();
+
+  constructor(info: SshSessionInfo, token: string, actions: SshSessionActions) {
+    this.sessionId = info.sessionId;
+    this.exposureId = info.exposureId;
+    this.sandboxId = info.sandboxId;
+    this.host = info.host;
+    this.port = info.port;
+    this.externalEndpoint = info.externalEndpoint;
+    this.expiresAt = info.expiresAt;
+    this.ttlSeconds = info.ttlSeconds;
+    this.gatewayUrl = info.gatewayUrl;
+    this.userNs = info.userNs;
+    this.jobId = info.jobId;
+    this.#token = token;
+    this.#actions = actions;
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+
+  close(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#once.run(() => this.#actions.close(this.sessionId, options));
+  }
+
+  sshCommand(options: SshCommandOptions): SshCommand {
+    return buildSshCommand(this, options);
+  }
+
+  authorizeKey(publicKey: string, options?: CallOptions): Promise<void> {
+    return this.#actions.authorize(this, publicKey, options);
+  }
+
+  async [asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  toJSON(): SshSessionInfo {
+    return {
+      sessionId: this.sessionId,
+      exposureId: this.exposureId,
+      sandboxId: this.sandboxId,
+      host: this.host,
+      port: this.port,
+      externalEndpoint: this.externalEndpoint,
+      expiresAt: this.expiresAt,
+      ttlSeconds: this.ttlSeconds,
+      gatewayUrl: this.gatewayUrl,
+      userNs: this.userNs,
+      jobId: this.jobId,
+    };
+  }
+
+  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
+    return inspectPublic("SshSession", this.toJSON(), inspect, options);
+  }
+
+  [DENO_INSPECT](inspect: unknown, options: unknown): string {
+    return inspectPublic("SshSession", this.toJSON(), inspect, options);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The one request path of the high-level API: every method sends its call
+ * through {@link invoke}, which applies the per-call signal, turns non-2xx
+ * answers into typed {@link ApiError}s, and checks success bodies against the
+ * fields the spec promises with {@link requireFields}.
+ *
+ * @module
+ */
+import {
+  type ApiError,
+  createApiError,
+  NetworkError,
+  type Provider,
+  providerName,
+  SandgateError,
+  UnexpectedResponseError,
+} from "./errors.ts";
+import type { Clock } from "./middleware/clock.ts";
+import { parseRetryAfter } from "./middleware/retry_after.ts";
+import { callSignal } from "./middleware/timeout.ts";
+import type { CallOptions } from "./options.ts";
+
+/** What an openapi-fetch method resolves with. */
+export interface ClientResult<T> {
+  /** Parsed success body (`undefined` for 204 or an empty body). */
+  data?: T;
+  /** Parsed error body (JSON, or the text when it is not JSON). */
+  error?: unknown;
+  /** The response. */
+  response: Response;
+}
+
+/** Who is calling: used for error messages, timeouts and `Retry-After`. */
+export interface InvokeContext {
+  /** Provider the call goes to. */
+  provider: Provider;
+  /** Friendly operation name, e.g. `"exposePort"`. */
+  operation: string;
+  /** Time source of the client. */
+  clock: Clock;
+  /** The caller's per-call options. */
+  callOptions?: CallOptions | undefined;
+}
+
+/**
+ * Sends one call: builds the per-call signal, runs `call` with it, throws the
+ * {@link ApiError} subclass for a non-2xx answer, and returns the success
+ * body (`undefined` for 204).
+ *
+ * A success body that is not JSON is an {@link UnexpectedResponseError}; a
+ * failure while reading the body is a {@link NetworkError}; an abort rejects
+ * with the signal's reason (a `TimeoutError` for a per-call timeout).
+ */
+export async function invoke<T>(
+  call: (init: { signal?: AbortSignal }) => Promise<ClientResult<T>>,
+  context: InvokeContext,
+): Promise<T | undefined> {
+  const { provider, operation, clock } = context;
+  const handle = callSignal(context.callOptions, clock, operation);
+  const signal = handle.signal;
+  try {
+    let result: ClientResult<T>;
+    try {
+      result = await call(signal ? { signal } : {});
+    } catch (error) {
+      throw translateFailure(error, signal, provider, operation);
+    }
+    const { response } = result;
+    if (!response.ok) throw apiErrorOf(response, result.error, provider, operation, clock);
+    return result.data;
+  } finally {
+    handle.dispose();
+  }
+}
+
+/** Builds the typed error for a non-2xx response. */
+export function apiErrorOf(
+  response: Response,
+  body: unknown,
+  provider: Provider,
+  operation: string,
+  clock: Clock,
+): ApiError {
+  const retryAfterMs = parseRetryAfter(response.headers, clock.now());
+  return createApiError({
+    status: response.status,
+    provider,
+    operation,
+    headers: response.headers,
+    body,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+/**
+ * Maps what a call threw to what the caller sees: the abort reason when the
+ * call's signal fired, sandgate errors as they are, a JSON syntax error as an
+ * {@link UnexpectedResponseError}, anything else as a {@link NetworkError}.
+ */
+export function translateFailure(
+  error: unknown,
+  signal: AbortSignal | undefined,
+  provider: Provider,
+  operation: string,
+): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof SandgateError) return error;
+  const prefix = `${providerName(provider)} ${operation}`;
+  if (error instanceof SyntaxError) {
+    return new UnexpectedResponseError(`${prefix}: the response body is not valid JSON`, {
+      cause: error,
+    });
+  }
+  if (error instanceof DOMException && error.name === "AbortError") return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new NetworkError(`${prefix}: network error: ${reason}`, { cause: error });
+}
+
+/** The JSON type a response field must have. */
+export type FieldKind =
+  | "string"
+  | "number"
+  | "integer"
+  | "boolean"
+  | "date-time"
+  | "string[]";
+
+/**
+ * How one field is checked: its kind (with `?` when it may be absent or
+ * `null`), or `{ list: shape }` for a required array of objects.
+ */
+export type FieldRule =
+  | FieldKind
+  | `${FieldKind}?`
+  // deno-lint-ignore no-explicit-any
+  | { readonly list: Shape<any> };
+
+/** A rule for every field of `T`: the compiler insists that none is forgotten. */
+export type Shape<T> = { readonly [K in keyof T]-?: FieldRule };
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+function matches(kind: FieldKind, value: unknown): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "date-time":
+      return typeof value === "string" && Number.isFinite(Date.parse(value));
+    case "string[]":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+  }
+}
+
+/**
+ * Checks a success body against `shape` and returns it typed. Throws an
+ * {@link UnexpectedResponseError} naming the operation and the first missing
+ * or mistyped field (its type, never its value: it may be a token).
+ */
+export function requireFields<T>(
+  provider: Provider,
+  operation: string,
+  body: unknown,
+  shape: Shape<T>,
+  path = "response",
+): T {
+  const fail = (rule: string) =>
+    new UnexpectedResponseError(`${providerName(provider)} ${operation}: ${path}${rule}`);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw fail(` must be a JSON object (got ${body === undefined ? "nothing" : typeName(body)})`);
+  }
+  const record = body as Record<string, unknown>;
+  for (const [field, rule] of Object.entries(shape) as [string, FieldRule][]) {
+    const value = Object.hasOwn(record, field) ? record[field] : undefined;
+    if (typeof rule === "object") {
+      if (!Array.isArray(value)) throw fail(`.${field} must be an array (got ${typeName(value)})`);
+      value.forEach((item, i) =>
+        requireFields(provider, operation, item, rule.list, `${path}.${field}[${i}]`)
+      );
+      continue;
+    }
+    const optional = rule.endsWith("?");
+    const kind = (optional ? rule.slice(0, -1) : rule) as FieldKind;
+    if (value === undefined || value === null) {
+      if (optional) continue;
+      throw fail(`.${field} is missing`);
+    }
+    if (!matches(kind, value)) {
+      throw fail(
+        `.${field} must be ${kind === "integer" ? "an" : "a"} ${kind} (got ${typeName(value)})`,
+      );
+    }
+  }
+  return record as T;
+}

@@ -1,0 +1,177 @@
+/**
+ * PTY sessions: the camelCase shapes the high-level Tensorlake API returns,
+ * and the disposable {@link Pty} handle.
+ *
+ * @module
+ */
+import {
+  asyncDispose,
+  CleanupOnce,
+  type CleanupOptions,
+  type CleanupResult,
+  DENO_INSPECT,
+  inspectPublic,
+  NODE_INSPECT,
+} from "../handle.ts";
+import type { CallOptions } from "../options.ts";
+import type { Shape } from "../request.ts";
+import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
+
+/** Options of `createPty`. */
+export interface CreatePtyOptions {
+  /** The program to run, e.g. `"bash"`. */
+  command: string;
+  /** Its arguments. */
+  args?: string[];
+  /** Extra environment variables (values are never echoed in errors). */
+  env?: Record<string, string>;
+  /** Working directory. */
+  workingDir?: string;
+  /** Terminal rows, 1–65535. Server default: 24. */
+  rows?: number;
+  /** Terminal columns, 1–65535. Server default: 80. */
+  cols?: number;
+}
+
+/** A terminal size. */
+export interface PtySize {
+  /** Rows, an integer from 1 to 65535. */
+  rows: number;
+  /** Columns, an integer from 1 to 65535. */
+  cols: number;
+}
+
+/** What `getPty` and `listPtys` report about a PTY session. */
+export interface PtyInfo {
+  /** Session id. */
+  readonly sessionId: string;
+  /** The program it runs. */
+  readonly command: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** Working directory, or `null` when the server does not say. */
+  readonly workingDir: string | null;
+  /** Terminal rows. */
+  readonly rows: number;
+  /** Terminal columns. */
+  readonly cols: number;
+  /** When it was created, or `null` when the server does not say. */
+  readonly createdAt: Date | null;
+  /** Exit code once the program has exited, else `null`. */
+  readonly exitCode: number | null;
+}
+
+/** The public fields of a {@link Pty} (everything but the token). */
+export interface PtyFields {
+  /** Session id. */
+  readonly sessionId: string;
+}
+
+/**
+ * A PTY session started by `createPty`. `await using` kills it at scope
+ * exit; killing is idempotent (a 404 resolves `{ alreadyGone: true }`).
+ *
+ * Its `token` (for the session's WebSocket, header `X-PTY-Token`) is a
+ * secret: it is not an own property, and `JSON.stringify`, Node's
+ * `util.inspect` and `Deno.inspect` leave it out.
+ */
+export interface Pty extends PtyFields, AsyncDisposable {
+  /** Token for `/api/v1/pty/{sessionId}/ws`. Secret. */
+  readonly token: string;
+  /** Kills the session; later calls reuse the first successful result. */
+  kill(options?: CleanupOptions): Promise<CleanupResult>;
+  /** Resizes the terminal. */
+  resize(size: PtySize, options?: CallOptions): Promise<void>;
+  /** Describes the session. */
+  info(options?: CallOptions): Promise<PtyInfo>;
+  /** The public fields (never the token). */
+  toJSON(): PtyFields;
+}
+
+/** The fields `CreatePtyResponse` promises. */
+export const CREATE_PTY_SHAPE: Shape<CreatePtyResponse> = {
+  session_id: "string",
+  token: "string",
+};
+
+/** The fields `PtySessionInfo` promises. */
+export const PTY_INFO_SHAPE: Shape<PtySessionInfo> = {
+  session_id: "string",
+  command: "string",
+  args: "string[]?",
+  working_dir: "string?",
+  rows: "integer",
+  cols: "integer",
+  created_at: "date-time?",
+  exit_code: "integer?",
+};
+
+/** Converts a checked `PtySessionInfo` to camelCase. */
+export function toPtyInfo(body: PtySessionInfo): PtyInfo {
+  return {
+    sessionId: body.session_id,
+    command: body.command,
+    args: body.args ?? [],
+    workingDir: body.working_dir ?? null,
+    rows: body.rows,
+    cols: body.cols,
+    createdAt: body.created_at ? new Date(body.created_at) : null,
+    exitCode: body.exit_code ?? null,
+  };
+}
+
+/** What a {@link PtyHandle} calls back into. */
+export interface PtyActions {
+  /** Kills a session by id. */
+  kill(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  /** Resizes a session by id. */
+  resize(sessionId: string, size: PtySize, options?: CallOptions): Promise<void>;
+  /** Describes a session by id. */
+  info(sessionId: string, options?: CallOptions): Promise<PtyInfo>;
+}
+
+/** The {@link Pty} implementation. */
+export class PtyHandle implements Pty {
+  readonly sessionId: string;
+  readonly #token: string;
+  readonly #actions: PtyActions;
+  readonly #once = new CleanupOnce();
+
+  constructor(sessionId: string, token: string, actions: PtyActions) {
+    this.sessionId = sessionId;
+    this.#token = token;
+    this.#actions = actions;
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+
+  kill(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#once.run(() => this.#actions.kill(this.sessionId, options));
+  }
+
+  resize(size: PtySize, options?: CallOptions): Promise<void> {
+    return this.#actions.resize(this.sessionId, size, options);
+  }
+
+  info(options?: CallOptions): Promise<PtyInfo> {
+    return this.#actions.info(this.sessionId, options);
+  }
+
+  async [asyncDispose](): Promise<void> {
+    await this.kill();
+  }
+
+  toJSON(): PtyFields {
+    return { sessionId: this.sessionId };
+  }
+
+  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
+    return inspectPublic("Pty", this.toJSON(), inspect, options);
+  }
+
+  [DENO_INSPECT](inspect: unknown, options: unknown): string {
+    return inspectPublic("Pty", this.toJSON(), inspect, options);
+  }
+}

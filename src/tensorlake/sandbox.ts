@@ -1,0 +1,326 @@
+/**
+ * The high-level Tensorlake API: {@link Tensorlake} and its per-sandbox
+ * {@link TensorlakeSandbox} handles for PTY sessions.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.ts";
+import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
+import { type Clock, systemClock } from "../middleware/clock.ts";
+import type { CallOptions } from "../options.ts";
+import { invoke, requireFields } from "../request.ts";
+import type { ListPtyResponse } from "../types.ts";
+import {
+  assertArgs,
+  assertCallOptions,
+  assertDimension,
+  assertOptionsObject,
+  assertPathId,
+  assertText,
+  normalizeEnv,
+} from "../validate.ts";
+import {
+  createTensorlakeClient,
+  type TensorlakeClient,
+  type TensorlakeClientOptions,
+} from "./client.ts";
+import {
+  CREATE_PTY_SHAPE,
+  type CreatePtyOptions,
+  type Pty,
+  PTY_INFO_SHAPE,
+  PtyHandle,
+  type PtyInfo,
+  type PtySize,
+  toPtyInfo,
+} from "./pty.ts";
+
+const PROVIDER = "tensorlake";
+const PTY = "/api/v1/pty";
+
+/** Options of {@link Tensorlake}: the client options, minus the per-sandbox ones. */
+export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseUrl">;
+
+/**
+ * Tensorlake sandboxes' PTY API, the easy way: pick a sandbox by id, name
+ * or ingress endpoint, then start, list, resize and kill PTY sessions.
+ *
+ * The API key never appears on the instance: not as a property, not in
+ * `JSON.stringify` or `inspect` output.
+ *
+ * @example Kill a PTY at scope exit
+ * ```ts
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * console.log(pty.sessionId);
+ * ```
+ */
+export class Tensorlake {
+  readonly #options: TensorlakeOptions;
+  readonly #clock: Clock;
+  readonly #sandboxes = new Map<string, TensorlakeSandbox>();
+
+  /**
+   * Creates the client. The API key defaults to the `TENSORLAKE_API_KEY`
+   * environment variable, the proxy to `TENSORLAKE_SANDBOX_PROXY_URL`, then
+   * `https://sandbox.tensorlake.ai`.
+   */
+  constructor(options: TensorlakeOptions = {}) {
+    assertOptionsObject("options", options);
+    for (const key of ["sandbox", "baseUrl"]) {
+      if (key in options) {
+        throw new InvalidArgumentError(
+          `options.${key}`,
+          undefined,
+          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)",
+          { secret: true },
+        );
+      }
+    }
+    this.#options = { ...options };
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * A handle on one sandbox, by id or name (a DNS label, reached under the
+   * sandbox proxy) or by its `https:` ingress endpoint. Sends nothing; the
+   * same string returns the same handle (sharing its rate limiter).
+   */
+  sandbox(idOrIngressEndpoint: string): TensorlakeSandbox {
+    if (typeof idOrIngressEndpoint === "string") {
+      const cached = this.#sandboxes.get(idOrIngressEndpoint);
+      if (cached) return cached;
+    }
+    const client = createTensorlakeClient({ ...this.#options, sandbox: idOrIngressEndpoint });
+    const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock);
+    this.#sandboxes.set(idOrIngressEndpoint, handle);
+    return handle;
+  }
+}
+
+/**
+ * One Tensorlake sandbox's PTY sessions. Get it from
+ * {@link Tensorlake.sandbox}.
+ *
+ * Every method checks its arguments before sending anything (an
+ * `InvalidArgumentError` names the field and the rule), accepts per-call
+ * `{ signal, timeoutMs }` last, and throws typed `ApiError`s.
+ *
+ * @example
+ * ```ts
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("my-sandbox");
+ * await using pty = await sandbox.createPty({ command: "bash", args: ["-l"], rows: 40 });
+ * await pty.resize({ rows: 50, cols: 120 });
+ * console.log((await pty.info()).cols); // 120
+ * ```
+ */
+export interface TensorlakeSandbox {
+  /** The sandbox id, name or ingress endpoint given to {@link Tensorlake.sandbox}. */
+  readonly id: string;
+  /** The typed low-level openapi-fetch client for this sandbox. */
+  readonly client: TensorlakeClient;
+
+  /**
+   * Starts `command` on a new pseudo-terminal and returns its {@link Pty}
+   * handle. At most 64 sessions may exist per sandbox (a `RateLimitedError`
+   * with code `TOO_MANY_SESSIONS` past that).
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("my-sandbox");
+   * await using pty = await sandbox.createPty({
+   *   command: "python3",
+   *   env: { PYTHONUNBUFFERED: "1" },
+   *   workingDir: "/workspace",
+   * });
+   * console.log(pty.sessionId);
+   * ```
+   */
+  createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty>;
+
+  /**
+   * Lists the sandbox's PTY sessions.
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("my-sandbox");
+   * for (const info of await sandbox.listPtys()) console.log(info.sessionId, info.command);
+   * ```
+   */
+  listPtys(callOptions?: CallOptions): Promise<PtyInfo[]>;
+
+  /**
+   * Describes one PTY session (`NotFoundError` when it does not exist).
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("my-sandbox");
+   * await using pty = await sandbox.createPty({ command: "bash" });
+   * console.log((await sandbox.getPty(pty.sessionId)).rows); // 24
+   * ```
+   */
+  getPty(sessionId: string, callOptions?: CallOptions): Promise<PtyInfo>;
+
+  /**
+   * Resizes a PTY session's terminal.
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("my-sandbox");
+   * await using pty = await sandbox.createPty({ command: "bash" });
+   * await sandbox.resizePty(pty.sessionId, { rows: 30, cols: 100 });
+   * ```
+   */
+  resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void>;
+
+  /**
+   * Kills a PTY session (SIGHUP, then SIGKILL). Resolves
+   * `{ alreadyGone: true }` on a 404 unless `{ strict: true }`.
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+   *   .sandbox("my-sandbox");
+   * const { sessionId } = await sandbox.createPty({ command: "bash" });
+   * console.log(await sandbox.killPty(sessionId)); // { alreadyGone: false }
+   * console.log(await sandbox.killPty(sessionId)); // { alreadyGone: true }
+   * ```
+   */
+  killPty(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+}
+
+/** The {@link TensorlakeSandbox} implementation. */
+class SandboxHandle implements TensorlakeSandbox {
+  readonly id: string;
+  readonly client: TensorlakeClient;
+  readonly #clock: Clock;
+
+  constructor(id: string, client: TensorlakeClient, clock: Clock) {
+    this.id = id;
+    this.client = client;
+    this.#clock = clock;
+  }
+
+  async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
+    assertOptionsObject("options", options, [
+      "command",
+      "args",
+      "env",
+      "workingDir",
+      "rows",
+      "cols",
+    ]);
+    if (options === undefined) {
+      throw new InvalidArgumentError("options", options, "must be { command, ... }");
+    }
+    assertText("command", options.command);
+    assertArgs(options.args);
+    const env = normalizeEnv(options.env);
+    if (options.workingDir !== undefined) assertText("workingDir", options.workingDir);
+    if (options.rows !== undefined) assertDimension("rows", options.rows);
+    if (options.cols !== undefined) assertDimension("cols", options.cols);
+    assertCallOptions(callOptions);
+    const body = {
+      command: options.command,
+      ...(options.args === undefined ? {} : { args: [...options.args] }),
+      ...(env === undefined ? {} : { env }),
+      ...(options.workingDir === undefined ? {} : { working_dir: options.workingDir }),
+      ...(options.rows === undefined ? {} : { rows: options.rows }),
+      ...(options.cols === undefined ? {} : { cols: options.cols }),
+    };
+    const data = await invoke(
+      (init) => this.client.POST(PTY, { body, ...init }),
+      { provider: PROVIDER, operation: "createPty", clock: this.#clock, callOptions },
+    );
+    const created = requireFields(PROVIDER, "createPty", data, CREATE_PTY_SHAPE);
+    return new PtyHandle(created.session_id, created.token, {
+      kill: (id, opts) => this.killPty(id, opts),
+      resize: (id, size, opts) => this.resizePty(id, size, opts),
+      info: (id, opts) => this.getPty(id, opts),
+    });
+  }
+
+  async listPtys(callOptions?: CallOptions): Promise<PtyInfo[]> {
+    assertCallOptions(callOptions);
+    const data = await invoke(
+      (init) => this.client.GET(PTY, init),
+      { provider: PROVIDER, operation: "listPtys", clock: this.#clock, callOptions },
+    );
+    const list = requireFields<ListPtyResponse>(PROVIDER, "listPtys", data, {
+      sessions: { list: PTY_INFO_SHAPE },
+    });
+    return list.sessions.map(toPtyInfo);
+  }
+
+  async getPty(sessionId: string, callOptions?: CallOptions): Promise<PtyInfo> {
+    assertPathId("sessionId", sessionId);
+    assertCallOptions(callOptions);
+    const data = await invoke(
+      (init) =>
+        this.client.GET(`${PTY}/{session_id}`, {
+          params: { path: { session_id: sessionId } },
+          ...init,
+        }),
+      { provider: PROVIDER, operation: "getPty", clock: this.#clock, callOptions },
+    );
+    return toPtyInfo(requireFields(PROVIDER, "getPty", data, PTY_INFO_SHAPE));
+  }
+
+  async resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void> {
+    assertPathId("sessionId", sessionId);
+    assertOptionsObject("size", size, ["rows", "cols"]);
+    if (size === undefined) throw new InvalidArgumentError("size", size, "must be { rows, cols }");
+    assertDimension("rows", size.rows);
+    assertDimension("cols", size.cols);
+    assertCallOptions(callOptions);
+    await invoke(
+      (init) =>
+        this.client.POST(`${PTY}/{session_id}/resize`, {
+          params: { path: { session_id: sessionId } },
+          body: { rows: size.rows, cols: size.cols },
+          ...init,
+        }),
+      { provider: PROVIDER, operation: "resizePty", clock: this.#clock, callOptions },
+    );
+  }
+
+  async killPty(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
+    assertPathId("sessionId", sessionId);
+    assertCallOptions(options, ["strict"]);
+    return await cleanup(options?.strict, () =>
+      invoke(
+        (init) =>
+          this.client.DELETE(`${PTY}/{session_id}`, {
+            params: { path: { session_id: sessionId } },
+            ...init,
+          }),
+        { provider: PROVIDER, operation: "killPty", clock: this.#clock, callOptions: options },
+      ));
+  }
+}
