@@ -32,13 +32,30 @@ export type {
   ReserveRequest,
 } from "./src/middleware/rate_limit_store.ts";
 export { authMiddleware, type AuthOptions } from "./src/middleware/auth.ts";
-export { timeoutMiddleware, type TimeoutOptions } from "./src/middleware/timeout.ts";
+export {
+  type CallSignal,
+  callSignal,
+  timeoutMiddleware,
+  type TimeoutOptions,
+} from "./src/middleware/timeout.ts";
 export { retryMiddleware, type RetryMiddlewareOptions } from "./src/middleware/retry.ts";
 export {
+  rateLimitKey,
   rateLimitMiddleware,
   type RateLimitMiddlewareOptions,
 } from "./src/middleware/rate_limit.ts";
-export { networkErrorMiddleware } from "./src/middleware/network.ts";
+export {
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+} from "./src/middleware/memory_store.ts";
+export { parseRetryAfter } from "./src/middleware/retry_after.ts";
+export { sha256Hex, tokenHasher } from "./src/middleware/token_hash.ts";
+export {
+  classifyNetworkError,
+  networkErrorMiddleware,
+  type NetworkFailure,
+} from "./src/middleware/network.ts";
 export {
   createPrimeIntellectClient,
   PRIME_INTELLECT_BASE_URL,

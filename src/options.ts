@@ -74,7 +74,12 @@ export interface ClientOptions {
   baseUrl?: string;
   /** The `fetch` to send requests with. Default: the global `fetch`. */
   fetch?: FetchLike;
-  /** Budget for a whole call, all attempts and waits included. Default 60 000 ms. */
+  /**
+   * Budget for a whole call, all attempts and waits included. Default 120 000
+   * ms: enough to queue behind a full rate-limit window and still send.
+   * `Infinity` sets no client-wide budget (per-call `timeoutMs` still applies).
+   * A per-call `timeoutMs` can shorten the budget, not extend it.
+   */
   timeoutMs?: number;
   /** Client-side rate limiting, or `false` to turn it off. */
   rateLimit?: RateLimitOptions | false;
@@ -92,6 +97,9 @@ export interface ClientOptions {
 export interface CallOptions {
   /** Aborts the call; the call rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Budget for this call, overriding the client's `timeoutMs`. */
+  /**
+   * Budget for this call, all attempts and waits included. The client's
+   * `timeoutMs` still applies too, so this can shorten the budget, not extend it.
+   */
   timeoutMs?: number;
 }

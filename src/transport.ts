@@ -29,7 +29,8 @@ import { assertPathId, parseSecureUrl } from "./validate.ts";
 
 /** Defaults that hold for every provider. */
 export const DEFAULTS = {
-  timeoutMs: 60_000,
+  // Room for a full rate-limit window (60.5 s) of queueing plus a slow request.
+  timeoutMs: 120_000,
   rateLimit: { limit: 20, windowMs: 60_000, marginMs: 500 },
   retry: { retries: 3, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryDelayMs: 60_000 },
 } as const;

@@ -53,8 +53,10 @@ export function rateLimitKey(
  * Waits for a rate-limit slot before each attempt (retries and redirect hops
  * each count, as they do at the server). The wait is abortable by the call's
  * signal, and an aborted wait gives its slot back. A wait longer than
- * `maxWaitMs` fails at once with a client-side {@link RateLimitedError}
- * (status 429), and nothing is sent.
+ * `maxWaitMs`, or one that would end after the call's deadline (see the
+ * timeout middleware), fails at once with a client-side
+ * {@link RateLimitedError} (status 429, `retryAfterMs` set), and nothing is
+ * booked or sent.
  *
  * @example
  * ```ts
@@ -72,18 +74,32 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     if (signal.aborted) throw signal.reason;
     const key = rateLimitKey(context);
     const id = crypto.randomUUID();
+    // A slot after the call's deadline would only end in a timeout: fail now, book nothing.
+    const remainingMs = context.deadline === undefined
+      ? Infinity
+      : Math.max(0, context.deadline - clock.now() - 1);
+    const waitLimit = Math.min(maxWaitMs ?? Infinity, remainingMs);
     const reservation = await guardStore(
       context,
-      () => store.reserve(key, { limit, windowMs, id, ...maxWaitOf(maxWaitMs) }),
+      () =>
+        store.reserve(key, {
+          limit,
+          windowMs,
+          id,
+          ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
+        }),
     );
     if (reservation.rejected) {
+      const bound = maxWaitMs !== undefined && maxWaitMs <= remainingMs
+        ? `more than maxWaitMs (${maxWaitMs} ms)`
+        : `after the call's timeout (${Math.round(remainingMs)} ms left)`;
       throw new RateLimitedError({
         status: 429,
         provider: context.provider,
         operation: context.operation,
         retryAfterMs: reservation.retryAfterMs,
         body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
-          `more than maxWaitMs (${maxWaitMs} ms); nothing was sent`,
+          `${bound}; nothing was sent`,
       });
     }
     if (reservation.delayMs > 0) {
@@ -108,10 +124,6 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     }
     return response;
   };
-}
-
-function maxWaitOf(maxWaitMs: number | undefined): { maxWaitMs?: number } {
-  return maxWaitMs === undefined ? {} : { maxWaitMs };
 }
 
 async function guardStore<T>(
