@@ -1,0 +1,144 @@
+/**
+ * Test doubles for the high-level API tests: a recording `fetch` that answers
+ * from a function, and seed-shaped response bodies.
+ *
+ * @module
+ */
+import {
+  type Clock,
+  PrimeIntellect,
+  type PrimeIntellectClientOptions,
+  Tensorlake,
+  type TensorlakeOptions,
+} from "../../mod.ts";
+
+/** A `fetch` that records requests and answers with `respond`. */
+export function recordingFetch(
+  respond: (request: Request) => Response | Promise<Response> = () => Response.json({}),
+) {
+  const requests: Request[] = [];
+  const bodies: unknown[] = [];
+  const fetch = async (request: Request): Promise<Response> => {
+    requests.push(request);
+    const text = await request.clone().text();
+    bodies.push(text === "" ? undefined : JSON.parse(text));
+    if (request.signal.aborted) throw request.signal.reason;
+    return await respond(request);
+  };
+  return { requests, bodies, fetch };
+}
+
+/** Answers the responses in order, repeating the last one. */
+export function sequence(...responses: (() => Response)[]) {
+  let i = 0;
+  return () => responses[Math.min(i++, responses.length - 1)]!();
+}
+
+/** A clock whose sleeps end at once (so timeouts fire immediately). */
+export const instantClock: Clock = {
+  now: () => 1_700_000_000_000,
+  sleep: (_ms, signal) => signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
+};
+
+/** A clock whose sleeps never end unless aborted. */
+export const frozenClock: Clock = {
+  now: () => 1_700_000_000_000,
+  sleep: (_ms, signal) =>
+    new Promise((_resolve, reject) => {
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    }),
+};
+
+/** Options that keep the middleware out of the way of unit tests. */
+const QUIET = { rateLimit: false, retry: false, clock: frozenClock } as const;
+
+/** A Prime Intellect client over `fetch`. */
+export function prime(
+  fetch: (request: Request) => Promise<Response>,
+  options: PrimeIntellectClientOptions = {},
+): PrimeIntellect {
+  return new PrimeIntellect({ apiKey: "test-api-key", fetch, ...QUIET, ...options });
+}
+
+/** A Tensorlake client over `fetch`. */
+export function tensorlake(
+  fetch: (request: Request) => Promise<Response>,
+  options: TensorlakeOptions = {},
+): Tensorlake {
+  return new Tensorlake({ apiKey: "tl_apiKey_test", fetch, ...QUIET, ...options });
+}
+
+/** A seed-shaped `ExposePortResponse`. */
+export function exposeBody(overrides: Record<string, unknown> = {}) {
+  return {
+    exposure_id: "exp-123",
+    sandbox_id: "sb-1",
+    port: 8080,
+    name: "web",
+    protocol: "HTTP",
+    url: "https://exp-123.sandbox.primeintellect.ai",
+    tls_socket: "exp-123.sandbox.primeintellect.ai:443",
+    external_port: null,
+    external_endpoint: null,
+    ...overrides,
+  };
+}
+
+/** A seed-shaped `UnexposePortResponse`. */
+export function unexposeBody() {
+  return { success: true, message: "Port unexposed" };
+}
+
+/** The SSH session token used in bodies: distinctive, to grep for leaks. */
+export const SSH_TOKEN = "ssh-SECRET-token-9Zq7Wx3Lp5";
+/** The PTY token used in bodies. */
+export const PTY_TOKEN = "pty-SECRET-token-4Hb8Nc2Vm6";
+
+/** A seed-shaped `SSHSessionResponse`. */
+export function sshBody(overrides: Record<string, unknown> = {}) {
+  return {
+    session_id: "sess-abc",
+    exposure_id: "exp-ssh-1",
+    sandbox_id: "sb-1",
+    host: "ssh.primeintellect.ai",
+    port: 30022,
+    external_endpoint: "ssh.primeintellect.ai:30022",
+    expires_at: "2026-05-01T12:15:00Z",
+    ttl_seconds: 900,
+    gateway_url: "https://gateway.primeintellect.ai",
+    user_ns: "user-ns-1",
+    job_id: "job-42",
+    token: SSH_TOKEN,
+    ...overrides,
+  };
+}
+
+/** A seed-shaped `PtySessionInfo`. */
+export function ptyInfoBody(overrides: Record<string, unknown> = {}) {
+  return {
+    session_id: "pty-1",
+    command: "bash",
+    args: ["-l"],
+    working_dir: "/workspace",
+    rows: 24,
+    cols: 80,
+    created_at: "2026-05-01T12:00:00Z",
+    exit_code: null,
+    ...overrides,
+  };
+}
+
+/** A 404 `SandboxProxyError`, as seed 003 documents. */
+export function ptyNotFound() {
+  return Response.json({ error: "PTY session not found", code: "NOT_FOUND" }, { status: 404 });
+}
+
+/** A 204 with no body. */
+export function noContent() {
+  return new Response(null, { status: 204 });
+}
+
+/** A Prime Intellect-style 404 (FastAPI `detail`). */
+export function primeNotFound() {
+  return Response.json({ detail: "Exposure not found" }, { status: 404 });
+}
