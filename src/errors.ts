@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseRetryAfter } from "./middleware/retry_after.ts";
 
 /** Which provider an error came from. */
 export type Provider = "primeintellect" | "tensorlake";
@@ -212,6 +213,8 @@ export interface ApiErrorInit {
 }
 
 const MAX_BODY_TEXT = 500;
+// Safety net: a server that echoes request headers must not put a token into a message.
+const BEARER = /(bearer\s+)[^\s"',;]+/gi;
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"];
 
 /**
@@ -241,7 +244,10 @@ export class ApiError extends SandgateError {
   readonly operation: string;
   /** Request id from the response headers, for support tickets. */
   readonly requestId: string | undefined;
-  /** Milliseconds the server asked us to wait (`Retry-After`), if any. */
+  /**
+   * Milliseconds the server asked us to wait (`Retry-After` or
+   * `RateLimit-Reset`; read from `headers` when not given), if any.
+   */
   readonly retryAfterMs: number | undefined;
   /** Response headers. */
   readonly headers: Headers;
@@ -268,7 +274,7 @@ export class ApiError extends SandgateError {
     this.provider = init.provider;
     this.operation = init.operation;
     this.requestId = requestId;
-    this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterMs = init.retryAfterMs ?? parseRetryAfter(headers, Date.now());
     this.headers = headers;
     this.body = body;
     this.errors = errors;
@@ -361,10 +367,12 @@ export function createApiError(init: ApiErrorInit): ApiError {
 }
 
 function truncateBody(body: unknown): unknown {
-  if (typeof body === "string" && body.length > MAX_BODY_TEXT) {
-    return `${body.slice(0, MAX_BODY_TEXT)}… (${body.length - MAX_BODY_TEXT} more characters)`;
+  if (typeof body !== "string") return body;
+  const text = body.replace(BEARER, "$1[redacted]");
+  if (text.length > MAX_BODY_TEXT) {
+    return `${text.slice(0, MAX_BODY_TEXT)}… (${text.length - MAX_BODY_TEXT} more characters)`;
   }
-  return body;
+  return text;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -388,7 +396,7 @@ function extractCode(body: unknown): string | undefined {
 }
 
 function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = text.replace(BEARER, "$1[redacted]").replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -17,11 +17,11 @@ type AnyFn = (signals: AbortSignal[]) => AbortSignal;
 
 /**
  * Combines signals with `AbortSignal.any` where the runtime has it, and with
- * listeners (removed by `dispose`) where it does not.
+ * listeners (removed by `dispose`) where it does not (or when `any` is `null`).
  */
 export function combineSignals(
   signals: readonly AbortSignal[],
-  any: AnyFn | undefined = (AbortSignal as { any?: AnyFn }).any?.bind(AbortSignal),
+  any: AnyFn | null = (AbortSignal as { any?: AnyFn }).any?.bind(AbortSignal) ?? null,
 ): CombinedSignal {
   if (any) return { signal: any([...signals]), dispose() {} };
   const controller = new AbortController();
