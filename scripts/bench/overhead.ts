@@ -9,7 +9,7 @@ import type { paths } from "../../src/generated/primeintellect.ts";
 import { createPrimeIntellectClient, type PrimeIntellectClientOptions } from "../../mod.ts";
 import { inProcessFetch } from "./fixtures.ts";
 import { importOptional } from "./optional.ts";
-import { type Summary, summarize, timeInterleaved, type Variant } from "./stats.ts";
+import { summarize, type Summary, timeInterleaved, type Variant } from "./stats.ts";
 
 /** Latencies of one variant, in microseconds, and its ratio to bare openapi-fetch. */
 export interface OverheadRow {
