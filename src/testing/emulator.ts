@@ -175,12 +175,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return response;
   }
 
-  async function handle(request: Request, url: URL, route: Route | undefined): Promise<Response> {
+  async function handle(
+    request: Request,
+    url: URL,
+    route: Route | undefined,
+    now: number,
+  ): Promise<Response> {
     if (!route) return json({ detail: "Not Found" }, 404);
     if (!route.methods.includes(request.method)) {
       return json({ detail: "Method Not Allowed" }, 405, { allow: route.methods.join(", ") });
     }
-    const now = clock.now();
     state.expire(now);
     if (route.api === "gateway") {
       stats.served += 1;
@@ -259,6 +263,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   async function fetch(request: Request): Promise<Response> {
+    // Arrival time: rate-limit windows, created_at and expires_at count from here.
+    const arrivedAt = clock.now();
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
     const context: FaultContext = { request, api: route?.api ?? "unknown", index: index++ };
@@ -273,7 +279,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
       if (fault === "slow") await sleep(options.faults?.slowMs ?? 200, request.signal);
     }
-    const response = await handle(request, url, route);
+    const response = await handle(request, url, route, arrivedAt);
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
       return count(await corruptBody(fault, response));

@@ -1,0 +1,144 @@
+// Retries through the emulator's injected faults, and the client-side limiter
+// keeping the emulator's over-limit count at 0.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { NetworkError, PrimeIntellect, ServerError, Tensorlake } from "../../mod.ts";
+import { createEmulator, type FaultKind, serve } from "../../src/testing/mod.ts";
+import { AutoClock } from "./auto_clock.ts";
+
+const FAST_RETRY = { retries: 6, baseDelayMs: 1, maxDelayMs: 4 };
+
+test("idempotent calls ride out 5xx, HTML 502s and connection resets over loopback", async () => {
+  const emulator = createEmulator({
+    seed: 11,
+    faults: { rate: 0.3, kinds: ["500", "502", "503", "reset", "slow"], slowMs: 5 },
+  });
+  await using server = await serve(emulator);
+  let retries = 0;
+  const prime = new PrimeIntellect({
+    apiKey: "k",
+    baseUrl: server.url,
+    retry: FAST_RETRY,
+    rateLimit: false,
+    onRetry: () => retries++,
+  });
+  const tensorlake = new Tensorlake({
+    apiKey: "k",
+    retry: FAST_RETRY,
+    rateLimit: false,
+    onRetry: () => retries++,
+  });
+  for (let i = 0; i < 15; i++) {
+    assert.deepEqual(await prime.sandbox("sb").listExposures(), []);
+  }
+  const sandbox = tensorlake.sandbox(server.url);
+  for (let i = 0; i < 10; i++) assert.deepEqual(await sandbox.listPtys(), []);
+  const { faults, faultsByKind, served } = emulator.stats;
+  assert.equal(served, 25, "every call was answered once");
+  assert.ok(faults >= 5, `faults were injected (${faults})`);
+  const statusFaults = (faultsByKind["500"] ?? 0) + (faultsByKind["502"] ?? 0) +
+    (faultsByKind["503"] ?? 0);
+  // Every 5xx was retried by the SDK. A reset on a pooled keep-alive connection
+  // may instead be retried by the runtime's own HTTP client, unseen by the SDK.
+  assert.ok(statusFaults > 0);
+  assert.ok(retries >= statusFaults, `${retries} retries for ${statusFaults} 5xx`);
+  assert.ok(retries <= faults - (faultsByKind.slow ?? 0));
+});
+
+test("a POST is never repeated blindly: a lost response leaves exactly one exposure", async () => {
+  const plan: (FaultKind | null)[] = ["lost-response", "503", "reset"];
+  const emulator = createEmulator({ faults: { decide: ({ index }) => plan[index] ?? null } });
+  await using server = await serve(emulator);
+  const sandbox = new PrimeIntellect({ apiKey: "k", baseUrl: server.url, retry: FAST_RETRY })
+    .sandbox("sb");
+  await assert.rejects(sandbox.exposePort({ port: 8080 }), NetworkError);
+  assert.equal(emulator.live().exposures, 1, "processed once, not duplicated by a retry");
+  await assert.rejects(sandbox.exposePort({ port: 8081 }), ServerError);
+  await assert.rejects(sandbox.exposePort({ port: 8082 }), NetworkError);
+  assert.equal(emulator.live().exposures, 1, "the 503 and the reset had no effect");
+  assert.equal(emulator.stats.requests, 3, "no POST was retried");
+  // GETs are retried through the same faults.
+  emulator.reset();
+  assert.deepEqual(await sandbox.listExposures(), []);
+  assert.equal(emulator.stats.requests, 4);
+});
+
+test("429 with Retry-After: the client waits the server's time (virtual clock), then succeeds", async () => {
+  const clock = new AutoClock();
+  const plan: (FaultKind | null)[] = ["429", "429-no-retry-after"];
+  const emulator = createEmulator({
+    clock,
+    faults: { decide: ({ index }) => plan[index] ?? null, retryAfterSeconds: 7 },
+  });
+  const delays: number[] = [];
+  const sandbox = new PrimeIntellect({
+    apiKey: "k",
+    fetch: emulator.fetch,
+    clock,
+    onRetry: (info) => delays.push(info.delayMs),
+  }).sandbox("sb");
+  const start = clock.now();
+  const exposure = await sandbox.exposePort({ port: 8080 });
+  assert.equal(exposure.port, 8080);
+  assert.equal(delays[0], 7000);
+  assert.equal(delays.length, 2);
+  assert.ok(clock.now() - start >= 7000);
+  assert.equal(emulator.live().exposures, 1);
+});
+
+async function burst(clientLimit: boolean): Promise<{ overLimit: number; served: number }> {
+  const clock = new AutoClock();
+  const emulator = createEmulator({
+    clock,
+    rateLimit: { limit: 20, windowMs: 60_000, enforce: false },
+  });
+  const prime = new PrimeIntellect({
+    apiKey: "k",
+    fetch: emulator.fetch,
+    clock,
+    timeoutMs: 600_000,
+    ...(clientLimit ? {} : { rateLimit: false as const }),
+  });
+  const tensorlake = new Tensorlake({
+    apiKey: "k",
+    fetch: emulator.fetch,
+    clock,
+    timeoutMs: 600_000,
+    ...(clientLimit ? {} : { rateLimit: false as const }),
+  });
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < 50; i++) calls.push(prime.sandbox("a").listExposures());
+  for (let i = 0; i < 25; i++) calls.push(prime.sandbox("b").listExposures());
+  for (let i = 0; i < 30; i++) calls.push(tensorlake.sandbox("t").listPtys());
+  await Promise.all(calls);
+  return { overLimit: emulator.stats.overLimit, served: emulator.stats.served };
+}
+
+test("the SDK's limiter keeps the emulator's over-limit count at 0 (105 calls, default 20 / 60 s)", async () => {
+  const limited = await burst(true);
+  assert.equal(limited.served, 105);
+  assert.equal(limited.overLimit, 0);
+  // The control: without the client-side limiter the same burst goes over.
+  const unlimited = await burst(false);
+  assert.equal(unlimited.served, 105);
+  assert.equal(unlimited.overLimit, 30 + 5 + 10);
+});
+
+test("over loopback with a short window, the limiter keeps overLimit at 0 and nothing leaks", async () => {
+  const emulator = createEmulator({ rateLimit: { limit: 5, windowMs: 150, enforce: false } });
+  await using server = await serve(emulator);
+  const prime = new PrimeIntellect({
+    apiKey: "k",
+    baseUrl: server.url,
+    // The margin absorbs loopback arrival jitter (cold connections included).
+    rateLimit: { limit: 5, windowMs: 150, marginMs: 100 },
+  });
+  const sandbox = prime.sandbox("sb");
+  const exposures = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => sandbox.exposePort({ port: 3000 + i })),
+  );
+  await Promise.all(exposures.map((e) => e.unexpose()));
+  assert.equal(emulator.stats.served, 12);
+  assert.equal(emulator.stats.overLimit, 0);
+  assert.equal(emulator.live().exposures, 0);
+});
