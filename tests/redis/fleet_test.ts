@@ -4,7 +4,9 @@
  * calls against a loopback gateway that allows 20 requests per 2 s window by
  * arrival. The gateway must see at most 20 in any window and answer no 429,
  * and the whole run must take at most 10 % more than the ideal
- * (⌈N / 20⌉ − 1 windows).
+ * (⌈N / 20⌉ − 1 windows of 2 s + margin). With a 50 ms margin this passes on an
+ * idle machine, but saturating both cores of a 2-core box with busy loops
+ * made one arrival in 80 late enough for a 429; 100 ms held under that load.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -21,7 +23,7 @@ const PROCESSES = 8;
 const CALLS = 10; // per process: 80 calls, 4 windows
 const LIMIT = 20;
 const WINDOW_MS = 2000;
-const MARGIN_MS = 50;
+const MARGIN_MS = 100; // absorbs arrival jitter on a loaded 2-core CI machine
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const worker = fileURLToPath(new URL("./fleet_worker.ts", import.meta.url));
