@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createPrimeIntellectClient, createTensorlakeClient, SandgateError } from "../mod.ts";
+import { type CleanupResult, PrimeIntellect, Tensorlake } from "../mod.ts";
 import { createEmulator, type Emulator, serve, type ServedEmulator } from "../src/testing/mod.ts";
 
 const env = (name: string): string | undefined => {
@@ -35,20 +35,11 @@ function step(title: string, result: string): void {
 function detail(text: string): void {
   console.log(`        ${text}`);
 }
-
-/** Cleanup actions, run last-in first-out even when a step failed. */
-type Cleanup = { title: string; run: () => Promise<string | undefined> };
-
-/** Throws the typed error behind a low-level `{ error, response }` result. */
-function check<T>(
-  what: string,
-  result: { data?: T; error?: unknown; response: Response },
-): T {
-  if (result.data === undefined || result.error !== undefined) {
-    const body = result.error === undefined ? "" : ` ${JSON.stringify(result.error)}`;
-    throw new SandgateError(`${what} failed: ${result.response.status}${body}`);
-  }
-  return result.data;
+function section(title: string): void {
+  console.log(`\n${bold(title)}`);
+}
+function cleaned(result: CleanupResult): string {
+  return result.alreadyGone ? "already gone" : "done";
 }
 
 /** The public half of a fresh ed25519 key, as an OpenSSH `authorized_keys` line. */
@@ -73,39 +64,44 @@ function shortKey(line: string): string {
   return `${type} ${data.slice(0, 16)}…${data.slice(-6)}`;
 }
 
-async function primeFlow(
-  baseUrl: string | undefined,
-  apiKey: string,
-  sandboxId: string,
-  cleanups: Cleanup[],
-): Promise<void> {
-  const client = createPrimeIntellectClient({ apiKey, ...(baseUrl ? { baseUrl } : {}) });
-  const path = { params: { path: { sandbox_id: sandboxId } } };
+/** The public key to authorize: yours when there is one, else a throwaway. */
+async function publicKeyToAuthorize(): Promise<
+  { line: string; identityFile: string; own: boolean }
+> {
+  const home = env("HOME");
+  // An absolute path: a quoted `~` would not expand in the printed command.
+  const identityFile = home ? `${home}/.ssh/id_ed25519` : "id_ed25519";
+  if (home) {
+    try {
+      const line = (await Deno.readTextFile(`${home}/.ssh/id_ed25519.pub`)).trim();
+      if (line.startsWith("ssh-ed25519 ")) {
+        return { line, identityFile, own: true };
+      }
+    } catch {
+      // No key of your own: use a throwaway one.
+    }
+  }
+  return { line: await ephemeralPublicKey(), identityFile, own: false };
+}
 
-  const exposure = check(
-    "exposePort",
-    await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
-      ...path,
-      body: { port: 8080, name: "sandgate-demo" },
-    }),
-  );
-  cleanups.push({
-    title: `unexpose port ${exposure.port}`,
-    run: async () => {
-      const result = await client.DELETE("/api/v1/sandbox/{sandbox_id}/expose/{exposure_id}", {
-        params: { path: { sandbox_id: sandboxId, exposure_id: exposure.exposure_id } },
-      });
-      return result.response.status === 404
-        ? "already gone"
-        : (check("unexposePort", result), "done");
-    },
-  });
+interface Target {
+  prime: PrimeIntellect;
+  primeSandbox: string;
+  primeLabel: string;
+  tensorlake: Tensorlake;
+  tensorlakeSandbox: string;
+  tensorlakeName: string;
+  tensorlakeLabel: string;
+}
+
+/** The tour. `await using` undoes everything still open if a step throws. */
+async function tour(t: Target): Promise<void> {
+  section(`Prime Intellect ${t.primeLabel}, sandbox ${t.primeSandbox}`);
+  const sandbox = t.prime.sandbox(t.primeSandbox);
+  await using exposure = await sandbox.exposePort({ port: 8080, name: "sandgate-demo" });
   step(`expose port ${exposure.port}`, bold(exposure.url));
 
-  const { exposures } = check(
-    "listExposures",
-    await client.GET("/api/v1/sandbox/{sandbox_id}/expose", path),
-  );
+  const exposures = await sandbox.listExposures();
   step("list exposures", `${exposures.length} exposed`);
   for (const e of exposures) {
     detail(
@@ -113,92 +109,29 @@ async function primeFlow(
     );
   }
 
-  const session = check(
-    "createSshSession",
-    await client.POST("/api/v1/sandbox/{sandbox_id}/ssh-session", {
-      ...path,
-      body: { ttl_seconds: 600 },
-    }),
+  await using session = await sandbox.createSshSession({ ttlSeconds: 600 });
+  step("open an SSH session", `${session.sessionId}, expires ${session.expiresAt.toISOString()}`);
+  const key = await publicKeyToAuthorize();
+  await session.authorizeKey(key.line);
+  step(
+    "authorize a public key",
+    `${shortKey(key.line)} ${dim(key.own ? "(~/.ssh/id_ed25519.pub)" : "(a throwaway key)")}`,
   );
-  cleanups.push({
-    title: "close SSH session",
-    run: async () => {
-      const result = await client.DELETE("/api/v1/sandbox/{sandbox_id}/ssh-session/{session_id}", {
-        params: { path: { sandbox_id: sandboxId, session_id: session.session_id } },
-      });
-      return result.response.status === 404
-        ? "already gone"
-        : (check("closeSshSession", result), "done");
-    },
-  });
-  step("open an SSH session", `${session.session_id}, expires ${session.expires_at}`);
+  detail(`$ ${bold(session.sshCommand({ identityFile: key.identityFile }).command)}`);
 
-  const publicKey = await ephemeralPublicKey();
-  const authorize = await fetch(
-    `${session.gateway_url.replace(/\/+$/, "")}/${session.user_ns}/${session.job_id}/authorize`,
-    {
-      method: "POST",
-      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        session_id: session.session_id,
-        public_key: publicKey,
-        ttl_seconds: session.ttl_seconds,
-      }),
-    },
-  );
-  await authorize.body?.cancel();
-  if (!authorize.ok) throw new SandgateError(`authorizeKey failed: ${authorize.status}`);
-  step("authorize a public key", shortKey(publicKey));
-  detail(
-    `$ ${
-      bold(
-        `ssh ${session.session_id}@${session.host} -p ${session.port} -i ~/.ssh/id_ed25519 ` +
-          "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-      )
-    }`,
-  );
-  detail(dim("(use the private key whose public half you authorized)"));
-}
+  section(`Tensorlake ${t.tensorlakeLabel}, sandbox ${t.tensorlakeName}`);
+  const tl = t.tensorlake.sandbox(t.tensorlakeSandbox);
+  await using pty = await tl.createPty({ command: "bash", args: ["-l"] });
+  const info = await pty.info();
+  step("create a PTY running `bash -l`", `${pty.sessionId}, ${info.cols}x${info.rows}`);
+  await pty.resize({ rows: 40, cols: 120 });
+  const resized = await pty.info();
+  step("resize it", `${resized.cols}x${resized.rows}`);
+  step("kill it", cleaned(await pty.kill()));
 
-async function tensorlakeFlow(
-  baseUrl: string | undefined,
-  apiKey: string,
-  sandbox: string,
-  cleanups: Cleanup[],
-): Promise<void> {
-  const client = createTensorlakeClient({
-    apiKey,
-    ...(baseUrl ? { baseUrl } : { sandbox }),
-  });
-  const created = check(
-    "createPty",
-    await client.POST("/api/v1/pty", { body: { command: "bash", args: ["-l"] } }),
-  );
-  const id = { params: { path: { session_id: created.session_id } } };
-  let killed = false;
-  cleanups.push({
-    title: "kill PTY",
-    run: async () => {
-      if (killed) return undefined;
-      const result = await client.DELETE("/api/v1/pty/{session_id}", id);
-      return result.response.status === 404 ? "already gone" : "done";
-    },
-  });
-  const info = check("getPty", await client.GET("/api/v1/pty/{session_id}", id));
-  step("create a PTY running `bash -l`", `${created.session_id}, ${info.cols}x${info.rows}`);
-
-  const resized = await client.POST("/api/v1/pty/{session_id}/resize", {
-    ...id,
-    body: { rows: 40, cols: 120 },
-  });
-  if (resized.response.status !== 204) check("resizePty", resized);
-  const after = check("getPty", await client.GET("/api/v1/pty/{session_id}", id));
-  step("resize it", `${after.cols}x${after.rows}`);
-
-  const kill = await client.DELETE("/api/v1/pty/{session_id}", id);
-  if (kill.response.status !== 204) check("killPty", kill);
-  killed = true;
-  step("kill it", "done (204)");
+  section("Cleanup");
+  step("close the SSH session", cleaned(await session.close()));
+  step(`unexpose port ${exposure.port}`, cleaned(await exposure.unexpose()));
 }
 
 async function main(): Promise<number> {
@@ -228,54 +161,34 @@ async function main(): Promise<number> {
     }
   }
 
-  const cleanups: Cleanup[] = [];
   let failed = false;
   try {
-    const primeSandboxId = realPrime ? primeSandbox! : "demo-sandbox";
-    console.log(
-      `\n${bold("Prime Intellect")} ${
-        realPrime ? "(real API)" : "(emulator)"
-      }, sandbox ${primeSandboxId}`,
-    );
-    await primeFlow(
-      realPrime ? undefined : server!.url,
-      realPrime ? primeKey! : "demo-key",
-      primeSandboxId,
-      cleanups,
-    );
-
-    const tlName = realTensorlake ? tlSandbox! : "default";
-    console.log(
-      `\n${bold("Tensorlake")} ${realTensorlake ? "(real API)" : "(emulator)"}, sandbox ${tlName}`,
-    );
-    await tensorlakeFlow(
-      realTensorlake ? undefined : server!.url,
-      realTensorlake ? tlKey! : "demo-key",
-      tlName,
-      cleanups,
-    );
+    await tour({
+      prime: realPrime
+        ? new PrimeIntellect({ apiKey: primeKey! })
+        : new PrimeIntellect({ apiKey: "demo-key", baseUrl: server!.url }),
+      primeSandbox: realPrime ? primeSandbox! : "demo-sandbox",
+      primeLabel: realPrime ? "(real API)" : "(emulator)",
+      tensorlake: new Tensorlake({ apiKey: realTensorlake ? tlKey! : "demo-key" }),
+      // On loopback the emulator names the sandbox "default".
+      tensorlakeSandbox: realTensorlake ? tlSandbox! : server!.url,
+      tensorlakeName: realTensorlake ? tlSandbox! : `default (${server!.url})`,
+      tensorlakeLabel: realTensorlake ? "(real API)" : "(emulator)",
+    });
   } catch (error) {
     failed = true;
-    const name = error instanceof Error ? error.name : "Error";
-    const message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof SuppressedError ? error.error : error;
+    const name = cause instanceof Error ? cause.name : "Error";
+    const message = cause instanceof Error ? cause.message : String(cause);
     console.log(`\n${red(`✗ ${name}: ${message}`)}`);
+    console.log(dim("everything opened so far was closed again"));
   } finally {
-    console.log(`\n${bold("Cleanup")}`);
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        const result = await cleanup.run();
-        if (result !== undefined) step(cleanup.title, result);
-      } catch (error) {
-        failed = true;
-        step(cleanup.title, red(`${(error as Error).name}: ${(error as Error).message}`));
-      }
-    }
     if (emulator) {
       const live = emulator.live();
       const { served, overLimit } = emulator.stats;
       console.log(
-        `  emulator: ${live.exposures} exposures, ${live.sshSessions} SSH sessions, ${live.ptys} PTYs ` +
-          `left; ${served} requests served, ${overLimit} over the rate limit`,
+        `\nemulator: ${live.exposures} exposures, ${live.sshSessions} SSH sessions, ` +
+          `${live.ptys} PTYs left open; ${served} requests served, ${overLimit} over the rate limit`,
       );
     }
     await server?.close();
