@@ -2,8 +2,8 @@
  * Simulates a fleet sharing one rate-limit budget through the Redis store,
  * on a virtual clock, so that the 60 s gateway window can be measured
  * without waiting for it (the real-Redis fleet test uses a 2 s window). The
- * booking rule is the store's own ({@link createLocalStore} runs exactly the
- * Lua script's rule); latencies are drawn from a seeded PRNG.
+ * booking rule is the store contract's (the in-memory store implements the
+ * same rule as the Redis Lua script); latencies are drawn from a seeded PRNG.
  *
  * ```sh
  * deno run scripts/fleet_sim.ts                 # the BENCHMARKS.md table
@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { createLocalStore } from "../src/redis/local_store.ts";
+import { createMemoryRateLimitStore } from "../src/middleware/memory_store.ts";
+import { systemClock } from "../src/middleware/clock.ts";
 
 /** One simulated run. */
 export interface FleetSimOptions {
@@ -85,7 +86,7 @@ export function simulateFleet(options: FleetSimOptions = {}): FleetSimResult {
   calls.sort((a, b) => a.booking - b.booking);
 
   let now = 0;
-  const store = createLocalStore({ now: () => now });
+  const store = createMemoryRateLimitStore({ clock: { now: () => now, sleep: systemClock.sleep } });
   const arrivals: number[] = [];
   let id = 0;
   for (const call of calls) {

@@ -6,6 +6,7 @@
  */
 import { RateLimitStoreError } from "../errors.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
+import { createMemoryRateLimitStore } from "../middleware/memory_store.ts";
 import type {
   RateLimitStore,
   Reservation,
@@ -13,7 +14,6 @@ import type {
 } from "../middleware/rate_limit_store.ts";
 import { isNoScriptError, type RedisEval } from "./client.ts";
 import { checkFailurePolicy, type FailurePolicy, localLimit } from "./failure_policy.ts";
-import { createLocalStore } from "./local_store.ts";
 import { RATE_LIMIT_SCRIPT, rateLimitScriptSha } from "./script.ts";
 
 /**
@@ -151,9 +151,15 @@ export function createRedisRateLimitStore(
   const policy = checkFailurePolicy(options.failurePolicy ?? "fail-closed");
   const timeoutMs = options.timeoutMs ?? 2_000;
   const clock = options.clock ?? systemClock;
-  const local = policy === "fail-closed"
-    ? undefined
-    : createLocalStore(clock, (limit) => localLimit(limit, policy.fleetSize));
+  const memory = policy === "fail-closed" ? undefined : createMemoryRateLimitStore({ clock });
+  const local = memory && policy !== "fail-closed"
+    ? {
+      reserve: (key: string, request: ReserveRequest) =>
+        memory.reserve(key, { ...request, limit: localLimit(request.limit, policy.fleetSize) }),
+      release: (key: string, id: string) => memory.release(key, id),
+      pause: (key: string, forMs: number) => memory.pause(key, forMs),
+    }
+    : undefined;
   let warned = false;
 
   const keysOf = (key: string): string[] => {
