@@ -46,9 +46,9 @@ const SWEEP_PER_CALL = 2;
 /**
  * Creates an in-memory rate-limit store (see `RateLimitStore` for the exact
  * booking rule). Every operation is amortized O(1) in the number of keys: each
- * call examines the two least recently examined keys and forgets them if they
- * are idle, so memory follows the keys in use, even after 100 000 sandboxes
- * were touched once.
+ * call examines the next two keys of a round-robin sweep and forgets them if
+ * they are idle, so memory follows the keys in use, even after 100 000
+ * sandboxes were touched once.
  *
  * Pass one store to several clients to make them share budgets.
  *
@@ -65,8 +65,11 @@ export function createMemoryRateLimitStore(
   options: MemoryRateLimitStoreOptions = {},
 ): MemoryRateLimitStore {
   const clock = options.clock ?? systemClock;
-  // Iteration order = order of last use or examination: the head is examined next.
   const entries = new Map<string, Entry>();
+  // A sweep cursor that survives between calls: each call moves it two entries on,
+  // forgetting idle ones, and starts a new pass at the end. Live entries are never
+  // moved, so the map never fills with holes.
+  let cursor: Iterator<[string, Entry]> | undefined;
 
   const idle = (entry: Entry, now: number): boolean => {
     const last = entry.slots[entry.slots.length - 1];
@@ -74,20 +77,25 @@ export function createMemoryRateLimitStore(
   };
 
   const sweep = (now: number): void => {
-    for (let i = 0; i < SWEEP_PER_CALL && entries.size > 0; i++) {
-      const head = entries.keys().next();
-      if (head.done) return;
-      const entry = entries.get(head.value)!;
-      entries.delete(head.value);
-      if (!idle(entry, now)) entries.set(head.value, entry); // still in use: to the tail
+    for (let i = 0; i < SWEEP_PER_CALL; i++) {
+      cursor ??= entries.entries();
+      const step = cursor.next();
+      if (step.done) {
+        cursor = undefined;
+        if (i > 0 || entries.size === 0) return;
+        continue;
+      }
+      const [key, entry] = step.value;
+      if (idle(entry, now)) entries.delete(key);
     }
   };
 
   const touch = (key: string, windowMs: number): Entry => {
     let entry = entries.get(key);
-    if (entry) entries.delete(key);
-    else entry = { slots: [], pausedUntil: -Infinity, windowMs };
-    entries.set(key, entry);
+    if (!entry) {
+      entry = { slots: [], pausedUntil: -Infinity, windowMs };
+      entries.set(key, entry);
+    }
     return entry;
   };
 
