@@ -20,7 +20,23 @@ export const NODE_INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custo
 /** Deno's `Deno.inspect` hook. */
 export const DENO_INSPECT: unique symbol = Symbol.for("Deno.customInspect") as never;
 
-/** Options of close / unexpose / kill. */
+/**
+ * Options of close / unexpose / kill.
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError, Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("my-sandbox");
+ * try {
+ *   await sandbox.killPty("no-such-session", { strict: true, timeoutMs: 5000 });
+ * } catch (error) {
+ *   console.log(error instanceof NotFoundError); // true
+ * }
+ * ```
+ */
 export interface CleanupOptions extends CallOptions {
   /**
    * Throw `NotFoundError` when the resource is already gone, instead of
@@ -29,7 +45,20 @@ export interface CleanupOptions extends CallOptions {
   strict?: boolean;
 }
 
-/** What close / unexpose / kill resolve with. */
+/**
+ * What close / unexpose / kill resolve with.
+ *
+ * @example
+ * ```ts
+ * import { type CleanupResult, Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("my-sandbox");
+ * const result: CleanupResult = await sandbox.killPty("no-such-session");
+ * console.log(result.alreadyGone); // true
+ * ```
+ */
 export interface CleanupResult {
   /** `true` when the server said the resource did not exist (any more). */
   readonly alreadyGone: boolean;

@@ -16,7 +16,16 @@ import {
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
 
-/** Options of `exposePort`. */
+/**
+ * Options of `exposePort`.
+ *
+ * @example
+ * ```ts
+ * import type { ExposePortOptions } from "@sandgate/sdk";
+ * const options: ExposePortOptions = { port: 5432, name: "db", protocol: "tcp" };
+ * console.log(options.port);
+ * ```
+ */
 export interface ExposePortOptions {
   /** Port inside the sandbox: an integer from 22 to 9000. */
   port: number;
@@ -26,7 +35,20 @@ export interface ExposePortOptions {
   protocol?: "HTTP" | "TCP" | "http" | "tcp" | (string & Record<never, never>);
 }
 
-/** An exposed port, as `exposePort` answers it. */
+/**
+ * An exposed port, as `exposePort` answers it.
+ *
+ * @example
+ * ```ts
+ * import { type ExposedPort, PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * const fields: ExposedPort = exposure.toJSON();
+ * console.log(fields.exposureId, fields.url);
+ * ```
+ */
 export interface ExposedPort {
   /** Id of the exposure (pass it to `unexposePort`). */
   readonly exposureId: string;
@@ -48,7 +70,21 @@ export interface ExposedPort {
   readonly externalEndpoint: string | null;
 }
 
-/** One entry of `listExposures`. */
+/**
+ * One entry of `listExposures`.
+ *
+ * @example
+ * ```ts
+ * import { type ExposureInfo, PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("sb-1");
+ * await using _exposure = await sandbox.exposePort({ port: 8080 });
+ * const [info]: ExposureInfo[] = await sandbox.listExposures();
+ * console.log(info?.port, info?.createdAt?.toISOString());
+ * ```
+ */
 export interface ExposureInfo extends Omit<ExposedPort, "protocol"> {
   /** `"HTTP"` or `"TCP"`, or `null` when the server does not say. */
   readonly protocol: string | null;
@@ -59,6 +95,17 @@ export interface ExposureInfo extends Omit<ExposedPort, "protocol"> {
 /**
  * A port exposed by `exposePort`. `await using` unexposes it at scope exit;
  * unexposing is idempotent (a 404 resolves `{ alreadyGone: true }`).
+ *
+ * @example
+ * ```ts
+ * import { PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * const exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * console.log(exposure.url);
+ * console.log(await exposure.unexpose()); // { alreadyGone: false }
+ * ```
  */
 export interface Exposure extends ExposedPort, AsyncDisposable {
   /** Unexposes the port; later calls reuse the first successful result. */

@@ -19,19 +19,50 @@ import type { Shape } from "../request.ts";
 import type { SSHSessionResponse } from "../types.ts";
 import { assertIdentityFile, assertOptionsObject, assertPathId } from "../validate.ts";
 
-/** Options of `createSshSession`. */
+/**
+ * Options of `createSshSession`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateSshSessionOptions } from "@sandgate/sdk";
+ * const options: CreateSshSessionOptions = { ttlSeconds: 600 };
+ * console.log(options.ttlSeconds);
+ * ```
+ */
 export interface CreateSshSessionOptions {
   /** Lifetime in seconds, an integer from 1 to 3600. Server default: 900. */
   ttlSeconds?: number;
 }
 
-/** Options of {@link SshSession.sshCommand}. */
+/**
+ * Options of {@link SshSession.sshCommand}.
+ *
+ * @example
+ * ```ts
+ * import type { SshCommandOptions } from "@sandgate/sdk";
+ * const options: SshCommandOptions = { identityFile: "~/.ssh/id_ed25519" };
+ * console.log(options.identityFile);
+ * ```
+ */
 export interface SshCommandOptions {
   /** Path of the private key whose public half was passed to `authorizeKey`. */
   identityFile: string;
 }
 
-/** The `ssh` invocation for a session. */
+/**
+ * The `ssh` invocation for a session.
+ *
+ * @example
+ * ```ts
+ * import { PrimeIntellect, type SshCommand } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using session = await prime.sandbox("sb-1").createSshSession();
+ * const ssh: SshCommand = session.sshCommand({ identityFile: "id_ed25519" });
+ * console.log(ssh.argv[0], ssh.command);
+ * ```
+ */
 export interface SshCommand {
   /** Program and arguments, for `spawn`/`Deno.Command` (no shell involved). */
   readonly argv: readonly string[];
@@ -39,7 +70,20 @@ export interface SshCommand {
   readonly command: string;
 }
 
-/** The public fields of an SSH session (everything but the token). */
+/**
+ * The public fields of an SSH session (everything but the token).
+ *
+ * @example
+ * ```ts
+ * import { PrimeIntellect, type SshSessionInfo } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using session = await prime.sandbox("sb-1").createSshSession();
+ * const info: SshSessionInfo = session.toJSON();
+ * console.log(info.externalEndpoint, info.expiresAt);
+ * ```
+ */
 export interface SshSessionInfo {
   /** Session id; also the SSH user name. */
   readonly sessionId: string;
@@ -71,6 +115,18 @@ export interface SshSessionInfo {
  *
  * Its `token` is a secret: it is not an own property, and `JSON.stringify`,
  * Node's `util.inspect` and `Deno.inspect` leave it out.
+ *
+ * @example
+ * ```ts
+ * import { PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using session = await prime.sandbox("sb-1").createSshSession({ ttlSeconds: 900 });
+ * await session.authorizeKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE7x me@laptop");
+ * console.log(session.sshCommand({ identityFile: "~/.ssh/id_ed25519" }).command);
+ * console.log(JSON.stringify(session).includes(session.token)); // false
+ * ```
  */
 export interface SshSession extends SshSessionInfo, AsyncDisposable {
   /** Bearer token for the gateway's authorize step. Secret. */

@@ -17,7 +17,16 @@ import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
 import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
 
-/** Options of `createPty`. */
+/**
+ * Options of `createPty`.
+ *
+ * @example
+ * ```ts
+ * import type { CreatePtyOptions } from "@sandgate/sdk";
+ * const options: CreatePtyOptions = { command: "bash", args: ["-l"], rows: 40, cols: 120 };
+ * console.log(options.command);
+ * ```
+ */
 export interface CreatePtyOptions {
   /** The program to run, e.g. `"bash"`. */
   command: string;
@@ -33,7 +42,16 @@ export interface CreatePtyOptions {
   cols?: number;
 }
 
-/** A terminal size. */
+/**
+ * A terminal size.
+ *
+ * @example
+ * ```ts
+ * import type { PtySize } from "@sandgate/sdk";
+ * const size: PtySize = { rows: 50, cols: 200 };
+ * console.log(size.rows * size.cols);
+ * ```
+ */
 export interface PtySize {
   /** Rows, an integer from 1 to 65535. */
   rows: number;
@@ -41,7 +59,20 @@ export interface PtySize {
   cols: number;
 }
 
-/** What `getPty` and `listPtys` report about a PTY session. */
+/**
+ * What `getPty` and `listPtys` report about a PTY session.
+ *
+ * @example
+ * ```ts
+ * import { type PtyInfo, Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * const info: PtyInfo = await pty.info();
+ * console.log(info.command, info.rows, info.cols, info.exitCode);
+ * ```
+ */
 export interface PtyInfo {
   /** Session id. */
   readonly sessionId: string;
@@ -61,7 +92,20 @@ export interface PtyInfo {
   readonly exitCode: number | null;
 }
 
-/** The public fields of a {@link Pty} (everything but the token). */
+/**
+ * The public fields of a {@link Pty} (everything but the token).
+ *
+ * @example
+ * ```ts
+ * import { type PtyFields, Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * const fields: PtyFields = pty.toJSON();
+ * console.log(fields.sessionId);
+ * ```
+ */
 export interface PtyFields {
   /** Session id. */
   readonly sessionId: string;
@@ -74,6 +118,18 @@ export interface PtyFields {
  * Its `token` (for the session's WebSocket, header `X-PTY-Token`) is a
  * secret: it is not an own property, and `JSON.stringify`, Node's
  * `util.inspect` and `Deno.inspect` leave it out.
+ *
+ * @example
+ * ```ts
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
+ * const pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * await pty.resize({ rows: 30, cols: 100 });
+ * console.log(await pty.kill()); // { alreadyGone: false }
+ * console.log(await pty.kill()); // the same result, no second request
+ * ```
  */
 export interface Pty extends PtyFields, AsyncDisposable {
   /** Token for `/api/v1/pty/{sessionId}/ws`. Secret. */

@@ -38,7 +38,20 @@ import {
 const PROVIDER = "tensorlake";
 const PTY = "/api/v1/pty";
 
-/** Options of {@link Tensorlake}: the client options, minus the per-sandbox ones. */
+/**
+ * Options of {@link Tensorlake}: the client options, minus the per-sandbox ones.
+ *
+ * @example
+ * ```ts
+ * import { Tensorlake, type TensorlakeOptions } from "@sandgate/sdk";
+ * const options: TensorlakeOptions = {
+ *   apiKey: "tl_apiKey_demo",
+ *   proxyUrl: "https://sandbox.tensorlake.ai",
+ *   timeoutMs: 30_000,
+ * };
+ * console.log(new Tensorlake(options).sandbox("my-sandbox").id);
+ * ```
+ */
 export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseUrl">;
 
 /**
