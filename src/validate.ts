@@ -110,9 +110,12 @@ export function assertOptionsObject(
   }
 }
 
+/** Longest delay a timer can wait (2^31 - 1 ms); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Checks per-call options: an object with an optional `AbortSignal` `signal`,
- * a positive finite `timeoutMs` and, when `extra` allows it, a boolean `strict`.
+ * a positive `timeoutMs` a timer can wait and, when `extra` allows it, a boolean `strict`.
  */
 export function assertCallOptions(
   value: unknown,
@@ -129,12 +132,12 @@ export function assertCallOptions(
   }
   if (
     timeoutMs !== undefined &&
-    (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS)
   ) {
     throw new InvalidArgumentError(
       "options.timeoutMs",
       timeoutMs,
-      "must be a positive finite number of milliseconds",
+      `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`,
     );
   }
   if (strict !== undefined && typeof strict !== "boolean") {

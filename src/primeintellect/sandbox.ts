@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../middleware/clock.ts";
 import type { CallOptions, FetchLike } from "../options.ts";
 import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
+import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
   assertCallOptions,
@@ -18,6 +19,7 @@ import {
   assertPathId,
   assertPort,
   assertTtlSeconds,
+  MAX_TIMER_MS,
   normalizeProtocol,
   normalizePublicKey,
   parseSecureUrl,
@@ -55,6 +57,8 @@ interface Internals {
   client: PrimeIntellectClient;
   clock: Clock;
   fetch: FetchLike;
+  /** The client's whole-call budget: also bounds `authorizeKey`, which bypasses the middleware. */
+  timeoutMs: number;
 }
 
 /**
@@ -93,6 +97,7 @@ export class PrimeIntellect {
       client: this.client,
       clock: options.clock ?? systemClock,
       fetch: userFetch ?? ((request) => globalThis.fetch(request)),
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     };
   }
 
@@ -372,9 +377,18 @@ class SandboxHandle implements PrimeIntellectSandbox {
             new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
         ),
     );
-    const { clock, fetch } = this.#internals;
+    const { clock, fetch, timeoutMs } = this.#internals;
     const operation = "authorizeKey";
-    const call = callSignal(callOptions, clock, operation);
+    const budget = callOptions?.timeoutMs ??
+      (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? timeoutMs : undefined);
+    const call = callSignal(
+      {
+        ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
+        ...(budget === undefined ? {} : { timeoutMs: budget }),
+      },
+      clock,
+      operation,
+    );
     try {
       const request = new Request(url, {
         method: "POST",

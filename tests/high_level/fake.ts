@@ -34,12 +34,6 @@ export function sequence(...responses: (() => Response)[]) {
   return () => responses[Math.min(i++, responses.length - 1)]!();
 }
 
-/** A clock whose sleeps end at once (so timeouts fire immediately). */
-export const instantClock: Clock = {
-  now: () => 1_700_000_000_000,
-  sleep: (_ms, signal) => signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
-};
-
 /** A clock whose sleeps never end unless aborted. */
 export const frozenClock: Clock = {
   now: () => 1_700_000_000_000,

@@ -2,11 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AuthenticationError,
+  type Clock,
   createPrimeIntellect,
   InvalidArgumentError,
   NotFoundError,
   PrimeIntellect,
   ServerError,
+  TimeoutError,
   UnexpectedResponseError,
 } from "../../mod.ts";
 import {
@@ -302,4 +304,31 @@ test("the low-level client is available as an escape hatch", async () => {
   });
   assert.deepEqual(data, { exposures: [] });
   assert.equal(requests[0]!.url, `${BASE}/sb-9/expose`);
+});
+
+test("authorizeKey is bounded by the client's timeoutMs although it bypasses the middleware", async () => {
+  let fire: (() => void) | undefined;
+  const clock: Clock = {
+    now: () => 0,
+    sleep: (ms, signal) =>
+      new Promise((resolve, reject) => {
+        if (ms === 1234) fire = resolve;
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      }),
+  };
+  const fetch = (request: Request) => {
+    if (!request.url.endsWith("/authorize")) return Promise.resolve(Response.json(sshBody()));
+    return new Promise<Response>((_resolve, reject) => {
+      request.signal.addEventListener("abort", () => reject(request.signal.reason));
+      fire?.(); // the gateway hangs; the client's budget runs out
+    });
+  };
+  const session = await prime(fetch, { clock, timeoutMs: 1234 }).sandbox("sb-1")
+    .createSshSession();
+  await assert.rejects(
+    session.authorizeKey(PUBLIC_KEY),
+    (error: unknown) =>
+      error instanceof TimeoutError && error.timeoutMs === 1234 &&
+      /authorizeKey/.test(error.message),
+  );
 });

@@ -77,6 +77,16 @@ const CASES: Case[] = [
     call: (s) => s.prime.exposePort({ port: 8080 }, { timeoutMs: -1 }),
   },
   {
+    name: "timeoutMs beyond what a timer can wait",
+    field: "options.timeoutMs",
+    call: (s) => s.tensorlake.listPtys({ timeoutMs: 2 ** 31 }),
+  },
+  {
+    name: "timeoutMs Infinity",
+    field: "options.timeoutMs",
+    call: (s) => s.tensorlake.listPtys({ timeoutMs: Infinity }),
+  },
+  {
     name: "signal not an AbortSignal",
     field: "options.signal",
     call: (s) => s.prime.listExposures({ signal: {} as Loose }),
