@@ -55,6 +55,11 @@ export const STEPS: Step[] = [
     cmd: ["deno", "test", "--allow-all", "tests/"],
     counts: "deno",
   },
+  {
+    // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
+    name: "bench --quick",
+    cmd: ["deno", "run", "--allow-all", "--v8-flags=--expose-gc", "scripts/bench.ts", "--quick"],
+  },
 ];
 
 /** Pulls `[passed, failed]` out of a test runner's summary. */

@@ -8,20 +8,25 @@
 /** Whether {@link heapUsed} can force a GC first (otherwise numbers are noisier). */
 export const canForceGc = typeof (globalThis as { gc?: unknown }).gc === "function";
 
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
- * Used heap in bytes, after a forced full GC when possible.
+ * Used heap in bytes, after forced full GCs when possible. Yields to the
+ * event loop between collections: `WeakRef` targets stay alive until the
+ * current job ends and `FinalizationRegistry` callbacks run in later tasks,
+ * so a collection in the same turn would count garbage as live.
  *
  * @example
  * ```ts
  * import { heapUsed } from "./memory.ts";
- * console.log(heapUsed() > 0);
+ * console.log((await heapUsed()) > 0);
  * ```
  */
-export function heapUsed(): number {
+export async function heapUsed(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
-    gc();
-    gc();
+  for (let i = 0; i < 3; i++) {
+    await turn();
+    gc?.();
   }
   return Deno.memoryUsage().heapUsed;
 }

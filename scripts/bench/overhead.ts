@@ -6,9 +6,12 @@
  */
 import createClient from "openapi-fetch";
 import type { paths } from "../../src/generated/primeintellect.ts";
-import { createPrimeIntellectClient, type PrimeIntellectClientOptions } from "../../mod.ts";
+import {
+  createPrimeIntellectClient,
+  PrimeIntellect,
+  type PrimeIntellectClientOptions,
+} from "../../mod.ts";
 import { inProcessFetch } from "./fixtures.ts";
-import { importOptional } from "./optional.ts";
 import { summarize, type Summary, timeInterleaved, type Variant } from "./stats.ts";
 
 /** Latencies of one variant, in microseconds, and its ratio to bare openapi-fetch. */
@@ -29,10 +32,10 @@ export interface OverheadResult {
   loopback: OverheadRow[];
   /** Rows against an in-process handler (no network). */
   inProcess: OverheadRow[];
+  /** In-process, the low-level client with its middleware layers enabled one by one. */
+  layers: OverheadRow[];
   /** Timed calls per variant. */
   callsPerVariant: number;
-  /** Why the high-level row is missing, if it is. */
-  highLevelMissing?: string;
 }
 
 const KEY = "bench-key";
@@ -40,24 +43,9 @@ const SANDBOX = "sb-bench";
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose";
 const BARE = "openapi-fetch (bare)";
 
-type HighLevelCtor = new (options: PrimeIntellectClientOptions) => {
-  sandbox(id: string): { exposePort(body: { port: number }): Promise<unknown> };
-};
-
-async function loadHighLevel(): Promise<HighLevelCtor | undefined> {
-  const fromMod = (await import("../../mod.ts") as Record<string, unknown>).PrimeIntellect;
-  if (typeof fromMod === "function") return fromMod as HighLevelCtor;
-  for (const path of ["src/primeintellect/sandbox.ts", "src/primeintellect/mod.ts"]) {
-    const ctor = (await importOptional(path))?.PrimeIntellect;
-    if (typeof ctor === "function") return ctor as HighLevelCtor;
-  }
-  return undefined;
-}
-
 function variants(
   baseUrl: string,
   fetchImpl: (request: Request) => Promise<Response>,
-  HighLevel: HighLevelCtor | undefined,
 ): Variant[] {
   const url = `${baseUrl}/api/v1/sandbox/${SANDBOX}/expose`;
   const body = JSON.stringify({ port: 8080 });
@@ -73,7 +61,8 @@ function variants(
   const check = (ok: boolean) => {
     if (!ok) throw new Error("benchmark call failed");
   };
-  const out: Variant[] = [
+  const sandbox = new PrimeIntellect(sdkOptions).sandbox(SANDBOX);
+  return [
     {
       name: "raw fetch (floor)",
       async run() {
@@ -102,17 +91,43 @@ function variants(
         check(data !== undefined);
       },
     },
-  ];
-  if (HighLevel) {
-    const sandbox = new HighLevel(sdkOptions).sandbox(SANDBOX);
-    out.push({
+    {
       name: "sandgate high-level exposePort",
       async run() {
-        check((await sandbox.exposePort({ port: 8080 })) !== undefined);
+        check((await sandbox.exposePort({ port: 8080 })).url !== "");
       },
+    },
+  ];
+}
+
+function layerVariants(baseUrl: string): Variant[] {
+  const base: PrimeIntellectClientOptions = { apiKey: KEY, baseUrl, fetch: inProcessFetch };
+  const bare = createClient<paths>({ baseUrl, fetch: inProcessFetch });
+  const configs: Array<[string, PrimeIntellectClientOptions]> = [
+    ["guard + auth + network errors", {
+      ...base,
+      retry: false,
+      rateLimit: false,
+      timeoutMs: Infinity,
+    }],
+    ["… + timeout", { ...base, retry: false, rateLimit: false }],
+    ["… + retry", { ...base, rateLimit: false }],
+    ["… + rate limit (full stack)", { ...base, rateLimit: { limit: 1e9, windowMs: 60_000 } }],
+  ];
+  const call = (client: typeof bare) => async () => {
+    const { data } = await client.POST(PATH, {
+      params: { path: { sandbox_id: SANDBOX } },
+      body: { port: 8080 },
     });
-  }
-  return out;
+    if (data === undefined) throw new Error("benchmark call failed");
+  };
+  return [
+    { name: BARE, run: call(bare) },
+    ...configs.map(([name, options]) => ({
+      name,
+      run: call(createPrimeIntellectClient(options)),
+    })),
+  ];
 }
 
 function rows(samples: Map<string, number[]>): OverheadRow[] {
@@ -152,7 +167,6 @@ async function startServer(): Promise<{ port: number; stop(): void }> {
  * ```
  */
 export async function benchOverhead(calls: number): Promise<OverheadResult> {
-  const HighLevel = await loadHighLevel();
   const batch = Math.max(1, Math.min(200, Math.floor(calls / 20)));
   const rounds = Math.max(1, Math.round(calls / batch));
   const warmup = Math.min(2_000, Math.max(10, calls / 5));
@@ -163,18 +177,23 @@ export async function benchOverhead(calls: number): Promise<OverheadResult> {
     const base = `http://127.0.0.1:${server.port}`;
     const netFetch = (request: Request) => fetch(request);
     loopback = rows(
-      await timeInterleaved(variants(base, netFetch, HighLevel), { warmup, rounds, batch }),
+      await timeInterleaved(variants(base, netFetch), { warmup, rounds, batch }),
     );
   } finally {
     server.stop();
   }
   const inProcess = rows(
     await timeInterleaved(
-      variants("http://127.0.0.1:1", inProcessFetch, HighLevel),
+      variants("http://127.0.0.1:1", inProcessFetch),
       { warmup, rounds: rounds * 2, batch },
     ),
   );
-  const result: OverheadResult = { loopback, inProcess, callsPerVariant: rounds * batch };
-  if (!HighLevel) result.highLevelMissing = "PrimeIntellect (high-level API) not found";
-  return result;
+  const layers = rows(
+    await timeInterleaved(layerVariants("http://127.0.0.1:1"), {
+      warmup,
+      rounds: rounds * 2,
+      batch,
+    }),
+  );
+  return { loopback, inProcess, layers, callsPerVariant: rounds * batch };
 }
