@@ -35,7 +35,9 @@ export function decideFault(
   const decided = options.decide?.(context);
   if (decided !== undefined) return decided ?? undefined;
   const rate = options.rate ?? 0;
-  if (rate <= 0 || context.api === "gateway") return undefined;
+  if (rate <= 0 || (context.api !== "primeintellect" && context.api !== "tensorlake")) {
+    return undefined;
+  }
   const kinds = options.kinds ?? DEFAULT_KINDS;
   if (kinds.length === 0) return undefined;
   const [hit, pick] = drawsFor(seed, context.index);

@@ -67,7 +67,8 @@ export interface FaultContext {
 export interface FaultOptions {
   /**
    * Probability in [0, 1] that a provider API request is faulted. Gateway
-   * (`/gateway/...`) requests are faulted only through `decide`. Default 0.
+   * (`/gateway/...`) requests and unknown paths are faulted only through
+   * `decide`. Default 0.
    */
   rate?: number;
   /** Kinds to draw from, uniformly. Default: every kind except `"lost-response"`. */
