@@ -38,14 +38,22 @@ export async function followRedirects(
   options: FollowRedirectsOptions,
 ): Promise<Response> {
   const follow = request.redirect === "follow";
-  // A second copy of the body, for a 307/308 that asks to send it again.
-  const replay = follow && request.body !== null ? request.clone() : undefined;
-  let body: ArrayBuffer | null | undefined;
+  // The body, read once: every hop (and a 307/308 resend) gets the same bytes,
+  // with a known length.
+  let body = request.body === null ? null : await request.arrayBuffer();
   let method = request.method;
   let url = new URL(request.url);
   let headers = new Headers(request.headers);
   options.authorize(headers, url);
-  let current = new Request(request, { headers, redirect: follow ? "manual" : request.redirect });
+  // Built from parts, not from `request`: some runtimes keep the original
+  // headers when the new ones are empty, which would keep an `Authorization`.
+  let current = new Request(url, {
+    method,
+    headers,
+    body,
+    signal: request.signal,
+    redirect: follow ? "manual" : request.redirect,
+  });
 
   for (let hop = 0;; hop++) {
     const response = await next(current, context);
@@ -80,15 +88,13 @@ export async function followRedirects(
       method = "GET";
       body = null;
       for (const name of BODY_HEADERS) headers.delete(name);
-    } else if (replay && body === undefined) {
-      body = await replay.arrayBuffer();
     }
     url = target;
     options.authorize(headers, url);
     current = new Request(url, {
       method,
       headers,
-      body: body ?? null,
+      body,
       signal: request.signal,
       redirect: "manual",
     });
