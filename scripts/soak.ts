@@ -1,0 +1,40 @@
+/**
+ * The full fault soak behind `npm run soak` (`deno task soak`): 50 concurrent
+ * workers, 10 000 SDK calls, faults at a fixed seed, in-process against the
+ * emulator with a virtual clock (see tests/reliability/soak_harness.ts).
+ * Prints the figures as a table and exits non-zero when a guarantee broke.
+ *
+ * ```sh
+ * npm run soak
+ * deno task soak --workers=50 --calls=10000 --seed=20260101 --fault-rate=0.15 --sandboxes=10
+ * ```
+ *
+ * @module
+ */
+import { formatTable, runSoak } from "../tests/reliability/soak_harness.ts";
+
+function flag(args: string[], name: string, fallback: number): number {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: not a positive number`);
+  return value;
+}
+
+if (import.meta.main) {
+  const args = Deno.args;
+  const options = {
+    workers: flag(args, "workers", 50),
+    calls: flag(args, "calls", 10_000),
+    seed: flag(args, "seed", 20260101),
+    faultRate: flag(args, "fault-rate", 0.15),
+    sandboxes: flag(args, "sandboxes", 10),
+  };
+  console.log(
+    `fault soak: ${options.workers} workers, ${options.calls} calls, seed ${options.seed}, ` +
+      `fault rate ${options.faultRate}, ${options.sandboxes} sandboxes per provider ` +
+      `(in-process emulator, virtual clock)`,
+  );
+  const report = await runSoak({ ...options, log: (line) => console.log(line) });
+  console.log(formatTable(report));
+  Deno.exit(report.violations.length === 0 ? 0 : 1);
+}

@@ -1,0 +1,384 @@
+/**
+ * Secret hygiene: distinctive API keys and the tokens the emulator hands out
+ * (SSH session `token`, PTY `token`) never show up in any error's message,
+ * stack, `cause` chain, `String()`, `JSON.stringify` or inspect output, nor in
+ * handles, clients, commands or callback payloads; `Authorization` never
+ * leaves the configured origin; plain `http:` to a non-loopback host is
+ * refused.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  authMiddleware,
+  compose,
+  ConfigError,
+  createPrimeIntellectClient,
+  InvalidArgumentError,
+  MissingApiKeyError,
+  PrimeIntellect,
+  SandgateError,
+  Tensorlake,
+} from "../../mod.ts";
+import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
+import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
+import { VirtualClock } from "./virtual_clock.ts";
+
+const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHygiene hygiene@test";
+const PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-SECRET-PRIVATE\n" +
+  "-----END OPENSSH PRIVATE KEY-----\n";
+
+test("the scanner finds a planted secret in a cause chain, JSON and inspect output", async () => {
+  const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
+  const inner = Object.assign(new Error("inner"), { header: `Bearer ${SECRET_API_KEY}` });
+  await scanner.scan(new SandgateError("outer", { cause: inner }), "planted");
+  const hows = new Set(scanner.leaks.map((l) => l.how));
+  assert.ok(hows.has("JSON.stringify(cause[1])"), [...hows].join(", "));
+  assert.ok([...hows].some((h) => h.includes("inspect")), [...hows].join(", "));
+  // Truncation does not hide a secret: its first 16 characters count too.
+  const truncated = new SecretScanner({ apiKey: SECRET_API_KEY });
+  await truncated.scan(new Error(`key ${SECRET_API_KEY.slice(0, 20)}...`), "truncated");
+  assert.equal(truncated.leaks.length > 0, true);
+  const clean = new SecretScanner({ apiKey: SECRET_API_KEY });
+  await clean.scan(new SandgateError("nothing here", { cause: new Error("still nothing") }), "c");
+  clean.assertClean();
+});
+
+// The client-side limiter's budget is per (origin, key, sandbox) and shared by
+// clients in this process, so every test below uses sandboxes of its own.
+
+/** Runs every high-level operation under every fault kind and collects what they produce. */
+async function exerciseEverything(scanner: SecretScanner): Promise<number> {
+  const clock = new VirtualClock();
+  let kindIndex = 0;
+  let faultsOn = true;
+  const emulator = createEmulator({
+    clock,
+    apiKeys: [SECRET_API_KEY],
+    faults: {
+      slowMs: 100,
+      decide: ({ api }) => {
+        if (!faultsOn || api === "unknown") return null;
+        // Cycle through every kind, with clean requests in between.
+        const i = kindIndex++;
+        return i % 2 === 0 ? null : FAULT_KINDS[(i >> 1) % FAULT_KINDS.length] as FaultKind;
+      },
+    },
+  });
+  const fetch = async (request: Request) => {
+    const response = await emulator.fetch(request);
+    try {
+      const body = await response.clone().json() as { token?: unknown };
+      if (typeof body.token === "string") {
+        scanner.add(`token ${body.token.slice(0, 4)}`, body.token);
+      }
+    } catch { /* not JSON */ }
+    return response;
+  };
+  const produced: [unknown, string][] = [];
+  const options = {
+    apiKey: SECRET_API_KEY,
+    fetch,
+    clock,
+    onRetry: (info: unknown) => void produced.push([info, "onRetry info"]),
+    onRateLimit: (info: unknown) => void produced.push([info, "onRateLimit info"]),
+    rateLimit: { limit: 5, windowMs: 1_000 },
+  };
+  const prime = new PrimeIntellect(options);
+  const tensorlake = new Tensorlake(options);
+  const pi = prime.sandbox("hygiene-1");
+  const tl = tensorlake.sandbox("hygiene-1");
+  produced.push([prime, "PrimeIntellect client"], [tensorlake, "Tensorlake client"]);
+  produced.push([pi, "Prime sandbox handle"], [tl, "Tensorlake sandbox handle"]);
+
+  const attempt = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      const value = await run();
+      produced.push([value, `result of ${label}`]);
+      return value;
+    } catch (error) {
+      produced.push([error, `error from ${label}`]);
+      assert.ok(error instanceof SandgateError, `${label}: ${String(error)}`);
+      return undefined;
+    }
+  };
+
+  for (let round = 0; round < FAULT_KINDS.length * 2; round++) {
+    const exposure = await attempt("exposePort", () => pi.exposePort({ port: 8080, name: "web" }));
+    await attempt("listExposures", () => pi.listExposures());
+    if (exposure) {
+      await attempt(
+        "unexpose",
+        async () => await (exposure as AsyncDisposable)[Symbol.asyncDispose](),
+      );
+    }
+    const session = await attempt(
+      "createSshSession",
+      () => pi.createSshSession({ ttlSeconds: 600 }),
+    );
+    if (session) {
+      const s = session as Awaited<ReturnType<typeof pi.createSshSession>>;
+      produced.push([s.sshCommand({ identityFile: "/keys/id" }), "sshCommand"]);
+      await attempt("authorizeKey", () => s.authorizeKey(PUBLIC_KEY));
+      await attempt("close", () => s.close());
+    }
+    const pty = await attempt(
+      "createPty",
+      () => tl.createPty({ command: "bash", env: { SECRET_ENV: SECRET_API_KEY_2 } }),
+    );
+    if (pty) {
+      const p = pty as Awaited<ReturnType<typeof tl.createPty>>;
+      await attempt("resizePty", () => tl.resizePty(p.sessionId, { rows: 40, cols: 120 }));
+      await attempt("getPty", () => tl.getPty(p.sessionId));
+      await attempt("listPtys", () => tl.listPtys());
+      await attempt("killPty", () => p.kill());
+    }
+    await attempt("killPty unknown", () => tl.killPty("nope", { strict: true }));
+  }
+  faultsOn = false;
+  // Errors carrying secrets as input: a private key passed as a public key, env values.
+  const session = await pi.createSshSession();
+  scanner.add("ssh token (handle)", session.token);
+  produced.push([session, "SSH session handle"]);
+  await attempt("authorizeKey(private key)", () => session.authorizeKey(PRIVATE_KEY));
+  await attempt(
+    "createPty(bad env)",
+    () => tl.createPty({ command: "sh", env: { OK: SECRET_API_KEY_2, "BAD=": SECRET_API_KEY_2 } }),
+  );
+  await attempt(
+    "createPty(NUL env value)",
+    () => tl.createPty({ command: "sh", env: { TOKEN: `${SECRET_API_KEY_2}\0` } }),
+  );
+  const pty = await tl.createPty({ command: "bash" });
+  scanner.add("pty token (handle)", pty.token);
+  produced.push([pty, "PTY handle"]);
+  await session.close();
+  await pty.kill();
+  // A wrong key, a key provider that throws, a missing key.
+  const wrong = new PrimeIntellect({ apiKey: SECRET_API_KEY_2, fetch, clock }).sandbox("x");
+  await attempt("wrong key", () => wrong.listExposures());
+  const throwing = new PrimeIntellect({
+    apiKey: () => {
+      throw new Error("vault unavailable");
+    },
+    fetch,
+    clock,
+  }).sandbox("x");
+  await attempt("throwing key provider", () => throwing.listExposures());
+  produced.push([new MissingApiKeyError("primeintellect", "PRIME_API_KEY"), "MissingApiKeyError"]);
+
+  for (const [value, label] of produced) await scanner.scan(value, label);
+  clock.close();
+  return produced.length;
+}
+
+test("no secret in any error, cause chain, handle, client or callback payload", async () => {
+  const scanner = new SecretScanner({ apiKey: SECRET_API_KEY, apiKey2: SECRET_API_KEY_2 });
+  scanner.add("private key", "b3BlbnNzaC1rZXktdjEAAAAA-SECRET-PRIVATE");
+  const count = await exerciseEverything(scanner);
+  assert.ok(count > 100, `only ${count} values produced`);
+  assert.ok(scanner.size >= 6, `tokens were learned: ${scanner.size} secrets`);
+  scanner.assertClean();
+});
+
+function echoingFetch(prefix: string) {
+  return (request: Request) => {
+    const key = (request.headers.get("authorization") ?? "").replace(/^Bearer /, "");
+    return Promise.resolve(
+      Response.json(
+        { detail: `invalid token ${prefix}${key}`, code: "BAD_KEY" },
+        { status: 401, headers: { "x-echo": `${prefix}${key}` } },
+      ),
+    );
+  };
+}
+
+test("a server echoing the API key: the message, String() and stack stay clean", async () => {
+  for (const prefix of ["Bearer ", ""]) {
+    const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch: echoingFetch(prefix) });
+    const error = await prime.sandbox("hyg-echo-1").listExposures().then(() => undefined, (e) => e);
+    assert.ok(error instanceof SandgateError);
+    for (const text of [error.message, String(error), error.stack ?? ""]) {
+      assert.ok(!text.includes(SECRET_API_KEY), `${JSON.stringify(prefix)}: ${text}`);
+    }
+  }
+});
+
+test("a server echoing the API key: not in the error's body, headers, JSON or inspect output either", async () => {
+  for (const prefix of ["Bearer ", ""]) {
+    const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
+    const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch: echoingFetch(prefix) });
+    const error = await prime.sandbox("hyg-echo-2").listExposures().then(() => undefined, (e) => e);
+    assert.ok(error instanceof SandgateError);
+    await scanner.scan(error, `401 echoing the key after ${JSON.stringify(prefix)}`);
+    scanner.assertClean();
+  }
+});
+
+function capture(respond: (request: Request) => Response) {
+  const seen: { url: string; authorization: string | null }[] = [];
+  const fetch = (request: Request) => {
+    seen.push({ url: request.url, authorization: request.headers.get("authorization") });
+    return Promise.resolve(respond(request));
+  };
+  return { seen, fetch };
+}
+
+for (const status of [301, 302, 303, 307, 308]) {
+  test(`a ${status} redirect to another origin never carries Authorization`, async () => {
+    const { seen, fetch } = capture((request) =>
+      new URL(request.url).host === "api.primeintellect.ai"
+        ? new Response(null, {
+          status,
+          headers: { location: "https://evil.example/api/v1/sandbox/sb/expose" },
+        })
+        : Response.json({ exposures: [] })
+    );
+    const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch, retry: false });
+    await prime.sandbox("hyg-2").listExposures().catch((e) => {
+      assert.ok(e instanceof SandgateError, String(e));
+    });
+    assert.equal(seen[0]!.authorization, `Bearer ${SECRET_API_KEY}`);
+    assert.ok(seen.length >= 2 || status === 303, `the redirect was not followed: ${seen.length}`);
+    for (const hop of seen.slice(1)) {
+      assert.notEqual(new URL(hop.url).origin, "https://api.primeintellect.ai");
+      assert.equal(hop.authorization, null, `Authorization sent to ${hop.url}`);
+    }
+  });
+}
+
+test("redirect chains that come back, or go to a look-alike host, still drop the key off-origin", async () => {
+  const hops = [
+    "https://api.primeintellect.ai.evil.example/x",
+    "https://api.primeintellect.ai:8443/x",
+    "https://evil.example/back",
+    "//evil.example/protocol-relative",
+  ];
+  let i = 0;
+  const { seen, fetch } = capture(() => {
+    const next = hops[i++];
+    return next
+      ? new Response(null, { status: 307, headers: { location: next } })
+      : Response.json({ exposures: [] });
+  });
+  const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch, retry: false });
+  await prime.sandbox("hyg-3").listExposures().catch((e) => assert.ok(e instanceof SandgateError));
+  for (const hop of seen) {
+    if (new URL(hop.url).origin !== "https://api.primeintellect.ai") {
+      assert.equal(hop.authorization, null, `Authorization sent to ${hop.url}`);
+    }
+  }
+});
+
+test("an https: → http: redirect is not followed with the key", async () => {
+  const { seen, fetch } = capture((request) =>
+    request.url.startsWith("https:")
+      ? new Response(null, {
+        status: 307,
+        headers: { location: "http://api.primeintellect.ai/api/v1/sandbox/sb/expose" },
+      })
+      : Response.json({ exposures: [] })
+  );
+  const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch, retry: false });
+  await prime.sandbox("hyg-4").listExposures().catch((e) => assert.ok(e instanceof SandgateError));
+  for (const hop of seen.slice(1)) {
+    assert.equal(hop.authorization, null, `Authorization sent over ${hop.url}`);
+  }
+});
+
+test("a request to an absolute URL on another origin never gets the key (auth middleware)", async () => {
+  const seen: (string | null)[] = [];
+  const handler = compose(
+    [authMiddleware({ provider: "primeintellect", apiKey: SECRET_API_KEY, envVar: "X" })],
+    (request) => {
+      seen.push(request.headers.get("authorization"));
+      return Promise.resolve(Response.json({}));
+    },
+  );
+  const context = {
+    provider: "primeintellect" as const,
+    operation: "test",
+    sandboxId: "sb",
+    origin: "https://api.primeintellect.ai",
+    attempt: 1,
+    tokenHash: "",
+  };
+  for (
+    const url of [
+      "https://evil.example/api/v1/sandbox/sb/expose",
+      "https://api.primeintellect.ai.evil.example/x",
+      "http://api.primeintellect.ai/x",
+      "https://api.primeintellect.ai:444/x",
+    ]
+  ) {
+    // Even a caller-supplied Authorization header is stripped off-origin.
+    await handler(new Request(url, { headers: { authorization: "Bearer caller" } }), {
+      ...context,
+    });
+  }
+  await handler(new Request("https://api.primeintellect.ai/x"), { ...context });
+  assert.deepEqual(seen, [null, null, null, null, `Bearer ${SECRET_API_KEY}`]);
+});
+
+test("authorizeKey sends the session token, never the API key, to the gateway", async () => {
+  const emulator = createEmulator({ gatewayUrl: "https://gateway.example/gateway" });
+  const { seen, fetch } = capture(() => new Response(null, { status: 599 }));
+  const routed = async (request: Request) => {
+    seen.push({ url: request.url, authorization: request.headers.get("authorization") });
+    return await emulator.fetch(request);
+  };
+  void fetch;
+  const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch: routed });
+  await using session = await prime.sandbox("hyg-5").createSshSession();
+  await session.authorizeKey(PUBLIC_KEY);
+  const gateway = seen.filter((hop) => hop.url.startsWith("https://gateway.example/"));
+  assert.equal(gateway.length, 1);
+  assert.equal(gateway[0]!.authorization, `Bearer ${session.token}`);
+  for (const hop of seen) {
+    if (!hop.url.startsWith("https://api.primeintellect.ai/")) {
+      assert.ok(!hop.authorization?.includes(SECRET_API_KEY), `API key sent to ${hop.url}`);
+    }
+  }
+});
+
+test("a gateway_url with plain http: to a non-loopback host gets no token", async () => {
+  const emulator = createEmulator({ gatewayUrl: "http://gateway.example/gateway" });
+  const seen: string[] = [];
+  const prime = new PrimeIntellect({
+    apiKey: SECRET_API_KEY,
+    fetch: (request) => {
+      seen.push(request.url);
+      return emulator.fetch(request);
+    },
+  });
+  await using session = await prime.sandbox("hyg-6").createSshSession().catch((error) => {
+    // Refusing the session outright is acceptable too.
+    assert.ok(error instanceof SandgateError, String(error));
+    return undefined;
+  }) ?? { async [Symbol.asyncDispose]() {}, authorizeKey: undefined };
+  if (session.authorizeKey) {
+    await assert.rejects(session.authorizeKey(PUBLIC_KEY), SandgateError);
+  }
+  assert.ok(!seen.some((url) => url.startsWith("http://gateway.example")), seen.join(", "));
+});
+
+test("plain http: to a non-loopback host is refused at construction", () => {
+  for (
+    const baseUrl of ["http://api.primeintellect.ai", "http://10.0.0.1:8080", "http://0.0.0.0"]
+  ) {
+    assert.throws(() => new PrimeIntellect({ apiKey: "k", baseUrl }), ConfigError, baseUrl);
+    assert.throws(() => createPrimeIntellectClient({ apiKey: "k", baseUrl }), ConfigError);
+  }
+  assert.throws(
+    () => new Tensorlake({ apiKey: "k", proxyUrl: "http://sandbox.example" }).sandbox("hyg-7"),
+    (e: unknown) => e instanceof ConfigError || e instanceof InvalidArgumentError,
+  );
+  assert.throws(
+    () => new Tensorlake({ apiKey: "k" }).sandbox("http://sb.example.com"),
+    InvalidArgumentError,
+  );
+  // Loopback stays allowed for local emulators.
+  for (const baseUrl of ["http://localhost:8080", "http://127.0.0.1:1", "http://[::1]:2"]) {
+    new PrimeIntellect({ apiKey: "k", baseUrl });
+  }
+});
