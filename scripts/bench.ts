@@ -12,6 +12,7 @@
  * npm run bench              # full run, writes BENCHMARKS.md
  * npm run bench -- --json    # also prints all results as JSON on stdout
  * npm run bench -- --quick   # tiny counts; checks only that every number is finite
+ * npm run bench -- --out=FILE  # write the report to FILE instead (also with --quick)
  * ```
  *
  * Progress goes to stderr. Run with `--v8-flags=--expose-gc` (the deno task
@@ -43,6 +44,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function main(args: string[]): Promise<number> {
   const quick = args.includes("--quick");
   const json = args.includes("--json");
+  const out = args.find((a) => a.startsWith("--out="))?.slice("--out=".length);
   const started = performance.now();
   const results: Results = {
     overhead: await step("1. per-call overhead", () => benchOverhead(quick ? 200 : 20_000)),
@@ -62,6 +64,8 @@ async function main(args: string[]): Promise<number> {
     );
   }
   for (const v of judged) log(`${v.status.padEnd(12)} ${v.target}: ${v.measured}`);
+  const report = () => renderReport(results, judged, { command, date, seconds, machine }, NOTES);
+  if (out) await Deno.writeTextFile(out, report());
   if (quick) {
     const bad = nonFinitePaths(results).filter((path) => !path.startsWith("importTime"));
     const emptyTables = [
@@ -81,9 +85,8 @@ async function main(args: string[]): Promise<number> {
     log(`quick check ok in ${seconds.toFixed(1)} s (no timing asserted)`);
     return 0;
   }
-  const report = renderReport(results, judged, { command, date, seconds, machine }, NOTES);
-  await Deno.writeTextFile(new URL("../BENCHMARKS.md", import.meta.url), report);
-  log(`wrote BENCHMARKS.md in ${seconds.toFixed(0)} s`);
+  if (!out) await Deno.writeTextFile(new URL("../BENCHMARKS.md", import.meta.url), report());
+  log(`wrote ${out ?? "BENCHMARKS.md"} in ${seconds.toFixed(0)} s`);
   return 0;
 }
 

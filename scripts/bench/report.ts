@@ -55,7 +55,9 @@ export function renderReport(
   r: Results,
   verdicts: Verdict[],
   info: RunInfo,
-  notes: Partial<Record<"overhead" | "bundle" | "import" | "limiter" | "heap", string>>,
+  notes: Partial<
+    Record<"overhead" | "bundle" | "import" | "limiter" | "heap", (r: Results) => string>
+  >,
 ): string {
   const m = info.machine;
   const icon = (s: Verdict["status"]) =>
@@ -102,7 +104,7 @@ export function renderReport(
     "",
     overheadTable(r.overhead.layers),
     "",
-    notes.overhead ?? "",
+    notes.overhead?.(r) ?? "",
     "",
     "## 2. Bundle size",
     "",
@@ -114,7 +116,7 @@ export function renderReport(
       r.bundle.map((b) => [b.name, kb(b.minBytes), kb(b.gzipBytes)]),
     ),
     "",
-    notes.bundle ?? "",
+    notes.bundle?.(r) ?? "",
     "",
     "## 3. Import time of `npm/`",
     "",
@@ -144,7 +146,7 @@ export function renderReport(
       ),
     ].join("\n"),
     "",
-    notes.import ?? "",
+    notes.import?.(r) ?? "",
     "",
     "## 4. Rate limiter on a simulated clock",
     "",
@@ -187,7 +189,7 @@ export function renderReport(
       ],
     ]),
     "",
-    notes.limiter ?? "",
+    notes.limiter?.(r) ?? "",
     "",
     "## 5. Heap growth",
     "",
@@ -205,7 +207,7 @@ export function renderReport(
       r.heap.bytesPerCall.toFixed(2)
     } bytes per call.`,
     "",
-    notes.heap ?? "",
+    notes.heap?.(r) ?? "",
     "",
   ];
   return parts.join("\n").replace(/\n{3,}/g, "\n\n");
