@@ -48,7 +48,24 @@ export async function render(target: GenerationTarget, root: URL = ROOT): Promis
     "/* oxlint-disable */",
     "",
   ].join("\n");
-  return header + astToString(ast);
+  return header + documentExports(astToString(ast), target.spec);
+}
+
+const EXPORT_DOCS: Record<string, string> = {
+  paths: "Every path of the spec, keyed by URL template, with its operations.",
+  webhooks: "The spec's webhooks (none).",
+  components: "The spec's reusable components: schemas, responses, parameters.",
+  $defs: "The spec's `$defs` (none).",
+  operations: "Every operation of the spec, keyed by operationId.",
+};
+
+/** Gives each top-level export a doc comment, so the types can be public API. */
+function documentExports(source: string, spec: string): string {
+  return source.replace(
+    /^export (interface|type) (\$?\w+)/gm,
+    (line, _kind: string, name: string) =>
+      `/** ${EXPORT_DOCS[name] ?? "Generated type."} Generated from ${spec}. */\n${line}`,
+  );
 }
 
 async function readOrEmpty(url: URL): Promise<string> {

@@ -45,6 +45,16 @@ export const STEPS: Step[] = [
     ],
   },
   {
+    name: "doc lint",
+    cmd: ["deno", "run", "--allow-read", "--allow-run", "--allow-env", "scripts/doc_lint.ts"],
+  },
+  {
+    // Type-checks and runs every @example in the public modules.
+    name: "doc examples",
+    cmd: ["deno", "test", "--doc", "--allow-all", "mod.ts", "src/"],
+    counts: "deno",
+  },
+  {
     // Installs redis-server when missing (root + apt-get, as on CI) for tests/redis/;
     // otherwise warns loudly that the Redis suite is skipped (fails under SANDGATE_REQUIRE_REDIS=1).
     name: "redis-server for the Redis store tests",

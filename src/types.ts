@@ -3,51 +3,52 @@
  *
  * @module
  */
-import type {
-  components as PrimeComponents,
-  paths as PrimePaths,
+import type { components as PrimeIntellectComponents } from "./generated/primeintellect.ts";
+import type { components as TensorlakeComponents } from "./generated/tensorlake.ts";
+
+export type {
+  components as PrimeIntellectComponents,
+  operations as PrimeIntellectOperations,
+  paths as PrimeIntellectPaths,
 } from "./generated/primeintellect.ts";
-import type {
+export type {
   components as TensorlakeComponents,
-  paths as TensorlakeGeneratedPaths,
+  operations as TensorlakeOperations,
+  paths as TensorlakePaths,
 } from "./generated/tensorlake.ts";
-
-type PrimeSchemas = PrimeComponents["schemas"];
-type TensorlakeSchemas = TensorlakeComponents["schemas"];
-
-/** The Prime Intellect gateway paths, as generated from `openapi/primeintellect.yaml`. */
-export type PrimeIntellectPaths = PrimePaths;
-/** The Tensorlake PTY paths, as generated from `openapi/tensorlake.yaml`. */
-export type TensorlakePaths = TensorlakeGeneratedPaths;
+/** The typed openapi-fetch client type, re-exported for annotations. */
+export type { Client } from "openapi-fetch";
 
 /** Body of `POST /api/v1/sandbox/{sandbox_id}/expose`. */
-export type ExposePortRequest = PrimeSchemas["ExposePortRequest"];
+export type ExposePortRequest = PrimeIntellectComponents["schemas"]["ExposePortRequest"];
 /** Answer of `POST /api/v1/sandbox/{sandbox_id}/expose`. */
-export type ExposePortResponse = PrimeSchemas["ExposePortResponse"];
+export type ExposePortResponse = PrimeIntellectComponents["schemas"]["ExposePortResponse"];
 /** One entry of `GET /api/v1/sandbox/{sandbox_id}/expose`. */
-export type ExposedPortInfo = PrimeSchemas["ExposedPortInfo"];
+export type ExposedPortInfo = PrimeIntellectComponents["schemas"]["ExposedPortInfo"];
 /** Answer of `GET /api/v1/sandbox/{sandbox_id}/expose`. */
-export type ListExposedPortsResponse = PrimeSchemas["ListExposedPortsResponse"];
+export type ListExposedPortsResponse =
+  PrimeIntellectComponents["schemas"]["ListExposedPortsResponse"];
 /** Answer of unexpose and close-SSH-session. */
-export type UnexposePortResponse = PrimeSchemas["UnexposePortResponse"];
+export type UnexposePortResponse = PrimeIntellectComponents["schemas"]["UnexposePortResponse"];
 /** Body of `POST /api/v1/sandbox/{sandbox_id}/ssh-session`. */
-export type CreateSSHSessionRequest = PrimeSchemas["CreateSSHSessionRequest"];
+export type CreateSSHSessionRequest =
+  PrimeIntellectComponents["schemas"]["CreateSSHSessionRequest"];
 /** Answer of `POST /api/v1/sandbox/{sandbox_id}/ssh-session`. */
-export type SSHSessionResponse = PrimeSchemas["SSHSessionResponse"];
+export type SSHSessionResponse = PrimeIntellectComponents["schemas"]["SSHSessionResponse"];
 /** Prime Intellect 422 body. */
-export type ErrorResponse = PrimeSchemas["ErrorResponse"];
+export type ErrorResponse = PrimeIntellectComponents["schemas"]["ErrorResponse"];
 /** One entry of {@link ErrorResponse}. */
-export type ErrorDetail = PrimeSchemas["ErrorDetail"];
+export type ErrorDetail = PrimeIntellectComponents["schemas"]["ErrorDetail"];
 
 /** Body of `POST /api/v1/pty`. */
-export type CreatePtyRequest = TensorlakeSchemas["CreatePtyRequest"];
+export type CreatePtyRequest = TensorlakeComponents["schemas"]["CreatePtyRequest"];
 /** Answer of `POST /api/v1/pty`. */
-export type CreatePtyResponse = TensorlakeSchemas["CreatePtyResponse"];
+export type CreatePtyResponse = TensorlakeComponents["schemas"]["CreatePtyResponse"];
 /** Body of `POST /api/v1/pty/{session_id}/resize`. */
-export type ResizePtyRequest = TensorlakeSchemas["ResizePtyRequest"];
+export type ResizePtyRequest = TensorlakeComponents["schemas"]["ResizePtyRequest"];
 /** Answer of `GET /api/v1/pty/{session_id}`. */
-export type PtySessionInfo = TensorlakeSchemas["PtySessionInfo"];
+export type PtySessionInfo = TensorlakeComponents["schemas"]["PtySessionInfo"];
 /** Answer of `GET /api/v1/pty`. */
-export type ListPtyResponse = TensorlakeSchemas["ListPtyResponse"];
+export type ListPtyResponse = TensorlakeComponents["schemas"]["ListPtyResponse"];
 /** Tensorlake sandbox proxy error body. */
-export type SandboxProxyError = TensorlakeSchemas["SandboxProxyError"];
+export type SandboxProxyError = TensorlakeComponents["schemas"]["SandboxProxyError"];

@@ -4,6 +4,7 @@
 // deno-fmt-ignore-file
 // deno-lint-ignore-file
 /* oxlint-disable */
+/** Every path of the spec, keyed by URL template, with its operations. Generated from openapi/primeintellect.yaml. */
 export interface paths {
     "/api/v1/sandbox/{sandbox_id}/expose": {
         parameters: {
@@ -90,7 +91,9 @@ export interface paths {
         trace?: never;
     };
 }
+/** The spec's webhooks (none). Generated from openapi/primeintellect.yaml. */
 export type webhooks = Record<string, never>;
+/** The spec's reusable components: schemas, responses, parameters. Generated from openapi/primeintellect.yaml. */
 export interface components {
     schemas: {
         /** ExposePortRequest */
@@ -234,7 +237,9 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+/** The spec's `$defs` (none). Generated from openapi/primeintellect.yaml. */
 export type $defs = Record<string, never>;
+/** Every operation of the spec, keyed by operationId. Generated from openapi/primeintellect.yaml. */
 export interface operations {
     list_exposed_ports_endpoint_api_v1_sandbox__sandbox_id__expose_get: {
         parameters: {

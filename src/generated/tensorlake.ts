@@ -4,6 +4,7 @@
 // deno-fmt-ignore-file
 // deno-lint-ignore-file
 /* oxlint-disable */
+/** Every path of the spec, keyed by URL template, with its operations. Generated from openapi/tensorlake.yaml. */
 export interface paths {
     "/api/v1/pty": {
         parameters: {
@@ -80,7 +81,9 @@ export interface paths {
         trace?: never;
     };
 }
+/** The spec's webhooks (none). Generated from openapi/tensorlake.yaml. */
 export type webhooks = Record<string, never>;
+/** The spec's reusable components: schemas, responses, parameters. Generated from openapi/tensorlake.yaml. */
 export interface components {
     schemas: {
         CreatePtyRequest: {
@@ -133,7 +136,9 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+/** The spec's `$defs` (none). Generated from openapi/tensorlake.yaml. */
 export type $defs = Record<string, never>;
+/** Every operation of the spec, keyed by operationId. Generated from openapi/tensorlake.yaml. */
 export interface operations {
     sandbox_pty_list: {
         parameters: {

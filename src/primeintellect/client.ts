@@ -57,7 +57,7 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
  *   params: { path: { sandbox_id: "sb-1" } },
  *   body: { port: 8080 },
  * });
- * console.log(error ?? data.url);
+ * console.log(data ? data.url : error);
  * ```
  */
 export function createPrimeIntellectClient(
