@@ -64,6 +64,8 @@ async function check(
   }
   if (error !== undefined) {
     assert.ok(error instanceof SandgateError, `not a SandgateError: ${String(error)}`);
+    // Failing without sending anything is a refusal, and must say so.
+    assert.ok(sent.length > 0, `failed before sending, but not as InvalidArgumentError: ${error}`);
   }
   for (const request of sent) {
     assert.deepEqual(await spec(request).check(request, expected(request)), [], request.url);
@@ -236,7 +238,10 @@ test("Tensorlake sandbox(idOrEndpoint) and createPty: any command, args, env, wo
   const t = tally();
   await fc.assert(
     fc.asyncProperty(
-      fc.oneof(fc.constantFrom("sb-1", "http://127.0.0.1:9", "https://x.example"), idArb()),
+      // `undefined` as the sandbox is a known bug (ConfigError instead of
+      // InvalidArgumentError, see known_bugs_test.ts), tested there.
+      fc.oneof(fc.constantFrom("sb-1", "http://127.0.0.1:9", "https://x.example"), idArb())
+        .filter((v) => v !== undefined),
       fc.oneof(fc.constantFrom("bash", "/bin/sh"), hostileString(), anyValue()),
       optional(fc.oneof(fc.array(fc.oneof(fc.string(), hostileString())), anyValue())),
       optional(

@@ -193,7 +193,7 @@ function echoingFetch(prefix: string) {
   };
 }
 
-test("a server echoing the API key: the message, String() and stack stay clean", async () => {
+test("BUG: a server echoing the API key (with or without Bearer): message, String() and stack stay clean", async () => {
   for (const prefix of ["Bearer ", ""]) {
     const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch: echoingFetch(prefix) });
     const error = await prime.sandbox("hyg-echo-1").listExposures().then(() => undefined, (e) => e);
@@ -204,7 +204,7 @@ test("a server echoing the API key: the message, String() and stack stay clean",
   }
 });
 
-test("a server echoing the API key: not in the error's body, headers, JSON or inspect output either", async () => {
+test("BUG: a server echoing the API key: not in the error's body, headers, JSON or inspect output either", async () => {
   for (const prefix of ["Bearer ", ""]) {
     const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
     const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch: echoingFetch(prefix) });
