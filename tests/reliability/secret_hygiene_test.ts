@@ -23,6 +23,9 @@ import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/m
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
+// Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
+const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
+  (Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")) as typeof Symbol.asyncDispose;
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHygiene hygiene@test";
 const PRIVATE_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-SECRET-PRIVATE\n" +
@@ -109,7 +112,7 @@ async function exerciseEverything(scanner: SecretScanner): Promise<number> {
     if (exposure) {
       await attempt(
         "unexpose",
-        async () => await (exposure as AsyncDisposable)[Symbol.asyncDispose](),
+        async () => await (exposure as AsyncDisposable)[ASYNC_DISPOSE](),
       );
     }
     const session = await attempt(
@@ -355,7 +358,7 @@ test("a gateway_url with plain http: to a non-loopback host gets no token", asyn
     // Refusing the session outright is acceptable too.
     assert.ok(error instanceof SandgateError, String(error));
     return undefined;
-  }) ?? { async [Symbol.asyncDispose]() {}, authorizeKey: undefined };
+  }) ?? { async [ASYNC_DISPOSE]() {}, authorizeKey: undefined };
   if (session.authorizeKey) {
     await assert.rejects(session.authorizeKey(PUBLIC_KEY), SandgateError);
   }

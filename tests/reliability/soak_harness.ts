@@ -117,6 +117,9 @@ export const SOAK_FAULTS: readonly FaultKind[] = [
   "truncated-json",
   "lost-response",
 ];
+// Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
+const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
+  (Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")) as typeof Symbol.asyncDispose;
 const SOAK_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsoak soak@test";
 const GARBLING = new Set<FaultKind>(["non-json", "empty", "truncated-json"]);
 
@@ -365,7 +368,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         callsOk++; // the scope threw on purpose; the disposal itself succeeded
         return;
       }
-      pendingCleanups.push({ label, run: async () => await handle[Symbol.asyncDispose]() });
+      pendingCleanups.push({ label, run: async () => await handle[ASYNC_DISPOSE]() });
       recordFailure(
         error instanceof SuppressedError && error.suppressed instanceof SyntheticFailure
           ? error.error
