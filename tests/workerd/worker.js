@@ -1,0 +1,42 @@
+// A Cloudflare Worker that uses the built npm package: bundled by
+// tests/workerd/workerd.mjs with esbuild and run in miniflare (real workerd,
+// no nodejs_compat flag). `sandgate:entries` is a virtual module the driver
+// generates: the namespace of every entry point of the package, so that every
+// module body is evaluated at global scope, where workerd forbids I/O, timers
+// and random numbers.
+import * as entries from "sandgate:entries";
+import { createPrimeIntellectClient } from "sandgate";
+import { createEmulator } from "sandgate/testing";
+
+const SANDBOX = "sb-workerd";
+
+export default {
+  async fetch() {
+    const emulator = createEmulator();
+    const client = createPrimeIntellectClient({ apiKey: "workerd-key", fetch: emulator.fetch });
+    const path = { sandbox_id: SANDBOX };
+
+    const exposed = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+      params: { path },
+      body: { port: 8080, name: "web" },
+    });
+    const listed = await client.GET("/api/v1/sandbox/{sandbox_id}/expose", { params: { path } });
+    const exposureId = exposed.data?.exposure_id ?? "missing";
+    const removed = await client.DELETE("/api/v1/sandbox/{sandbox_id}/expose/{exposure_id}", {
+      params: { path: { ...path, exposure_id: exposureId } },
+    });
+    const after = await client.GET("/api/v1/sandbox/{sandbox_id}/expose", { params: { path } });
+
+    return Response.json({
+      runtime: navigator.userAgent,
+      hasProcess: typeof globalThis.process !== "undefined",
+      exportCounts: Object.fromEntries(
+        Object.entries(entries).map(([name, ns]) => [name, Object.keys(ns).length]),
+      ),
+      exposed: { status: exposed.response.status, data: exposed.data ?? null },
+      listed: listed.data?.exposures?.map((e) => e.exposure_id) ?? null,
+      removed: removed.response.status,
+      after: after.data?.exposures?.length ?? null,
+    });
+  },
+};

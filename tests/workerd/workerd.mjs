@@ -1,0 +1,116 @@
+// Runs the built npm package (`npm/`, from `deno task build:npm`) inside
+// workerd: bundles tests/workerd/worker.js with esbuild, loads it in miniflare
+// without the nodejs_compat flag and performs an expose → list → unexpose →
+// list flow against the in-process emulator.
+//
+//   node --test tests/workerd/workerd.mjs
+//
+// Not named *_test: `deno test tests/` must not pick it up (it needs the build).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const npmDir = join(root, "npm");
+const pkg = JSON.parse(await readFile(join(npmDir, "package.json"), "utf8"));
+const subpaths = Object.keys(pkg.exports).filter((k) => k !== "./package.json");
+
+/** `.` → `sandgate`, `./testing` → `sandgate/testing`. */
+const specifier = (subpath) => subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+
+async function bundle() {
+  // `sandgate` resolves to npm/ through a node_modules folder of its own.
+  const modules = await mkdtemp(join(tmpdir(), "sandgate-workerd-"));
+  try {
+    await mkdir(join(modules, "node_modules"));
+    await symlink(npmDir, join(modules, "node_modules", pkg.name), "dir");
+    const entriesModule = subpaths
+      .map((s, i) => `export * as e${i} from ${JSON.stringify(specifier(s))};`)
+      .join("\n");
+    const result = await build({
+      entryPoints: [join(root, "tests/workerd/worker.js")],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      conditions: ["workerd", "worker", "import"],
+      mainFields: ["module", "main"],
+      nodePaths: [join(modules, "node_modules")],
+      logLevel: "silent",
+      plugins: [{
+        // Runtime-specific modules (src/testing/serve.ts) may import a Node
+        // module lazily; a static Node import fails the bundle.
+        name: "no-static-node-imports",
+        setup(b) {
+          b.onResolve(
+            { filter: /^node:/ },
+            (args) =>
+              args.kind === "dynamic-import" ? { path: args.path, external: true } : {
+                errors: [{ text: `static import of ${args.path} from ${args.importer}` }],
+              },
+          );
+        },
+      }, {
+        name: "entries",
+        setup(b) {
+          b.onResolve({ filter: /^sandgate:entries$/ }, () => ({
+            path: "entries",
+            namespace: "entries",
+          }));
+          b.onLoad({ filter: /.*/, namespace: "entries" }, () => ({
+            contents: entriesModule,
+            resolveDir: root,
+            loader: "js",
+          }));
+        },
+      }],
+    });
+    return result.outputFiles[0].text;
+  } finally {
+    await rm(modules, { recursive: true, force: true });
+  }
+}
+
+test("workerd: the bundled package runs an expose → unexpose flow without Node APIs", async () => {
+  const script = await bundle();
+  const mf = new Miniflare({
+    // Given explicitly, so that workerd itself (not miniflare's module
+    // locator) decides what the script may import.
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: script }],
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: [],
+  });
+  try {
+    const response = await mf.dispatchFetch("http://worker.test/");
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const body = JSON.parse(text);
+    assert.equal(body.runtime, "Cloudflare-Workers");
+    assert.equal(body.hasProcess, false, "no nodejs_compat: no process global");
+
+    // Every module of every entry point was evaluated at global scope in workerd.
+    const expected = {};
+    for (const [i, s] of subpaths.entries()) {
+      const target = pkg.exports[s].import.default;
+      const ns = await import(pathToFileURL(join(npmDir, target)).href);
+      expected[`e${i}`] = Object.keys(ns).length;
+    }
+    assert.deepEqual(body.exportCounts, expected);
+
+    assert.equal(body.exposed.status, 200);
+    assert.equal(body.exposed.data.port, 8080);
+    assert.equal(body.exposed.data.sandbox_id, "sb-workerd");
+    assert.match(body.exposed.data.url, /^https?:\/\//);
+    assert.deepEqual(body.listed, [body.exposed.data.exposure_id]);
+    assert.equal(body.removed, 200);
+    assert.equal(body.after, 0);
+  } finally {
+    await mf.dispose();
+  }
+});
