@@ -59,13 +59,14 @@ export function authMiddleware(options: AuthOptions): Middleware {
     const key = await resolveKey();
     context.tokenHash = hash(key);
     try {
-      return await followRedirects(next, request, context, {
+      const response = await followRedirects(next, request, context, {
         maxRedirects,
         authorize: (headers, url) => {
           if (url.origin === context.origin) headers.set("Authorization", `Bearer ${key}`);
           else headers.delete("Authorization");
         },
       });
+      return response.status >= 400 ? await scrubResponse(response, key) : response;
     } catch (error) {
       throw scrubSecret(error, key);
     }
@@ -103,6 +104,28 @@ function isHeaderSafe(value: string): boolean {
 }
 
 const REDACTED = "[redacted]";
+
+/**
+ * Safety net for error responses (status ≥ 400), which end up in `ApiError`
+ * messages, bodies and headers: a server that echoes the key gets it replaced
+ * by `[redacted]`. Success responses are returned untouched.
+ */
+export async function scrubResponse(response: Response, secret: string): Promise<Response> {
+  if (secret.length < 8) return response;
+  let dirty = false;
+  for (const [, value] of response.headers) if (value.includes(secret)) dirty = true;
+  const text = await response.clone().text();
+  if (!dirty && !text.includes(secret)) return response;
+  const headers = new Headers();
+  for (const [name, value] of response.headers) {
+    if (name !== "content-length") headers.append(name, value.split(secret).join(REDACTED));
+  }
+  return new Response(text.split(secret).join(REDACTED), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
 
 /**
  * Safety net: removes `secret` from the message and stack of `error` and of

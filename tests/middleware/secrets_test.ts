@@ -42,6 +42,18 @@ const scenarios: Scenario[] = [
       ),
   ],
   [
+    "401 echoing the raw key in body and header",
+    (request) => {
+      const key = request.headers.get("authorization")!.slice("Bearer ".length);
+      return Promise.resolve(
+        Response.json({ detail: `invalid token ${key}` }, {
+          status: 401,
+          headers: { "x-echo": key },
+        }),
+      );
+    },
+  ],
+  [
     "network error quoting the header",
     (request) =>
       Promise.reject(
