@@ -70,6 +70,43 @@ export const STEPS: Step[] = [
     name: "bench --quick",
     cmd: ["deno", "run", "--allow-all", "--v8-flags=--expose-gc", "scripts/bench.ts", "--quick"],
   },
+  // Packaging (issue 7): JSR, then the npm build and the runtime matrix.
+  { name: "jsr publish dry run", cmd: ["deno", "publish", "--dry-run", "--allow-dirty"] },
+  {
+    name: "npm build",
+    cmd: [
+      "deno",
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "scripts/build_npm.ts",
+    ],
+  },
+  {
+    // The same test files as `deno test`, compiled next to the built package (Node 20: a directory
+    // argument runs its *_test.js files).
+    name: "tests on node (built package)",
+    cmd: ["node", "--test", "npm/esm/tests/"],
+    counts: "node",
+  },
+  {
+    name: "tests on bun (built package)",
+    cmd: [`${BIN}bun`, "test", "./npm/esm/tests/"],
+    counts: "bun",
+  },
+  { name: "publint", cmd: [`${BIN}publint`, "--strict", "npm"] },
+  { name: "attw (are the types wrong)", cmd: [`${BIN}attw`, "--pack", "npm"] },
+  {
+    name: "workerd (miniflare, no nodejs_compat)",
+    cmd: ["node", "--test", "tests/workerd/workerd.mjs"],
+    counts: "node",
+  },
+  {
+    name: "consumer smoke (npm pack → node import/require, bun, deno)",
+    cmd: ["deno", "run", "--allow-all", "scripts/check_package.ts"],
+  },
 ];
 
 /** Pulls `[passed, failed]` out of a test runner's summary. */
