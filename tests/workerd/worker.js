@@ -5,7 +5,7 @@
 // module body is evaluated at global scope, where workerd forbids I/O, timers
 // and random numbers.
 import * as entries from "sandgate:entries";
-import { createPrimeIntellectClient } from "sandgate";
+import { createPrimeIntellectClient, NotFoundError, PrimeIntellect } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 
 const SANDBOX = "sb-workerd";
@@ -27,6 +27,17 @@ export default {
     });
     const after = await client.GET("/api/v1/sandbox/{sandbox_id}/expose", { params: { path } });
 
+    // The same with the high-level API: handle, cleanup, typed errors.
+    const sandbox = new PrimeIntellect({ apiKey: "workerd-key", fetch: emulator.fetch })
+      .sandbox(SANDBOX);
+    const exposure = await sandbox.exposePort({ port: 3000 });
+    const highListed = (await sandbox.listExposures()).map((e) => e.exposureId);
+    const cleanup = await exposure.unexpose();
+    const gone = await sandbox.unexposePort(exposure.exposureId, { strict: true }).then(
+      () => "resolved",
+      (error) => error instanceof NotFoundError ? "NotFoundError" : String(error),
+    );
+
     return Response.json({
       runtime: navigator.userAgent,
       hasProcess: typeof globalThis.process !== "undefined",
@@ -37,6 +48,13 @@ export default {
       listed: listed.data?.exposures?.map((e) => e.exposure_id) ?? null,
       removed: removed.response.status,
       after: after.data?.exposures?.length ?? null,
+      highLevel: {
+        url: exposure.url,
+        listed: highListed.length === 1 && highListed[0] === exposure.exposureId,
+        alreadyGone: cleanup.alreadyGone,
+        gone,
+        live: emulator.live().exposures,
+      },
     });
   },
 };

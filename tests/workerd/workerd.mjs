@@ -1,7 +1,8 @@
 // Runs the built npm package (`npm/`, from `deno task build:npm`) inside
 // workerd: bundles tests/workerd/worker.js with esbuild, loads it in miniflare
 // without the nodejs_compat flag and performs an expose → list → unexpose →
-// list flow against the in-process emulator.
+// list flow against the in-process emulator, with the low-level client and
+// with the high-level API.
 //
 //   node --test tests/workerd/workerd.mjs
 //
@@ -110,6 +111,13 @@ test("workerd: the bundled package runs an expose → unexpose flow without Node
     assert.deepEqual(body.listed, [body.exposed.data.exposure_id]);
     assert.equal(body.removed, 200);
     assert.equal(body.after, 0);
+    assert.deepEqual(body.highLevel, {
+      url: "https://3000-sb-workerd.emulator.sandgate.invalid",
+      listed: true,
+      alreadyGone: false,
+      gone: "NotFoundError",
+      live: 0,
+    });
   } finally {
     await mf.dispose();
   }
