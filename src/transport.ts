@@ -15,7 +15,11 @@
  *
  * @module
  */
-import type { Middleware as OpenApiMiddleware } from "openapi-fetch";
+import {
+  defaultPathSerializer,
+  type Middleware as OpenApiMiddleware,
+  type PathSerializer,
+} from "openapi-fetch";
 import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
 import { type Clock, systemClock } from "./middleware/clock.ts";
@@ -51,8 +55,10 @@ export interface ProviderProfile {
 export interface Transport {
   /** Validated base URL, without a trailing slash. */
   baseUrl: string;
-  /** openapi-fetch middleware: path-parameter guard and call bookkeeping. */
+  /** openapi-fetch middleware: rejects unfilled path templates; call bookkeeping. */
   guard: OpenApiMiddleware;
+  /** openapi-fetch path serializer that validates every path parameter first. */
+  pathSerializer: PathSerializer;
   /** The `fetch` handed to openapi-fetch: runs the middleware stack. */
   fetch: FetchLike;
 }
@@ -106,10 +112,15 @@ export function createTransport(
   const handler: Handler = compose(stack, (request) => userFetch(request));
 
   const contexts = new WeakMap<Request, CallContext>();
+  // Path parameters are checked while openapi-fetch builds the URL, before
+  // encodeURIComponent can throw (lone surrogates) and before any Request exists.
+  const pathSerializer: PathSerializer = (pathname, pathParams) => {
+    for (const [name, value] of Object.entries(pathParams)) assertPathId(name, value);
+    return defaultPathSerializer(pathname, pathParams);
+  };
   const guard: OpenApiMiddleware = {
     onRequest({ request, schemaPath, params }) {
       const path = (params as { path?: Record<string, unknown> } | undefined)?.path;
-      for (const [name, value] of Object.entries(path ?? {})) assertPathId(name, value);
       const requestUrl = new URL(request.url);
       if (/%7B|%7D|[{}]/i.test(requestUrl.pathname)) {
         const missing = /\{([^}]+)\}/.exec(decodeURIComponent(requestUrl.pathname))?.[1] ?? "path";
@@ -140,7 +151,7 @@ export function createTransport(
     return handler(request, context);
   };
 
-  return { baseUrl: normalized, guard, fetch };
+  return { baseUrl: normalized, guard, pathSerializer, fetch };
 }
 
 function checkPositive(

@@ -17,6 +17,8 @@ function hasControlCharacter(value: string): boolean {
   return false;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * Checks an id that goes into a URL path: non-empty, not `.` or `..`, and free
  * of `/`, `\`, `?`, `#`, `%`, whitespace and control characters (openapi-fetch
@@ -29,6 +31,14 @@ export function assertPathId(field: string, value: unknown): asserts value is st
   if (value.length === 0) throw new InvalidArgumentError(field, value, "must not be empty");
   if (value === "." || value === "..") {
     throw new InvalidArgumentError(field, value, "must not be `.` or `..`");
+  }
+  if (LONE_SURROGATE.test(value)) {
+    // encodeURIComponent throws on these; reject them as input, not as a URIError later.
+    throw new InvalidArgumentError(
+      field,
+      value,
+      "must be well-formed Unicode (no lone surrogates)",
+    );
   }
   if (value.length > 512) {
     throw new InvalidArgumentError(field, value, "must be at most 512 characters");

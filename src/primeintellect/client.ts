@@ -66,7 +66,11 @@ export function createPrimeIntellectClient(
   const baseUrl = options.baseUrl ?? readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
     PRIME_INTELLECT_BASE_URL;
   const transport = createTransport(PRIME_INTELLECT_PROFILE, baseUrl, options);
-  const client = createClient<paths>({ baseUrl: transport.baseUrl, fetch: transport.fetch });
+  const client = createClient<paths>({
+    baseUrl: transport.baseUrl,
+    fetch: transport.fetch,
+    pathSerializer: transport.pathSerializer,
+  });
   client.use(transport.guard);
   return client;
 }

@@ -128,7 +128,11 @@ export function createTensorlakeClient(options: TensorlakeClientOptions = {}): T
     );
   }
   const transport = createTransport(TENSORLAKE_PROFILE, baseUrl, options);
-  const client = createClient<paths>({ baseUrl: transport.baseUrl, fetch: transport.fetch });
+  const client = createClient<paths>({
+    baseUrl: transport.baseUrl,
+    fetch: transport.fetch,
+    pathSerializer: transport.pathSerializer,
+  });
   client.use(transport.guard);
   return client;
 }

@@ -35,6 +35,9 @@ import {
   toPtyInfo,
 } from "./pty.ts";
 
+/** Sandbox handles kept per Tensorlake instance; older ones are evicted. */
+const MAX_CACHED_SANDBOXES = 1024;
+
 const PROVIDER = "tensorlake";
 const PTY = "/api/v1/pty";
 
@@ -103,13 +106,28 @@ export class Tensorlake {
    * same string returns the same handle (sharing its rate limiter).
    */
   sandbox(idOrIngressEndpoint: string): TensorlakeSandbox {
-    if (typeof idOrIngressEndpoint === "string") {
-      const cached = this.#sandboxes.get(idOrIngressEndpoint);
-      if (cached) return cached;
+    if (typeof idOrIngressEndpoint !== "string" || idOrIngressEndpoint.length === 0) {
+      throw new InvalidArgumentError(
+        "sandbox",
+        idOrIngressEndpoint,
+        "must be a sandbox id or an ingress endpoint URL",
+      );
+    }
+    const cached = this.#sandboxes.get(idOrIngressEndpoint);
+    if (cached) {
+      // Refresh its place so the cache evicts the least recently used handle.
+      this.#sandboxes.delete(idOrIngressEndpoint);
+      this.#sandboxes.set(idOrIngressEndpoint, cached);
+      return cached;
     }
     const client = createTensorlakeClient({ ...this.#options, sandbox: idOrIngressEndpoint });
     const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock);
     this.#sandboxes.set(idOrIngressEndpoint, handle);
+    // Bounded: a process touching many sandboxes keeps only recent handles (an
+    // evicted handle keeps working; the rate-limit budget lives in the shared store).
+    if (this.#sandboxes.size > MAX_CACHED_SANDBOXES) {
+      this.#sandboxes.delete(this.#sandboxes.keys().next().value!);
+    }
     return handle;
   }
 }
