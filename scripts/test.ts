@@ -116,14 +116,16 @@ export function parseCounts(kind: Step["counts"], output: string): [number, numb
   let match: RegExpExecArray | null = null;
   if (kind === "deno") {
     match = /(\d+) passed[^|\n]*\| (\d+) failed/.exec(text);
-  } else if (kind === "node") {
-    const pass = /^# pass (\d+)$/m.exec(text);
-    const fail = /^# fail (\d+)$/m.exec(text);
-    if (pass && fail) return [Number(pass[1]), Number(fail[1])];
-  } else if (kind === "bun") {
-    const pass = /^\s*(\d+) pass$/m.exec(text);
-    const fail = /^\s*(\d+) fail$/m.exec(text);
-    if (pass && fail) return [Number(pass[1]), Number(fail[1])];
+  } else if (kind === "node" || kind === "bun") {
+    // The summary is the last such line: node's TAP reporter (`# pass 3`, Node 20 when piped),
+    // its spec reporter (`ℹ pass 3`), bun's (` 3 pass`). Test output echoed as TAP comments
+    // comes before it.
+    const [pass, fail] = kind === "node"
+      ? [/^(?:#|ℹ) pass (\d+)$/gm, /^(?:#|ℹ) fail (\d+)$/gm]
+      : [/^\s*(\d+) pass$/gm, /^\s*(\d+) fail$/gm];
+    const last = (re: RegExp) => [...text.matchAll(re)].at(-1)?.[1];
+    const [p, f] = [last(pass), last(fail)];
+    if (p !== undefined && f !== undefined) return [Number(p), Number(f)];
   }
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
