@@ -18,6 +18,13 @@ export interface ServeOptions {
   port?: number;
   /** Interface to listen on. Default `"127.0.0.1"`. */
   hostname?: string;
+  /**
+   * Keep connections open between requests. Default `true`. Set `false` in
+   * tests of connection resets: some runtimes' HTTP clients silently resend a
+   * request once when a reused connection is reset, which would hide what the
+   * SDK itself does.
+   */
+  keepAlive?: boolean;
 }
 
 /** A running server. */
@@ -106,6 +113,7 @@ async function serveWithNode(
   handler: FetchHandler,
   port: number,
   hostname: string,
+  keepAlive: boolean,
 ): Promise<ServedEmulator> {
   let actualPort = port;
   const server = http.createServer((req, res) => {
@@ -119,6 +127,7 @@ async function serveWithNode(
         const response = await handler.fetch(request);
         const headers: string[] = [];
         response.headers.forEach((value, name) => headers.push(name, value));
+        if (!keepAlive) headers.push("connection", "close");
         const body = new Uint8Array(await response.arrayBuffer());
         res.writeHead(response.status, headers);
         res.end(body);
@@ -249,6 +258,8 @@ export async function serve(
   } catch {
     http = undefined;
   }
-  if (http?.createServer) return await serveWithNode(http, handler, port, hostname);
+  if (http?.createServer) {
+    return await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true);
+  }
   return serveNative(handler, port, hostname);
 }

@@ -48,7 +48,8 @@ test("idempotent calls ride out 5xx, HTML 502s and connection resets over loopba
 test("a POST is never repeated blindly: a lost response leaves exactly one exposure", async () => {
   const plan: (FaultKind | null)[] = ["lost-response", "503", "reset"];
   const emulator = createEmulator({ faults: { decide: ({ index }) => plan[index] ?? null } });
-  await using server = await serve(emulator);
+  // No keep-alive: a runtime's HTTP client may resend once on a reused connection's reset.
+  await using server = await serve(emulator, { keepAlive: false });
   const sandbox = new PrimeIntellect({ apiKey: "k", baseUrl: server.url, retry: FAST_RETRY })
     .sandbox("sb");
   await assert.rejects(sandbox.exposePort({ port: 8080 }), NetworkError);
