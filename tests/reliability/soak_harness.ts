@@ -292,7 +292,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   function recordFailure(error: unknown, label: string): void {
     callsFailed++;
-    const parts = error instanceof SuppressedError ? [error.error, error.suppressed] : [error];
+    const parts = isSuppressedError(error) ? [error.error, error.suppressed] : [error];
     for (const part of parts) {
       const name = errorName(part);
       failuresByError[name] = (failuresByError[name] ?? 0) + 1;
@@ -370,7 +370,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       pendingCleanups.push({ label, run: async () => await handle[ASYNC_DISPOSE]() });
       recordFailure(
-        error instanceof SuppressedError && error.suppressed instanceof SyntheticFailure
+        isSuppressedError(error) && error.suppressed instanceof SyntheticFailure
           ? error.error
           : error,
         label,
@@ -638,4 +638,14 @@ export function formatTable(r: SoakReport): string {
   const lines = rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v}`);
   return [...lines, r.violations.length === 0 ? "PASS" : `FAIL:\n- ${r.violations.join("\n- ")}`]
     .join("\n");
+}
+
+/**
+ * `error instanceof SuppressedError` throws on Node 20, which has no such
+ * global; the TypeScript downlevel of `await using` creates errors of that name.
+ */
+function isSuppressedError(
+  error: unknown,
+): error is Error & { error: unknown; suppressed: unknown } {
+  return error instanceof Error && error.name === "SuppressedError" && "suppressed" in error;
 }
