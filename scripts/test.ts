@@ -81,6 +81,7 @@ export const STEPS: Step[] = [
       "--allow-write",
       "--allow-env",
       "--allow-sys",
+      "--allow-run",
       "scripts/build_npm.ts",
     ],
   },
