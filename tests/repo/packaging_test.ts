@@ -54,13 +54,15 @@ test("package.json has import/require conditions with types for every entry", ()
   assert.equal(pkg.name, "sandgate");
   assert.equal(pkg.version, "1.2.3");
   assert.deepEqual(pkg.exports["./testing"], {
-    import: { types: "./esm/src/testing/mod.d.ts", default: "./esm/src/testing/mod.js" },
+    import: { types: "./esm/src/testing/mod.d.ts", default: "./dist/src/testing/mod.js" },
     require: { types: "./cjs/src/testing/mod.d.ts", default: "./cjs/src/testing/mod.js" },
   });
   assert.equal(pkg.main, "./cjs/mod.js");
   assert.equal(pkg.sideEffects, false);
   assert.deepEqual(pkg.dependencies, { "openapi-fetch": "^0.17.0" });
+  assert.equal(pkg.module, "./dist/mod.js");
   assert.ok(pkg.files.includes("!esm/tests/") && pkg.files.includes("testing/"));
+  assert.ok(pkg.files.includes("dist/"));
 });
 
 test("parseCounts reads the last summary of node (TAP and spec) and bun", () => {
