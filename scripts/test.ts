@@ -49,6 +49,11 @@ export const STEPS: Step[] = [
     cmd: ["deno", "run", "--allow-read", "--allow-run", "--allow-env", "scripts/doc_lint.ts"],
   },
   {
+    // Every TypeScript/JavaScript block of the README type-checks against the sources.
+    name: "README examples type-check",
+    cmd: ["deno", "check", "--doc-only", "README.md"],
+  },
+  {
     // Type-checks and runs every @example in the public modules.
     name: "doc examples",
     cmd: ["deno", "test", "--doc", "--allow-all", "mod.ts", "src/"],

@@ -7,7 +7,7 @@
  *
  * @example Node, Bun or Deno with ioredis
  * ```ts ignore
- * import Redis from "ioredis";
+ * import { Redis } from "ioredis";
  * import { createPrimeIntellectClient } from "@sandgate/sdk";
  * import { createRedisRateLimitStore, fromIoredis } from "@sandgate/sdk/redis";
  *

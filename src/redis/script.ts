@@ -25,7 +25,7 @@
  *
  * @example Preload it (optional: the store loads it on first use)
  * ```ts ignore
- * import Redis from "ioredis";
+ * import { Redis } from "ioredis";
  * import { RATE_LIMIT_SCRIPT } from "@sandgate/sdk/redis";
  * await new Redis().script("LOAD", RATE_LIMIT_SCRIPT);
  * ```

@@ -119,7 +119,7 @@ export interface RedisRateLimitStoreOptions {
  *
  * @example Share one budget across processes with ioredis
  * ```ts ignore
- * import Redis from "ioredis";
+ * import { Redis } from "ioredis";
  * import { createPrimeIntellectClient } from "@sandgate/sdk";
  * import { createRedisRateLimitStore, fromIoredis } from "@sandgate/sdk/redis";
  *
