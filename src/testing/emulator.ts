@@ -11,6 +11,7 @@ import {
   faultResponse,
   isBeforeEffect,
 } from "./faults.ts";
+import { systemClock } from "../middleware/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
@@ -82,21 +83,6 @@ function isLoopbackOrIp(hostname: string): boolean {
     /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 function emptyStats(): EmulatorStats {
   return {
     requests: 0,
@@ -151,7 +137,7 @@ function emptyStats(): EmulatorStats {
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const clock: EmulatorClock = options.clock ?? { now: () => Date.now() };
   const sleep = (ms: number, signal?: AbortSignal) =>
-    clock.sleep ? clock.sleep(ms, signal) : defaultSleep(ms, signal);
+    clock.sleep ? clock.sleep(ms, signal) : systemClock.sleep(ms, signal);
   const seed = options.seed ?? 1;
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
   const defaultSandbox = options.defaultSandbox ?? "default";
