@@ -116,3 +116,23 @@ export function inspectPublic(
   const render = typeof inspect === "function" ? inspect as NodeInspect : undefined;
   return `${name} ${render ? render(fields, options) : JSON.stringify(fields)}`;
 }
+
+/**
+ * Base of the handles: Node's `util.inspect` and `Deno.inspect` show the
+ * class's public name and its `toJSON()` fields only, never a token.
+ */
+export abstract class PublicFields<Fields extends object> {
+  /** Name shown by inspect, e.g. `"Exposure"`. */
+  protected abstract readonly inspectName: string;
+
+  /** The public fields: what `JSON.stringify` and inspect show. */
+  abstract toJSON(): Fields;
+
+  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
+    return inspectPublic(this.inspectName, this.toJSON(), inspect, options);
+  }
+
+  [DENO_INSPECT](inspect: unknown, options: unknown): string {
+    return inspectPublic(this.inspectName, this.toJSON(), inspect, options);
+  }
+}

@@ -9,9 +9,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
-  DENO_INSPECT,
-  inspectPublic,
-  NODE_INSPECT,
+  PublicFields,
 } from "../handle.ts";
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
@@ -165,7 +163,8 @@ export function toExposureInfo(body: ExposedPortInfo): ExposureInfo {
 }
 
 /** The {@link Exposure} implementation. */
-export class ExposureHandle implements Exposure {
+export class ExposureHandle extends PublicFields<ExposedPort> implements Exposure {
+  protected readonly inspectName = "Exposure";
   readonly exposureId: string;
   readonly sandboxId: string;
   readonly port: number;
@@ -182,6 +181,7 @@ export class ExposureHandle implements Exposure {
     fields: ExposedPort,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
   ) {
+    super();
     this.exposureId = fields.exposureId;
     this.sandboxId = fields.sandboxId;
     this.port = fields.port;
@@ -214,13 +214,5 @@ export class ExposureHandle implements Exposure {
       externalPort: this.externalPort,
       externalEndpoint: this.externalEndpoint,
     };
-  }
-
-  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
-    return inspectPublic("Exposure", this.toJSON(), inspect, options);
-  }
-
-  [DENO_INSPECT](inspect: unknown, options: unknown): string {
-    return inspectPublic("Exposure", this.toJSON(), inspect, options);
   }
 }

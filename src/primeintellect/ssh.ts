@@ -10,9 +10,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
-  DENO_INSPECT,
-  inspectPublic,
-  NODE_INSPECT,
+  PublicFields,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
@@ -244,7 +242,8 @@ export interface SshSessionActions {
 }
 
 /** The {@link SshSession} implementation. */
-export class SshSessionHandle implements SshSession {
+export class SshSessionHandle extends PublicFields<SshSessionInfo> implements SshSession {
+  protected readonly inspectName = "SshSession";
   readonly sessionId: string;
   readonly exposureId: string;
   readonly sandboxId: string;
@@ -261,6 +260,7 @@ export class SshSessionHandle implements SshSession {
   readonly #once = new CleanupOnce();
 
   constructor(info: SshSessionInfo, token: string, actions: SshSessionActions) {
+    super();
     this.sessionId = info.sessionId;
     this.exposureId = info.exposureId;
     this.sandboxId = info.sandboxId;
@@ -310,13 +310,5 @@ export class SshSessionHandle implements SshSession {
       userNs: this.userNs,
       jobId: this.jobId,
     };
-  }
-
-  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
-    return inspectPublic("SshSession", this.toJSON(), inspect, options);
-  }
-
-  [DENO_INSPECT](inspect: unknown, options: unknown): string {
-    return inspectPublic("SshSession", this.toJSON(), inspect, options);
   }
 }

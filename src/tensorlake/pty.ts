@@ -9,9 +9,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
-  DENO_INSPECT,
-  inspectPublic,
-  NODE_INSPECT,
+  PublicFields,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
@@ -187,13 +185,15 @@ export interface PtyActions {
 }
 
 /** The {@link Pty} implementation. */
-export class PtyHandle implements Pty {
+export class PtyHandle extends PublicFields<PtyFields> implements Pty {
+  protected readonly inspectName = "Pty";
   readonly sessionId: string;
   readonly #token: string;
   readonly #actions: PtyActions;
   readonly #once = new CleanupOnce();
 
   constructor(sessionId: string, token: string, actions: PtyActions) {
+    super();
     this.sessionId = sessionId;
     this.#token = token;
     this.#actions = actions;
@@ -221,13 +221,5 @@ export class PtyHandle implements Pty {
 
   toJSON(): PtyFields {
     return { sessionId: this.sessionId };
-  }
-
-  [NODE_INSPECT](_depth: number, options: unknown, inspect: unknown): string {
-    return inspectPublic("Pty", this.toJSON(), inspect, options);
-  }
-
-  [DENO_INSPECT](inspect: unknown, options: unknown): string {
-    return inspectPublic("Pty", this.toJSON(), inspect, options);
   }
 }
