@@ -148,7 +148,16 @@ export function createTransport(
       attempt: 1,
       tokenHash: "",
     };
-    return handler(request, context);
+    // The body is read once, here: every layer below reuses these bytes (retries
+    // need no copy) and the auth middleware builds the one `Request` each attempt sends.
+    if (request.body === null) {
+      context.body = null;
+      return handler(request, context);
+    }
+    return request.arrayBuffer().then((body) => {
+      context.body = body;
+      return handler(request, context);
+    });
   };
 
   return { baseUrl: normalized, guard, pathSerializer, fetch };

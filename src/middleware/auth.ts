@@ -55,32 +55,49 @@ export function authMiddleware(options: AuthOptions): Middleware {
   const resolveKey = apiKeyResolver(options);
   const hash = tokenHasher();
   const maxRedirects = options.maxRedirects ?? 5;
-  return (next) => async (request, context) => {
-    const key = await resolveKey();
-    context.tokenHash = hash(key);
-    try {
-      const response = await followRedirects(next, request, context, {
-        maxRedirects,
-        authorize: (headers, url) => {
-          if (url.origin === context.origin) headers.set("Authorization", `Bearer ${key}`);
-          else headers.delete("Authorization");
+  return (next) => (request, context) => {
+    const send = (key: string): Promise<Response> => {
+      context.tokenHash = hash(key);
+      const prefix = `${context.origin}/`;
+      let sent: Promise<Response>;
+      try {
+        sent = followRedirects(next, request, context, {
+          maxRedirects,
+          authorize: (headers, url) => {
+            // A serialized URL that starts with "origin/" has that origin: no parse needed.
+            if (url.startsWith(prefix) || new URL(url).origin === context.origin) {
+              headers.set("Authorization", `Bearer ${key}`);
+            } else headers.delete("Authorization");
+          },
+        });
+      } catch (error) {
+        sent = Promise.reject(error);
+      }
+      return sent.then(
+        (response) => response.status >= 400 ? scrubResponse(response, key) : response,
+        (error: unknown) => {
+          throw scrubSecret(error, key);
         },
-      });
-      return response.status >= 400 ? await scrubResponse(response, key) : response;
+      );
+    };
+    try {
+      const key = resolveKey();
+      return typeof key === "string" ? send(key) : key.then(send);
     } catch (error) {
-      throw scrubSecret(error, key);
+      return Promise.reject(error);
     }
   };
 }
 
 /**
  * Returns a function that yields the current API key (trimmed) or throws
- * `MissingApiKeyError`; a provider function is called on every use.
+ * `MissingApiKeyError`; a provider function is called on every use (its
+ * promise is returned as such), the environment is read on every use, and a
+ * key given as a string is checked once.
  */
-export function apiKeyResolver(options: AuthOptions): () => Promise<string> {
+export function apiKeyResolver(options: AuthOptions): () => string | Promise<string> {
   const { apiKey, provider, envVar } = options;
-  return async () => {
-    const raw = typeof apiKey === "function" ? await apiKey() : apiKey ?? readEnv(envVar);
+  const check = (raw: unknown): string => {
     const key = typeof raw === "string" ? raw.trim() : "";
     if (key.length === 0) throw new MissingApiKeyError(provider, envVar);
     if (!isHeaderSafe(key)) {
@@ -93,6 +110,14 @@ export function apiKeyResolver(options: AuthOptions): () => Promise<string> {
     }
     return key;
   };
+  if (typeof apiKey === "function") {
+    return () => {
+      const raw = apiKey();
+      return typeof raw === "string" ? check(raw) : Promise.resolve(raw).then(check);
+    };
+  }
+  let cached: string | undefined;
+  return () => cached ?? (apiKey === undefined ? check(readEnv(envVar)) : (cached = check(apiKey)));
 }
 
 function isHeaderSafe(value: string): boolean {

@@ -78,12 +78,16 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
  * ```
  */
 export function networkErrorMiddleware(): Middleware {
-  return (next) => async (request, context) => {
+  return (next) => (request, context) => {
+    let sent: Promise<Response>;
     try {
-      return await next(request, context);
+      sent = next(request, context);
     } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.catch((error: unknown) => {
       if (error instanceof SandgateError) throw error;
-      if (request.signal.aborted) throw error;
+      if ((context.signal ?? request.signal).aborted) throw error;
       const { neverSent, code } = classifyNetworkError(error);
       const detail = code ? ` (${code})` : "";
       const sent = neverSent ? "; the request was not sent" : "";
@@ -91,6 +95,6 @@ export function networkErrorMiddleware(): Middleware {
         cause: error,
         neverSent,
       });
-    }
+    });
   };
 }

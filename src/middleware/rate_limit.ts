@@ -10,7 +10,7 @@ import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.
 import type { RateLimitInfo } from "../options.ts";
 import type { Clock } from "./clock.ts";
 import { defaultRateLimitStore } from "./memory_store.ts";
-import type { RateLimitStore } from "./rate_limit_store.ts";
+import type { RateLimitStore, Reservation } from "./rate_limit_store.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { CallContext, Middleware } from "./types.ts";
 
@@ -69,9 +69,9 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
   const { limit, maxWaitMs, onRateLimit, clock } = options;
   const store = options.store ?? defaultRateLimitStore(clock);
   const windowMs = options.windowMs + options.marginMs;
-  return (next) => async (request, context) => {
-    const { signal } = request;
-    if (signal.aborted) throw signal.reason;
+  return (next) => (request, context) => {
+    const signal = context.signal ?? request.signal;
+    if (signal.aborted) return Promise.reject(signal.reason);
     const key = rateLimitKey(context);
     const id = crypto.randomUUID();
     // A slot after the call's deadline would only end in a timeout: fail now, book nothing.
@@ -79,63 +79,85 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       ? Infinity
       : Math.max(0, context.deadline - clock.now() - 1);
     const waitLimit = Math.min(maxWaitMs ?? Infinity, remainingMs);
-    const reservation = await guardStore(
-      context,
-      () =>
-        store.reserve(key, {
-          limit,
-          windowMs,
-          id,
-          ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
-        }),
-    );
-    if (reservation.rejected) {
-      const bound = maxWaitMs !== undefined && maxWaitMs <= remainingMs
-        ? `more than maxWaitMs (${maxWaitMs} ms)`
-        : `after the call's timeout (${Math.round(remainingMs)} ms left)`;
-      throw new RateLimitedError({
-        status: 429,
-        provider: context.provider,
-        operation: context.operation,
-        retryAfterMs: reservation.retryAfterMs,
-        body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
-          `${bound}; nothing was sent`,
-      });
-    }
-    if (reservation.delayMs > 0) {
-      try {
-        onRateLimit?.({ key, waitMs: reservation.delayMs, operation: context.operation });
-        await clock.sleep(reservation.delayMs, signal);
-      } catch (error) {
-        try {
-          await store.release?.(key, id);
-        } catch {
-          // The slot expires on its own; the abort is what the caller needs to see.
-        }
-        throw error;
-      }
-    }
-    const response = await next(request, context);
-    if (response.status === 429 && store.pause) {
+    const send = (): Promise<Response> => {
+      const sent = next(request, context);
+      return store.pause ? sent.then((response) => afterResponse(response)) : sent;
+    };
+    const afterResponse = (response: Response): Response | Promise<Response> => {
+      if (response.status !== 429) return response;
       const pauseMs = parseRetryAfter(response.headers, clock.now());
-      if (pauseMs !== undefined && pauseMs > 0) {
-        await guardStore(context, () => store.pause!(key, pauseMs));
+      if (pauseMs === undefined || !(pauseMs > 0)) return response;
+      const paused = guardStore(context, () => store.pause!(key, pauseMs));
+      return isPromise(paused) ? paused.then(() => response) : response;
+    };
+    const proceed = (reservation: Reservation): Promise<Response> => {
+      if (reservation.rejected) {
+        const bound = maxWaitMs !== undefined && maxWaitMs <= remainingMs
+          ? `more than maxWaitMs (${maxWaitMs} ms)`
+          : `after the call's timeout (${Math.round(remainingMs)} ms left)`;
+        throw new RateLimitedError({
+          status: 429,
+          provider: context.provider,
+          operation: context.operation,
+          retryAfterMs: reservation.retryAfterMs,
+          body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
+            `${bound}; nothing was sent`,
+        });
       }
+      if (reservation.delayMs <= 0) return send();
+      return (async () => {
+        try {
+          onRateLimit?.({ key, waitMs: reservation.delayMs, operation: context.operation });
+          await clock.sleep(reservation.delayMs, signal);
+        } catch (error) {
+          try {
+            await store.release?.(key, id);
+          } catch {
+            // The slot expires on its own; the abort is what the caller needs to see.
+          }
+          throw error;
+        }
+        return send();
+      })();
+    };
+    try {
+      // A synchronous store (the default) answers without a promise hop.
+      const reservation = guardStore(
+        context,
+        () =>
+          store.reserve(key, {
+            limit,
+            windowMs,
+            id,
+            ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
+          }),
+      );
+      return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return response;
   };
 }
 
-async function guardStore<T>(
-  context: CallContext,
-  operation: () => Promise<T> | T,
-): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * Runs a store operation; a failure that is not already a `SandgateError`
+ * becomes a {@link RateLimitStoreError}. Synchronous results stay synchronous.
+ */
+function guardStore<T>(context: CallContext, operation: () => Promise<T> | T): T | Promise<T> {
+  const wrap = (error: unknown): never => {
     if (error instanceof SandgateError) throw error;
     throw new RateLimitStoreError(`${context.operation}: the rate-limit store failed`, {
       cause: error,
     });
+  };
+  try {
+    const result = operation();
+    return isPromise(result) ? Promise.resolve(result).then(undefined, wrap) : result;
+  } catch (error) {
+    return wrap(error);
   }
 }

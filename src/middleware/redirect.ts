@@ -13,8 +13,8 @@ import type { CallContext, Handler } from "./types.ts";
 export interface FollowRedirectsOptions {
   /** Hops followed before giving up. */
   maxRedirects: number;
-  /** Sets or removes credentials on the headers of a request to `url`. */
-  authorize(headers: Headers, url: URL): void;
+  /** Sets or removes credentials on the headers of a request to `url` (serialized). */
+  authorize(headers: Headers, url: string): void;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -27,6 +27,11 @@ const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "con
  * same method and body. A request with `redirect: "manual"` or `"error"` is
  * sent once, with that mode.
  *
+ * Each hop is one `Request` built from parts: the body bytes
+ * (`context.body`, or `request` read once), the request's headers with
+ * credentials decided by `authorize`, and the call's signal
+ * (`context.signal`, else `request.signal`).
+ *
  * Throws {@link UnexpectedResponseError} after `maxRedirects` hops, on an
  * `https:` → `http:` downgrade to a non-loopback host, on a non-HTTP target,
  * and when the runtime hides the redirect target (browsers' opaque redirects).
@@ -38,22 +43,27 @@ export async function followRedirects(
   options: FollowRedirectsOptions,
 ): Promise<Response> {
   const follow = request.redirect === "follow";
+  const signal = context.signal ?? request.signal;
   // The body, read once: every hop (and a 307/308 resend) gets the same bytes,
   // with a known length.
-  let body = request.body === null ? null : await request.arrayBuffer();
+  let body = context.body !== undefined
+    ? context.body
+    : request.body === null
+    ? null
+    : await request.arrayBuffer();
   let method = request.method;
-  let url = new URL(request.url);
-  let headers = new Headers(request.headers);
-  options.authorize(headers, url);
+  let url = request.url;
   // Built from parts, not from `request`: some runtimes keep the original
   // headers when the new ones are empty, which would keep an `Authorization`.
+  // Headers are copied by the constructor, then credentials set on the copy.
   let current = new Request(url, {
     method,
-    headers,
+    headers: request.headers,
     body,
-    signal: request.signal,
+    signal,
     redirect: follow ? "manual" : request.redirect,
   });
+  options.authorize(current.headers, url);
 
   for (let hop = 0;; hop++) {
     const response = await next(current, context);
@@ -77,27 +87,26 @@ export async function followRedirects(
       throw fail(context, `refused a redirect to a ${target.protocol} URL`);
     }
     if (
-      url.protocol === "https:" && target.protocol === "http:" && !isLoopbackHost(target.hostname)
+      url.startsWith("https:") && target.protocol === "http:" && !isLoopbackHost(target.hostname)
     ) {
       throw fail(context, `refused a redirect from https: to insecure ${target.origin}`);
     }
     const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
       ((response.status === 301 || response.status === 302) && method === "POST");
-    headers = new Headers(request.headers);
     if (toGet) {
       method = "GET";
       body = null;
-      for (const name of BODY_HEADERS) headers.delete(name);
     }
-    url = target;
-    options.authorize(headers, url);
+    url = target.href;
     current = new Request(url, {
       method,
-      headers,
+      headers: request.headers,
       body,
-      signal: request.signal,
+      signal,
       redirect: "manual",
     });
+    if (toGet) { for (const name of BODY_HEADERS) current.headers.delete(name); }
+    options.authorize(current.headers, url);
   }
 }
 

@@ -43,7 +43,9 @@ export interface RetryMiddlewareOptions {
 /**
  * Retries failed attempts that are safe to retry (see the module
  * documentation). Each attempt sends a copy of the request, so a retried POST
- * sends the same body; the copy is made only when `retries > 0`. Backoff waits
+ * sends the same body; the copy is made only when `retries > 0`, and not at
+ * all inside sandgate's transport, which reads the body once (see
+ * `CallContext.body`). Backoff waits
  * are abortable by the call's signal. `onRetry` gets the failure as a
  * `SandgateError` (an `ApiError` for an HTTP status) before each wait. When
  * retries run out, or the server asks to wait longer than `maxRetryDelayMs`,
@@ -69,7 +71,10 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
     context.attempt = 1;
     if (!(retries > 0)) return next(request, context);
     const idempotent = IDEMPOTENT.has(request.method.toUpperCase());
-    const { signal } = request;
+    const signal = context.signal ?? request.signal;
+    // With the body already read (`context.body`), the layer below builds every
+    // attempt from those bytes: nothing to copy.
+    const copy = context.body === undefined;
     for (let attempt = 1;; attempt++) {
       context.attempt = attempt;
       const last = attempt > retries;
@@ -78,7 +83,7 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
       let failed = false;
       try {
         // Every attempt but the last sends a copy, so the body is there for the next one.
-        response = await next(last ? request : request.clone(), context);
+        response = await next(last || !copy ? request : request.clone(), context);
       } catch (thrown) {
         failed = true;
         error = thrown;

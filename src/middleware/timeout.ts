@@ -13,8 +13,7 @@
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
-import { combineSignals, raceAbort } from "./abort.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link timeoutMiddleware}. */
@@ -57,35 +56,80 @@ export interface TimeoutOptions {
 export function timeoutMiddleware(options: TimeoutOptions): Middleware {
   const { timeoutMs, clock } = options;
   const bounded = Number.isFinite(timeoutMs) && timeoutMs > 0;
-  return (next) => async (request, context) => {
-    const user = request.signal;
+  return (next) => (request, context) => {
+    const user = context.signal ?? request.signal;
     const start = clock.now();
-    if (user.aborted) throw abortError(user.reason, clock.now() - start, context.operation);
-    const timer = new AbortController();
-    const stop = new AbortController();
-    let combined = { signal: user, dispose() {} };
+    const fail = (reason: unknown) => abortError(reason, clock.now() - start, context.operation);
+    if (user.aborted) return Promise.reject(fail(user.reason));
+    let signal = user;
+    let stop = () => {};
     if (bounded) {
-      clock.sleep(timeoutMs, stop.signal).then(
-        () => timer.abort(new TimeoutError(timeoutMs, context.operation)),
-        () => {/* stopped */},
+      // One controller and one timer per call. The user's abort is forwarded by a
+      // listener that stays after success, so reading the body remains abortable;
+      // `request.signal` belongs to this one request, so listeners do not pile up.
+      const controller = new AbortController();
+      signal = controller.signal;
+      user.addEventListener("abort", () => controller.abort(user.reason), { once: true });
+      stop = startTimer(
+        clock,
+        timeoutMs,
+        () => controller.abort(new TimeoutError(timeoutMs, context.operation)),
       );
-      const deadline = start + timeoutMs;
-      context.deadline = Math.min(context.deadline ?? Infinity, deadline);
-      combined = combineSignals([user, timer.signal]);
+      context.deadline = Math.min(context.deadline ?? Infinity, start + timeoutMs);
+      context.signal = signal;
     }
-    const { signal } = combined;
-    try {
-      const inner = (async () =>
-        await next(signal === user ? request : new Request(request, { signal }), context))();
-      return await raceAbort(inner, signal, discardResponse);
-    } catch (error) {
-      if (signal.aborted) throw abortError(signal.reason, clock.now() - start, context.operation);
-      throw error;
-    } finally {
-      stop.abort();
-      combined.dispose();
-    }
+    return new Promise<Response>((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        stop();
+        signal.removeEventListener("abort", onAbort);
+      };
+      // Settles at once on abort, even when a custom `fetch` ignores its signal.
+      const onAbort = () => {
+        settle();
+        reject(fail(signal.reason));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      let inner: Promise<Response>;
+      try {
+        // Inside sandgate's transport (`context.body` set) the auth middleware builds
+        // the request with `context.signal`; elsewhere the request carries it.
+        const forwarded = signal === user || context.body !== undefined
+          ? request
+          : new Request(request, { signal });
+        inner = next(forwarded, context);
+      } catch (error) {
+        inner = Promise.reject(error);
+      }
+      inner.then(
+        (response) => {
+          if (settled) return discardResponse(response);
+          settle();
+          resolve(response);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settle();
+          reject(signal.aborted ? fail(signal.reason) : error);
+        },
+      );
+    });
   };
+}
+
+/**
+ * Calls `fire` after `ms` on `clock`; returns how to cancel it. The system
+ * clock gets a bare `setTimeout` (no promise, no extra controller).
+ */
+function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock === systemClock && ms <= 0x7fff_ffff) {
+    const id = setTimeout(fire, ms);
+    return () => clearTimeout(id);
+  }
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => {/* stopped */});
+  return () => stop.abort();
 }
 
 function discardResponse(response: Response): void {
@@ -141,18 +185,18 @@ export function callSignal(
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs === undefined) return { signal: user, dispose() {} };
   const controller = new AbortController();
-  const stop = new AbortController();
   const onUserAbort = () => controller.abort(user!.reason);
   if (user?.aborted) controller.abort(user.reason);
   else user?.addEventListener("abort", onUserAbort, { once: true });
-  clock.sleep(timeoutMs, stop.signal).then(
+  const stop = startTimer(
+    clock,
+    timeoutMs,
     () => controller.abort(new TimeoutError(timeoutMs, operation)),
-    () => {/* disposed */},
   );
   return {
     signal: controller.signal,
     dispose() {
-      stop.abort();
+      stop();
       user?.removeEventListener("abort", onUserAbort);
     },
   };

@@ -29,6 +29,21 @@ export interface CallContext {
    * middleware: retries that could not start before it are not attempted.
    */
   deadline?: number | undefined;
+  /**
+   * The call's signal (the request's own, combined with the call's timeout),
+   * set by the timeout middleware. Layers below use it instead of
+   * `request.signal`, so the request need not be re-wrapped to carry it.
+   */
+  signal?: AbortSignal | undefined;
+  /**
+   * The request body, read once at the top of the stack (`null`: no body).
+   * Set by sandgate's transport: the auth middleware then builds each
+   * attempt's `Request` from these bytes and {@link CallContext.signal}, so
+   * no layer copies or re-wraps the request. When unset, the timeout
+   * middleware re-wraps the request to attach its signal and retries send
+   * copies of it.
+   */
+  body?: ArrayBuffer | null | undefined;
 }
 
 /** Sends one request and resolves with its response. */
