@@ -78,18 +78,15 @@ export function createTransport(
   const clock: Clock = options.clock ?? systemClock;
   const userFetch: FetchLike = options.fetch ?? ((request) => globalThis.fetch(request));
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  checkPositive("timeoutMs", timeoutMs, { allowInfinity: true });
+  checkPositive("timeoutMs", timeoutMs, false, true);
 
   const stack: Middleware[] = [timeoutMiddleware({ timeoutMs, clock })];
   if (options.retry !== false) {
     const retry = { ...DEFAULTS.retry, ...stripUndefined(options.retry ?? {}) };
     checkInteger("retry.retries", retry.retries, 0);
-    checkPositive("retry.baseDelayMs", retry.baseDelayMs, { allowZero: true });
-    checkPositive("retry.maxDelayMs", retry.maxDelayMs, { allowZero: true });
-    checkPositive("retry.maxRetryDelayMs", retry.maxRetryDelayMs, {
-      allowZero: true,
-      allowInfinity: true,
-    });
+    checkPositive("retry.baseDelayMs", retry.baseDelayMs, true);
+    checkPositive("retry.maxDelayMs", retry.maxDelayMs, true);
+    checkPositive("retry.maxRetryDelayMs", retry.maxRetryDelayMs, true, true);
     stack.push(retryMiddleware({ ...retry, onRetry: options.onRetry, clock }));
   }
   stack.push(
@@ -99,12 +96,9 @@ export function createTransport(
     const rateLimit = { ...DEFAULTS.rateLimit, ...stripUndefined(options.rateLimit ?? {}) };
     checkInteger("rateLimit.limit", rateLimit.limit, 1);
     checkPositive("rateLimit.windowMs", rateLimit.windowMs);
-    checkPositive("rateLimit.marginMs", rateLimit.marginMs, { allowZero: true });
+    checkPositive("rateLimit.marginMs", rateLimit.marginMs, true);
     if (rateLimit.maxWaitMs !== undefined) {
-      checkPositive("rateLimit.maxWaitMs", rateLimit.maxWaitMs, {
-        allowZero: true,
-        allowInfinity: true,
-      });
+      checkPositive("rateLimit.maxWaitMs", rateLimit.maxWaitMs, true, true);
     }
     stack.push(rateLimitMiddleware({ ...rateLimit, onRateLimit: options.onRateLimit, clock }));
   }
@@ -163,17 +157,13 @@ export function createTransport(
   return { baseUrl: normalized, guard, pathSerializer, fetch };
 }
 
-function checkPositive(
-  name: string,
-  value: unknown,
-  allow: { allowZero?: boolean; allowInfinity?: boolean } = {},
-): void {
-  const ok = typeof value === "number" && !Number.isNaN(value) &&
-    (value > 0 || (allow.allowZero === true && value === 0)) &&
-    (Number.isFinite(value) || allow.allowInfinity === true);
+function checkPositive(name: string, value: unknown, allowZero = false, allowInfinity = false) {
+  const ok = typeof value === "number" && (value > 0 || (allowZero && value === 0)) &&
+    (Number.isFinite(value) || allowInfinity);
   if (!ok) {
-    const rule = allow.allowZero ? "a number ≥ 0" : "a number > 0";
-    throw new ConfigError(`${name}: must be ${rule} (got ${describeValue(value)})`);
+    throw new ConfigError(
+      `${name}: must be a number ${allowZero ? "≥ 0" : "> 0"} (got ${describeValue(value)})`,
+    );
   }
 }
 
