@@ -15,7 +15,8 @@
  *
  * @module
  */
-import {
+import createClient, {
+  type Client,
   defaultPathSerializer,
   type Middleware as OpenApiMiddleware,
   type PathSerializer,
@@ -148,6 +149,15 @@ export function createTransport(
       context.body = null;
       return handler(request, context);
     }
+    // openapi-fetch serializes JSON bodies to a string: take it as it was
+    // given instead of reading the Request's stream back (a costly async read).
+    const serialized = request instanceof SerializedBodyRequest
+      ? request.serializedBody
+      : undefined;
+    if (typeof serialized === "string") {
+      context.body = serialized;
+      return handler(request, context);
+    }
     return request.arrayBuffer().then((body) => {
       context.body = body;
       return handler(request, context);
@@ -155,6 +165,41 @@ export function createTransport(
   };
 
   return { baseUrl: normalized, guard, pathSerializer, fetch };
+}
+
+/**
+ * An openapi-fetch client typed by `Paths` that sends through the provider's
+ * pipeline: the one place both providers' low-level clients are assembled.
+ */
+// deno-lint-ignore ban-types -- openapi-fetch's own constraint on Paths
+export function createGatewayClient<Paths extends {}>(
+  profile: ProviderProfile,
+  baseUrl: string,
+  options: ClientOptions,
+): Client<Paths> {
+  const transport = createTransport(profile, baseUrl, options);
+  const client = createClient<Paths>({
+    baseUrl: transport.baseUrl,
+    fetch: transport.fetch,
+    pathSerializer: transport.pathSerializer,
+    Request: SerializedBodyRequest,
+  });
+  client.use(transport.guard);
+  return client;
+}
+
+/**
+ * The `Request` class handed to openapi-fetch: a `Request` that also keeps
+ * the body it was built from, so the transport need not read it back.
+ */
+export class SerializedBodyRequest extends Request {
+  /** The `body` of the init, as given (openapi-fetch passes its JSON string). */
+  readonly serializedBody: BodyInit | null | undefined;
+
+  constructor(input: RequestInfo | URL, init?: RequestInit) {
+    super(input, init);
+    this.serializedBody = init?.body;
+  }
 }
 
 function checkPositive(name: string, value: unknown, allowZero = false, allowInfinity = false) {

@@ -43,7 +43,7 @@ export interface CallContext {
    * middleware re-wraps the request to attach its signal and retries send
    * copies of it.
    */
-  body?: ArrayBuffer | null | undefined;
+  body?: ArrayBuffer | string | null | undefined;
 }
 
 /** Sends one request and resolves with its response. */

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import createClient, { type Client } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
 import type { ClientOptions } from "../options.ts";
-import { createTransport, type ProviderProfile } from "../transport.ts";
+import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 
 /** Default Prime Intellect API base URL. */
 export const PRIME_INTELLECT_BASE_URL = "https://api.primeintellect.ai";
@@ -65,12 +65,5 @@ export function createPrimeIntellectClient(
 ): PrimeIntellectClient {
   const baseUrl = options.baseUrl ?? readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
     PRIME_INTELLECT_BASE_URL;
-  const transport = createTransport(PRIME_INTELLECT_PROFILE, baseUrl, options);
-  const client = createClient<paths>({
-    baseUrl: transport.baseUrl,
-    fetch: transport.fetch,
-    pathSerializer: transport.pathSerializer,
-  });
-  client.use(transport.guard);
-  return client;
+  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, options);
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import createClient, { type Client } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ClientOptions } from "../options.ts";
-import { createTransport, type ProviderProfile } from "../transport.ts";
+import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
@@ -127,12 +127,5 @@ export function createTensorlakeClient(options: TensorlakeClientOptions = {}): T
       options.proxyUrl ?? readEnv("TENSORLAKE_SANDBOX_PROXY_URL") ?? TENSORLAKE_SANDBOX_PROXY_URL,
     );
   }
-  const transport = createTransport(TENSORLAKE_PROFILE, baseUrl, options);
-  const client = createClient<paths>({
-    baseUrl: transport.baseUrl,
-    fetch: transport.fetch,
-    pathSerializer: transport.pathSerializer,
-  });
-  client.use(transport.guard);
-  return client;
+  return createGatewayClient<paths>(TENSORLAKE_PROFILE, baseUrl, options);
 }
