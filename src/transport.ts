@@ -151,9 +151,7 @@ export function createTransport(
     }
     // openapi-fetch serializes JSON bodies to a string: take it as it was
     // given instead of reading the Request's stream back (a costly async read).
-    const serialized = request instanceof SerializedBodyRequest
-      ? request.serializedBody
-      : undefined;
+    const serialized = serializedBodies.get(request);
     if (typeof serialized === "string") {
       context.body = serialized;
       return handler(request, context);
@@ -182,25 +180,30 @@ export function createGatewayClient<Paths extends {}>(
     baseUrl: transport.baseUrl,
     fetch: transport.fetch,
     pathSerializer: transport.pathSerializer,
-    Request: SerializedBodyRequest,
+    Request: RequestKeepingBody,
   });
   client.use(transport.guard);
   return client;
 }
 
-/**
- * The `Request` class handed to openapi-fetch: a `Request` that also keeps
- * the body it was built from, so the transport need not read it back.
- */
-export class SerializedBodyRequest extends Request {
-  /** The `body` of the init, as given (openapi-fetch passes its JSON string). */
-  readonly serializedBody: BodyInit | null | undefined;
+/** JSON bodies as openapi-fetch serialized them, keyed by the Request built from them. */
+const serializedBodies = new WeakMap<Request, string>();
 
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(input, init);
-    this.serializedBody = init?.body;
-  }
-}
+/**
+ * The `Request` "class" handed to openapi-fetch: builds a plain `Request` and
+ * remembers its string body, so the transport need not read the stream back.
+ * A function, not `class extends Request`: touching the global `Request` at
+ * import time makes Node 20 load its fetch implementation (~10 ms) on import.
+ */
+const RequestKeepingBody = function (input: RequestInfo | URL, init?: RequestInit): Request {
+  const request = new Request(input, init);
+  if (typeof init?.body === "string") serializedBodies.set(request, init.body);
+  return request;
+} as unknown as typeof Request;
+// openapi-fetch checks a middleware's returned request with `instanceof` this "class".
+Object.defineProperty(RequestKeepingBody, Symbol.hasInstance, {
+  value: (value: unknown) => value instanceof Request,
+});
 
 function checkPositive(name: string, value: unknown, allowZero = false, allowInfinity = false) {
   const ok = typeof value === "number" && (value > 0 || (allowZero && value === 0)) &&

@@ -109,3 +109,23 @@ test("Tensorlake sandbox ids must be DNS labels and endpoints https", () => {
     );
   }
 });
+
+test("a user's openapi-fetch middleware may replace the request; its body and headers are sent", async () => {
+  const { requests, fetch } = recordingFetch();
+  const client = createPrimeIntellectClient({ apiKey: "k", fetch });
+  client.use({
+    onRequest({ request }) {
+      const replaced = new Request(request);
+      replaced.headers.set("x-trace", "t-1");
+      return replaced;
+    },
+  });
+  await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+    params: { path: { sandbox_id: "sb" } },
+    body: { port: 2222 },
+  });
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0]!.headers.get("x-trace"), "t-1");
+  assert.equal(requests[0]!.headers.get("authorization"), "Bearer k");
+  assert.deepEqual(await requests[0]!.json(), { port: 2222 });
+});
