@@ -33,7 +33,8 @@ export const NOTES: Record<Section, (r: Results) => string> = {
         "of tens of ms) the same microseconds are well under 1 % of a call.",
         "",
         "The stack now does the least per call that its guarantees allow: the transport reads the",
-        "body once (`CallContext.body`), the auth layer builds the one `Request` each attempt",
+        "body once (`CallContext.body`; openapi-fetch's serialized JSON string is taken as given,\n" +
+        "with no stream read), the auth layer builds the one `Request` each attempt",
         "(headers with `Authorization` for the configured origin only, the call's signal,",
         '`redirect: "manual"`), the timeout layer arms one `AbortController` and one timer and',
         "hands its signal down in `CallContext.signal` (no `AbortSignal.any`, no re-wrapped",
@@ -42,16 +43,14 @@ export const NOTES: Record<Section, (r: Results) => string> = {
         "",
         "What is left in-process is mostly that one extra `Request`: in Deno its constructor",
         "costs ≈ 5–6 µs with a signal (the signal is followed through a dependent `AbortSignal`",
-        "held by a `WeakRef`), reading the body ≈ 1 µs and the timer ≈ 1 µs, plus the garbage they",
-        "make. A bare openapi-fetch whose `fetch` does only those three things already costs ≈ 8 µs",
+        "held by a `WeakRef`) and the timer ≈ 1 µs, plus the garbage they make. A bare",
+        "openapi-fetch whose `fetch` builds such a `Request` and arms a timer already costs ≈ 8 µs",
         "more than bare openapi-fetch in-process (measured separately). Here sandgate adds",
         `${inExtraUs.toFixed(0)} µs in-process but ${
           extraUs.toFixed(0)
         } µs on loopback, where 1.10× allows ${(bare.stats.p50 * 0.1).toFixed(0)} µs;`,
         "the loopback excess is not explained yet (candidates: Deno's fetch wiring up the abort",
-        "signal, the live timer during I/O, more GC). Next steps: find that excess; hand",
-        "openapi-fetch a `Request` subclass (its `Request` option) that keeps the serialized body",
-        "string, so the transport skips the stream read (≈ 1–2 µs).",
+        "signal, the live timer during I/O, more GC). Next step: find that excess.",
       ].join("\n"),
       "",
       "p99 and the means are dominated by garbage-collection pauses of the per-call `Request`,",
@@ -95,10 +94,11 @@ export const NOTES: Record<Section, (r: Results) => string> = {
       node.importMs <= MAX_NODE_IMPORT_MS
         ? "**Target met on Node.**"
         : `**Target missed on Node** by ${(node.importMs - MAX_NODE_IMPORT_MS).toFixed(1)} ms.`,
-      "Node's ESM loader resolves, reads and compiles each file separately, and `npm/esm` is",
-      "one file per source module, each its own resolution, read and compile.",
-      "Fix (npm build): also emit a single bundled `esm/mod.js` (esbuild, openapi-fetch",
-      "external) as the package entry; Bun and Deno load the many files much faster.",
+      "Node's ESM loader resolves, reads and compiles each file separately: the package's",
+      "`import` entry is therefore `dist/`, one esbuild bundle per entry point (shared code in",
+      "common chunks, openapi-fetch external), not the one-file-per-module `esm/` tree. Nothing",
+      "may touch the global `Request`/`fetch` at import time: on Node 20 that loads its fetch",
+      "implementation and costs ≈ 10 ms more.",
     ].join("\n");
   },
   limiter(r) {
