@@ -7,6 +7,7 @@
  * 4. the rate limiter on a simulated clock (utilisation, over-limit sends,
  *    per-call cost at 10 / 1 000 / 100 000 keys, memory after idle eviction)
  * 5. heap growth over 100 000 calls against the in-process emulator
+ * 6. a fleet sharing one budget through the Redis store's booking rule, at 60 s (simulated)
  *
  * ```sh
  * npm run bench              # full run, writes BENCHMARKS.md
@@ -22,6 +23,7 @@
  */
 import { benchBundle } from "./bench/bundle.ts";
 import { benchHeapGrowth } from "./bench/heap_growth.ts";
+import { SCENARIOS, simulateFleet } from "./fleet_sim.ts";
 import { benchImportTime } from "./bench/import_time.ts";
 import { benchLimiter } from "./bench/limiter.ts";
 import { describeMachine } from "./bench/machine.ts";
@@ -52,6 +54,13 @@ async function main(args: string[]): Promise<number> {
     importTime: await step("3. import time", () => benchImportTime(quick ? 1 : 10)),
     limiter: await step("4. limiter", () => benchLimiter({ quick })),
     heap: await step("5. heap growth", () => benchHeapGrowth(quick ? 1_000 : 100_000)),
+    sharedFleet: await step(
+      "6. shared budget (simulated fleet)",
+      () =>
+        Promise.resolve(
+          SCENARIOS.map(({ name, options }) => ({ name, result: simulateFleet(options) })),
+        ),
+    ),
   };
   const seconds = (performance.now() - started) / 1000;
   const judged = verdicts(results);
@@ -75,6 +84,7 @@ async function main(args: string[]): Promise<number> {
       results.bundle,
       results.limiter.perCall,
       results.heap.checkpoints,
+      results.sharedFleet,
     ].filter((rows) => rows.length === 0).length;
     if (bad.length > 0 || emptyTables > 0) {
       log(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FleetSimResult } from "../fleet_sim.ts";
 import type { BundleRow } from "./bundle.ts";
 import type { HeapResult } from "./heap_growth.ts";
 import type { ImportResult } from "./import_time.ts";
@@ -31,6 +32,8 @@ export interface Results {
   limiter: LimiterResult;
   /** Benchmark 5. */
   heap: HeapResult;
+  /** Benchmark 6: a fleet sharing one budget (Redis store rule), simulated at 60 s. */
+  sharedFleet: { name: string; result: FleetSimResult }[];
 }
 
 /** Largest ratio of high-level `exposePort` to bare openapi-fetch (loopback). */
@@ -111,6 +114,21 @@ export function verdicts(r: Results): Verdict[] {
       (r.heap.growthBytes / 1024).toFixed(0)
     } KiB)`,
     status: r.heap.bytesPerCall <= MAX_BYTES_PER_CALL ? "met" : "missed",
+  });
+  // Scenarios with the default margin must keep the gateway within its limit.
+  const withMargin = r.sharedFleet.filter(({ name }) => !name.includes("no margin"));
+  const worst = Math.max(...withMargin.map(({ result }) => result.maxInWindow));
+  const rejected = withMargin.reduce((sum, { result }) => sum + result.tooMany, 0);
+  const slowest = Math.max(...withMargin.map(({ result }) => result.spanMs / result.idealMs));
+  out.push({
+    target:
+      "shared Redis budget at 60 s (simulated fleet): ≤ 20 per window, 0 × 429, ≤ 1.10× ideal",
+    measured: `most in a window ${worst}, ${rejected} × 429, ${slowest.toFixed(4)}× ideal`,
+    status: withMargin.length === 0
+      ? "not measured"
+      : worst <= 20 && rejected === 0 && slowest <= 1.1
+      ? "met"
+      : "missed",
   });
   return out;
 }
