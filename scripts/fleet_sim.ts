@@ -14,6 +14,7 @@
  */
 import { createMemoryRateLimitStore } from "../src/middleware/memory_store.ts";
 import { systemClock } from "../src/middleware/clock.ts";
+import { mulberry32 } from "../src/testing/prng.ts";
 
 /** One simulated run. */
 export interface FleetSimOptions {
@@ -126,17 +127,6 @@ export function simulateFleet(options: FleetSimOptions = {}): FleetSimResult {
     spanMs: arrivals[arrivals.length - 1]! - arrivals[0]!,
     idealMs: batches * (windowMs + marginMs),
     gatewayBoundMs: batches * windowMs,
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -33,7 +33,8 @@
  * @module
  */
 import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
-import { createEmulator, type FaultKind } from "../../src/testing/mod.ts";
+import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
+import { mulberry32 } from "../../src/testing/prng.ts";
 import { SECRET_API_KEY, SecretScanner } from "../helpers/secrets.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
@@ -91,32 +92,6 @@ export interface SoakReport {
   violations: string[];
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Faults drawn for provider requests (every kind the emulator offers). */
-export const SOAK_FAULTS: readonly FaultKind[] = [
-  "429",
-  "429-no-retry-after",
-  "500",
-  "502",
-  "503",
-  "reset",
-  "slow",
-  "non-json",
-  "empty",
-  "truncated-json",
-  "lost-response",
-];
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
   (Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")) as typeof Symbol.asyncDispose;
@@ -174,8 +149,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => {});
   const clock = new VirtualClock();
   const virtualStart = clock.now();
-  const random = prng(options.seed);
-  const faultRandom = prng(options.seed ^ 0x9e3779b9);
+  const random = mulberry32(options.seed);
+  const faultRandom = mulberry32(options.seed ^ 0x9e3779b9);
   const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
   const scan = options.scanSecrets ?? true;
 
@@ -192,7 +167,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       decide({ request, api }) {
         if (!faultsOn || api === "unknown") return recordFault(request, null);
         if (faultRandom() >= options.faultRate) return recordFault(request, null);
-        const kind = SOAK_FAULTS[Math.floor(faultRandom() * SOAK_FAULTS.length)]!;
+        const kind = FAULT_KINDS[Math.floor(faultRandom() * FAULT_KINDS.length)]!;
         return recordFault(request, kind);
       },
     },
