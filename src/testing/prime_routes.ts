@@ -103,39 +103,36 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const portNumber = port as number;
   const exposureId = ctx.state.id("exp-");
   const label = `${portNumber}-${hostLabel(ctx.sandbox.id)}`;
-  let exposure: Exposure;
+  // HTTP exposures get a URL of their own; TCP ones an external port on a shared host.
+  let endpoint: Pick<Exposure, "url" | "tlsSocket" | "externalPort" | "externalEndpoint">;
   if (proto === "HTTP") {
     const host = `${label}.${EMULATOR_DOMAIN}`;
-    exposure = {
-      exposureId,
-      sandboxId: ctx.sandbox.id,
-      port: portNumber,
-      name: name as string | null,
-      protocol: proto,
+    endpoint = {
       url: `https://${host}`,
       tlsSocket: `${host}:443`,
       externalPort: null,
       externalEndpoint: null,
-      createdAt: ctx.now,
-      sshSessionId: null,
     };
   } else {
     const externalPort = ctx.state.externalPort();
-    const host = `tcp.${EMULATOR_DOMAIN}`;
-    exposure = {
-      exposureId,
-      sandboxId: ctx.sandbox.id,
-      port: portNumber,
-      name: name as string | null,
-      protocol: proto,
-      url: `${proto.toLowerCase()}://${host}:${externalPort}`,
-      tlsSocket: `${host}:${externalPort}`,
+    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    endpoint = {
+      url: `${proto.toLowerCase()}://${address}`,
+      tlsSocket: address,
       externalPort,
-      externalEndpoint: `${host}:${externalPort}`,
-      createdAt: ctx.now,
-      sshSessionId: null,
+      externalEndpoint: address,
     };
   }
+  const exposure: Exposure = {
+    exposureId,
+    sandboxId: ctx.sandbox.id,
+    port: portNumber,
+    name: name as string | null,
+    protocol: proto,
+    ...endpoint,
+    createdAt: ctx.now,
+    sshSessionId: null,
+  };
   ctx.sandbox.exposures.set(exposureId, exposure);
   return json(exposureInfo(exposure));
 }
