@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../middleware/clock.ts";
 import type { CallOptions, FetchLike } from "../options.ts";
 import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
+import { defaultFetch } from "../middleware/default_fetch.ts";
 import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
@@ -96,7 +97,7 @@ export class PrimeIntellect {
     this.#internals = {
       client: this.client,
       clock: options.clock ?? systemClock,
-      fetch: userFetch ?? ((request) => globalThis.fetch(request)),
+      fetch: userFetch ?? defaultFetch,
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     };
   }
