@@ -10,7 +10,9 @@ import { type Clock, systemClock } from "../middleware/clock.ts";
 import type { CallOptions, FetchLike } from "../options.ts";
 import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
+import { bufferResponse } from "../middleware/body.ts";
 import { defaultFetch } from "../middleware/default_fetch.ts";
+import { redactError, redactResponse } from "../middleware/redact.ts";
 import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
@@ -404,13 +406,19 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
         ...(call.signal ? { signal: call.signal } : {}),
       });
+      // The session token is a secret like the API key: the same redaction covers
+      // what the gateway or the fetch echoes of it.
+      const secrets = [session.token];
       let response: Response;
       let text: string;
       try {
-        response = await fetch(request);
+        response = await redactResponse(
+          await bufferResponse(await fetch(request), call.signal, operation),
+          secrets,
+        );
         text = await response.text();
       } catch (error) {
-        throw translateFailure(error, call.signal, PROVIDER, operation);
+        throw redactError(translateFailure(error, call.signal, PROVIDER, operation), secrets);
       }
       if (!response.ok) {
         throw apiErrorOf(response, parseMaybeJson(text), PROVIDER, operation, clock);
