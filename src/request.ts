@@ -15,6 +15,7 @@ import {
   SandgateError,
   UnexpectedResponseError,
 } from "./errors.ts";
+import { isCallbackError } from "./middleware/callback.ts";
 import type { Clock } from "./middleware/clock.ts";
 import { parseRetryAfter } from "./middleware/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
@@ -95,7 +96,8 @@ export function apiErrorOf(
 /**
  * Maps what a call threw to what the caller sees: the abort reason when the
  * call's signal fired, sandgate errors as they are, a JSON syntax error as an
- * {@link UnexpectedResponseError}, anything else as a {@link NetworkError}.
+ * {@link UnexpectedResponseError}, an error thrown by the caller's own
+ * callbacks (see `callback.ts`) as it is, anything else as a {@link NetworkError}.
  */
 export function translateFailure(
   error: unknown,
@@ -104,7 +106,7 @@ export function translateFailure(
   operation: string,
 ): unknown {
   if (signal?.aborted) return signal.reason;
-  if (error instanceof SandgateError) return error;
+  if (error instanceof SandgateError || isCallbackError(error)) return error;
   const prefix = `${providerName(provider)} ${operation}`;
   if (error instanceof SyntaxError) {
     return new UnexpectedResponseError(`${prefix}: the response body is not valid JSON`, {

@@ -13,6 +13,7 @@
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
+import { callUser } from "./callback.ts";
 import { redactError, redactResponse } from "./redact.ts";
 import { followRedirects } from "./redirect.ts";
 import { tokenHasher } from "./token_hash.ts";
@@ -114,7 +115,7 @@ export function apiKeyResolver(options: AuthOptions): () => string | Promise<str
   };
   if (typeof apiKey === "function") {
     return () => {
-      const raw = apiKey();
+      const raw = callUser(apiKey);
       return typeof raw === "string" ? check(raw) : Promise.resolve(raw).then(check);
     };
   }

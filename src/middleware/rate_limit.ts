@@ -8,6 +8,7 @@
  */
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import type { RateLimitInfo } from "../options.ts";
+import { callUser } from "./callback.ts";
 import type { Clock } from "./clock.ts";
 import { defaultRateLimitStore } from "./memory_store.ts";
 import type { RateLimitStore, Reservation } from "./rate_limit_store.ts";
@@ -113,7 +114,10 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       if (reservation.delayMs <= 0) return send();
       return (async () => {
         try {
-          onRateLimit?.({ key, waitMs: reservation.delayMs, operation: context.operation });
+          if (onRateLimit) {
+            const info = { key, waitMs: reservation.delayMs, operation: context.operation };
+            callUser(() => onRateLimit(info));
+          }
           await clock.sleep(reservation.delayMs, signal);
         } catch (error) {
           try {

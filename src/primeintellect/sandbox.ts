@@ -22,7 +22,6 @@ import {
   assertPathId,
   assertPort,
   assertTtlSeconds,
-  MAX_TIMER_MS,
   normalizeProtocol,
   normalizePublicKey,
   parseSecureUrl,
@@ -383,7 +382,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const { clock, fetch, timeoutMs } = this.#internals;
     const operation = "authorizeKey";
     const budget = callOptions?.timeoutMs ??
-      (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? timeoutMs : undefined);
+      (timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined);
     const call = callSignal(
       {
         ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
