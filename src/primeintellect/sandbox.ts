@@ -8,7 +8,7 @@ import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
 import type { CallOptions, FetchLike } from "../options.ts";
-import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
+import { apiErrorOf, invoke, requireCreated, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
 import { bufferResponse } from "../middleware/body.ts";
 import { defaultFetch } from "../middleware/default_fetch.ts";
@@ -262,13 +262,15 @@ class SandboxHandle implements PrimeIntellectSandbox {
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
     }
-    assertPort(options.port);
-    assertExposureName(options.name);
+    // Each input is read once: a getter cannot hand the check one value and the request another.
+    const { port, name } = options;
+    assertPort(port);
+    assertExposureName(name);
     const protocol = normalizeProtocol(options.protocol);
     assertCallOptions(callOptions);
     const body = {
-      port: options.port,
-      ...(options.name === undefined || options.name === null ? {} : { name: options.name }),
+      port,
+      ...(name === undefined || name === null ? {} : { name }),
       ...(protocol === undefined ? {} : { protocol }),
     };
     const { client, clock } = this.#internals;
@@ -281,7 +283,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
       { provider: PROVIDER, operation: "exposePort", clock, callOptions },
     );
-    const fields = toExposedPort(requireFields(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE));
+    const checked = await requireCreated(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE, {
+      idField: "exposure_id",
+      noun: "exposure",
+      remove: (id) => this.unexposePort(id),
+    });
+    const fields = toExposedPort(checked);
     return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
   }
 
@@ -321,9 +328,9 @@ class SandboxHandle implements PrimeIntellectSandbox {
     callOptions?: CallOptions,
   ): Promise<SshSession> {
     assertOptionsObject("options", options, ["ttlSeconds"]);
-    assertTtlSeconds(options?.ttlSeconds);
-    assertCallOptions(callOptions);
     const ttl = options?.ttlSeconds;
+    assertTtlSeconds(ttl);
+    assertCallOptions(callOptions);
     const { client, clock } = this.#internals;
     const data = await invoke(
       (init) =>
@@ -334,7 +341,11 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
       { provider: PROVIDER, operation: "createSshSession", clock, callOptions },
     );
-    const body = requireFields(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE);
+    const body = await requireCreated(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE, {
+      idField: "session_id",
+      noun: "SSH session",
+      remove: (id) => this.closeSshSession(id),
+    });
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
