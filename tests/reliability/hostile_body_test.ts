@@ -27,6 +27,20 @@ function exposure(id: string) {
   };
 }
 
+/** A client with a 1 s budget on a fake clock, no retries, no client-side limit. */
+function budgeted(baseUrl: string) {
+  const clock = new FakeClock();
+  const prime = new PrimeIntellect({
+    apiKey: KEY,
+    baseUrl,
+    clock,
+    timeoutMs: 1_000,
+    retry: false,
+    rateLimit: false,
+  });
+  return { clock, prime };
+}
+
 test("timeoutMs covers a trickling 200 body: listExposures rejects with TimeoutError", async () => {
   const server = await startHostileServer(async (exchange) => {
     exchange.res.writeHead(200, { "content-type": "application/json" });
@@ -34,15 +48,7 @@ test("timeoutMs covers a trickling 200 body: listExposures rejects with TimeoutE
     await trickle(exchange, " ", 20);
   });
   try {
-    const clock = new FakeClock();
-    const prime = new PrimeIntellect({
-      apiKey: KEY,
-      baseUrl: server.url,
-      clock,
-      timeoutMs: 1_000,
-      retry: false,
-      rateLimit: false,
-    });
+    const { clock, prime } = budgeted(server.url);
     const settled = settleWithin(prime.sandbox("sb-trickle").listExposures(), 5_000);
     await until(() => server.received.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 50)); // headers and a few pieces arrive
@@ -68,15 +74,7 @@ test("timeoutMs covers an endless body on `await using` disposal (DELETE)", asyn
     await trickle(exchange, "x", 20);
   });
   try {
-    const clock = new FakeClock();
-    const prime = new PrimeIntellect({
-      apiKey: KEY,
-      baseUrl: server.url,
-      clock,
-      timeoutMs: 1_000,
-      retry: false,
-      rateLimit: false,
-    });
+    const { clock, prime } = budgeted(server.url);
     const handle = await prime.sandbox("sb-endless").exposePort({ port: 8080 });
     const settled = settleWithin(Promise.resolve(handle[asyncDispose]()), 5_000);
     await until(() => server.received.length === 2);
