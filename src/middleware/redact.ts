@@ -73,7 +73,12 @@ export function redactor(secrets: readonly string[]): Redactor {
       ? new RegExp(escapeRegExp(s), "g")
       : new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`, "g")
   );
-  const lowered = all.map((s) => s.toLowerCase());
+  // Header names arrive lower-cased: compared without case, with the same rule for short secrets.
+  const folded = all.map((s) =>
+    s.length >= LONG
+      ? new RegExp(escapeRegExp(s), "i")
+      : new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`, "i")
+  );
   return {
     text(value) {
       let out = value;
@@ -88,8 +93,7 @@ export function redactor(secrets: readonly string[]): Redactor {
     },
     has(value, ignoreCase = false) {
       if (!ignoreCase) return this.text(value) !== value;
-      const lower = value.toLowerCase();
-      return lowered.some((s) => lower.includes(s));
+      return folded.some((pattern) => pattern.test(value));
     },
   };
 }
