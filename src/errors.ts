@@ -39,6 +39,13 @@ const API_ERROR = Symbol.for("sandgate.apiError");
  * ```
  */
 export class SandgateError extends Error {
+  /** Creates an error; `options.cause` is kept as the standard `cause`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // sandgate's classes name themselves literally; a subclass of your own keeps its class name.
+    if (!Object.hasOwn(new.target.prototype, "name")) this.name = new.target.name;
+  }
+
   static {
     nameClass(this, "SandgateError");
     Object.defineProperty(this.prototype, SANDGATE_ERROR, { value: true });
@@ -54,6 +61,8 @@ export class SandgateError extends Error {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (!isSandgateError(value)) return false;
     const wanted = Object.getOwnPropertyDescriptor(this.prototype, "name")?.value;
+    // A subclass of your own (no literal name): only the ordinary check applies.
+    if (typeof wanted !== "string") return false;
     for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
       if (Object.getOwnPropertyDescriptor(p, "name")?.value === wanted) return true;
     }

@@ -105,6 +105,14 @@ test("guards and instanceof recognise errors of another copy of sandgate", () =>
   assert.ok(!(foreign instanceof RateLimitedError));
   assert.ok(!(foreign instanceof ConfigError));
 
+  // A user's own subclass keeps plain instanceof semantics.
+  class MyError extends SandgateError {}
+  assert.ok(new MyError("mine") instanceof MyError);
+  assert.ok(!(new ConfigError("x") instanceof MyError));
+  assert.ok(!(foreign instanceof MyError));
+  assert.ok(new MyError("mine") instanceof SandgateError);
+  assert.equal(new MyError("mine").name, "MyError");
+
   assert.equal(isSandgateError(new Error("x")), false);
   assert.equal(isSandgateError({ name: "NotFoundError" }), false);
   assert.equal(isApiError(new ConfigError("x")), false);
