@@ -26,7 +26,7 @@ const MAX_TIMEOUT_MS = 0x7fff_ffff;
  *
  * @example
  * ```ts
- * import { systemClock } from "@sandgate/sdk";
+ * import { systemClock } from "./clock.ts";
  * const start = systemClock.now();
  * await systemClock.sleep(1);
  * console.log(systemClock.now() >= start);

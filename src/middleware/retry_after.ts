@@ -21,7 +21,7 @@ const HTTP_DATE = new RegExp(
  *
  * @example
  * ```ts
- * import { parseRetryAfter } from "@sandgate/sdk";
+ * import { parseRetryAfter } from "./retry_after.ts";
  * console.log(parseRetryAfter(new Headers({ "retry-after": "7" }), Date.now())); // 7000
  * ```
  */

@@ -12,8 +12,8 @@ import {
   InvalidArgumentError,
   NetworkError,
   PrimeIntellect,
-  systemClock,
 } from "../../mod.ts";
+import { systemClock } from "../../src/middleware/clock.ts";
 import { parseRetryAfter } from "../../src/middleware/retry_after.ts";
 import { createRedisRateLimitStore } from "../../src/redis/mod.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
