@@ -1,6 +1,6 @@
 /**
  * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only). The
- * work is configuration: three TypeScript projects in `scripts/npm/` and one
+ * work is configuration: three TypeScript projects and the npm metadata in `scripts/npm/`, one
  * esbuild call per output; this script runs them and writes `package.json`.
  *
  * - `dist/`: the ES modules `import` loads, one esbuild bundle per entry point of `deno.json`
@@ -32,16 +32,6 @@ import {
 } from "node:fs";
 import * as esbuild from "esbuild";
 
-/** npm metadata that `deno.json` has no field for. */
-export const NPM_META = {
-  name: "sandgate",
-  description:
-    "Typed SDK for sandbox gateway APIs: Prime Intellect port exposure and SSH sessions, Tensorlake PTY sessions. Runs on Node, Deno, Bun and Cloudflare Workers.",
-  repository: { type: "git", url: "git+https://github.com/sandgate/sandgate.git" },
-  keywords: ["sandbox", "primeintellect", "tensorlake", "openapi", "pty", "ssh", "workers"],
-  engines: { node: ">=20" },
-} as const;
-
 /** The parts of `deno.json` the build reads. */
 export interface DenoConfig {
   /** Package version. */
@@ -59,6 +49,11 @@ const OUT = `${ROOT}npm`;
 /** Subpaths of `deno.json` that npm does not get (the CLI is the `sandgate` bin there). */
 const NOT_ON_NPM = new Set(["./cli"]);
 const CLI = "src/cli/main.ts";
+/** The fields of the npm `package.json` that `deno.json` has none for. */
+const BASE = JSON.parse(readFileSync(`${ROOT}scripts/npm/package.base.json`, "utf8")) as {
+  name: string;
+  sideEffects: boolean;
+};
 
 /** `./src/testing/mod.ts` → `src/testing/mod`. */
 const stem = (source: string) => source.replace(/^\.\//, "").replace(/\.ts$/, "");
@@ -92,21 +87,15 @@ export function packageJson(
   const main = stem(config.exports["."] ?? "./mod.ts");
   const stubs = entries(config).map(([k]) => k.slice(2)).filter((k) => k !== "");
   return {
-    name: NPM_META.name,
+    ...BASE,
     version: config.version,
-    description: NPM_META.description,
-    keywords: NPM_META.keywords,
     license: config.license ?? "MIT",
-    repository: NPM_META.repository,
-    type: "module",
     main: `./cjs/${main}.js`,
     module: `./dist/${main}.js`,
     types: `./cjs/${main}.d.ts`,
-    ...(bin ? { bin: { [NPM_META.name]: bin } } : {}),
+    ...(bin ? { bin: { [BASE.name]: bin } } : {}),
     exports: exportsField,
     files: ["dist/", "cjs/", ...(bin ? ["bin/"] : []), ...stubs.map((s) => `${s}/`)],
-    sideEffects: false,
-    engines: NPM_META.engines,
     dependencies,
   };
 }
