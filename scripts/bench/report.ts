@@ -129,7 +129,10 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
       ) => [b.name, b.version ?? "—", kb(b.minBytes), kb(b.gzipBytes), b.error ?? ""]),
     ),
     breakdown: table(
-      ["input file", ...shown.map((n) => `${n}: min bytes`)],
+      [
+        "input file",
+        ...shown.map((n) => n.replace(/`|import |[{}] ?|\s*from "sandgate"| \(.*\)/g, "")),
+      ],
       files.map((file) => [file, ...shown.map((n) => bytes(n, file))]),
     ),
     import: r.importTime.notBuilt ?? table(
@@ -180,9 +183,9 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
 export function fill(doc: string, generated: Record<string, string>): string {
   let out = doc;
   for (const [name, body] of Object.entries(generated)) {
-    const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(\\n<!-- /bench:${name} -->)`);
+    const re = new RegExp(`(<!-- bench:${name} -->)[\\s\\S]*?(<!-- /bench:${name} -->)`);
     out = re.test(out)
-      ? out.replace(re, (_, open, close) => `${open}\n${body}\n${close}`)
+      ? out.replace(re, (_, open, close) => `${open}\n\n${body}\n\n${close}`)
       : `${out}\n## ${name}\n\n<!-- bench:${name} -->\n\n${body}\n\n<!-- /bench:${name} -->\n`;
   }
   return out;
