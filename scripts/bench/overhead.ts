@@ -13,7 +13,6 @@ import {
   PrimeIntellect,
   type PrimeIntellectClientOptions,
 } from "../../mod.ts";
-import { inProcessFetch } from "./fixtures.ts";
 
 /** Per-call latency of one variant (µs) and its ratio to bare openapi-fetch. */
 export interface OverheadRow {
@@ -38,6 +37,32 @@ export interface OverheadResult {
   /** In-process, the low-level client with its middleware layers enabled one by one. */
   layers: OverheadRow[];
 }
+
+/** The fixed `ExposePortResponse` both servers answer with. */
+const BODY = JSON.stringify({
+  exposure_id: "exp-0123456789",
+  sandbox_id: "sb-bench",
+  port: 8080,
+  name: null,
+  protocol: "HTTP",
+  url: "https://sb-bench-8080.example.test",
+  tls_socket: "sb-bench-8080.example.test:443",
+  external_port: null,
+  external_endpoint: null,
+});
+const HEADERS = { "content-type": "application/json" };
+const inProcessFetch = async (request: Request) => {
+  await request.arrayBuffer();
+  return new Response(BODY, { headers: HEADERS });
+};
+/** The loopback server, in a Worker so that its work does not share the client's thread. */
+const SERVER = `
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  await request.arrayBuffer();
+  return new Response(${JSON.stringify(BODY)}, { headers: ${JSON.stringify(HEADERS)} });
+});
+self.postMessage(server.addr.port);
+self.onmessage = async () => { await server.shutdown(); self.close(); };`;
 
 type Variant = [name: string, run: () => Promise<unknown>];
 
@@ -108,11 +133,10 @@ async function time(list: Variant[], quick: boolean): Promise<OverheadRow[]> {
 }
 
 async function startServer(): Promise<{ port: number; stop(): void }> {
-  const worker = new Worker(new URL("./server_worker.ts", import.meta.url).href, {
-    type: "module",
-  });
+  const url = URL.createObjectURL(new Blob([SERVER], { type: "application/javascript" }));
+  const worker = new Worker(url, { type: "module" });
   const port = await new Promise<number>((resolve, reject) => {
-    worker.onmessage = (event) => resolve((event.data as { port: number }).port);
+    worker.onmessage = (event) => resolve(event.data as number);
     worker.onerror = (event) => reject(new Error(event.message));
   });
   return {
