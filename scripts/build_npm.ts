@@ -115,14 +115,14 @@ function walk(dir: string, accept: (file: string) => boolean): string[] {
 }
 
 async function tsc(project: string): Promise<void> {
-  const { success } = await new Deno.Command(`${ROOT}node_modules/.bin/tsc`, {
-    args: ["-p", `${ROOT}scripts/npm/${project}.json`, "--pretty"],
-  }).output().then(async (out) => {
-    await Deno.stdout.write(out.stdout);
-    return out;
-  });
-  if (!success) throw new Error(`tsc -p scripts/npm/${project}.json failed`);
+  const args = ["-p", `${ROOT}scripts/npm/${project}.json`, "--pretty"];
+  const out = await new Deno.Command(`${ROOT}node_modules/.bin/tsc`, { args, stdout: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`tsc -p scripts/npm/${project}.json failed`);
 }
+
+const json = (file: string, value: unknown) =>
+  writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
 
 /** Runs the whole build; returns the problems found. */
 export async function build(): Promise<string[]> {
@@ -191,28 +191,21 @@ export async function build(): Promise<string[]> {
   }
 
   const pkg = packageJson(config, dependencies, hasCli ? "./bin/sandgate.js" : undefined);
-  writeFileSync(`${OUT}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+  json(`${OUT}/package.json`, pkg);
   // node10 resolution (TypeScript's legacy `moduleResolution`) reads `sandgate/testing` as a folder.
   for (const [subpath, source] of entries(config).filter(([k]) => k !== ".")) {
     const up = "../".repeat(subpath.split("/").length - 1);
     const s = stem(source);
     mkdirSync(`${OUT}/${subpath.slice(2)}`, { recursive: true });
-    writeFileSync(
-      `${OUT}/${subpath.slice(2)}/package.json`,
-      JSON.stringify(
-        { main: `${up}cjs/${s}.js`, module: `${up}dist/${s}.js`, types: `${up}cjs/${s}.d.ts` },
-        null,
-        2,
-      ) + "\n",
-    );
+    json(`${OUT}/${subpath.slice(2)}/package.json`, {
+      main: `${up}cjs/${s}.js`,
+      module: `${up}dist/${s}.js`,
+      types: `${up}cjs/${s}.d.ts`,
+    });
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(
-    `built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${
-      Object.keys(pkg.exports).join(", ")
-    }` +
-      `${hasCli ? ", bin sandgate" : ""}; dependencies ${JSON.stringify(dependencies)}`,
-  );
+  const outputs = [...Object.keys(pkg.exports), ...(hasCli ? ["bin sandgate"] : [])].join(", ");
+  console.log(`built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${outputs}`);
   return problems;
 }
 
