@@ -1,2 +1,0 @@
-// src/testing/serve.ts imports node:http lazily and types it with a local interface.
-declare module "node:http";
