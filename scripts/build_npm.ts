@@ -100,13 +100,13 @@ export function packageJson(
   };
 }
 
-/** JSR names in code (`from "@sandgate/sdk/testing"`) → npm names; `jsr:` lines stay. */
-export function npmNames(text: string): string {
-  return text.split("\n").map((line) =>
-    line.includes("jsr:")
-      ? line
-      : line.replace(/((?:from\s+|import\(|require\()["'])@sandgate\/sdk(?=["'/])/g, "$1sandgate")
-  ).join("\n");
+/**
+ * Rewrites quoted JSR specifiers to the npm name: `"@sandgate/sdk"` → `"sandgate"`,
+ * `"@sandgate/sdk/testing"` → `"sandgate/testing"`. Prose that names the JSR package (unquoted,
+ * or in backticks) is left alone.
+ */
+export function toNpmSpecifiers(text: string): string {
+  return text.replace(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g, "$1sandgate$2$1");
 }
 
 function walk(dir: string, accept: (file: string) => boolean): string[] {
@@ -178,17 +178,15 @@ export async function build(): Promise<string[]> {
   cpSync(`${ROOT}tests`, `${OUT}/esm/tests`, { recursive: true, filter: fixture });
   cpSync(`${ROOT}openapi`, `${OUT}/esm/openapi`, { recursive: true });
 
-  // What users read says `sandgate`, not the JSR name.
-  writeFileSync(`${OUT}/README.md`, npmNames(readFileSync(`${ROOT}README.md`, "utf8")));
+  // npm users import `sandgate`: the README's and the doc comments' examples say so there.
+  cpSync(`${ROOT}README.md`, `${OUT}/README.md`);
   cpSync(`${ROOT}LICENSE`, `${OUT}/LICENSE`);
-  for (
-    const f of [
-      ...walk(`${OUT}/dist`, (f) => f.endsWith(".d.ts")),
-      ...walk(`${OUT}/cjs`, (f) => f.endsWith(".ts")),
-    ]
-  ) {
-    writeFileSync(f, npmNames(readFileSync(f, "utf8")));
-  }
+  const documented = [
+    `${OUT}/README.md`,
+    ...walk(`${OUT}/dist`, (f) => f.endsWith(".d.ts")),
+    ...walk(`${OUT}/cjs`, (f) => /\.(js|ts)$/.test(f)),
+  ];
+  for (const f of documented) writeFileSync(f, toNpmSpecifiers(readFileSync(f, "utf8")));
 
   const pkg = packageJson(config, dependencies, hasCli ? "./bin/sandgate.js" : undefined);
   json(`${OUT}/package.json`, pkg);

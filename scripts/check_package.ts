@@ -3,8 +3,10 @@
  * installs the tarball into a fresh temporary project (`openapi-fetch` comes from the npm cache
  * or the registry like for any user), then, against the in-process emulator of
  * `sandgate/testing`, exposes a port, lists and unexposes it from Node and Bun (`import` and
- * `require`) and Deno (a bare `import "sandgate"` from the project's `node_modules`,
- * type-checked first); the `sandgate` bin, when the package has one, must answer `--help`.
+ * `require`, each also loading the other module system's copy, whose guards must recognise the
+ * errors) and Deno (a bare `import "sandgate"` from the project's `node_modules`, type-checked
+ * first); the README's examples must import `sandgate` and type-check against the package, and
+ * the `sandgate` bin, when the package has one, must answer `--help`.
  *
  * ```sh
  * deno task build:npm && deno task check:package
@@ -26,17 +28,50 @@ const gone = await sandbox.unexposePort(exposure.exposureId, { strict: true }).c
 console.log(JSON.stringify({
   ok: /^https:\\/\\/8080-/.test(exposure.url) && listed.length === 1 &&
     listed[0].exposureId === exposure.exposureId && !alreadyGone && emulator.live().exposures === 0 &&
-    gone instanceof NotFoundError && gone instanceof SandgateError,
+    gone instanceof NotFoundError && gone instanceof SandgateError && gone.name === "NotFoundError" &&
+    DUAL(gone),
   url: exposure.url,
 }));
 `;
-const ESM = `import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
+// The other module system's copy of the package, loaded in the same process: its guards and
+// classes must recognise this copy's errors (dual-package hazard).
+const DUAL = `const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
+  e instanceof other.NotFoundError;`;
+const ESM = `import { createRequire } from "node:module";
+import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
+const other = createRequire(import.meta.url)("sandgate");
+${DUAL}
 ${FLOW}`;
 const CJS = `const { NotFoundError, PrimeIntellect, SandgateError } = require("sandgate");
 const { createEmulator } = require("sandgate/testing");
-(async () => {${FLOW}})().catch((error) => { console.error(error); process.exit(1); });
+(async () => {
+const other = await import("sandgate");
+${DUAL}
+${FLOW}})().catch((error) => { console.error(error); process.exit(1); });
 `;
+const DENO = `import { isApiError, NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
+import { createEmulator } from "sandgate/testing";
+const DUAL = (e: unknown) => isApiError(e);
+${FLOW}`;
+
+/**
+ * The README's TypeScript/JavaScript examples that import nothing but the package (the Redis
+ * ones need a Redis client, the `node:` ones @types/node, which a bare consumer project lacks).
+ */
+export function readmeBlocks(readme: string): string[] {
+  const blocks: string[] = [];
+  for (const match of readme.matchAll(/^```(ts|js)( ignore)?\n([\s\S]*?)^```$/gm)) {
+    const code = match[3]!;
+    if (match[2] || /\brequire\(/.test(code)) continue; // CommonJS runs in smoke.cjs
+    const specifiers = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
+    if (specifiers.every((s) => /^sandgate(\/|$)/.test(s))) {
+      // Each example is a module of its own, as a user's file would be.
+      blocks.push(/^(import|export) /m.test(code) ? code : `${code}\nexport {};\n`);
+    }
+  }
+  return blocks;
+}
 
 async function must(cmd: string, args: string[], cwd: string): Promise<string> {
   const out = await new Deno.Command(cmd, {
@@ -72,7 +107,7 @@ async function main(): Promise<void> {
     ], project);
     await Deno.writeTextFile(`${project}/smoke.mjs`, ESM);
     await Deno.writeTextFile(`${project}/smoke.cjs`, CJS);
-    await Deno.writeTextFile(`${project}/smoke.ts`, ESM);
+    await Deno.writeTextFile(`${project}/smoke.ts`, DENO);
     const deno = Deno.execPath();
     await must(deno, ["check", "smoke.ts"], project);
     const bun = `${ROOT}node_modules/.bin/bun`;
@@ -89,6 +124,17 @@ async function main(): Promise<void> {
       if (!(JSON.parse(line) as { ok: boolean }).ok) throw new Error(`${label}: ${line}`);
       console.log(`ok ${label}: exposed, listed, unexposed, typed NotFoundError`);
     }
+    // The README as npm ships it: examples import `sandgate`, and every example that uses only
+    // sandgate type-checks against the installed package.
+    const readme = await Deno.readTextFile(`${project}/node_modules/sandgate/README.md`);
+    const stale = readme.match(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g);
+    if (stale) throw new Error(`npm README still imports ${stale.join(", ")}`);
+    const blocks = readmeBlocks(readme);
+    for (const [i, code] of blocks.entries()) {
+      await Deno.writeTextFile(`${project}/readme_${i}.ts`, code);
+    }
+    await must(deno, ["check", ...blocks.map((_, i) => `readme_${i}.ts`)], project);
+    console.log(`ok README: ${blocks.length} examples import "sandgate" and type-check`);
     const pkg = JSON.parse(await Deno.readTextFile(`${ROOT}npm/package.json`)) as { bin?: object };
     if (pkg.bin) {
       await must(`${project}/node_modules/.bin/sandgate`, ["--help"], project);
