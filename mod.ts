@@ -93,4 +93,12 @@ export {
   type TensorlakeSandbox,
 } from "./src/tensorlake/sandbox.ts";
 export type { CreatePtyOptions, Pty, PtyFields, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type {
+  AttachOptions,
+  PtyConnection,
+  PtyExit,
+  WebSocketEventLike,
+  WebSocketFactory,
+  WebSocketLike,
+} from "./src/tensorlake/attach.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";

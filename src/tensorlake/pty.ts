@@ -14,6 +14,7 @@ import {
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
 import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
+import type { AttachOptions, PtyConnection } from "./attach.ts";
 
 /**
  * Options of `createPty`.
@@ -138,6 +139,12 @@ export interface Pty extends PtyFields, AsyncDisposable {
   resize(size: PtySize, options?: CallOptions): Promise<void>;
   /** Describes the session. */
   info(options?: CallOptions): Promise<PtyInfo>;
+  /**
+   * Opens the session's WebSocket: terminal output, input, resize and exit
+   * (see {@link PtyConnection}). Closing the connection detaches; the PTY
+   * keeps running until killed.
+   */
+  attach(options?: AttachOptions): Promise<PtyConnection>;
   /** The public fields (never the token). */
   toJSON(): PtyFields;
 }
@@ -182,6 +189,8 @@ export interface PtyActions {
   resize(sessionId: string, size: PtySize, options?: CallOptions): Promise<void>;
   /** Describes a session by id. */
   info(sessionId: string, options?: CallOptions): Promise<PtyInfo>;
+  /** Attaches to a session by id and token. */
+  attach(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
 }
 
 /** The {@link Pty} implementation. */
@@ -213,6 +222,10 @@ export class PtyHandle extends PublicFields<PtyFields> implements Pty {
 
   info(options?: CallOptions): Promise<PtyInfo> {
     return this.#actions.info(this.sessionId, options);
+  }
+
+  attach(options?: AttachOptions): Promise<PtyConnection> {
+    return this.#actions.attach(this.sessionId, this.#token, options);
   }
 
   async [asyncDispose](): Promise<void> {
