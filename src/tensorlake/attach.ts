@@ -539,6 +539,7 @@ class Connection extends PublicFields<{ sessionId: string }> implements PtyConne
       return;
     }
     if (OUTPUT_HIGH_WATER_BYTES - desired > this.#maxBuffered) {
+      // Output was lost for this reader: its stream errors instead of ending cleanly.
       this.#finish({
         kind: "disconnected",
         error: new PtyDisconnectedError(
@@ -546,7 +547,7 @@ class Connection extends PublicFields<{ sessionId: string }> implements PtyConne
             "detached (the PTY keeps running, attach again to continue)",
           { byClient: true },
         ),
-      });
+      }, true);
       this.#closeSocket();
     }
   }
@@ -579,16 +580,17 @@ class Connection extends PublicFields<{ sessionId: string }> implements PtyConne
     );
   }
 
-  #finish(exit: PtyExit): void {
+  #finish(exit: PtyExit, lostOutput = false): void {
     if (this.#outcome) return;
     this.#outcome = exit;
     this.#signal?.removeEventListener("abort", this.#onAbort);
     if (!this.#outputDone) {
       this.#outputDone = true;
-      const clean = exit.kind !== "disconnected" || (exit.error as PtyDisconnectedError).byClient;
+      const clean = !lostOutput &&
+        (exit.kind !== "disconnected" || (exit.error as PtyDisconnectedError).byClient);
       try {
         if (clean) this.#output.close();
-        else this.#output.error(exit.error);
+        else this.#output.error(exit.kind === "disconnected" ? exit.error : undefined);
       } catch { /* already cancelled */ }
     }
     this.#settle(exit);
