@@ -15,7 +15,7 @@
  *
  * Assumptions (not documented upstream): the close code when the 1 MB
  * pre-READY buffer overflows (1008 here), that output produced while nobody is
- * attached waits (up to 1 MB) for the next client, and that attaching to an
+ * attached waits (the newest 1 MB) for the next client, and that attaching to an
  * exited session replays its exit frame and closes.
  *
  * @module
@@ -233,9 +233,11 @@ export class PtyTerminal {
 
   #broadcast(bytes: Uint8Array): void {
     if (this.#peers.size === 0) {
-      if (this.#unreadBytes + bytes.byteLength <= PRE_READY_LIMIT) {
-        this.#unread.push(bytes.slice());
-        this.#unreadBytes += bytes.byteLength;
+      // Like a terminal's scrollback: the newest 1 MB is kept.
+      this.#unread.push(bytes.slice());
+      this.#unreadBytes += bytes.byteLength;
+      while (this.#unreadBytes > PRE_READY_LIMIT && this.#unread.length > 1) {
+        this.#unreadBytes -= this.#unread.shift()!.byteLength;
       }
       return;
     }
