@@ -80,7 +80,7 @@ function rawSocket(url: string): Promise<WebSocket> {
   });
 }
 
-function input(text: string): Uint8Array {
+function input(text: string): Uint8Array<ArrayBuffer> {
   const bytes = new TextEncoder().encode(text);
   const frame = new Uint8Array(bytes.byteLength + 1);
   frame.set(bytes, 1);

@@ -302,7 +302,7 @@ export function assertAttachOptions(
 
 /**
  * Opens the session's WebSocket, sends READY and resolves with the
- * connection. Rejects with `AuthenticationError` (403 `INVALID_TOKEN`),
+ * connection. Rejects with `ForbiddenError` (403 `INVALID_TOKEN`),
  * `NotFoundError` (404 `SESSION_NOT_FOUND`), `TimeoutError`, the signal's
  * reason, or `NetworkError`.
  */

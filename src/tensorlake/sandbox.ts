@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
-import type { CallOptions } from "../options.ts";
+import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
 import { invoke, requireFields } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
@@ -37,11 +37,13 @@ import {
 import {
   CREATE_PTY_SHAPE,
   type CreatePtyOptions,
+  type ListedPty,
   type Pty,
   PTY_INFO_SHAPE,
   PtyHandle,
   type PtyInfo,
   type PtySize,
+  toListedPty,
   toPtyInfo,
 } from "./pty.ts";
 
@@ -106,6 +108,7 @@ export class Tensorlake {
         );
       }
     }
+    assertClientOptions(options, TENSORLAKE_OPTION_KEYS);
     this.#options = { ...options };
     this.#clock = options.clock ?? systemClock;
   }
@@ -200,7 +203,7 @@ export interface TensorlakeSandbox {
   createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty>;
 
   /**
-   * Lists the sandbox's PTY sessions.
+   * Lists the sandbox's PTY sessions; each can be killed directly with `kill()`.
    *
    * @example
    * ```ts
@@ -212,7 +215,7 @@ export interface TensorlakeSandbox {
    * for (const info of await sandbox.listPtys()) console.log(info.sessionId, info.command);
    * ```
    */
-  listPtys(callOptions?: CallOptions): Promise<PtyInfo[]>;
+  listPtys(callOptions?: CallOptions): Promise<ListedPty[]>;
 
   /**
    * Describes one PTY session (`NotFoundError` when it does not exist).
@@ -266,7 +269,7 @@ export interface TensorlakeSandbox {
 
   /**
    * Attaches to a running PTY session by id and token (e.g. from another
-   * process). Rejects with `AuthenticationError` (code `INVALID_TOKEN`) for a
+   * process). Rejects with `ForbiddenError` (code `INVALID_TOKEN`) for a
    * wrong token, `NotFoundError` (code `SESSION_NOT_FOUND`) for an unknown
    * session, `TimeoutError` when the handshake outlasts `timeoutMs`.
    *
@@ -452,7 +455,7 @@ class SandboxHandle implements TensorlakeSandbox {
     });
   }
 
-  async listPtys(callOptions?: CallOptions): Promise<PtyInfo[]> {
+  async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {
     assertCallOptions(callOptions);
     const data = await invoke(
       (init) => this.client.GET(PTY, init),
@@ -461,7 +464,9 @@ class SandboxHandle implements TensorlakeSandbox {
     const list = requireFields<ListPtyResponse>(PROVIDER, "listPtys", data, {
       sessions: { list: PTY_INFO_SHAPE },
     });
-    return list.sessions.map(toPtyInfo);
+    return list.sessions.map((body) =>
+      toListedPty(toPtyInfo(body), (id, options) => this.killPty(id, options))
+    );
   }
 
   async getPty(sessionId: string, callOptions?: CallOptions): Promise<PtyInfo> {

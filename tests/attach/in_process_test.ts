@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  AuthenticationError,
+  ForbiddenError,
   InvalidArgumentError,
   NotFoundError,
   PtyDisconnectedError,
@@ -61,12 +61,12 @@ test("in-process: kill while attached ends the stream with the killed outcome", 
   assert.equal(emulator.live().ptys, 0);
 });
 
-test("in-process: a wrong token is an AuthenticationError INVALID_TOKEN, without the token", async () => {
+test("in-process: a wrong token is an ForbiddenError INVALID_TOKEN, without the token", async () => {
   const { sandbox } = setup();
   await using pty = await sandbox.createPty({ command: "bash" });
   const wrong = "wrong-token-0123456789";
   const error = await sandbox.attachPty(pty.sessionId, wrong).catch((e) => e);
-  assert.ok(error instanceof AuthenticationError, String(error));
+  assert.ok(error instanceof ForbiddenError, String(error));
   assert.equal(error.status, 403);
   assert.equal(error.code, "INVALID_TOKEN");
   assert.ok(!String(error.message).includes(wrong));

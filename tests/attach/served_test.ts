@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  AuthenticationError,
+  ForbiddenError,
   NotFoundError,
   PtyDisconnectedError,
   Tensorlake,
@@ -83,14 +83,14 @@ test(
   },
 );
 
-test("served: wrong token → AuthenticationError INVALID_TOKEN; unknown → SESSION_NOT_FOUND", {
+test("served: wrong token → ForbiddenError INVALID_TOKEN; unknown → SESSION_NOT_FOUND", {
   skip,
 }, async () => {
   const { server, sandbox } = await served();
   try {
     await using pty = await sandbox.createPty({ command: "bash" });
     const error = await sandbox.attachPty(pty.sessionId, "not-the-token").catch((e) => e);
-    assert.ok(error instanceof AuthenticationError, String(error));
+    assert.ok(error instanceof ForbiddenError, String(error));
     assert.equal(error.code, "INVALID_TOKEN");
     const missing = await sandbox.attachPty("pty-none", pty.token).catch((e) => e);
     assert.ok(missing instanceof NotFoundError, String(missing));
