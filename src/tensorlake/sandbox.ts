@@ -316,6 +316,11 @@ export interface TensorlakeSandbox {
   openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection>;
 }
 
+/** The keys of {@link CreatePtyOptions}. */
+const CREATE_PTY_KEYS = ["command", "args", "env", "workingDir", "rows", "cols"];
+/** The keys of {@link AttachOptions}. */
+const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
+
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
   baseUrl: string;
@@ -338,14 +343,7 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
-    assertOptionsObject("options", options, [
-      "command",
-      "args",
-      "env",
-      "workingDir",
-      "rows",
-      "cols",
-    ]);
+    assertOptionsObject("options", options, CREATE_PTY_KEYS);
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { command, ... }");
     }
@@ -386,17 +384,7 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
-    assertOptionsObject("options", options, [
-      "command",
-      "args",
-      "env",
-      "workingDir",
-      "rows",
-      "cols",
-      "signal",
-      "timeoutMs",
-      "maxBufferedBytes",
-    ]);
+    assertOptionsObject("options", options, [...CREATE_PTY_KEYS, ...ATTACH_KEYS]);
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { command, ... }");
     }

@@ -51,25 +51,22 @@ export class MemoryWebSocket implements WebSocketLike {
   }
 
   #peer(): PeerSocket {
-    // deno-lint-ignore no-this-alias
-    const client = this;
     return {
-      get bufferedAmount() {
-        return 0;
-      },
-      send(message) {
-        if (client.readyState !== OPEN) return;
+      // Delivery is a microtask away: nothing stays buffered on this side.
+      bufferedAmount: 0,
+      send: (message) => {
+        if (this.readyState !== OPEN) return;
         const data = message.slice().buffer;
         queueMicrotask(() => {
-          if (client.readyState === OPEN || client.readyState === CLOSING) {
-            client.#dispatch("message", { data });
+          if (this.readyState === OPEN || this.readyState === CLOSING) {
+            this.#dispatch("message", { data });
           }
         });
       },
-      close(code, reason) {
-        if (client.readyState === CLOSED) return;
-        client.readyState = CLOSING;
-        queueMicrotask(() => client.#end(code, reason));
+      close: (code, reason) => {
+        if (this.readyState === CLOSED) return;
+        this.readyState = CLOSING;
+        queueMicrotask(() => this.#end(code, reason));
       },
     };
   }

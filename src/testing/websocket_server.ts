@@ -100,8 +100,6 @@ class FramedSocket {
 
   constructor(socket: RawSocket, accept: (peer: PeerSocket) => PeerHandlers, head: Uint8Array) {
     this.#socket = socket;
-    // deno-lint-ignore no-this-alias
-    const self = this;
     this.#handlers = accept({
       get bufferedAmount() {
         return socket.writableLength;
@@ -109,8 +107,8 @@ class FramedSocket {
       send: (message) => this.#send(0x2, message),
       close: (code, reason) => this.#close(code, reason),
     });
-    socket.on("data", (chunk) => self.#receive(chunk));
-    socket.on("close", () => self.#end());
+    socket.on("data", (chunk) => this.#receive(chunk));
+    socket.on("close", () => this.#end());
     socket.on("error", () => socket.destroy());
     if (head.byteLength > 0) this.#receive(head);
   }
