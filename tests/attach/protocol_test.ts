@@ -117,7 +117,12 @@ test("output frames stream in order; an i32 BE exit frame ends with its (signed)
   socket.message([0x03, 0xff, 0xff, 0xff, 0xfe]);
   assert.deepEqual(await connection.exit, { kind: "exited", exitCode: -2 });
   const chunks: number[] = [];
-  for await (const chunk of connection.output) chunks.push(...chunk);
+  const reader = connection.output.getReader();
+  for (let i = 0; i < 10; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(...value);
+  }
   assert.deepEqual(chunks, [0x61, 0x62]);
 });
 
