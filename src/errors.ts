@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseRetryAfter } from "./middleware/retry_after.ts";
+import { parseRetryAfter } from "./http/retry_after.ts";
 
 /** Which provider an error came from. */
 export type Provider = "primeintellect" | "tensorlake";

@@ -15,9 +15,9 @@ import {
   SandgateError,
   UnexpectedResponseError,
 } from "./errors.ts";
-import { isCallbackError } from "./middleware/callback.ts";
-import type { Clock } from "./middleware/clock.ts";
-import { parseRetryAfter } from "./middleware/retry_after.ts";
+import { isCallbackError } from "./shared/callback.ts";
+import type { Clock } from "./shared/clock.ts";
+import { parseRetryAfter } from "./http/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
 import type { CallOptions } from "./options.ts";
 

@@ -23,9 +23,9 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
-import { guardClock } from "./middleware/callback.ts";
-import { type Clock, systemClock } from "./middleware/clock.ts";
-import { defaultFetch } from "./middleware/default_fetch.ts";
+import { guardClock } from "./shared/callback.ts";
+import { type Clock, systemClock } from "./shared/clock.ts";
+import { defaultFetch } from "./http/default_fetch.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
 import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
 import { retryMiddleware } from "./middleware/retry.ts";

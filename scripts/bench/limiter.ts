@@ -7,7 +7,7 @@
  * @module
  */
 import { measure } from "mitata";
-import { createMemoryRateLimitStore } from "../../src/middleware/memory_store.ts";
+import { createMemoryRateLimitStore } from "../../src/rate_limit/memory_store.ts";
 import { manualClock } from "./fake_clock.ts";
 import { canForceGc, heapUsed } from "./machine.ts";
 

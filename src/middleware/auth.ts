@@ -13,10 +13,10 @@
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
-import { callUser } from "./callback.ts";
-import { redactError, redactResponse } from "./redact.ts";
+import { callUser } from "../shared/callback.ts";
+import { redactError, redactResponse } from "../shared/redact.ts";
 import { followRedirects } from "./redirect.ts";
-import { tokenHasher } from "./token_hash.ts";
+import { tokenHasher } from "../shared/hash.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link authMiddleware}. */

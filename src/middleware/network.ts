@@ -6,7 +6,7 @@
  * @module
  */
 import { NetworkError, SandgateError } from "../errors.ts";
-import { bufferResponse } from "./body.ts";
+import { bufferResponse } from "../http/body.ts";
 import type { Middleware } from "./types.ts";
 
 // Error codes meaning "no connection was made", as Node (undici) and Bun report them.

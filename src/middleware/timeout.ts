@@ -14,7 +14,7 @@
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link timeoutMiddleware}. */
@@ -37,7 +37,7 @@ export interface TimeoutOptions {
  * @example
  * ```ts
  * import { compose } from "./types.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * import { TimeoutError } from "../errors.ts";
  * import { timeoutMiddleware } from "./timeout.ts";
  * const never = () => new Promise<Response>(() => {});
@@ -172,7 +172,7 @@ export interface CallSignal {
  * @example
  * ```ts
  * import { callSignal } from "./timeout.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * const call = callSignal({ timeoutMs: 1000 }, systemClock, "exposePort");
  * try {
  *   console.log(call.signal?.aborted); // false

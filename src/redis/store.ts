@@ -5,13 +5,9 @@
  * @module
  */
 import { RateLimitStoreError } from "../errors.ts";
-import { type Clock, systemClock } from "../middleware/clock.ts";
-import { createMemoryRateLimitStore } from "../middleware/memory_store.ts";
-import type {
-  RateLimitStore,
-  Reservation,
-  ReserveRequest,
-} from "../middleware/rate_limit_store.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
+import { createMemoryRateLimitStore } from "../rate_limit/memory_store.ts";
+import type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";
 import { isNoScriptError, type RedisEval } from "./client.ts";
 import { checkFailurePolicy, type FailurePolicy, localLimit } from "./failure_policy.ts";
 import { RATE_LIMIT_SCRIPT, rateLimitScriptSha } from "./script.ts";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Clock } from "../../src/middleware/clock.ts";
+import type { Clock } from "../../src/shared/clock.ts";
 
 interface Timer {
   at: number;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Clock } from "../../src/middleware/clock.ts";
+import type { Clock } from "../../src/shared/clock.ts";
 
 interface Sleeper {
   at: number;

@@ -9,7 +9,7 @@ import {
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/types.ts";
-import { sha256Hex } from "../../src/middleware/token_hash.ts";
+import { sha256Hex } from "../../src/shared/hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
-import { sha256Hex, tokenHasher } from "../../src/middleware/token_hash.ts";
+import { sha256Hex, tokenHasher } from "../../src/shared/hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE } from "./support.ts";
 

@@ -8,7 +8,7 @@ import {
   type RateLimitInfo,
   RateLimitStoreError,
 } from "../../mod.ts";
-import { sha256Hex } from "../../src/middleware/token_hash.ts";
+import { sha256Hex } from "../../src/shared/hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE, exposed, recordingFetch, settle } from "./support.ts";
 

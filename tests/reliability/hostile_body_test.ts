@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NetworkError, PrimeIntellect, TimeoutError } from "../../mod.ts";
 import { asyncDispose } from "../../src/handle.ts";
-import { MAX_ERROR_BODY_BYTES } from "../../src/middleware/body.ts";
+import { MAX_ERROR_BODY_BYTES } from "../../src/http/body.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { settleWithin, startHostileServer, trickle, until } from "./hostile_server.ts";
 

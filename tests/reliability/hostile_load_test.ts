@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient } from "../../mod.ts";
-import type { Clock } from "../../src/middleware/clock.ts";
+import type { Clock } from "../../src/shared/clock.ts";
 import { createRedisRateLimitStore, type RedisEval } from "../../src/redis/mod.ts";
 import { FakeClock, flush } from "../helpers/fake_clock.ts";
 

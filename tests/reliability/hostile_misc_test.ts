@@ -13,8 +13,8 @@ import {
   NetworkError,
   PrimeIntellect,
 } from "../../mod.ts";
-import { systemClock } from "../../src/middleware/clock.ts";
-import { parseRetryAfter } from "../../src/middleware/retry_after.ts";
+import { systemClock } from "../../src/shared/clock.ts";
+import { parseRetryAfter } from "../../src/http/retry_after.ts";
 import { createRedisRateLimitStore } from "../../src/redis/mod.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { startHostileServer } from "./hostile_server.ts";
