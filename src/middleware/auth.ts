@@ -40,7 +40,7 @@ export interface AuthOptions {
  * @example
  * ```ts
  * import { authMiddleware } from "./auth.ts";
- * import { compose } from "./types.ts";
+ * import { compose } from "./compose.ts";
  * const auth = authMiddleware({ provider: "primeintellect", apiKey: "k", envVar: "PRIME_API_KEY" });
  * const handler = compose([auth], (request) =>
  *   Promise.resolve(new Response(request.headers.get("authorization"))));
@@ -63,20 +63,15 @@ export function authMiddleware(options: AuthOptions): Middleware {
     const send = (key: string): Promise<Response> => {
       context.tokenHash = hash(key);
       const prefix = `${context.origin}/`;
-      let sent: Promise<Response>;
-      try {
-        sent = followRedirects(next, request, context, {
-          maxRedirects,
-          authorize: (headers, url) => {
-            // A serialized URL that starts with "origin/" has that origin: no parse needed.
-            if (url.startsWith(prefix) || new URL(url).origin === context.origin) {
-              headers.set("Authorization", `Bearer ${key}`);
-            } else headers.delete("Authorization");
-          },
-        });
-      } catch (error) {
-        sent = Promise.reject(error);
-      }
+      const sent = followRedirects(next, request, context, {
+        maxRedirects,
+        authorize: (headers, url) => {
+          // A serialized URL that starts with "origin/" has that origin: no parse needed.
+          if (url.startsWith(prefix) || new URL(url).origin === context.origin) {
+            headers.set("Authorization", `Bearer ${key}`);
+          } else headers.delete("Authorization");
+        },
+      });
       return sent.then(
         (response) => response.ok ? response : redactResponse(response, [key]),
         (error: unknown) => {
@@ -84,12 +79,9 @@ export function authMiddleware(options: AuthOptions): Middleware {
         },
       );
     };
-    try {
-      const key = resolveKey();
-      return typeof key === "string" ? send(key) : key.then(send);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // `compose` turns a synchronous throw (a missing key) into a rejection.
+    const key = resolveKey();
+    return typeof key === "string" ? send(key) : key.then(send);
   };
 }
 

@@ -83,14 +83,10 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
  */
 export function networkErrorMiddleware(): Middleware {
   return (next) => (request, context) => {
-    let sent: Promise<Response>;
-    try {
-      sent = next(request, context);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
     const signal = context.signal ?? request.signal;
-    return sent.then((response) => bufferResponse(response, signal, context.operation)).catch(
+    return next(request, context).then((response) =>
+      bufferResponse(response, signal, context.operation)
+    ).catch(
       (error: unknown) => {
         if (error instanceof SandgateError) throw error;
         if (signal.aborted) throw error;

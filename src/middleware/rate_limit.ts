@@ -144,13 +144,10 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
         return proceed(confirmed);
       })();
     };
-    try {
-      // A synchronous store (the default) answers without a promise hop.
-      const reservation = guardStore(context, () => store.reserve(key, booking));
-      return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A synchronous store (the default) answers without a promise hop; `compose`
+    // turns a synchronous throw (a store failure, a rejected booking) into a rejection.
+    const reservation = guardStore(context, () => store.reserve(key, booking));
+    return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
   };
 }
 

@@ -8,7 +8,7 @@ import {
   UnexpectedResponseError,
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
-import { compose } from "../../src/middleware/types.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { sha256Hex } from "../../src/shared/hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";

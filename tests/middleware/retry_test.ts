@@ -7,7 +7,7 @@ import {
   type RetryInfo,
   ServerError,
 } from "../../mod.ts";
-import { compose } from "../../src/middleware/types.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { retryMiddleware } from "../../src/middleware/retry.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./support.ts";

@@ -2,8 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient, SandgateError, TimeoutError } from "../../mod.ts";
 import { callSignal, timeoutMiddleware } from "../../src/middleware/timeout.ts";
-import { compose } from "../../src/middleware/types.ts";
-import { combineSignals } from "../../src/middleware/abort.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./support.ts";
 
@@ -182,23 +181,4 @@ test("bad timeoutMs is a ConfigError at client creation", () => {
       (error: unknown) => error instanceof SandgateError && /timeoutMs/.test(error.message),
     );
   }
-});
-
-test("combineSignals without AbortSignal.any follows either source and detaches", () => {
-  const a = new AbortController();
-  const b = new AbortController();
-  const combined = combineSignals([a.signal, b.signal], null);
-  assert.equal(combined.signal.aborted, false);
-  b.abort("b's reason");
-  assert.equal(combined.signal.aborted, true);
-  assert.equal(combined.signal.reason, "b's reason");
-
-  const c = new AbortController();
-  const disposed = combineSignals([c.signal], null);
-  disposed.dispose();
-  c.abort("late");
-  assert.equal(disposed.signal.aborted, false, "a disposed combination no longer listens");
-
-  const early = combineSignals([AbortSignal.abort("early")], null);
-  assert.equal(early.signal.reason, "early");
 });

@@ -18,7 +18,7 @@ import {
   Tensorlake,
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
-import { compose } from "../../src/middleware/types.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { VirtualClock } from "./virtual_clock.ts";
