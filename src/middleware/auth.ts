@@ -61,7 +61,18 @@ export function authMiddleware(options: AuthOptions): Middleware {
   const maxRedirects = options.maxRedirects ?? 5;
   return (next) => (request, context) => {
     const send = (key: string): Promise<Response> => {
-      context.tokenHash = hash(key);
+      // Named once per key (Web Crypto is asynchronous); a known key needs no promise hop.
+      const name = hash(key);
+      if (typeof name !== "string") {
+        return name.then((tokenHash) => {
+          context.tokenHash = tokenHash;
+          return sendAs(key);
+        });
+      }
+      context.tokenHash = name;
+      return sendAs(key);
+    };
+    const sendAs = (key: string): Promise<Response> => {
       const prefix = `${context.origin}/`;
       const sent = followRedirects(next, request, context, {
         maxRedirects,

@@ -8,7 +8,7 @@ import {
   type RateLimitInfo,
   RateLimitStoreError,
 } from "../../mod.ts";
-import { sha256Hex } from "../../src/shared/hash.ts";
+import { digestHex } from "../../src/shared/hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE, exposed, recordingFetch, settle } from "./support.ts";
 
@@ -64,7 +64,7 @@ test("the limiter key holds origin, a token hash and the sandbox, never the toke
   assert.ok(calls.every((c) => c.done));
   assert.equal(
     waits[0]!.key,
-    `https://api.primeintellect.ai ${sha256Hex(KEY).slice(0, 12)} sb-9`,
+    `https://api.primeintellect.ai ${(await digestHex("SHA-256", KEY)).slice(0, 12)} sb-9`,
   );
   assert.ok(!waits[0]!.key.includes(KEY));
 });
