@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NetworkError, PrimeIntellect, ServerError, Tensorlake } from "../../mod.ts";
 import { createEmulator, type FaultKind, serve } from "../../src/testing/mod.ts";
-import { AutoClock } from "./auto_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 
 const FAST_RETRY = { retries: 6, baseDelayMs: 1, maxDelayMs: 4 };
 
@@ -65,7 +65,7 @@ test("a POST is never repeated blindly: a lost response leaves exactly one expos
 });
 
 test("429 with Retry-After: the client waits the server's time (virtual clock), then succeeds", async () => {
-  const clock = new AutoClock();
+  const clock = new FakeClock(undefined, { autoAdvance: { quietTurns: 10 } });
   const plan: (FaultKind | null)[] = ["429", "429-no-retry-after"];
   const emulator = createEmulator({
     clock,
@@ -88,7 +88,7 @@ test("429 with Retry-After: the client waits the server's time (virtual clock), 
 });
 
 async function burst(clientLimit: boolean): Promise<{ overLimit: number; served: number }> {
-  const clock = new AutoClock();
+  const clock = new FakeClock(undefined, { autoAdvance: { quietTurns: 10 } });
   const emulator = createEmulator({
     clock,
     rateLimit: { limit: 20, windowMs: 60_000, enforce: false },

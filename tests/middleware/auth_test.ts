@@ -10,7 +10,7 @@ import {
 import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/compose.ts";
 import { digestHex } from "../../src/shared/hash.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
 
 const KEY = "sk-test-auth-key-0001";
@@ -226,7 +226,7 @@ test("a key provider's rejection surfaces before anything is sent", async () => 
     apiKey: () => Promise.reject(failure),
   });
   const call = settle(list(c));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(call.error, failure);
   assert.equal(sent.length, 0);
 });

@@ -4,7 +4,7 @@ import { compose } from "../../src/middleware/compose.ts";
 import type { Middleware } from "../../src/middleware/types.ts";
 import { timedSignal } from "../../src/shared/timed_signal.ts";
 import { TimeoutError } from "../../mod.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { context } from "./support.ts";
 
 const request = () => new Request("https://api.example.com/x");
@@ -61,9 +61,9 @@ test("timedSignal: the user's reason, a TimeoutError on the clock, or nothing on
   byUser.dispose();
 
   const byTimer = timedSignal(undefined, 1000, clock, "op");
-  await clock.advance(999);
+  await clock.tickAsync(999);
   assert.equal(byTimer.signal.aborted, false);
-  await clock.advance(1);
+  await clock.tickAsync(1);
   assert.ok(byTimer.signal.reason instanceof TimeoutError);
   byTimer.dispose();
 
@@ -72,7 +72,7 @@ test("timedSignal: the user's reason, a TimeoutError on the clock, or nothing on
   disposed.dispose();
   assert.equal(clock.pending, 0, "dispose stops the timer");
   other.abort("late");
-  await clock.advance(5000);
+  await clock.tickAsync(5000);
   assert.equal(disposed.signal.aborted, false, "a disposed signal follows nothing");
 
   const stopped = timedSignal(other.signal, 1000, clock, "op");
@@ -80,7 +80,7 @@ test("timedSignal: the user's reason, a TimeoutError on the clock, or nothing on
   const kept = new AbortController();
   const timerOnly = timedSignal(kept.signal, 1000, clock, "op");
   timerOnly.stopTimer();
-  await clock.advance(5000);
+  await clock.tickAsync(5000);
   assert.equal(timerOnly.signal.aborted, false);
   kept.abort("still linked");
   assert.equal(timerOnly.signal.reason, "still linked", "stopTimer keeps the user's link");

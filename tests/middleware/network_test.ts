@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
 import { digestHex, toHex, tokenHasher } from "../../src/shared/hash.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE } from "./support.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
