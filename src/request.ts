@@ -82,14 +82,13 @@ export function apiErrorOf(
   operation: string,
   clock: Clock,
 ): ApiError {
-  const retryAfterMs = parseRetryAfter(response.headers, clock.now());
   return createApiError({
     status: response.status,
     provider,
     operation,
     headers: response.headers,
     body,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    retryAfterMs: parseRetryAfter(response.headers, clock.now()),
   });
 }
 

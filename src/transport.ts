@@ -128,6 +128,19 @@ export function createTransport(
   const handler: Handler = compose(stack, (request, context) => send(request, context.operation));
 
   const contexts = new WeakMap<Request, CallContext>();
+  const callContext = (operation: string, sandboxId: string): CallContext => ({
+    provider: profile.provider,
+    operation,
+    sandboxId,
+    origin,
+    attempt: 1,
+    tokenHash: "",
+  });
+  // A request openapi-fetch did not build (a caller's own `fetch` use): named by method and path.
+  const unknownCall = (request: Request): CallContext => {
+    const url = new URL(request.url);
+    return callContext(`${request.method} ${url.pathname}`, profile.sandboxIdOf(undefined, url));
+  };
   // Path parameters are checked while openapi-fetch builds the URL, before
   // encodeURIComponent can throw (lone surrogates) and before any Request exists.
   const pathSerializer: PathSerializer = (pathname, pathParams) => {
@@ -143,27 +156,16 @@ export function createTransport(
         assertPathId(missing, undefined);
       }
       const key = `${request.method} ${schemaPath}`;
-      contexts.set(request, {
-        provider: profile.provider,
-        operation: profile.operations[key] ?? key,
-        sandboxId: profile.sandboxIdOf(path, requestUrl),
-        origin,
-        attempt: 1,
-        tokenHash: "",
-      });
+      contexts.set(
+        request,
+        callContext(profile.operations[key] ?? key, profile.sandboxIdOf(path, requestUrl)),
+      );
       return undefined;
     },
   };
 
   const fetch: FetchLike = (request) => {
-    const context = contexts.get(request) ?? {
-      provider: profile.provider,
-      operation: `${request.method} ${new URL(request.url).pathname}`,
-      sandboxId: profile.sandboxIdOf(undefined, new URL(request.url)),
-      origin,
-      attempt: 1,
-      tokenHash: "",
-    };
+    const context = contexts.get(request) ?? unknownCall(request);
     // The body is read once, here: every layer below reuses these bytes (retries
     // need no copy) and the auth middleware builds the one `Request` each attempt sends.
     if (request.body === null) {

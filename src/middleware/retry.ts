@@ -114,7 +114,7 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
         provider: context.provider,
         operation: context.operation,
         headers: response!.headers,
-        ...(serverMs === undefined ? {} : { retryAfterMs: serverMs }),
+        retryAfterMs: serverMs,
       });
       await response?.body?.cancel().catch(() => {});
       if (onRetry) {
