@@ -29,7 +29,10 @@
 import ts from "typescript";
 
 /** Modules allowed to touch runtime-specific APIs (relative to the root). */
-export const RUNTIME_SPECIFIC: ReadonlySet<string> = new Set(["src/testing/serve.ts"]);
+export const RUNTIME_SPECIFIC: ReadonlySet<string> = new Set([
+  "src/testing/serve.ts",
+  "src/testing/ssh_endpoints.ts",
+]);
 
 /** Test files that read repository files or need Deno, besides `tests/repo/`. */
 export const REPO_ONLY_TESTS: ReadonlySet<string> = new Set([
@@ -118,7 +121,8 @@ function stem(source: string): string {
 /** The entry points as `[subpath, source]` pairs. */
 export function entries(config: DenoConfig): [string, string][] {
   const exp = typeof config.exports === "string" ? { ".": config.exports } : config.exports;
-  return Object.entries(exp).map(([k, v]) => [k, v]);
+  // The CLI (`./cli`, Node APIs) is no library entry on npm: it becomes the `sandgate` bin.
+  return Object.entries(exp).filter(([k]) => k !== "./cli").map(([k, v]) => [k, v]);
 }
 
 /** Splits an npm import-map target `npm:name@range/sub` into name and range. */

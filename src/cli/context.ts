@@ -55,7 +55,7 @@ function seconds(ms: number): string {
 }
 
 /** The client hooks that turn rate-limit waits and retries into progress lines. */
-function hooks(out: Output) {
+export function progressHooks(out: Output) {
   return {
     onRateLimit(info: RateLimitInfo) {
       if (info.waitMs < PROGRESS_AFTER_MS) return;
@@ -81,7 +81,7 @@ export function primeIntellect(ctx: Context, parsed: Parsed): PrimeIntellect {
   const baseUrl = parsed.values["base-url"];
   return new PrimeIntellect({
     ...(typeof baseUrl === "string" ? { baseUrl } : {}),
-    ...hooks(ctx.out),
+    ...progressHooks(ctx.out),
   });
 }
 
@@ -90,6 +90,6 @@ export function tensorlake(ctx: Context, parsed: Parsed): Tensorlake {
   const proxyUrl = parsed.values["proxy-url"];
   return new Tensorlake({
     ...(typeof proxyUrl === "string" ? { proxyUrl } : {}),
-    ...hooks(ctx.out),
+    ...progressHooks(ctx.out),
   });
 }

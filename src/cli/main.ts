@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `sandgate` command line: `npx sandgate --help` (npm), `deno run -A
  * jsr:@sandgate/sdk/cli --help` (Deno), `npx deno task cli --help` (sources).

@@ -102,7 +102,7 @@ export async function loopbackSshEndpoints(hostname: string): Promise<SshEndpoin
       return { host, port };
     },
     retain(live) {
-      for (const sessionId of [...servers.keys()]) {
+      for (const sessionId of servers.keys()) {
         if (!live.has(sessionId)) void stop(sessionId);
       }
     },
