@@ -69,7 +69,10 @@ const BANNER = "SSH-2.0-sandgate_emulator\r\n";
 export async function loopbackSshEndpoints(hostname: string): Promise<SshEndpoints | undefined> {
   let net: NodeNet | undefined;
   try {
-    net = (await import("node:net")) as unknown as NodeNet;
+    // A computed specifier: the library is type-checked without @types/node, and a literal
+    // "node:net" would need an ambient declaration that clashes with @types/node in the tests.
+    const specifier = ["node", "net"].join(":");
+    net = (await import(specifier)) as NodeNet;
   } catch {
     return undefined;
   }
