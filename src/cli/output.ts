@@ -71,6 +71,15 @@ export class Output {
     this.io.stdout.write(`${text}\n`);
   }
 
+  /** A table on stdout: a bold header, columns padded to fit (the last one left as is). */
+  table(header: string[], rows: string[][]): void {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+    const format = (cells: string[]) =>
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+    this.line(this.out.bold(format(header)));
+    for (const row of rows) this.line(format(row));
+  }
+
   /** A value as pretty JSON on stdout. */
   json(value: unknown): void {
     this.line(JSON.stringify(value, null, 2));

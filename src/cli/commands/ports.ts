@@ -156,9 +156,5 @@ function table(ctx: Context, exposures: ExposureInfo[], withSandbox: boolean): v
     e.name ?? "-",
     e.protocol === "TCP" ? e.externalEndpoint ?? e.url : e.url,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
-  ctx.out.line(ctx.out.out.bold(format(header)));
-  for (const row of rows) ctx.out.line(format(row));
+  ctx.out.table(header, rows);
 }

@@ -234,11 +234,7 @@ async function list(ctx: Context, parsed: Parsed): Promise<number> {
     p.exitCode === null ? "-" : String(p.exitCode),
     [p.command, ...p.args].join(" "),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
-  ctx.out.line(ctx.out.out.bold(format(header)));
-  for (const row of rows) ctx.out.line(format(row));
+  ctx.out.table(header, rows);
   return EXIT.ok;
 }
 
