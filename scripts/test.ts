@@ -66,6 +66,11 @@ export const STEPS: Step[] = [
     cmd: ["deno", "run", "--allow-all", "scripts/redis_server.ts", "ensure"],
   },
   {
+    // Installs tmux when missing (root + apt-get, as on CI) for the interactive `sandgate pty` test.
+    name: "tmux for the CLI pty test",
+    cmd: ["deno", "run", "--allow-all", "tests/cli/tmux.ts", "ensure"],
+  },
+  {
     name: "tests on deno",
     cmd: ["deno", "test", "--allow-all", "tests/"],
     counts: "deno",
