@@ -139,6 +139,13 @@ describe("sandgate CLI", { skip: skipCli }, () => {
   });
 });
 
+test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skipCli }, async () => {
+  const { code, stdout } = await cli(["demo"]);
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /0 exposures, 0 SSH sessions, 0 PTYs left open/);
+  assert.match(stdout, /demo finished, everything closed/);
+});
+
 describe("sandgate emulator", { skip: skipCli }, () => {
   test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT", async () => {
     const running = start(["emulator", "--json"], {});

@@ -68,6 +68,34 @@ describe("sandgate pty", { skip: skipCli || noAttach || noWebSocket }, () => {
     assert.equal(emulator.live().ptys, 0, "the PTY is killed when sandgate pty ends");
   });
 
+  test("pty attach re-attaches with the token and leaves the PTY running when it detaches", async () => {
+    const sandbox = new Tensorlake({ apiKey: "pty-test-key" }).sandbox(server.url);
+    const pty = await sandbox.createPty({ command: "bash" });
+    try {
+      const env = { TENSORLAKE_API_KEY: "pty-test-key", SANDGATE_PTY_TOKEN: pty.token };
+      const attached = start(["pty", "attach", server.url, pty.sessionId], env);
+      attached.write("echo attached-hello\n");
+      await until(() => /^attached-hello\r$/m.test(attached.stdout()), "the echoed output");
+      attached.kill("SIGINT");
+      const detached = await attached.done;
+      assert.equal(detached.code, 130, detached.stderr);
+      assert.equal(emulator.live().ptys, 1, "detaching does not kill the PTY");
+      assert.ok(!detached.stderr.includes(pty.token), "the token is never printed");
+
+      const again = start(["pty", "attach", server.url, pty.sessionId], env);
+      again.write("exit 4\n");
+      const exited = await again.done;
+      assert.equal(exited.code, 4, exited.stderr);
+      const missing = await start(["pty", "attach", server.url, pty.sessionId], {
+        TENSORLAKE_API_KEY: "pty-test-key",
+      }).done;
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /pass --token T or set SANDGATE_PTY_TOKEN/);
+    } finally {
+      await pty.kill();
+    }
+  });
+
   test("in tmux: type, see output, resize, exit 3; terminal restored", {
     skip: tmuxSkipReason(),
   }, async () => {
