@@ -6,7 +6,7 @@
  * @module
  */
 import process from "node:process";
-import { PrimeIntellect, type RateLimitInfo, type RetryInfo, Tensorlake } from "../../mod.ts";
+import { PrimeIntellect, type SandgateEvent, Tensorlake } from "../../mod.ts";
 import { EXIT } from "./errors.ts";
 import { type Output, PROGRESS_AFTER_MS } from "./output.ts";
 import type { Parsed } from "./args.ts";
@@ -54,24 +54,27 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-/** The client hooks that turn rate-limit waits and retries into progress lines. */
-export function progressHooks(out: Output) {
+/**
+ * The client hook that turns rate-limit waits and retries longer than a
+ * second into progress lines: how long and why (the SDK reports a long
+ * rate-limit wait again every 5 s, with the time left).
+ */
+export function progressHooks(out: Output): { onEvent(event: SandgateEvent): void } {
   return {
-    onRateLimit(info: RateLimitInfo) {
-      if (info.waitMs < PROGRESS_AFTER_MS) return;
-      out.status(
-        `${info.operation}: waiting ${seconds(info.waitMs)} for a rate-limit slot ` +
-          "(the gateway allows 20 requests a minute per sandbox)",
-      );
-    },
-    onRetry(info: RetryInfo) {
-      if (info.delayMs < PROGRESS_AFTER_MS) return;
-      const why = info.error instanceof Error ? info.error.name : "failure";
-      out.status(
-        `${info.operation}: attempt ${info.attempt} failed (${why}), retrying in ${
-          seconds(info.delayMs)
-        }`,
-      );
+    onEvent(event) {
+      if (event.type === "rate-limit") {
+        if (event.waitMs < PROGRESS_AFTER_MS) return;
+        out.status(
+          `${event.operation}: waiting ${seconds(event.remainingMs)} for a rate-limit slot ` +
+            "(the gateway allows 20 requests a minute per sandbox)",
+        );
+      } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
+        out.status(
+          `${event.operation}: attempt ${event.attempt} failed (${event.reason}), retrying in ${
+            seconds(event.delayMs)
+          }`,
+        );
+      }
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   ApiError,
   AuthenticationError,
   ConfigError,
+  ForbiddenError,
   InvalidArgumentError,
   NetworkError,
   NotFoundError,
@@ -29,7 +30,7 @@ export const EXIT = {
   config: 3,
   /** The sandbox, exposure or session does not exist (`NotFoundError`). */
   notFound: 4,
-  /** The API key was refused (`AuthenticationError`). */
+  /** The API key was refused or lacks the right (`AuthenticationError`, `ForbiddenError`). */
   auth: 5,
   /** Rate limited, by the server or a client-side wait too long (`RateLimitedError`). */
   rateLimited: 6,
@@ -63,7 +64,7 @@ export function exitCodeOf(failure: unknown): number {
   if (error instanceof ValidationError) return EXIT.usage;
   if (error instanceof ConfigError) return EXIT.config;
   if (error instanceof NotFoundError) return EXIT.notFound;
-  if (error instanceof AuthenticationError) return EXIT.auth;
+  if (error instanceof AuthenticationError || error instanceof ForbiddenError) return EXIT.auth;
   if (error instanceof RateLimitedError) return EXIT.rateLimited;
   if (error instanceof NetworkError || error instanceof TimeoutError) return EXIT.network;
   if (error instanceof ApiError) return EXIT.failure;

@@ -7,7 +7,11 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
-import type { ClientOptions } from "../options.ts";
+import {
+  assertClientOptions,
+  type ClientOptions,
+  PRIME_INTELLECT_OPTION_KEYS,
+} from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 
 /** Default Prime Intellect API base URL. */
@@ -63,6 +67,7 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
 export function createPrimeIntellectClient(
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellectClient {
+  assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
   const baseUrl = options.baseUrl ?? readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
     PRIME_INTELLECT_BASE_URL;
   return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, options);

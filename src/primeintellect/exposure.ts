@@ -9,6 +9,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
+  goneError,
   PublicFields,
 } from "../handle.ts";
 import type { Shape } from "../request.ts";
@@ -34,42 +35,8 @@ export interface ExposePortOptions {
 }
 
 /**
- * An exposed port, as `exposePort` answers it.
- *
- * @example
- * ```ts
- * import { type ExposedPort, PrimeIntellect } from "@sandgate/sdk";
- * import { createEmulator } from "@sandgate/sdk/testing";
- *
- * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
- * const fields: ExposedPort = exposure.toJSON();
- * console.log(fields.exposureId, fields.url);
- * ```
- */
-export interface ExposedPort {
-  /** Id of the exposure (pass it to `unexposePort`). */
-  readonly exposureId: string;
-  /** Sandbox the port belongs to. */
-  readonly sandboxId: string;
-  /** Port inside the sandbox. */
-  readonly port: number;
-  /** Name given at creation, or `null`. */
-  readonly name: string | null;
-  /** `"HTTP"` or `"TCP"`. */
-  readonly protocol: string;
-  /** Public URL of the port. */
-  readonly url: string;
-  /** TLS socket (`host:port`) of the exposure. */
-  readonly tlsSocket: string;
-  /** External port of a TCP exposure, `null` for HTTP. */
-  readonly externalPort: number | null;
-  /** External `host:port` of a TCP exposure, `null` for HTTP. */
-  readonly externalEndpoint: string | null;
-}
-
-/**
- * One entry of `listExposures`.
+ * An exposed port's fields: what `exposePort` and `listExposures` report,
+ * and what an {@link Exposure}'s `toJSON()` returns.
  *
  * @example
  * ```ts
@@ -78,38 +45,63 @@ export interface ExposedPort {
  *
  * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
  *   .sandbox("sb-1");
- * await using _exposure = await sandbox.exposePort({ port: 8080 });
- * const [info]: ExposureInfo[] = await sandbox.listExposures();
- * console.log(info?.port, info?.createdAt?.toISOString());
+ * await using exposure = await sandbox.exposePort({ port: 8080 });
+ * const fields: ExposureInfo = exposure.toJSON();
+ * const [listed]: ExposureInfo[] = await sandbox.listExposures();
+ * console.log(fields.url === listed?.url, listed?.createdAt?.toISOString());
  * ```
  */
-export interface ExposureInfo extends Omit<ExposedPort, "protocol"> {
-  /** `"HTTP"` or `"TCP"`, or `null` when the server does not say. */
+export interface ExposureInfo {
+  /** Id of the exposure (pass it to `unexposePort`). */
+  readonly exposureId: string;
+  /** Sandbox the port belongs to. */
+  readonly sandboxId: string;
+  /** Port inside the sandbox. */
+  readonly port: number;
+  /** Name given at creation, or `null`. */
+  readonly name: string | null;
+  /** `"HTTP"` or `"TCP"`, or `null` when the server does not say (listings may omit it). */
   readonly protocol: string | null;
-  /** When the port was exposed, or `null` when the server does not say. */
+  /** Public URL of the port. */
+  readonly url: string;
+  /** TLS socket (`host:port`) of the exposure. */
+  readonly tlsSocket: string;
+  /** External port of a TCP exposure, `null` for HTTP. */
+  readonly externalPort: number | null;
+  /** External `host:port` of a TCP exposure, `null` for HTTP. */
+  readonly externalEndpoint: string | null;
+  /** When the port was exposed, or `null` when the server does not say (`exposePort` does not). */
   readonly createdAt: Date | null;
 }
 
 /**
- * A port exposed by `exposePort`. `await using` unexposes it at scope exit;
- * unexposing is idempotent (a 404 resolves `{ alreadyGone: true }`).
+ * An exposed port, from `exposePort` or `listExposures`. `await using`
+ * unexposes it at scope exit; unexposing is idempotent (a 404 resolves
+ * `{ alreadyGone: true }`), and once it succeeded the handle answers
+ * locally: a later `{ strict: true }` call throws `NotFoundError` without
+ * a request.
  *
  * @example
  * ```ts
  * import { PrimeIntellect } from "@sandgate/sdk";
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
- * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * const exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("sb-1");
+ * const exposure = await sandbox.exposePort({ port: 8080 });
  * console.log(exposure.url);
  * console.log(await exposure.unexpose()); // { alreadyGone: false }
+ *
+ * // Items of a listing clean up the same way.
+ * await sandbox.exposePort({ port: 3000 });
+ * for (const listed of await sandbox.listExposures()) await listed.unexpose();
  * ```
  */
-export interface Exposure extends ExposedPort, AsyncDisposable {
+export interface Exposure extends ExposureInfo, AsyncDisposable {
   /** Unexposes the port; later calls reuse the first successful result. */
   unexpose(options?: CleanupOptions): Promise<CleanupResult>;
   /** The exposure's fields. */
-  toJSON(): ExposedPort;
+  toJSON(): ExposureInfo;
 }
 
 /** The fields `ExposePortResponse` promises. */
@@ -138,47 +130,40 @@ export const UNEXPOSE_SHAPE: Shape<UnexposePortResponse> = {
   message: "string",
 };
 
-/** Converts a checked `ExposePortResponse` to camelCase. */
-export function toExposedPort(body: ExposePortResponse): ExposedPort {
+/** Converts a checked `ExposePortResponse` or `ExposedPortInfo` to camelCase. */
+export function toExposureInfo(body: ExposePortResponse | ExposedPortInfo): ExposureInfo {
   return {
     exposureId: body.exposure_id,
     sandboxId: body.sandbox_id,
     port: body.port,
     name: body.name ?? null,
-    protocol: body.protocol,
+    protocol: body.protocol ?? null,
     url: body.url,
     tlsSocket: body.tls_socket,
     externalPort: body.external_port ?? null,
     externalEndpoint: body.external_endpoint ?? null,
-  };
-}
-
-/** Converts a checked `ExposedPortInfo` to camelCase. */
-export function toExposureInfo(body: ExposedPortInfo): ExposureInfo {
-  return {
-    ...toExposedPort({ ...body, protocol: "" }),
-    protocol: body.protocol ?? null,
-    createdAt: body.created_at ? new Date(body.created_at) : null,
+    createdAt: "created_at" in body && body.created_at ? new Date(body.created_at) : null,
   };
 }
 
 /** The {@link Exposure} implementation. */
-export class ExposureHandle extends PublicFields<ExposedPort> implements Exposure {
+export class ExposureHandle extends PublicFields<ExposureInfo> implements Exposure {
   protected readonly inspectName = "Exposure";
   readonly exposureId: string;
   readonly sandboxId: string;
   readonly port: number;
   readonly name: string | null;
-  readonly protocol: string;
+  readonly protocol: string | null;
   readonly url: string;
   readonly tlsSocket: string;
   readonly externalPort: number | null;
   readonly externalEndpoint: string | null;
+  readonly createdAt: Date | null;
   readonly #unexpose: (options?: CleanupOptions) => Promise<CleanupResult>;
   readonly #once = new CleanupOnce();
 
   constructor(
-    fields: ExposedPort,
+    fields: ExposureInfo,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
   ) {
     super();
@@ -191,18 +176,23 @@ export class ExposureHandle extends PublicFields<ExposedPort> implements Exposur
     this.tlsSocket = fields.tlsSocket;
     this.externalPort = fields.externalPort;
     this.externalEndpoint = fields.externalEndpoint;
+    this.createdAt = fields.createdAt;
     this.#unexpose = unexpose;
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(() => this.#unexpose(options));
+    return this.#once.run(
+      () => this.#unexpose(options),
+      options?.strict,
+      () => goneError("primeintellect", "unexposePort", `exposure ${this.exposureId}`),
+    );
   }
 
   async [asyncDispose](): Promise<void> {
     await this.unexpose();
   }
 
-  toJSON(): ExposedPort {
+  toJSON(): ExposureInfo {
     return {
       exposureId: this.exposureId,
       sandboxId: this.sandboxId,
@@ -213,6 +203,7 @@ export class ExposureHandle extends PublicFields<ExposedPort> implements Exposur
       tlsSocket: this.tlsSocket,
       externalPort: this.externalPort,
       externalEndpoint: this.externalEndpoint,
+      createdAt: this.createdAt,
     };
   }
 }

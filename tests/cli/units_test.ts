@@ -7,11 +7,15 @@ import { Writable } from "node:stream";
 import {
   AuthenticationError,
   ConfigError,
-  createApiError,
+  ForbiddenError,
   InvalidArgumentError,
   MissingApiKeyError,
   NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  ServerError,
   TimeoutError,
+  ValidationError,
 } from "../../mod.ts";
 import { parse } from "../../src/cli/args.ts";
 import { progressHooks } from "../../src/cli/context.ts";
@@ -47,18 +51,17 @@ describe("CLI parts", () => {
   });
 
   test("exit codes follow the typed errors", () => {
-    const api = (status: number) =>
-      createApiError({ status, provider: "primeintellect", operation: "exposePort" });
+    const init = { provider: "primeintellect", operation: "exposePort" } as const;
     assert.equal(exitCodeOf(new UsageError("x")), EXIT.usage);
     assert.equal(exitCodeOf(new InvalidArgumentError("port", 1, "must be ≥ 22")), EXIT.usage);
     assert.equal(exitCodeOf(new MissingApiKeyError("primeintellect", "PRIME_API_KEY")), 3);
     assert.equal(exitCodeOf(new ConfigError("baseUrl: bad")), EXIT.config);
-    assert.equal(exitCodeOf(api(404)), EXIT.notFound);
-    assert.equal(exitCodeOf(api(401)), EXIT.auth);
-    assert.ok(api(401) instanceof AuthenticationError);
-    assert.equal(exitCodeOf(api(429)), EXIT.rateLimited);
-    assert.equal(exitCodeOf(api(422)), EXIT.usage);
-    assert.equal(exitCodeOf(api(503)), EXIT.failure);
+    assert.equal(exitCodeOf(new NotFoundError({ ...init, status: 404 })), EXIT.notFound);
+    assert.equal(exitCodeOf(new AuthenticationError({ ...init, status: 401 })), EXIT.auth);
+    assert.equal(exitCodeOf(new ForbiddenError({ ...init, status: 403 })), EXIT.auth);
+    assert.equal(exitCodeOf(new RateLimitedError({ ...init, status: 429 })), EXIT.rateLimited);
+    assert.equal(exitCodeOf(new ValidationError({ ...init, status: 422 })), EXIT.usage);
+    assert.equal(exitCodeOf(new ServerError({ ...init, status: 503 })), EXIT.failure);
     assert.equal(exitCodeOf(new NetworkError("refused")), EXIT.network);
     assert.equal(exitCodeOf(new TimeoutError(5000)), EXIT.network);
     assert.equal(exitCodeOf(new CliError("ssh not found")), EXIT.failure);
@@ -76,13 +79,23 @@ describe("CLI parts", () => {
     const stderr = memoryStream(false);
     const stdout = memoryStream(false);
     const out = new Output({ stdout: stdout.stream, stderr: stderr.stream, env: {} });
-    const hooks = progressHooks(out);
-    hooks.onRateLimit({ key: "k", waitMs: 400, operation: "exposePort" });
+    const { onEvent } = progressHooks(out);
+    const wait = { type: "rate-limit", key: "k", message: "m", elapsedMs: 0 } as const;
+    onEvent({ ...wait, waitMs: 400, remainingMs: 400, operation: "exposePort" });
     assert.equal(stderr.text(), "", "short waits stay quiet");
-    hooks.onRateLimit({ key: "k", waitMs: 12_300, operation: "createSshSession" });
+    onEvent({ ...wait, waitMs: 12_300, remainingMs: 12_300, operation: "createSshSession" });
+    onEvent({
+      ...wait,
+      waitMs: 12_300,
+      elapsedMs: 5000,
+      remainingMs: 7300,
+      operation: "createSshSession",
+    });
     assert.equal(
       stderr.text(),
       "createSshSession: waiting 12 s for a rate-limit slot " +
+        "(the gateway allows 20 requests a minute per sandbox)\n" +
+        "createSshSession: waiting 7.3 s for a rate-limit slot " +
         "(the gateway allows 20 requests a minute per sandbox)\n",
     );
     assert.equal(stdout.text(), "", "progress never goes to stdout");

@@ -14,7 +14,8 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { type CleanupResult, PrimeIntellect, readEnv, Tensorlake } from "../../../mod.ts";
+import process from "node:process";
+import { type CleanupResult, PrimeIntellect, Tensorlake } from "../../../mod.ts";
 import { createEmulator, type Emulator, serve, type ServedEmulator } from "../../testing/mod.ts";
 import { type CommandSpec, parse, positionals } from "../args.ts";
 import type { Context } from "../context.ts";
@@ -40,7 +41,7 @@ export function demo(ctx: Context, args: string[]): Promise<number> {
 }
 
 const env = (name: string): string | undefined => {
-  const value = readEnv(name)?.trim();
+  const value = process.env[name]?.trim();
   return value ? value : undefined;
 };
 
