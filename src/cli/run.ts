@@ -13,6 +13,7 @@ import { SSH, ssh } from "./commands/ssh.ts";
 import { type Context, interruptionOf, withSignals } from "./context.ts";
 import { describeError, EXIT, exitCodeOf, UsageError } from "./errors.ts";
 import { type Io, Output } from "./output.ts";
+import { VERSION } from "../../mod.ts";
 
 interface Command {
   spec: CommandSpec;
@@ -34,7 +35,7 @@ export const COMMANDS: readonly Command[] = [
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
   return [
-    "usage: sandgate <command> [options]",
+    "usage: sandgate <command> [options]   (sandgate --version, sandgate help <command>)",
     "",
     "Sandbox gateways from the terminal: SSH and exposed ports on Prime Intellect,",
     "interactive terminals on Tensorlake, and a local emulator of both.",
@@ -66,6 +67,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? COMMANDS.find((c) => c.spec.name === args[0]) : undefined;
     io.stdout.write(topic ? helpText(topic.spec) : mainHelp());
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout.write(`sandgate ${VERSION}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.spec.name === name);

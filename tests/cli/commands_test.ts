@@ -2,6 +2,7 @@
 // ports, the typed errors' one-line messages and exit codes, and `sandgate emulator` itself.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { VERSION } from "../../mod.ts";
 import {
   createEmulator,
   type Emulator,
@@ -29,6 +30,12 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     }
     assert.match(stdout, /PRIME_API_BASE_URL/);
     assert.match(stdout, /4 not found/);
+  });
+
+  test("--version prints the package version", async () => {
+    const { code, stdout } = await cli(["--version"]);
+    assert.equal(code, 0);
+    assert.equal(stdout, `sandgate ${VERSION}\n`);
   });
 
   test("each command has --help with its options", async () => {
