@@ -69,7 +69,6 @@ const BANNER = "SSH-2.0-sandgate_emulator\r\n";
 export async function loopbackSshEndpoints(hostname: string): Promise<SshEndpoints | undefined> {
   let net: NodeNet | undefined;
   try {
-    // @ts-ignore: typed by NodeNet; the library is type-checked without @types/node.
     net = (await import("node:net")) as unknown as NodeNet;
   } catch {
     return undefined;
