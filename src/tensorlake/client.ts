@@ -15,6 +15,7 @@ import {
 } from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
+import type { WebSocketFactory } from "./attach.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";
@@ -35,6 +36,13 @@ export interface TensorlakeClientOptions extends ClientOptions {
    * `https://sandbox.tensorlake.ai`.
    */
   proxyUrl?: string;
+  /**
+   * The WebSocket PTY attach uses. Default: the runtime's standard
+   * `WebSocket` (Deno, Bun, Node ≥ 22, browsers; workerd through `fetch`).
+   * On Node 20 pass one, e.g. `(url, init) => new WebSocket(url, init)` with
+   * the `ws` package.
+   */
+  webSocket?: WebSocketFactory;
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -122,15 +130,17 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
   assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  let baseUrl = options.baseUrl;
-  if (baseUrl === undefined) {
-    if (options.sandbox === undefined) {
-      throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
-    }
-    baseUrl = tensorlakeSandboxUrl(
-      options.sandbox,
-      options.proxyUrl ?? readEnv("TENSORLAKE_SANDBOX_PROXY_URL") ?? TENSORLAKE_SANDBOX_PROXY_URL,
-    );
+  return createGatewayClient<paths>(TENSORLAKE_PROFILE, tensorlakeBaseUrl(options), options);
+}
+
+/** The base URL a Tensorlake client with these options talks to. */
+export function tensorlakeBaseUrl(options: TensorlakeClientOptions): string {
+  if (options.baseUrl !== undefined) return options.baseUrl;
+  if (options.sandbox === undefined) {
+    throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
   }
-  return createGatewayClient<paths>(TENSORLAKE_PROFILE, baseUrl, options);
+  return tensorlakeSandboxUrl(
+    options.sandbox,
+    options.proxyUrl ?? readEnv("TENSORLAKE_SANDBOX_PROXY_URL") ?? TENSORLAKE_SANDBOX_PROXY_URL,
+  );
 }

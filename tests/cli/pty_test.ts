@@ -19,13 +19,6 @@ import {
 import { cliArgv, skipCli, start, until } from "./helpers.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
 
-/** PTY attach (PLAN.md "PTY attach API", issue 16); until it lands the suite says so and skips. */
-const noAttach = typeof (new Tensorlake({ apiKey: "k" }).sandbox("k") as unknown as {
-    openPty?: unknown;
-  }).openPty !== "function"
-  ? "this build of sandgate has no PTY attach yet"
-  : false;
-
 /** The CLI's pty needs a WebSocket: Deno, Bun, Node ≥ 22 have one. */
 const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
   ? "this runtime has no WebSocket (Node 20): sandgate pty needs Node ≥ 22, Deno or Bun"
@@ -33,14 +26,13 @@ const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !==
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-describe("sandgate pty", { skip: skipCli || noAttach || noWebSocket }, () => {
+describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
   let emulator: Emulator;
   let server: ServedEmulator;
   const created: { env?: Record<string, string>; rows?: number; cols?: number }[] = [];
   before(async () => {
     emulator = createEmulator({ apiKeys: ["pty-test-key"] });
     // Records what the CLI asks for when it creates a PTY, then lets the emulator answer.
-    const upgrades = emulator as unknown as { acceptWebSocket(request: Request): unknown };
     const recording = {
       async fetch(request: Request) {
         if (request.method === "POST" && new URL(request.url).pathname === "/api/v1/pty") {
@@ -48,7 +40,7 @@ describe("sandgate pty", { skip: skipCli || noAttach || noWebSocket }, () => {
         }
         return await emulator.fetch(request);
       },
-      acceptWebSocket: (request: Request) => upgrades.acceptWebSocket(request),
+      acceptWebSocket: (request: Request) => emulator.acceptWebSocket(request),
     };
     server = await serve(recording);
   });

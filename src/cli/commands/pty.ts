@@ -12,7 +12,7 @@
  * @module
  */
 import process from "node:process";
-import type { PtyInfo, TensorlakeSandbox } from "../../../mod.ts";
+import type { PtyConnection, PtyInfo, TensorlakeSandbox } from "../../../mod.ts";
 import {
   type CommandSpec,
   JSON_OPTION,
@@ -24,7 +24,7 @@ import {
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
 import { type Context, interruptionOf, tensorlake } from "../context.ts";
-import { CliError, EXIT, UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
 
 /** The upstream CLI's default shell (`tl sbx ssh`). */
@@ -57,30 +57,6 @@ export const PTY: CommandSpec = {
   },
 };
 
-// The attach API (PLAN.md "PTY attach API"), as far as this command uses it.
-interface PtyExitLike {
-  kind: "exited" | "killed" | "disconnected";
-  exitCode?: number;
-  error?: Error;
-}
-interface PtyConnectionLike {
-  readonly sessionId: string;
-  readonly output: ReadableStream<Uint8Array>;
-  readonly input: WritableStream<Uint8Array | string>;
-  resize(size: { cols: number; rows: number }): Promise<void>;
-  readonly exit: Promise<PtyExitLike>;
-  close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-interface AttachingSandbox {
-  openPty?(options: Record<string, unknown>): Promise<PtyConnectionLike>;
-  attachPty?(
-    sessionId: string,
-    token: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<PtyConnectionLike>;
-}
-
 /** Runs `pty` and its subcommands. */
 export async function pty(ctx: Context, args: string[]): Promise<number> {
   const parsed = parse(PTY, args);
@@ -91,13 +67,11 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
   const [sandboxId] = positionals(PTY, parsed, ["sandbox"]);
   const [command = DEFAULT_COMMAND, ...commandArgs] = parsed.rest;
   const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
-  const open = (sandbox as unknown as AttachingSandbox).openPty;
-  if (typeof open !== "function") throw unsupported();
   const env = { ...terminalEnv(process.env), ...envOptions(parsed) };
   const cwd = stringOption(parsed, "cwd");
   const connection = await ctx.out.during(
     `starting ${command} on ${sandboxId}`,
-    open.call(sandbox, {
+    sandbox.openPty({
       command,
       ...(commandArgs.length > 0 ? { args: commandArgs } : {}),
       ...(Object.keys(env).length > 0 ? { env } : {}),
@@ -115,18 +89,12 @@ async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const token = stringOption(parsed, "token") ?? process.env.SANDGATE_PTY_TOKEN;
   if (!token) throw new UsageError("pty attach: pass --token T or set SANDGATE_PTY_TOKEN");
   const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
-  const attachPty = (sandbox as unknown as AttachingSandbox).attachPty;
-  if (typeof attachPty !== "function") throw unsupported();
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
-    attachPty.call(sandbox, sessionId!, token, { signal: ctx.signal }),
+    sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
   );
   // Re-attached: detach on the way out, leave the PTY running.
   return await session(ctx, connection, () => connection.close());
-}
-
-function unsupported(): CliError {
-  return new CliError("pty: this version of sandgate cannot attach to PTYs");
 }
 
 /** The `--env K=V` values. */
@@ -143,7 +111,7 @@ function envOptions(parsed: Parsed): Record<string, string> {
 /** Wires the terminal to a connection until the remote program ends or we are interrupted. */
 async function session(
   ctx: Context,
-  connection: PtyConnectionLike,
+  connection: PtyConnection,
   leave: () => Promise<void>,
 ): Promise<number> {
   const stdin = process.stdin;
@@ -193,13 +161,13 @@ async function session(
     const outcome = await Promise.race([connection.exit, interrupted]);
     if (outcome === "interrupted") return interruptionOf(ctx.signal)?.exitCode ?? EXIT.interrupted;
     await Promise.race([pumped, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    if (outcome.kind === "exited") return outcome.exitCode ?? EXIT.failure;
+    if (outcome.kind === "exited") return outcome.exitCode;
     restore();
     if (outcome.kind === "killed") {
       ctx.out.note("the PTY was killed");
       return EXIT.failure;
     }
-    throw outcome.error ?? new CliError("pty: disconnected");
+    throw outcome.error;
   } finally {
     restore();
     stopResize();
