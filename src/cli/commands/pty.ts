@@ -112,7 +112,7 @@ function envOptions(parsed: Parsed): Record<string, string> {
 async function session(
   ctx: Context,
   connection: PtyConnection,
-  leave: () => Promise<void>,
+  leave: () => PromiseLike<void>,
 ): Promise<number> {
   const stdin = process.stdin;
   const stdout = process.stdout;
@@ -175,7 +175,7 @@ async function session(
     stdin.off("end", onEnd);
     stdin.pause();
     writer.releaseLock();
-    await leave().catch(() => {});
+    await Promise.resolve(leave()).catch(() => {});
   }
 }
 
