@@ -16,6 +16,7 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
+import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -159,6 +160,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
+  let sshEndpoints: SshEndpoints | undefined;
+  /** Closes the loopback endpoints of SSH sessions that ended (closed, unexposed, expired). */
+  const retainSshEndpoints = () => {
+    if (!sshEndpoints) return;
+    const live = new Set<string>();
+    for (const sandbox of state.sandboxes.values()) {
+      for (const id of sandbox.sshSessions.keys()) live.add(id);
+    }
+    sshEndpoints.retain(live);
+  };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
   const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
@@ -263,6 +274,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         sandbox,
         now,
         gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints?.open,
       };
       switch (`${request.method} ${route.name}`) {
         case "GET expose":
@@ -321,7 +333,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
       if (fault === "slow") await sleep(options.faults?.slowMs ?? 200, request.signal);
     }
-    const response = await handle(request, url, route, arrivedAt);
+    let response: Response;
+    try {
+      response = await handle(request, url, route, arrivedAt);
+    } finally {
+      retainSshEndpoints();
+    }
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
       return count(await corruptBody(fault, response));
@@ -329,7 +346,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return count(response);
   }
 
-  return {
+  const emulator: Emulator & AcceptsSshEndpoints = {
     fetch,
     acceptWebSocket,
     webSocket: (url, init) =>
@@ -346,14 +363,22 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       index = 0;
       limiter?.clear();
       Object.assign(stats, emptyStats());
+      retainSshEndpoints();
     },
     live() {
       state.expire(clock.now());
+      retainSshEndpoints();
       return state.live();
     },
     snapshot() {
       state.expire(clock.now());
+      retainSshEndpoints();
       return state.snapshot();
     },
+    // serve() hands its loopback SSH endpoints over here (internal, not on `Emulator`).
+    [USE_SSH_ENDPOINTS](endpoints: SshEndpoints | undefined) {
+      sshEndpoints = endpoints;
+    },
   };
+  return emulator;
 }

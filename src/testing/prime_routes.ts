@@ -39,6 +39,8 @@ export interface PrimeContext {
   sandbox: Sandbox;
   now: number;
   gatewayUrl: string;
+  /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
+  sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -167,8 +169,10 @@ export async function createSshSession(ctx: PrimeContext): Promise<Response> {
 
   const sessionId = ctx.state.id("ssh-");
   const exposureId = ctx.state.id("exp-");
-  const externalPort = ctx.state.externalPort();
-  const host = `ssh.${EMULATOR_DOMAIN}`;
+  // Served over HTTP, a session gets a loopback port that accepts connections.
+  const { host, port: externalPort } = ctx.sshEndpoint
+    ? await ctx.sshEndpoint(sessionId)
+    : { host: `ssh.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
   const endpoint = `${host}:${externalPort}`;
   ctx.sandbox.exposures.set(exposureId, {
     exposureId,
