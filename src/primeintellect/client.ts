@@ -9,6 +9,7 @@ import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
 import type { ClientOptions } from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
 /** Default Prime Intellect API base URL. */
 export const PRIME_INTELLECT_BASE_URL = "https://api.primeintellect.ai";
@@ -21,12 +22,23 @@ export type PrimeIntellectClientOptions = ClientOptions;
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 
-/** How Prime Intellect requests are named and keyed. */
+/**
+ * The budgets Prime Intellect documents on each endpoint's API reference page
+ * (https://docs.primeintellect.ai/api-reference/sandbox/…: "Rate Limit").
+ * Whether endpoints share a budget is not documented; sandgate assumes the
+ * four 20 / 60 s endpoints of a sandbox share one (the safe reading: it never
+ * sends more than either reading allows), and that the list endpoints, with
+ * their own limit, have their own.
+ */
+const PER_SANDBOX_WRITES = { bucket: "sandbox-writes", limit: 20, windowMs: 60_000 } as const;
+
+/** How Prime Intellect requests are named, keyed, rate limited and retried. */
 export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   provider: "primeintellect",
   envVar: "PRIME_API_KEY",
   operations: {
     [`GET ${SANDBOX}/expose`]: "listExposures",
+    [`GET /api/v1/sandbox/expose/all`]: "listAllExposures",
     [`POST ${SANDBOX}/expose`]: "exposePort",
     [`DELETE ${SANDBOX}/expose/{exposure_id}`]: "unexposePort",
     [`POST ${SANDBOX}/ssh-session`]: "createSshSession",
@@ -35,16 +47,78 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   sandboxIdOf(params, url) {
     const fromParams = params?.sandbox_id;
     if (typeof fromParams === "string") return fromParams;
+    // `/api/v1/sandbox/expose/all` is not addressed by sandbox: an empty id.
+    if (url.pathname.endsWith("/api/v1/sandbox/expose/all")) return "";
     return /\/api\/v1\/sandbox\/([^/]+)/.exec(url.pathname)?.[1] ?? "";
   },
+  policy: {
+    rateLimits: {
+      exposePort: PER_SANDBOX_WRITES,
+      unexposePort: PER_SANDBOX_WRITES,
+      createSshSession: PER_SANDBOX_WRITES,
+      closeSshSession: PER_SANDBOX_WRITES,
+      listExposures: { bucket: "sandbox-list", limit: 60, windowMs: 60_000 },
+      // "per IP and token", not per sandbox: the key's sandbox id is empty.
+      listAllExposures: { bucket: "list-all", limit: 60, windowMs: 60_000 },
+    },
+    // A 429 after client-side limiting means the server counts differently than
+    // documented: waiting for its Retry-After and trying again is safe.
+    retryStatuses: { idempotent: [408, 429, 500, 502, 503, 504], other: [429] },
+  },
 };
+
+/**
+ * Normalises a Prime Intellect base URL like their SDK's `Config._strip_api_v1`
+ * (core/config.py@66fb4b7): trailing slashes and one trailing `/api/v1` go, so
+ * `https://api.primeintellect.ai/api/v1/` means `https://api.primeintellect.ai`.
+ *
+ * @example
+ * ```ts
+ * import { normalizePrimeBaseUrl } from "@sandgate/sdk";
+ * console.log(normalizePrimeBaseUrl("https://api.primeintellect.ai/api/v1/")); // https://api.primeintellect.ai
+ * ```
+ */
+export function normalizePrimeBaseUrl(url: string): string {
+  const trimmed = url.trim().replace(/\/+$/, "");
+  return trimmed.endsWith("/api/v1") ? trimmed.slice(0, -"/api/v1".length) : trimmed;
+}
+
+/** Where each Prime Intellect setting came from. */
+export interface PrimeIntellectConfig {
+  /** The API key: `PRIME_API_KEY`, then `api_key` of `~/.prime/config.json`. */
+  apiKey: string | undefined;
+  /** The team: `PRIME_TEAM_ID`, then `team_id` of the file. No gateway endpoint takes it. */
+  teamId: string | undefined;
+  /** The base URL, normalised: `PRIME_API_BASE_URL`, `PRIME_BASE_URL`, `base_url`, the default. */
+  baseUrl: string;
+}
+
+/**
+ * Resolves the configuration as Prime Intellect's SDK does: the environment
+ * first, then `~/.prime/config.json` (read only on Deno, Node and Bun, only
+ * when the environment leaves a setting open), then the default base URL.
+ */
+export function resolvePrimeIntellectConfig(
+  readFile: () => PrimeConfigFile = readPrimeConfigFile,
+): PrimeIntellectConfig {
+  let file: PrimeConfigFile | undefined;
+  const fromFile = () => (file ??= readFile());
+  const apiKey = readEnv("PRIME_API_KEY") ?? fromFile().apiKey;
+  const teamId = readEnv("PRIME_TEAM_ID") ?? fromFile().teamId;
+  const baseUrl = readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
+    fromFile().baseUrl ?? PRIME_INTELLECT_BASE_URL;
+  return { apiKey, teamId, baseUrl: normalizePrimeBaseUrl(baseUrl) };
+}
 
 /**
  * Creates a typed openapi-fetch client for the Prime Intellect sandbox
  * gateway, with auth, rate limiting, retries, timeouts and typed errors.
  *
  * The base URL defaults to `PRIME_API_BASE_URL` (or `PRIME_BASE_URL`) from
- * the environment, then to `https://api.primeintellect.ai`.
+ * the environment, then `base_url` of `~/.prime/config.json` (Deno, Node,
+ * Bun), then `https://api.primeintellect.ai`; the API key to `PRIME_API_KEY`,
+ * then `api_key` of that file. A trailing `/api/v1` is stripped, as Prime's
+ * own SDK does.
  *
  * @example Expose a port with the low-level client
  * ```ts
@@ -63,7 +137,13 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
 export function createPrimeIntellectClient(
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellectClient {
-  const baseUrl = options.baseUrl ?? readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
-    PRIME_INTELLECT_BASE_URL;
-  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, options);
+  // The file is read at most once, and only when an option and the environment leave a gap.
+  let resolved: PrimeIntellectConfig | undefined;
+  const config = () => (resolved ??= resolvePrimeIntellectConfig());
+  const baseUrl = options.baseUrl === undefined
+    ? config().baseUrl
+    : normalizePrimeBaseUrl(options.baseUrl);
+  const apiKey = options.apiKey ??
+    (() => readEnv("PRIME_API_KEY") ?? config().apiKey ?? "");
+  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, { ...options, apiKey });
 }

@@ -56,7 +56,11 @@ export interface ExposedPort {
   readonly port: number;
   /** Name given at creation, or `null`. */
   readonly name: string | null;
-  /** `"HTTP"` or `"TCP"`. */
+  /**
+   * `"HTTP"` or `"TCP"`: the server's answer, or, when it leaves the field out
+   * (Prime's own models make it optional), the protocol that was asked for
+   * (`"HTTP"` by default, as the API documents).
+   */
   readonly protocol: string;
   /** Public URL of the port. */
   readonly url: string;
@@ -118,7 +122,7 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
   sandbox_id: "string",
   port: "integer",
   name: "string?",
-  protocol: "string",
+  protocol: "string?",
   url: "string",
   tls_socket: "string",
   external_port: "integer?",
@@ -138,14 +142,17 @@ export const UNEXPOSE_SHAPE: Shape<UnexposePortResponse> = {
   message: "string",
 };
 
-/** Converts a checked `ExposePortResponse` to camelCase. */
-export function toExposedPort(body: ExposePortResponse): ExposedPort {
+/**
+ * Converts a checked `ExposePortResponse` to camelCase. `requested` is the
+ * protocol of the request, used when the answer has none.
+ */
+export function toExposedPort(body: ExposePortResponse, requested = "HTTP"): ExposedPort {
   return {
     exposureId: body.exposure_id,
     sandboxId: body.sandbox_id,
     port: body.port,
     name: body.name ?? null,
-    protocol: body.protocol,
+    protocol: body.protocol ?? requested,
     url: body.url,
     tlsSocket: body.tls_socket,
     externalPort: body.external_port ?? null,
@@ -156,7 +163,7 @@ export function toExposedPort(body: ExposePortResponse): ExposedPort {
 /** Converts a checked `ExposedPortInfo` to camelCase. */
 export function toExposureInfo(body: ExposedPortInfo): ExposureInfo {
   return {
-    ...toExposedPort({ ...body, protocol: "" }),
+    ...toExposedPort(body),
     protocol: body.protocol ?? null,
     createdAt: body.created_at ? new Date(body.created_at) : null,
   };
