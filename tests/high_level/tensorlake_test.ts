@@ -64,27 +64,40 @@ test("listPtys and getPty map sessions to camelCase", async () => {
       ? Response.json({
         sessions: [ptyInfoBody(), ptyInfoBody({ session_id: "pty-2", exit_code: 0 })],
       })
-      : Response.json(ptyInfoBody({ args: undefined, working_dir: null, created_at: undefined }))
+      : Response.json(
+        ptyInfoBody({
+          is_alive: false,
+          ended_at: Date.parse("2026-05-01T12:05:00Z"),
+          exit_code: 137,
+          oom_killed: true,
+          client_count: 2, // a field a newer daemon adds: tolerated
+        }),
+      )
   );
   const sandbox = tensorlake(fetch).sandbox("my-sb");
   const list = await sandbox.listPtys();
   assert.equal(requests[0]!.method, "GET");
   assert.deepEqual(list[0], {
     sessionId: "pty-1",
+    pid: 42,
     command: "bash",
     args: ["-l"],
-    workingDir: "/workspace",
     rows: 24,
     cols: 80,
     createdAt: new Date("2026-05-01T12:00:00Z"),
+    isAlive: true,
+    endedAt: null,
     exitCode: null,
+    oomKilled: false,
   });
   assert.equal(list[1]!.exitCode, 0);
   const one = await sandbox.getPty("pty-1");
   assert.equal(requests[1]!.url, `${HOST}/api/v1/pty/pty-1`);
-  assert.deepEqual(one.args, []);
-  assert.equal(one.workingDir, null);
-  assert.equal(one.createdAt, null);
+  assert.equal(one.isAlive, false);
+  assert.deepEqual(one.endedAt, new Date("2026-05-01T12:05:00Z"));
+  assert.equal(one.exitCode, 137);
+  assert.equal(one.oomKilled, true);
+  assert.equal("clientCount" in one, false);
 });
 
 test("getPty of an unknown session is a NotFoundError with the proxy's message", async () => {
