@@ -163,7 +163,7 @@ test("concurrent kills share one request", async () => {
   assert.equal(requests.filter((r) => r.method === "DELETE").length, 1);
 });
 
-test("sandbox(): ids map under the proxy, endpoints are used as they are, handles are cached", async () => {
+test("sandbox(): a proxy is used as given with X-Tensorlake-Sandbox-Id (tensorlakeai/tensorlake typescript/src/url.ts), endpoints as they are, handles cached", async () => {
   const { requests, fetch } = recordingFetch(() => Response.json({ sessions: [] }));
   const client = tensorlake(fetch, { proxyUrl: "https://proxy.example.com" });
   assert.equal(client.sandbox("abc"), client.sandbox("abc"));
@@ -172,9 +172,14 @@ test("sandbox(): ids map under the proxy, endpoints are used as they are, handle
   await client.sandbox("https://xyz.sandbox.tensorlake.ai").listPtys();
   await client.sandbox("http://localhost:8911").listPtys();
   assert.deepEqual(requests.map((r) => r.url), [
-    "https://abc.proxy.example.com/api/v1/pty",
+    "https://proxy.example.com/api/v1/pty",
     "https://xyz.sandbox.tensorlake.ai/api/v1/pty",
     "http://localhost:8911/api/v1/pty",
+  ]);
+  assert.deepEqual(requests.map((r) => r.headers.get("x-tensorlake-sandbox-id")), [
+    "abc",
+    null,
+    null,
   ]);
   assert.equal(client.sandbox("abc").id, "abc");
   assert.equal(typeof client.sandbox("abc").client.GET, "function");
