@@ -29,11 +29,13 @@
 import ts from "typescript";
 
 /** Modules allowed to touch runtime-specific APIs (relative to the root). */
-export const RUNTIME_SPECIFIC: ReadonlySet<string> = new Set(["src/testing/serve.ts"]);
+export const RUNTIME_SPECIFIC: ReadonlySet<string> = new Set([
+  "src/testing/serve.ts",
+  "src/primeintellect/config_file.ts", // reads ~/.prime/config.json on Deno, Node and Bun
+]);
 
 /** Test files that read repository files or need Deno, besides `tests/repo/`. */
 export const REPO_ONLY_TESTS: ReadonlySet<string> = new Set([
-  "tests/spec_test.ts", // reads ../shared/seeds/ outside the repository
   "tests/integration/demo_test.ts", // runs scripts/demo.ts with Deno
   "tests/redis/fleet_test.ts", // spawns Deno processes running fleet_worker.ts
 ]);

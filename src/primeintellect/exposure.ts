@@ -90,7 +90,7 @@ export interface ExposedPort {
 export interface ExposureInfo extends Omit<ExposedPort, "protocol"> {
   /** `"HTTP"` or `"TCP"`, or `null` when the server does not say. */
   readonly protocol: string | null;
-  /** When the port was exposed, or `null` when the server does not say. */
+  /** When the port was exposed, or `null` when the server does not say (or sends no date). */
   readonly createdAt: Date | null;
 }
 
@@ -133,7 +133,8 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
 export const EXPOSED_PORT_INFO_SHAPE: Shape<ExposedPortInfo> = {
   ...EXPOSE_PORT_SHAPE,
   protocol: "string?",
-  created_at: "date-time?",
+  // Prime's models (models.py@66fb4b7) keep it a plain Optional[str]: not parsed there.
+  created_at: "string?",
 };
 
 /** The fields `UnexposePortResponse` promises. */
@@ -165,8 +166,14 @@ export function toExposureInfo(body: ExposedPortInfo): ExposureInfo {
   return {
     ...toExposedPort(body),
     protocol: body.protocol ?? null,
-    createdAt: body.created_at ? new Date(body.created_at) : null,
+    createdAt: parseDate(body.created_at),
   };
+}
+
+/** A date the server sent, or `null` when it sent none or something that is not a date. */
+function parseDate(value: string | null | undefined): Date | null {
+  const ms = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
 /** The {@link Exposure} implementation. */
