@@ -157,8 +157,8 @@ export async function readSources(dir: URL = OPENAPI): Promise<Record<string, Sp
   return (JSON.parse(text) as { specs: Record<string, SpecEntry> }).specs;
 }
 
-/** Renders the merged spec `name` from its snapshots and overlay, header included. */
-export async function renderMerged(name: string, entry: SpecEntry, dir: URL = OPENAPI) {
+/** Renders one merged spec from its snapshots and overlay, header included. */
+export async function renderMerged(entry: SpecEntry, dir: URL = OPENAPI): Promise<string> {
   const fragments = [];
   for (const snapshot of entry.snapshots) {
     fragments.push({
@@ -187,7 +187,7 @@ export async function renderMerged(name: string, entry: SpecEntry, dir: URL = OP
 export async function mergeAll(check: boolean, dir: URL = OPENAPI): Promise<string[]> {
   const stale: string[] = [];
   for (const [name, entry] of Object.entries(await readSources(dir))) {
-    const expected = await renderMerged(name, entry, dir);
+    const expected = await renderMerged(entry, dir);
     const url = new URL(name, dir);
     let actual = "";
     try {

@@ -189,7 +189,7 @@ for (const [name, fixture] of Object.entries(FIXTURES)) {
   test(`upstream example ${name} goes through the public API`, () => CASES[name]!(fixture));
 }
 
-test("documented request examples validate against the merged specs", async () => {
+test("documented request examples validate against the merged specs", () => {
   for (const fixture of Object.values(FIXTURES)) {
     if (fixture.kind !== "request") continue;
     const spec = fixture.path.startsWith("/api/v1/pty") ? "tensorlake" : "primeintellect";

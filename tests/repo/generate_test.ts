@@ -55,7 +55,10 @@ test("changing one snapshot makes its merged spec stale", async () => {
   assert.deepEqual(await mergeAll(true, tempOpenapi), []);
   const snapshot = new URL("upstream/tensorlake/get.yaml", tempOpenapi);
   const text = await Deno.readTextFile(snapshot);
-  await Deno.writeTextFile(snapshot, text.replace("Get metadata for one PTY session.", "Changed upstream."));
+  await Deno.writeTextFile(
+    snapshot,
+    text.replace("Get metadata for one PTY session.", "Changed upstream."),
+  );
   assert.deepEqual(await mergeAll(true, tempOpenapi), ["openapi/tensorlake.yaml"]);
   await Deno.remove(dir, { recursive: true });
 });
