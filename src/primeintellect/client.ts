@@ -71,12 +71,6 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
  * Normalises a Prime Intellect base URL like their SDK's `Config._strip_api_v1`
  * (core/config.py@66fb4b7): trailing slashes and one trailing `/api/v1` go, so
  * `https://api.primeintellect.ai/api/v1/` means `https://api.primeintellect.ai`.
- *
- * @example
- * ```ts
- * import { normalizePrimeBaseUrl } from "@sandgate/sdk";
- * console.log(normalizePrimeBaseUrl("https://api.primeintellect.ai/api/v1/")); // https://api.primeintellect.ai
- * ```
  */
 export function normalizePrimeBaseUrl(url: string): string {
   const trimmed = url.trim().replace(/\/+$/, "");
