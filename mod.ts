@@ -6,6 +6,25 @@
  * Runs unchanged on Deno, Node, Bun and edge runtimes; importing it has no
  * side effects.
  *
+ * This entry exports what a user calls, and the types of what they pass and
+ * get back: the two provider classes, the low-level client factories, the
+ * error classes with their cross-copy guards, the rate-limit store interface
+ * and the in-memory store, and `VERSION`. Everything else (the middleware
+ * stack, validators, helpers) is internal and may change in any release, as
+ * in ky's `source/index.ts`: each export is a semver promise. The generated
+ * wire types live in `sandgate/types` (JSR `@sandgate/sdk/types`), the
+ * emulator in `sandgate/testing`, the Redis store in `sandgate/redis`.
+ *
+ * @example Expose a port against the built-in emulator
+ * ```ts
+ * import { PrimeIntellect } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * console.log(exposure.url);
+ * ```
+ *
  * @example Low-level, typed client
  * ```ts
  * import { createPrimeIntellectClient } from "@sandgate/sdk";
@@ -15,71 +34,15 @@
  *
  * @module
  */
-export * from "./src/errors.ts";
-export * from "./src/types.ts";
-export type * from "./src/options.ts";
-export { readEnv } from "./src/env.ts";
-export { type Clock, systemClock } from "./src/middleware/clock.ts";
+
+// High-level API.
+export { PrimeIntellect, type PrimeIntellectSandbox } from "./src/primeintellect/sandbox.ts";
 export {
-  type CallContext,
-  compose,
-  type Handler,
-  type Middleware,
-} from "./src/middleware/types.ts";
-export type {
-  RateLimitStore,
-  Reservation,
-  ReserveRequest,
-} from "./src/middleware/rate_limit_store.ts";
-export { authMiddleware, type AuthOptions } from "./src/middleware/auth.ts";
-export {
-  type CallSignal,
-  callSignal,
-  timeoutMiddleware,
-  type TimeoutOptions,
-} from "./src/middleware/timeout.ts";
-export { retryMiddleware, type RetryMiddlewareOptions } from "./src/middleware/retry.ts";
-export {
-  rateLimitKey,
-  rateLimitMiddleware,
-  type RateLimitMiddlewareOptions,
-} from "./src/middleware/rate_limit.ts";
-export {
-  createMemoryRateLimitStore,
-  type MemoryRateLimitStore,
-  type MemoryRateLimitStoreOptions,
-} from "./src/middleware/memory_store.ts";
-export { parseRetryAfter } from "./src/middleware/retry_after.ts";
-export { sha256Hex, tokenHasher } from "./src/middleware/token_hash.ts";
-export {
-  classifyNetworkError,
-  networkErrorMiddleware,
-  type NetworkFailure,
-} from "./src/middleware/network.ts";
-export {
-  createPrimeIntellectClient,
-  PRIME_INTELLECT_BASE_URL,
-  type PrimeIntellectClient,
-  type PrimeIntellectClientOptions,
-} from "./src/primeintellect/client.ts";
-export {
-  createTensorlakeClient,
-  TENSORLAKE_SANDBOX_PROXY_URL,
-  type TensorlakeClient,
-  type TensorlakeClientOptions,
-  tensorlakeSandboxUrl,
-} from "./src/tensorlake/client.ts";
-export {
-  createPrimeIntellect,
-  PrimeIntellect,
-  type PrimeIntellectSandbox,
-} from "./src/primeintellect/sandbox.ts";
-export type {
-  ExposedPort,
-  ExposePortOptions,
-  Exposure,
-  ExposureInfo,
-} from "./src/primeintellect/exposure.ts";
+  Tensorlake,
+  type TensorlakeOptions,
+  type TensorlakeSandbox,
+} from "./src/tensorlake/sandbox.ts";
+export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {
   CreateSshSessionOptions,
   SshCommand,
@@ -87,10 +50,77 @@ export type {
   SshSession,
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
-export {
-  Tensorlake,
-  type TensorlakeOptions,
-  type TensorlakeSandbox,
-} from "./src/tensorlake/sandbox.ts";
-export type { CreatePtyOptions, Pty, PtyFields, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+
+// Low-level typed clients.
+export {
+  createPrimeIntellectClient,
+  type PrimeIntellectClient,
+  type PrimeIntellectClientOptions,
+} from "./src/primeintellect/client.ts";
+export {
+  createTensorlakeClient,
+  type TensorlakeClient,
+  type TensorlakeClientOptions,
+} from "./src/tensorlake/client.ts";
+
+// Options and what the hooks receive.
+export type {
+  ApiKeySource,
+  CallOptions,
+  ClientOptions,
+  FetchLike,
+  RateLimitInfo,
+  RateLimitOptions,
+  RetryInfo,
+  RetryOptions,
+} from "./src/options.ts";
+export type {
+  RateLimitWaitEvent,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  SandgateEvent,
+  SandgateEventBase,
+} from "./src/events.ts";
+export type { Clock } from "./src/middleware/clock.ts";
+
+// Errors.
+export {
+  ApiError,
+  type ApiErrorDetail,
+  type ApiErrorInit,
+  AuthenticationError,
+  ConfigError,
+  type ErrorSource,
+  ForbiddenError,
+  InvalidArgumentError,
+  isApiError,
+  isSandgateError,
+  MissingApiKeyError,
+  NetworkError,
+  NotFoundError,
+  type Provider,
+  RateLimitedError,
+  RateLimitStoreError,
+  SandgateError,
+  ServerError,
+  TimeoutError,
+  UnexpectedResponseError,
+  ValidationError,
+} from "./src/errors.ts";
+
+// Rate-limit stores (the Redis one is `sandgate/redis`).
+export type {
+  RateLimitStore,
+  Reservation,
+  ReserveRequest,
+} from "./src/middleware/rate_limit_store.ts";
+export {
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+} from "./src/middleware/memory_store.ts";
+
+export { VERSION } from "./src/version.ts";

@@ -346,6 +346,15 @@ function relative(fromDir: string, to: string): string {
   return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/");
 }
 
+/**
+ * Rewrites quoted JSR specifiers to the npm name: `"@sandgate/sdk"` →
+ * `"sandgate"`, `"@sandgate/sdk/testing"` → `"sandgate/testing"`. Prose that
+ * names the JSR package (unquoted, or in backticks) is left alone.
+ */
+export function toNpmSpecifiers(text: string): string {
+  return text.replace(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g, "$1sandgate$2$1");
+}
+
 /** Runs the whole build; returns the problems found in the output. */
 export function build(): Finding[] {
   const t0 = performance.now();
@@ -414,6 +423,17 @@ export function build(): Finding[] {
   relocateMaps("esm");
   relocateMaps("cjs");
   for (const f of ["README.md", "LICENSE"]) Deno.copyFileSync(`${rootPath}/${f}`, `${OUT}/${f}`);
+  // npm users import `sandgate`: the README's and the doc comments' examples say so there.
+  const documented = listFiles(
+    "npm/",
+    (rel) =>
+      /\.(md|ts|js)$/.test(rel) && !rel.startsWith("npm/esm/tests/") && !rel.endsWith(".map"),
+  );
+  for (const rel of documented) {
+    const text = Deno.readTextFileSync(`${rootPath}/${rel}`);
+    const rewritten = toNpmSpecifiers(text);
+    if (rewritten !== text) Deno.writeTextFileSync(`${rootPath}/${rel}`, rewritten);
+  }
 
   // 5. Check the compiled library.
   const findings: Finding[] = [];

@@ -39,18 +39,29 @@ console.log(JSON.stringify({
   alreadyGone: cleanup.alreadyGone,
   live: emulator.live().exposures,
   isSandgateError: gone instanceof NotFoundError && gone instanceof SandgateError,
+  name: gone.name,
+  dual: DUAL(gone),
 }));
 `;
 
-const ESM = `import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
+// The other module system's copy of the package, loaded in the same process: its
+// guards and classes must recognise this copy's errors (dual-package hazard).
+const ESM = `import { createRequire } from "node:module";
+import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 const RUNTIME = typeof Bun !== "undefined" ? "bun (import)" : "node (import)";
+const other = createRequire(import.meta.url)("sandgate");
+const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
+  e instanceof other.NotFoundError;
 ${FLOW}`;
 
 const CJS = `const { NotFoundError, PrimeIntellect, SandgateError } = require("sandgate");
 const { createEmulator } = require("sandgate/testing");
 const RUNTIME = typeof Bun !== "undefined" ? "bun (require)" : "node (require)";
 (async () => {
+const other = await import("sandgate");
+const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
+  e instanceof other.NotFoundError;
 ${FLOW}
 })().catch((error) => {
   console.error(error);
@@ -58,9 +69,10 @@ ${FLOW}
 });
 `;
 
-const DENO = `import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
+const DENO = `import { isApiError, NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 const RUNTIME: string = "deno (import)";
+const DUAL = (e: unknown) => isApiError(e);
 ${FLOW}`;
 
 interface Run {
@@ -102,6 +114,8 @@ interface SmokeResult {
   alreadyGone: boolean;
   live: number;
   isSandgateError: boolean;
+  name: string;
+  dual: boolean;
 }
 
 function checkResult(expected: string, stdout: string): SmokeResult {
@@ -116,8 +130,29 @@ function checkResult(expected: string, stdout: string): SmokeResult {
   if (result.alreadyGone !== false) problems.push("unexpose said alreadyGone");
   if (result.live !== 0) problems.push(`${result.live} exposures still live`);
   if (!result.isSandgateError) problems.push("a strict unexpose did not throw a NotFoundError");
+  if (result.name !== "NotFoundError") problems.push(`error name ${result.name}`);
+  if (!result.dual) problems.push("the other module system's copy did not recognise the error");
   if (problems.length > 0) throw new Error(`${expected}: ${problems.join("; ")}\n${line}`);
   return result;
+}
+
+/**
+ * The README's TypeScript/JavaScript examples that import nothing but the
+ * package (the Redis ones need a Redis client, the `node:` ones @types/node,
+ * which a bare consumer project does not have).
+ */
+export function readmeBlocks(readme: string): string[] {
+  const blocks: string[] = [];
+  for (const match of readme.matchAll(/^```(ts|js)( ignore)?\n([\s\S]*?)^```$/gm)) {
+    const code = match[3]!;
+    if (match[2] || /\brequire\(/.test(code)) continue; // CommonJS runs in smoke.cjs
+    const specifiers = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
+    if (specifiers.every((s) => /^sandgate(\/|$)/.test(s))) {
+      // Each example is a module of its own, as a user's file would be.
+      blocks.push(/^(import|export) /m.test(code) ? code : `${code}\nexport {};\n`);
+    }
+  }
+  return blocks;
 }
 
 async function main(): Promise<number> {
@@ -177,6 +212,23 @@ async function main(): Promise<number> {
     const out = await must("deno (import)", deno, ["run", "--no-prompt", "smoke.ts"], project);
     const r = checkResult("deno (import)", out);
     console.log(`ok deno (import, type-checked): exposed ${r.url}, listed, unexposed`);
+
+    // The README as npm ships it: examples import `sandgate`, and every example that
+    // uses only sandgate type-checks against the installed package.
+    const readme = await Deno.readTextFile(`${project}/node_modules/sandgate/README.md`);
+    const stale = readme.match(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g);
+    if (stale) throw new Error(`npm README still imports ${stale.join(", ")}`);
+    const blocks = readmeBlocks(readme);
+    for (const [i, code] of blocks.entries()) {
+      await Deno.writeTextFile(`${project}/readme_${i}.ts`, code);
+    }
+    await must(
+      "deno check README examples",
+      deno,
+      ["check", ...blocks.map((_, i) => `readme_${i}.ts`)],
+      project,
+    );
+    console.log(`ok README: ${blocks.length} examples import "sandgate" and type-check`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

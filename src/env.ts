@@ -19,7 +19,7 @@ interface ProcessLike {
  *
  * @example
  * ```ts
- * import { readEnv } from "@sandgate/sdk";
+ * import { readEnv } from "./env.ts";
  * console.log(readEnv("PRIME_API_KEY") === undefined ? "unset" : "set");
  * ```
  */

@@ -21,6 +21,10 @@ export function providerName(provider: Provider): string {
   return PROVIDER_NAMES[provider];
 }
 
+// Registered symbols: the same in every copy of sandgate loaded in one process.
+const SANDGATE_ERROR = Symbol.for("sandgate.error");
+const API_ERROR = Symbol.for("sandgate.apiError");
+
 /**
  * Base class of every error sandgate throws.
  *
@@ -38,8 +42,84 @@ export class SandgateError extends Error {
   /** Creates an error; `options.cause` is kept as the standard `cause`. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
+    // sandgate's classes name themselves literally; a subclass of your own keeps its class name.
+    if (!Object.hasOwn(new.target.prototype, "name")) this.name = new.target.name;
   }
+
+  static {
+    nameClass(this, "SandgateError");
+    Object.defineProperty(this.prototype, SANDGATE_ERROR, { value: true });
+  }
+
+  /**
+   * `instanceof` that also recognises errors from another copy of sandgate
+   * (the CommonJS and ES module builds loaded side by side, two versions in
+   * one bundle): it compares the literal class names on the prototype chain,
+   * which survive minification.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!isSandgateError(value)) return false;
+    const wanted = Object.getOwnPropertyDescriptor(this.prototype, "name")?.value;
+    // A subclass of your own (no literal name): only the ordinary check applies.
+    if (typeof wanted !== "string") return false;
+    for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
+      if (Object.getOwnPropertyDescriptor(p, "name")?.value === wanted) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Sets a class's error name on its prototype as a literal, so `error.name`
+ * and stack traces keep it after minification renames the class.
+ */
+function nameClass(cls: { prototype: object }, name: string): void {
+  Object.defineProperty(cls.prototype, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Whether `value` is an error thrown by sandgate: works across the CommonJS
+ * and ES module builds and across bundled copies, where `instanceof` on one
+ * copy's class would not.
+ *
+ * @example
+ * ```ts
+ * import { isSandgateError, Tensorlake } from "@sandgate/sdk";
+ * try {
+ *   new Tensorlake({ timeout: 5000 } as never);
+ * } catch (error) {
+ *   if (isSandgateError(error)) console.log(error.name); // ConfigError
+ * }
+ * ```
+ */
+export function isSandgateError(value: unknown): value is SandgateError {
+  return typeof value === "object" && value !== null &&
+    (value as Record<symbol, unknown>)[SANDGATE_ERROR] === true;
+}
+
+/**
+ * Whether `value` is an {@link ApiError} (the server, or the client on its
+ * behalf, answered with an HTTP status), from any copy of sandgate.
+ *
+ * @example
+ * ```ts
+ * import { isApiError, Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("my-sandbox");
+ * const error = await sandbox.getPty("no-such-session").catch((e) => e);
+ * if (isApiError(error)) console.log(error.status, error.name); // 404 NotFoundError
+ * ```
+ */
+export function isApiError(value: unknown): value is ApiError {
+  return isSandgateError(value) &&
+    (value as unknown as Record<symbol, unknown>)[API_ERROR] === true;
 }
 
 /**
@@ -52,7 +132,11 @@ export class SandgateError extends Error {
  * console.log(error instanceof ConfigError);
  * ```
  */
-export class ConfigError extends SandgateError {}
+export class ConfigError extends SandgateError {
+  static {
+    nameClass(this, "ConfigError");
+  }
+}
 
 /**
  * No API key was given and none was found in the environment.
@@ -65,17 +149,51 @@ export class ConfigError extends SandgateError {}
  * ```
  */
 export class MissingApiKeyError extends ConfigError {
+  static {
+    nameClass(this, "MissingApiKeyError");
+  }
+
   /** The environment variable that was consulted. */
   readonly envVar: string;
   /** Creates the error for a provider and the variable it reads. */
   constructor(provider: Provider, envVar: string) {
-    super(
-      `${
-        providerName(provider)
-      }: no API key: pass the \`apiKey\` option or set the ${envVar} environment variable`,
-    );
+    super(`${providerName(provider)}: no API key: ${missingKeyAdvice(envVar)}`);
     this.envVar = envVar;
   }
+}
+
+/** The runtime globals {@link missingKeyAdvice} looks at. */
+interface RuntimeGlobals {
+  Deno?: {
+    permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+  };
+  process?: { env?: unknown };
+}
+
+/**
+ * What to do about a missing key, for the runtime at hand: Deno without the
+ * env permission cannot see a key that is set; Workers have no process
+ * environment at all (secrets arrive in the handler's `env`).
+ */
+export function missingKeyAdvice(envVar: string, globals: object = globalThis): string {
+  const g = globals as RuntimeGlobals;
+  if (g.Deno) {
+    let state = "granted";
+    try {
+      state = g.Deno.permissions?.querySync?.({ name: "env", variable: envVar }).state ??
+        "granted";
+    } catch {
+      // An older Deno without querySync: fall through to the general advice.
+    }
+    if (state !== "granted") {
+      return `${envVar} cannot be read without permission: run Deno with --allow-env=${envVar}, ` +
+        "or pass the `apiKey` option";
+    }
+  } else if (typeof g.process?.env !== "object" || g.process.env === null) {
+    return `this runtime has no process environment (e.g. Cloudflare Workers): pass ` +
+      `\`apiKey: env.${envVar}\` from the handler's \`env\``;
+  }
+  return `pass the \`apiKey\` option or set the ${envVar} environment variable`;
 }
 
 /**
@@ -89,6 +207,10 @@ export class MissingApiKeyError extends ConfigError {
  * ```
  */
 export class InvalidArgumentError extends SandgateError {
+  static {
+    nameClass(this, "InvalidArgumentError");
+  }
+
   /** The argument (or field path) that was rejected. */
   readonly field: string;
   /** The rule it broke. */
@@ -130,6 +252,10 @@ export function describeValue(value: unknown): string {
  * ```
  */
 export class TimeoutError extends SandgateError {
+  static {
+    nameClass(this, "TimeoutError");
+  }
+
   /** The budget that ran out, in milliseconds. */
   readonly timeoutMs: number;
   /** Creates the error for a budget in milliseconds. */
@@ -151,6 +277,10 @@ export class TimeoutError extends SandgateError {
  * ```
  */
 export class NetworkError extends SandgateError {
+  static {
+    nameClass(this, "NetworkError");
+  }
+
   /**
    * `true` when the request provably never reached the server (connection
    * refused, DNS failure), so even a POST can be retried safely.
@@ -173,7 +303,11 @@ export class NetworkError extends SandgateError {
  * console.log(new RateLimitStoreError("store unreachable").name);
  * ```
  */
-export class RateLimitStoreError extends SandgateError {}
+export class RateLimitStoreError extends SandgateError {
+  static {
+    nameClass(this, "RateLimitStoreError");
+  }
+}
 
 /**
  * A successful response did not have the shape the spec promises.
@@ -184,7 +318,11 @@ export class RateLimitStoreError extends SandgateError {}
  * console.log(new UnexpectedResponseError("exposePort: response lacks url").message);
  * ```
  */
-export class UnexpectedResponseError extends SandgateError {}
+export class UnexpectedResponseError extends SandgateError {
+  static {
+    nameClass(this, "UnexpectedResponseError");
+  }
+}
 
 /** One entry of a Prime Intellect `ErrorResponse.errors`. */
 export interface ApiErrorDetail {
@@ -210,7 +348,16 @@ export interface ApiErrorInit {
   retryAfterMs?: number;
   /** Where the failure came from, e.g. the last retried error. */
   cause?: unknown;
+  /**
+   * `"client"` when sandgate answered for the server without sending
+   * anything (a rate-limit wait over `maxWaitMs` or past the deadline, a
+   * handle that was already closed). Default `"server"`.
+   */
+  source?: ErrorSource;
 }
+
+/** Who produced an {@link ApiError}: the server's answer, or the client refusing to send. */
+export type ErrorSource = "server" | "client";
 
 const MAX_BODY_TEXT = 500;
 // Safety net: a server that echoes request headers must not put a token into a message.
@@ -223,8 +370,8 @@ const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "c
  *
  * @example
  * ```ts
- * import { ApiError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({
+ * import { ApiError } from "@sandgate/sdk";
+ * const error = new ApiError({
  *   status: 422,
  *   provider: "primeintellect",
  *   operation: "exposePort",
@@ -234,6 +381,11 @@ const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "c
  * ```
  */
 export class ApiError extends SandgateError {
+  static {
+    nameClass(this, "ApiError");
+    Object.defineProperty(this.prototype, API_ERROR, { value: true });
+  }
+
   /** HTTP status code. */
   readonly status: number;
   /** Machine-readable error code, when the body carries one. */
@@ -255,8 +407,13 @@ export class ApiError extends SandgateError {
   readonly body: unknown;
   /** Prime Intellect `ErrorResponse.errors`, empty when absent. */
   readonly errors: readonly ApiErrorDetail[];
+  /**
+   * `"server"` for a real HTTP answer; `"client"` when sandgate refused to
+   * send and answered in the server's terms (nothing reached the server).
+   */
+  readonly source: ErrorSource;
 
-  /** Creates the error; prefer {@link createApiError}, which picks the subclass. */
+  /** Creates the error; sandgate itself picks the subclass by status. */
   constructor(init: ApiErrorInit) {
     const headers = init.headers ?? new Headers();
     const body = truncateBody(init.body);
@@ -278,6 +435,7 @@ export class ApiError extends SandgateError {
     this.headers = headers;
     this.body = body;
     this.errors = errors;
+    this.source = init.source ?? "server";
   }
 }
 
@@ -286,44 +444,75 @@ export class ApiError extends SandgateError {
  *
  * @example
  * ```ts
- * import { AuthenticationError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({ status: 401, provider: "tensorlake", operation: "killPty" });
+ * import { AuthenticationError } from "@sandgate/sdk";
+ * const error = new AuthenticationError({ status: 401, provider: "tensorlake", operation: "killPty" });
  * console.log(error instanceof AuthenticationError);
  * ```
  */
-export class AuthenticationError extends ApiError {}
+export class AuthenticationError extends ApiError {
+  static {
+    nameClass(this, "AuthenticationError");
+  }
+}
+
+/**
+ * 403: the API key is valid but may not do this (missing scope or role, a
+ * sandbox of another team).
+ *
+ * @example
+ * ```ts
+ * import { ApiError, ForbiddenError } from "@sandgate/sdk";
+ * const error = new ForbiddenError({ status: 403, provider: "primeintellect", operation: "exposePort" });
+ * console.log(error instanceof ApiError, error.name); // true ForbiddenError
+ * ```
+ */
+export class ForbiddenError extends ApiError {
+  static {
+    nameClass(this, "ForbiddenError");
+  }
+}
 
 /**
  * 404: the sandbox, exposure or session does not exist (any more).
  *
  * @example
  * ```ts
- * import { NotFoundError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({ status: 404, provider: "tensorlake", operation: "killPty" });
+ * import { NotFoundError } from "@sandgate/sdk";
+ * const error = new NotFoundError({ status: 404, provider: "tensorlake", operation: "killPty" });
  * console.log(error instanceof NotFoundError);
  * ```
  */
-export class NotFoundError extends ApiError {}
+export class NotFoundError extends ApiError {
+  static {
+    nameClass(this, "NotFoundError");
+  }
+}
 
 /**
  * 422 (or 400): the server rejected the request's data.
  *
  * @example
  * ```ts
- * import { ValidationError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({ status: 422, provider: "primeintellect", operation: "exposePort" });
+ * import { ValidationError } from "@sandgate/sdk";
+ * const error = new ValidationError({ status: 422, provider: "primeintellect", operation: "exposePort" });
  * console.log(error instanceof ValidationError);
  * ```
  */
-export class ValidationError extends ApiError {}
+export class ValidationError extends ApiError {
+  static {
+    nameClass(this, "ValidationError");
+  }
+}
 
 /**
- * 429 from the server, or a client-side wait longer than `maxWaitMs`.
+ * 429 from the server (`source: "server"`), or a client-side refusal
+ * (`source: "client"`): the next rate-limit slot is further away than
+ * `maxWaitMs` or than the call's deadline, and nothing was sent.
  *
  * @example
  * ```ts
- * import { RateLimitedError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({
+ * import { RateLimitedError } from "@sandgate/sdk";
+ * const error = new RateLimitedError({
  *   status: 429,
  *   provider: "primeintellect",
  *   operation: "exposePort",
@@ -332,33 +521,33 @@ export class ValidationError extends ApiError {}
  * console.log(error instanceof RateLimitedError, error.retryAfterMs);
  * ```
  */
-export class RateLimitedError extends ApiError {}
+export class RateLimitedError extends ApiError {
+  static {
+    nameClass(this, "RateLimitedError");
+  }
+}
 
 /**
  * 5xx: the server failed.
  *
  * @example
  * ```ts
- * import { ServerError, createApiError } from "@sandgate/sdk";
- * const error = createApiError({ status: 503, provider: "primeintellect", operation: "exposePort" });
+ * import { ServerError } from "@sandgate/sdk";
+ * const error = new ServerError({ status: 503, provider: "primeintellect", operation: "exposePort" });
  * console.log(error instanceof ServerError);
  * ```
  */
-export class ServerError extends ApiError {}
+export class ServerError extends ApiError {
+  static {
+    nameClass(this, "ServerError");
+  }
+}
 
-/**
- * Builds the {@link ApiError} subclass that matches `init.status`.
- *
- * @example
- * ```ts
- * import { createApiError, NotFoundError } from "@sandgate/sdk";
- * const error = createApiError({ status: 404, provider: "tensorlake", operation: "killPty" });
- * console.log(error instanceof NotFoundError);
- * ```
- */
+/** Builds the {@link ApiError} subclass that matches `init.status` (internal). */
 export function createApiError(init: ApiErrorInit): ApiError {
   const { status } = init;
-  if (status === 401 || status === 403) return new AuthenticationError(init);
+  if (status === 401) return new AuthenticationError(init);
+  if (status === 403) return new ForbiddenError(init);
   if (status === 404) return new NotFoundError(init);
   if (status === 400 || status === 422) return new ValidationError(init);
   if (status === 429) return new RateLimitedError(init);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError, type Provider } from "./errors.ts";
 import type { CallOptions } from "./options.ts";
 
 /**
@@ -84,21 +84,50 @@ export async function cleanup(
 /**
  * Remembers a handle's cleanup: concurrent and later calls share the first
  * call's promise, so a successful cleanup sends at most one request; a failed
- * one may be tried again.
+ * one may be tried again. Once it succeeded the handle is {@link done}: a
+ * later `{ strict: true }` call gets the `NotFoundError` from `gone()` (the
+ * resource is gone, as the server would say) without a request.
  */
 export class CleanupOnce {
   #result: Promise<CleanupResult> | undefined;
+  #done = false;
+
+  /** Whether a cleanup succeeded: the resource is gone. */
+  get done(): boolean {
+    return this.#done;
+  }
 
   /** Runs `action` unless a cleanup already succeeded or is under way. */
-  run(action: () => Promise<CleanupResult>): Promise<CleanupResult> {
+  run(
+    action: () => Promise<CleanupResult>,
+    strict?: boolean,
+    gone?: () => Error,
+  ): Promise<CleanupResult> {
+    if (this.#done && strict && gone) return Promise.reject(gone());
     if (this.#result) return this.#result;
     const result = action();
     this.#result = result;
-    result.catch(() => {
+    result.then(() => {
+      if (this.#result === result) this.#done = true;
+    }, () => {
       if (this.#result === result) this.#result = undefined;
     });
     return result;
   }
+}
+
+/**
+ * The error a cleaned-up handle answers with, locally: a `NotFoundError`
+ * (what the server would say) with `source: "client"`, as nothing is sent.
+ */
+export function goneError(provider: Provider, operation: string, what: string): NotFoundError {
+  return new NotFoundError({
+    status: 404,
+    provider,
+    operation,
+    source: "client",
+    body: `${what} was already cleaned up by this handle; nothing was sent`,
+  });
 }
 
 type NodeInspect = (value: unknown, options?: unknown) => string;

@@ -1,10 +1,15 @@
 /**
- * Options shared by both providers' clients, and the per-call options.
+ * Options shared by both providers' clients, and the per-call options, with
+ * the check that rejects unknown option names.
  *
  * @module
  */
+import { ConfigError } from "./errors.ts";
+import type { SandgateEvent } from "./events.ts";
 import type { Clock } from "./middleware/clock.ts";
 import type { RateLimitStore } from "./middleware/rate_limit_store.ts";
+import type { TensorlakeClientOptions } from "./tensorlake/client.ts";
+import { userAgent } from "./version.ts";
 
 /** An API key, or a function returning one (called per request, for rotating tokens). */
 export type ApiKeySource = string | (() => string | Promise<string>);
@@ -87,8 +92,19 @@ export interface ClientOptions {
   retry?: RetryOptions | false;
   /** Called before each retry. */
   onRetry?: (info: RetryInfo) => void;
-  /** Called when a call waits for a rate-limit slot. */
+  /** Called when a call waits for a rate-limit slot (once per wait; `onEvent` also reports progress). */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /**
+   * Receives every request, response, retry and rate-limit wait, with
+   * progress every 5 s during a long wait. Events never contain a key or
+   * token.
+   */
+  onEvent?: (event: SandgateEvent) => void;
+  /**
+   * `true` prints each event as one `[sandgate] …` line with `console.error`
+   * (requests, responses, retries, waits; no secrets). Default `false`.
+   */
+  debug?: boolean;
   /** Time source for the limiter, retries and timeouts (tests inject a fake). */
   clock?: Clock;
 }
@@ -102,4 +118,136 @@ export interface CallOptions {
    * `timeoutMs` still applies too, so this can shorten the budget, not extend it.
    */
   timeoutMs?: number;
+}
+
+/** `User-Agent` of every request this process sends. */
+export const USER_AGENT: string = userAgent();
+
+// Every option, by name: `satisfies` fails the type check when an option is
+// added to the interfaces but not here (so it would be rejected as unknown).
+const CLIENT_KEYS = {
+  apiKey: true,
+  baseUrl: true,
+  fetch: true,
+  timeoutMs: true,
+  rateLimit: true,
+  retry: true,
+  onRetry: true,
+  onRateLimit: true,
+  onEvent: true,
+  debug: true,
+  clock: true,
+} as const satisfies Record<keyof ClientOptions, true>;
+const TENSORLAKE_KEYS = { sandbox: true, proxyUrl: true } as const satisfies Record<
+  Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>,
+  true
+>;
+const RATE_LIMIT_KEYS = {
+  limit: true,
+  windowMs: true,
+  marginMs: true,
+  maxWaitMs: true,
+  store: true,
+} as const satisfies Record<keyof RateLimitOptions, true>;
+const RETRY_KEYS = {
+  retries: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  maxRetryDelayMs: true,
+} as const satisfies Record<keyof RetryOptions, true>;
+
+/** Options of `new PrimeIntellect()` and `createPrimeIntellectClient()`. */
+export const PRIME_INTELLECT_OPTION_KEYS: readonly string[] = Object.keys(CLIENT_KEYS);
+/** Options of `createTensorlakeClient()`. */
+export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
+  ...Object.keys(CLIENT_KEYS),
+  ...Object.keys(TENSORLAKE_KEYS),
+];
+/** Options of `new Tensorlake()` (the sandbox comes per call, so no `sandbox` or `baseUrl`). */
+export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
+  (key) => key !== "sandbox" && key !== "baseUrl",
+);
+
+/** Spellings people reach for, from other SDKs (ky, axios, openai), and what we call them. */
+const ALIASES: Record<string, string> = {
+  timeout: "timeoutMs",
+  retries: "retry: { retries }",
+  maxRetries: "retry: { retries }",
+  retryDelay: "retry: { baseDelayMs }",
+  baseURL: "baseUrl",
+  baseurl: "baseUrl",
+  url: "baseUrl",
+  key: "apiKey",
+  token: "apiKey",
+  apikey: "apiKey",
+  api_key: "apiKey",
+  rateLimiter: "rateLimit",
+  ratelimit: "rateLimit",
+  logger: "onEvent",
+  verbose: "debug",
+};
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known option `key` was most likely meant to be, if any. */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  const alias = ALIASES[key];
+  if (alias && known.includes(alias.split(":")[0]!)) return alias;
+  const lower = key.toLowerCase();
+  const same = known.find((k) => k.toLowerCase() === lower);
+  if (same) return same;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3));
+  for (const k of known) {
+    const d = distance(lower, k.toLowerCase());
+    if (d <= bestDistance) [best, bestDistance] = [k, d];
+  }
+  if (best) return best;
+  return key.length >= 4 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
+}
+
+function checkKeys(path: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const guess = didYouMean(key, known);
+    throw new ConfigError(
+      `${path}.${key}: unknown option${guess ? `; did you mean \`${guess}\`?` : ""} ` +
+        `(known: ${known.join(", ")})`,
+    );
+  }
+}
+
+/**
+ * Checks a client's options for unknown keys, nested `rateLimit` and
+ * `retry` included: a typo (`timeout`, `baseURL`, `rateLimit.limt`) is a
+ * `ConfigError` with a "did you mean", never silently ignored.
+ */
+export function assertClientOptions(options: unknown, known: readonly string[]): void {
+  if (typeof options !== "object" || options === null) return;
+  checkKeys("options", options, known);
+  const { rateLimit, retry, debug, onEvent } = options as ClientOptions;
+  if (typeof rateLimit === "object" && rateLimit !== null) {
+    checkKeys("options.rateLimit", rateLimit, Object.keys(RATE_LIMIT_KEYS));
+  }
+  if (typeof retry === "object" && retry !== null) {
+    checkKeys("options.retry", retry, Object.keys(RETRY_KEYS));
+  }
+  if (debug !== undefined && typeof debug !== "boolean") {
+    throw new ConfigError(`options.debug: must be a boolean (got ${typeof debug})`);
+  }
+  if (onEvent !== undefined && typeof onEvent !== "function") {
+    throw new ConfigError(`options.onEvent: must be a function (got ${typeof onEvent})`);
+  }
 }

@@ -29,7 +29,8 @@ import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
 import { retryMiddleware } from "./middleware/retry.ts";
 import { timeoutMiddleware } from "./middleware/timeout.ts";
 import { type CallContext, compose, type Handler, type Middleware } from "./middleware/types.ts";
-import type { ClientOptions, FetchLike } from "./options.ts";
+import { eventSink, reportingFetch, reportWait, retryReporter } from "./events.ts";
+import { type ClientOptions, type FetchLike, USER_AGENT } from "./options.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
 
 /** Defaults that hold for every provider. */
@@ -107,6 +108,8 @@ export function createTransport(
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   checkPositive("timeoutMs", timeoutMs, false, true);
 
+  const emit = eventSink(options.onEvent, options.debug);
+
   const stack: Middleware[] = [timeoutMiddleware({ timeoutMs, clock })];
   if (options.retry !== false) {
     const retry = { ...DEFAULTS.retry, ...stripUndefined(options.retry ?? {}) };
@@ -118,7 +121,7 @@ export function createTransport(
       retryMiddleware({
         ...retry,
         statuses: profile.policy.retryStatuses,
-        onRetry: options.onRetry,
+        onRetry: retryReporter(options.onRetry, emit),
         clock,
       }),
     );
@@ -139,17 +142,23 @@ export function createTransport(
     if (rateLimit.maxWaitMs !== undefined) {
       checkPositive("rateLimit.maxWaitMs", rateLimit.maxWaitMs, true, true);
     }
-    stack.push(
-      rateLimitMiddleware({
-        ...rateLimit,
-        ...(custom ? {} : { budgetOf: (context) => budgets[context.operation] }),
-        onRateLimit: options.onRateLimit,
-        clock,
-      }),
-    );
+    const { onRateLimit } = options;
+    stack.push(rateLimitMiddleware({
+      ...rateLimit,
+      ...(custom ? {} : { budgetOf: (context) => budgets[context.operation] }),
+      onRateLimit: emit
+        ? (info) => {
+          onRateLimit?.(info);
+          reportWait(emit, info, 0);
+        }
+        : onRateLimit,
+      ...(emit ? { onWaitProgress: (info, elapsedMs) => reportWait(emit, info, elapsedMs) } : {}),
+      clock,
+    }));
   }
   stack.push(networkErrorMiddleware());
-  const handler: Handler = compose(stack, (request) => userFetch(request));
+  const send = reportingFetch(userFetch, emit, clock);
+  const handler: Handler = compose(stack, (request, context) => send(request, context.operation));
 
   const contexts = new WeakMap<Request, CallContext>();
   // Path parameters are checked while openapi-fetch builds the URL, before
@@ -225,6 +234,7 @@ export function createGatewayClient<Paths extends {}>(
     baseUrl: transport.baseUrl,
     fetch: transport.fetch,
     pathSerializer: transport.pathSerializer,
+    headers: { "user-agent": USER_AGENT },
     Request: RequestKeepingBody,
   });
   client.use(transport.guard);

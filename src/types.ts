@@ -1,5 +1,23 @@
 /**
- * Readable names for the generated request and response types.
+ * The wire types: readable names for the generated (snake_case) request and
+ * response bodies of both providers' OpenAPI specs, and the generated
+ * `paths` / `components` / `operations`. Entry `sandgate/types` (JSR
+ * `@sandgate/sdk/types`); the root entry has the camelCase high-level types.
+ *
+ * @example Type a raw low-level response
+ * ```ts
+ * import { createPrimeIntellectClient } from "@sandgate/sdk";
+ * import type { ExposePortResponse } from "@sandgate/sdk/types";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const client = createPrimeIntellectClient({ apiKey: "demo", fetch: createEmulator().fetch });
+ * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+ *   params: { path: { sandbox_id: "sb-1" } },
+ *   body: { port: 8080 },
+ * });
+ * const body: ExposePortResponse | undefined = data;
+ * console.log(body?.tls_socket);
+ * ```
  *
  * @module
  */

@@ -36,7 +36,8 @@ export interface AuthOptions {
  *
  * @example
  * ```ts
- * import { authMiddleware, compose } from "@sandgate/sdk";
+ * import { authMiddleware } from "./auth.ts";
+ * import { compose } from "./types.ts";
  * const auth = authMiddleware({ provider: "primeintellect", apiKey: "k", envVar: "PRIME_API_KEY" });
  * const handler = compose([auth], (request) =>
  *   Promise.resolve(new Response(request.headers.get("authorization"))));

@@ -21,7 +21,7 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from "@sandgate/sdk";
+ * import { systemClock } from "./clock.ts";
  * const start = systemClock.now();
  * await systemClock.sleep(1);
  * console.log(systemClock.now() >= start);

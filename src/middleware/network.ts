@@ -39,7 +39,7 @@ export interface NetworkFailure {
  *
  * @example
  * ```ts
- * import { classifyNetworkError } from "@sandgate/sdk";
+ * import { classifyNetworkError } from "./network.ts";
  * const error = new TypeError("fetch failed", {
  *   cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
  * });
@@ -73,7 +73,7 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
  *
  * @example
  * ```ts
- * import { networkErrorMiddleware } from "@sandgate/sdk";
+ * import { networkErrorMiddleware } from "./network.ts";
  * console.log(typeof networkErrorMiddleware());
  * ```
  */
@@ -91,10 +91,14 @@ export function networkErrorMiddleware(): Middleware {
       const { neverSent, code } = classifyNetworkError(error);
       const detail = code ? ` (${code})` : "";
       const sent = neverSent ? "; the request was not sent" : "";
-      throw new NetworkError(`${context.operation}: network error${detail}${sent}`, {
-        cause: error,
-        neverSent,
-      });
+      const host = new URL(request.url).host;
+      throw new NetworkError(
+        `${context.operation}: network error reaching ${host}${detail}${sent}`,
+        {
+          cause: error,
+          neverSent,
+        },
+      );
     });
   };
 }

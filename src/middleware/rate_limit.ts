@@ -7,6 +7,7 @@
  * @module
  */
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
+import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../options.ts";
 import type { Clock } from "./clock.ts";
 import { defaultRateLimitStore } from "./memory_store.ts";
@@ -28,6 +29,8 @@ export interface RateLimitMiddlewareOptions {
   store?: RateLimitStore | undefined;
   /** Called when a call waits. */
   onRateLimit?: ((info: RateLimitInfo) => void) | undefined;
+  /** Called every 5 s while a call waits (`elapsedMs` so far); turns the one sleep into 5 s steps. */
+  onWaitProgress?: ((info: RateLimitInfo, elapsedMs: number) => void) | undefined;
   /** Time source. */
   clock: Clock;
   /**
@@ -46,7 +49,7 @@ export interface RateLimitMiddlewareOptions {
  *
  * @example
  * ```ts
- * import { rateLimitKey } from "@sandgate/sdk";
+ * import { rateLimitKey } from "./rate_limit.ts";
  * console.log(rateLimitKey({ origin: "https://api.example.com", tokenHash: "ab12", sandboxId: "sb-1" }));
  * // https://api.example.com ab12 sb-1
  * ```
@@ -68,13 +71,14 @@ export function rateLimitKey(
  *
  * @example
  * ```ts
- * import { rateLimitMiddleware, systemClock } from "@sandgate/sdk";
+ * import { rateLimitMiddleware } from "./rate_limit.ts";
+ * import { systemClock } from "./clock.ts";
  * const limiter = rateLimitMiddleware({ limit: 20, windowMs: 60000, marginMs: 500, clock: systemClock });
  * console.log(typeof limiter);
  * ```
  */
 export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middleware {
-  const { maxWaitMs, onRateLimit, clock, budgetOf } = options;
+  const { maxWaitMs, onRateLimit, onWaitProgress, clock, budgetOf } = options;
   const store = options.store ?? defaultRateLimitStore(clock);
   return (next) => (request, context) => {
     const signal = context.signal ?? request.signal;
@@ -113,6 +117,7 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
           provider: context.provider,
           operation: context.operation,
           retryAfterMs: reservation.retryAfterMs,
+          source: "client",
           body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
             `${bound}; nothing was sent`,
         });
@@ -120,8 +125,11 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       if (reservation.delayMs <= 0) return send();
       return (async () => {
         try {
-          onRateLimit?.({ key, waitMs: reservation.delayMs, operation: context.operation });
-          await clock.sleep(reservation.delayMs, signal);
+          const info = { key, waitMs: reservation.delayMs, operation: context.operation };
+          onRateLimit?.(info);
+          const progress = onWaitProgress &&
+            ((elapsedMs: number) => onWaitProgress(info, elapsedMs));
+          await sleepWithProgress(clock, reservation.delayMs, signal, progress);
         } catch (error) {
           try {
             await store.release?.(key, id);

@@ -58,7 +58,8 @@ export interface RetryMiddlewareOptions {
  *
  * @example
  * ```ts
- * import { retryMiddleware, systemClock } from "@sandgate/sdk";
+ * import { retryMiddleware } from "./retry.ts";
+ * import { systemClock } from "./clock.ts";
  * const retry = retryMiddleware({
  *   retries: 3,
  *   baseDelayMs: 250,

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { parseRetryAfter } from "@sandgate/sdk";
+ * import { parseRetryAfter } from "./retry_after.ts";
  * console.log(parseRetryAfter(new Headers({ "retry-after": "7" }), Date.now())); // 7000
  * ```
  */

@@ -35,7 +35,10 @@ export interface TimeoutOptions {
  *
  * @example
  * ```ts
- * import { compose, systemClock, TimeoutError, timeoutMiddleware } from "@sandgate/sdk";
+ * import { compose } from "./types.ts";
+ * import { systemClock } from "./clock.ts";
+ * import { TimeoutError } from "../errors.ts";
+ * import { timeoutMiddleware } from "./timeout.ts";
  * const never = () => new Promise<Response>(() => {});
  * const handler = compose([timeoutMiddleware({ timeoutMs: 10, clock: systemClock })], never);
  * const context = {
@@ -167,7 +170,8 @@ export interface CallSignal {
  *
  * @example
  * ```ts
- * import { callSignal, systemClock } from "@sandgate/sdk";
+ * import { callSignal } from "./timeout.ts";
+ * import { systemClock } from "./clock.ts";
  * const call = callSignal({ timeoutMs: 1000 }, systemClock, "exposePort");
  * try {
  *   console.log(call.signal?.aborted); // false

@@ -33,7 +33,7 @@ function constants(): Uint32Array {
  *
  * @example
  * ```ts
- * import { sha256Hex } from "@sandgate/sdk";
+ * import { sha256Hex } from "./token_hash.ts";
  * console.log(sha256Hex("abc").slice(0, 12)); // ba7816bf8f01
  * ```
  */
@@ -79,7 +79,7 @@ export function sha256Hex(text: string): string {
  *
  * @example
  * ```ts
- * import { tokenHasher } from "@sandgate/sdk";
+ * import { tokenHasher } from "./token_hash.ts";
  * const hash = tokenHasher();
  * console.log(hash("abc")); // ba7816bf8f01
  * ```

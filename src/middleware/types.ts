@@ -58,7 +58,7 @@ export type Middleware = (next: Handler) => Handler;
  *
  * @example
  * ```ts
- * import { compose, type Middleware } from "@sandgate/sdk";
+ * import { compose, type Middleware } from "./types.ts";
  * const log: Middleware = (next) => (request, context) => {
  *   console.log(request.method, request.url);
  *   return next(request, context);

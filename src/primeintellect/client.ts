@@ -7,7 +7,11 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
-import type { ClientOptions } from "../options.ts";
+import {
+  assertClientOptions,
+  type ClientOptions,
+  PRIME_INTELLECT_OPTION_KEYS,
+} from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
@@ -131,6 +135,7 @@ export function resolvePrimeIntellectConfig(
 export function createPrimeIntellectClient(
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellectClient {
+  assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
   // The file is read at most once, and only when an option and the environment leave a gap.
   let resolved: PrimeIntellectConfig | undefined;
   const config = () => (resolved ??= resolvePrimeIntellectConfig());

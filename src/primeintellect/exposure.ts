@@ -9,6 +9,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
+  goneError,
   PublicFields,
 } from "../handle.ts";
 import type { Shape } from "../request.ts";
@@ -34,20 +35,23 @@ export interface ExposePortOptions {
 }
 
 /**
- * An exposed port, as `exposePort` answers it.
+ * An exposed port's fields: what `exposePort` and `listExposures` report,
+ * and what an {@link Exposure}'s `toJSON()` returns.
  *
  * @example
  * ```ts
- * import { type ExposedPort, PrimeIntellect } from "@sandgate/sdk";
+ * import { type ExposureInfo, PrimeIntellect } from "@sandgate/sdk";
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
- * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
- * const fields: ExposedPort = exposure.toJSON();
- * console.log(fields.exposureId, fields.url);
+ * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("sb-1");
+ * await using exposure = await sandbox.exposePort({ port: 8080 });
+ * const fields: ExposureInfo = exposure.toJSON();
+ * const [listed]: ExposureInfo[] = await sandbox.listExposures();
+ * console.log(fields.url === listed?.url, listed?.createdAt?.toISOString());
  * ```
  */
-export interface ExposedPort {
+export interface ExposureInfo {
   /** Id of the exposure (pass it to `unexposePort`). */
   readonly exposureId: string;
   /** Sandbox the port belongs to. */
@@ -57,11 +61,11 @@ export interface ExposedPort {
   /** Name given at creation, or `null`. */
   readonly name: string | null;
   /**
-   * `"HTTP"` or `"TCP"`: the server's answer, or, when it leaves the field out
-   * (Prime's own models make it optional), the protocol that was asked for
-   * (`"HTTP"` by default, as the API documents).
+   * `"HTTP"` or `"TCP"`. When the answer leaves it out (Prime's own models make
+   * it optional): for `exposePort`, the protocol asked for (`"HTTP"` by
+   * default, as the API documents); in listings, `null`.
    */
-  readonly protocol: string;
+  readonly protocol: string | null;
   /** Public URL of the port. */
   readonly url: string;
   /** TLS socket (`host:port`) of the exposure. */
@@ -70,50 +74,38 @@ export interface ExposedPort {
   readonly externalPort: number | null;
   /** External `host:port` of a TCP exposure, `null` for HTTP. */
   readonly externalEndpoint: string | null;
-}
-
-/**
- * One entry of `listExposures`.
- *
- * @example
- * ```ts
- * import { type ExposureInfo, PrimeIntellect } from "@sandgate/sdk";
- * import { createEmulator } from "@sandgate/sdk/testing";
- *
- * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
- *   .sandbox("sb-1");
- * await using _exposure = await sandbox.exposePort({ port: 8080 });
- * const [info]: ExposureInfo[] = await sandbox.listExposures();
- * console.log(info?.port, info?.createdAt?.toISOString());
- * ```
- */
-export interface ExposureInfo extends Omit<ExposedPort, "protocol"> {
-  /** `"HTTP"` or `"TCP"`, or `null` when the server does not say. */
-  readonly protocol: string | null;
-  /** When the port was exposed, or `null` when the server does not say (or sends no date). */
+  /** When the port was exposed, or `null` when the server does not say (`exposePort` does not). */
   readonly createdAt: Date | null;
 }
 
 /**
- * A port exposed by `exposePort`. `await using` unexposes it at scope exit;
- * unexposing is idempotent (a 404 resolves `{ alreadyGone: true }`).
+ * An exposed port, from `exposePort` or `listExposures`. `await using`
+ * unexposes it at scope exit; unexposing is idempotent (a 404 resolves
+ * `{ alreadyGone: true }`), and once it succeeded the handle answers
+ * locally: a later `{ strict: true }` call throws `NotFoundError` without
+ * a request.
  *
  * @example
  * ```ts
  * import { PrimeIntellect } from "@sandgate/sdk";
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
- * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * const exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("sb-1");
+ * const exposure = await sandbox.exposePort({ port: 8080 });
  * console.log(exposure.url);
  * console.log(await exposure.unexpose()); // { alreadyGone: false }
+ *
+ * // Items of a listing clean up the same way.
+ * await sandbox.exposePort({ port: 3000 });
+ * for (const listed of await sandbox.listExposures()) await listed.unexpose();
  * ```
  */
-export interface Exposure extends ExposedPort, AsyncDisposable {
+export interface Exposure extends ExposureInfo, AsyncDisposable {
   /** Unexposes the port; later calls reuse the first successful result. */
   unexpose(options?: CleanupOptions): Promise<CleanupResult>;
   /** The exposure's fields. */
-  toJSON(): ExposedPort;
+  toJSON(): ExposureInfo;
 }
 
 /** The fields `ExposePortResponse` promises. */
@@ -122,6 +114,7 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
   sandbox_id: "string",
   port: "integer",
   name: "string?",
+  // Optional in Prime's own models (models.py@66fb4b7, ExposedPort), whatever the fragment says.
   protocol: "string?",
   url: "string",
   tls_socket: "string",
@@ -133,7 +126,7 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
 export const EXPOSED_PORT_INFO_SHAPE: Shape<ExposedPortInfo> = {
   ...EXPOSE_PORT_SHAPE,
   protocol: "string?",
-  // Prime's models (models.py@66fb4b7) keep it a plain Optional[str]: not parsed there.
+  // Prime's models keep it a plain Optional[str]: not parsed there, so not required to be a date.
   created_at: "string?",
 };
 
@@ -144,29 +137,24 @@ export const UNEXPOSE_SHAPE: Shape<UnexposePortResponse> = {
 };
 
 /**
- * Converts a checked `ExposePortResponse` to camelCase. `requested` is the
- * protocol of the request, used when the answer has none.
+ * Converts a checked `ExposePortResponse` or `ExposedPortInfo` to camelCase.
+ * `requested`: the protocol of an `exposePort` request, used when its answer has none.
  */
-export function toExposedPort(body: ExposePortResponse, requested = "HTTP"): ExposedPort {
+export function toExposureInfo(
+  body: ExposePortResponse | ExposedPortInfo,
+  requested?: string,
+): ExposureInfo {
   return {
     exposureId: body.exposure_id,
     sandboxId: body.sandbox_id,
     port: body.port,
     name: body.name ?? null,
-    protocol: body.protocol ?? requested,
+    protocol: body.protocol ?? requested ?? null,
     url: body.url,
     tlsSocket: body.tls_socket,
     externalPort: body.external_port ?? null,
     externalEndpoint: body.external_endpoint ?? null,
-  };
-}
-
-/** Converts a checked `ExposedPortInfo` to camelCase. */
-export function toExposureInfo(body: ExposedPortInfo): ExposureInfo {
-  return {
-    ...toExposedPort(body),
-    protocol: body.protocol ?? null,
-    createdAt: parseDate(body.created_at),
+    createdAt: "created_at" in body ? parseDate(body.created_at) : null,
   };
 }
 
@@ -177,22 +165,23 @@ function parseDate(value: string | null | undefined): Date | null {
 }
 
 /** The {@link Exposure} implementation. */
-export class ExposureHandle extends PublicFields<ExposedPort> implements Exposure {
+export class ExposureHandle extends PublicFields<ExposureInfo> implements Exposure {
   protected readonly inspectName = "Exposure";
   readonly exposureId: string;
   readonly sandboxId: string;
   readonly port: number;
   readonly name: string | null;
-  readonly protocol: string;
+  readonly protocol: string | null;
   readonly url: string;
   readonly tlsSocket: string;
   readonly externalPort: number | null;
   readonly externalEndpoint: string | null;
+  readonly createdAt: Date | null;
   readonly #unexpose: (options?: CleanupOptions) => Promise<CleanupResult>;
   readonly #once = new CleanupOnce();
 
   constructor(
-    fields: ExposedPort,
+    fields: ExposureInfo,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
   ) {
     super();
@@ -205,18 +194,23 @@ export class ExposureHandle extends PublicFields<ExposedPort> implements Exposur
     this.tlsSocket = fields.tlsSocket;
     this.externalPort = fields.externalPort;
     this.externalEndpoint = fields.externalEndpoint;
+    this.createdAt = fields.createdAt;
     this.#unexpose = unexpose;
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(() => this.#unexpose(options));
+    return this.#once.run(
+      () => this.#unexpose(options),
+      options?.strict,
+      () => goneError("primeintellect", "unexposePort", `exposure ${this.exposureId}`),
+    );
   }
 
   async [asyncDispose](): Promise<void> {
     await this.unexpose();
   }
 
-  toJSON(): ExposedPort {
+  toJSON(): ExposureInfo {
     return {
       exposureId: this.exposureId,
       sandboxId: this.sandboxId,
@@ -227,6 +221,7 @@ export class ExposureHandle extends PublicFields<ExposedPort> implements Exposur
       tlsSocket: this.tlsSocket,
       externalPort: this.externalPort,
       externalEndpoint: this.externalEndpoint,
+      createdAt: this.createdAt,
     };
   }
 }

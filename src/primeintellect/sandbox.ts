@@ -7,7 +7,13 @@
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
-import type { CallOptions, FetchLike } from "../options.ts";
+import {
+  assertClientOptions,
+  type CallOptions,
+  type FetchLike,
+  PRIME_INTELLECT_OPTION_KEYS,
+  USER_AGENT,
+} from "../options.ts";
 import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
 import { DEFAULTS } from "../transport.ts";
@@ -36,7 +42,6 @@ import {
   type Exposure,
   ExposureHandle,
   type ExposureInfo,
-  toExposedPort,
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
@@ -91,6 +96,7 @@ export class PrimeIntellect {
    */
   constructor(options: PrimeIntellectClientOptions = {}) {
     assertOptionsObject("options", options);
+    assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
     this.client = createPrimeIntellectClient(options);
     const userFetch = options.fetch;
     this.#internals = {
@@ -135,24 +141,8 @@ export class PrimeIntellect {
     const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listAllExposures", data, {
       exposures: { list: EXPOSED_PORT_INFO_SHAPE },
     });
-    return list.exposures.map(toExposureInfo);
+    return list.exposures.map((body) => toExposureInfo(body));
   }
-}
-
-/**
- * Creates a {@link PrimeIntellect} client; the same as `new PrimeIntellect(options)`.
- *
- * @example
- * ```ts
- * import { createPrimeIntellect } from "@sandgate/sdk";
- * import { createEmulator } from "@sandgate/sdk/testing";
- *
- * const prime = createPrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * console.log(await prime.sandbox("sb-1").listExposures()); // []
- * ```
- */
-export function createPrimeIntellect(options: PrimeIntellectClientOptions = {}): PrimeIntellect {
-  return new PrimeIntellect(options);
 }
 
 /**
@@ -217,7 +207,8 @@ export interface PrimeIntellectSandbox {
   unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult>;
 
   /**
-   * Lists the sandbox's exposed ports (SSH sessions' TCP exposures included).
+   * Lists the sandbox's exposed ports (SSH sessions' TCP exposures included),
+   * each an {@link Exposure} that can be unexposed directly.
    *
    * @example
    * ```ts
@@ -229,10 +220,11 @@ export interface PrimeIntellectSandbox {
    * await sandbox.exposePort({ port: 8080, name: "web" });
    * for (const exposure of await sandbox.listExposures()) {
    *   console.log(exposure.name, exposure.url);
+   *   await exposure.unexpose();
    * }
    * ```
    */
-  listExposures(callOptions?: CallOptions): Promise<ExposureInfo[]>;
+  listExposures(callOptions?: CallOptions): Promise<Exposure[]>;
 
   /**
    * Opens an SSH session (no sshd needed in the sandbox). Next: authorize a
@@ -307,10 +299,15 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
       { provider: PROVIDER, operation: "exposePort", clock, callOptions },
     );
-    const fields = toExposedPort(
+    // An answer without `protocol` (optional in Prime's models) reports the one asked for.
+    const fields = toExposureInfo(
       requireFields(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE),
-      protocol,
+      protocol ?? "HTTP",
     );
+    return this.#exposure(fields);
+  }
+
+  #exposure(fields: ExposureInfo): Exposure {
     return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
   }
 
@@ -331,7 +328,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
     });
   }
 
-  async listExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
+  async listExposures(callOptions?: CallOptions): Promise<Exposure[]> {
     assertCallOptions(callOptions);
     const { client, clock } = this.#internals;
     const data = await invoke(
@@ -342,7 +339,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listExposures", data, {
       exposures: { list: EXPOSED_PORT_INFO_SHAPE },
     });
-    return list.exposures.map(toExposureInfo);
+    return list.exposures.map((body) => this.#exposure(toExposureInfo(body)));
   }
 
   async createSshSession(
@@ -426,6 +423,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
         headers: {
           "authorization": `Bearer ${session.token}`,
           "content-type": "application/json",
+          "user-agent": USER_AGENT,
         },
         body: JSON.stringify({
           session_id: session.sessionId,

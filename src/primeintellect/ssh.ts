@@ -10,6 +10,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
+  goneError,
   PublicFields,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
@@ -129,13 +130,21 @@ export interface SshSessionInfo {
 export interface SshSession extends SshSessionInfo, AsyncDisposable {
   /** Bearer token for the gateway's authorize step. Secret. */
   readonly token: string;
-  /** Closes the session; later calls reuse the first successful result. */
+  /**
+   * Closes the session; later calls reuse the first successful result, and a
+   * later `{ strict: true }` call throws `NotFoundError` without a request.
+   */
   close(options?: CleanupOptions): Promise<CleanupResult>;
-  /** The `ssh` command that connects with the given private key. */
+  /**
+   * The `ssh` command that connects with the given private key. Throws
+   * `NotFoundError` (`source: "client"`) once the session was closed.
+   */
   sshCommand(options: SshCommandOptions): SshCommand;
   /**
    * Lets `publicKey` (one OpenSSH public key line) log in, for the session's
-   * lifetime, by `POST {gatewayUrl}/{userNs}/{jobId}/authorize`.
+   * lifetime, by `POST {gatewayUrl}/{userNs}/{jobId}/authorize`. Rejects with
+   * `NotFoundError` (`source: "client"`), sending nothing, once the session
+   * was closed.
    */
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void>;
   /** The public fields (never the token). */
@@ -281,15 +290,25 @@ export class SshSessionHandle extends PublicFields<SshSessionInfo> implements Ss
   }
 
   close(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(() => this.#actions.close(this.sessionId, options));
+    return this.#once.run(
+      () => this.#actions.close(this.sessionId, options),
+      options?.strict,
+      () => this.#gone("closeSshSession"),
+    );
   }
 
   sshCommand(options: SshCommandOptions): SshCommand {
+    if (this.#once.done) throw this.#gone("sshCommand");
     return buildSshCommand(this, options);
   }
 
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void> {
+    if (this.#once.done) return Promise.reject(this.#gone("authorizeKey"));
     return this.#actions.authorize(this, publicKey, options);
+  }
+
+  #gone(operation: string) {
+    return goneError("primeintellect", operation, `SSH session ${this.sessionId}`);
   }
 
   async [asyncDispose](): Promise<void> {

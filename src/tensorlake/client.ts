@@ -8,7 +8,11 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
-import type { ClientOptions } from "../options.ts";
+import {
+  assertClientOptions,
+  type ClientOptions,
+  TENSORLAKE_CLIENT_OPTION_KEYS,
+} from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
 
@@ -169,6 +173,7 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  * ```
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
+  assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
   let baseUrl = options.baseUrl;
   // The sandbox id when it is known and not in the host: sent in X-Tensorlake-Sandbox-Id.
   let sandboxId: string | undefined;

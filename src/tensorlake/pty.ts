@@ -9,6 +9,7 @@ import {
   CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
+  goneError,
   PublicFields,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
@@ -97,25 +98,6 @@ export interface PtyInfo {
 }
 
 /**
- * The public fields of a {@link Pty} (everything but the token).
- *
- * @example
- * ```ts
- * import { type PtyFields, Tensorlake } from "@sandgate/sdk";
- * import { createEmulator } from "@sandgate/sdk/testing";
- *
- * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
- * const fields: PtyFields = pty.toJSON();
- * console.log(fields.sessionId);
- * ```
- */
-export interface PtyFields {
-  /** Session id. */
-  readonly sessionId: string;
-}
-
-/**
  * A PTY session started by `createPty`. `await using` kills it at scope
  * exit; killing is idempotent (a 404 resolves `{ alreadyGone: true }`).
  *
@@ -135,17 +117,56 @@ export interface PtyFields {
  * console.log(await pty.kill()); // the same result, no second request
  * ```
  */
-export interface Pty extends PtyFields, AsyncDisposable {
+export interface Pty extends AsyncDisposable {
+  /** Session id. */
+  readonly sessionId: string;
   /** Token for `/api/v1/pty/{sessionId}/ws`. Secret. */
   readonly token: string;
-  /** Kills the session; later calls reuse the first successful result. */
+  /**
+   * Kills the session; later calls reuse the first successful result, and a
+   * later `{ strict: true }` call throws `NotFoundError` without a request.
+   */
   kill(options?: CleanupOptions): Promise<CleanupResult>;
-  /** Resizes the terminal. */
+  /** Whether this handle killed its session: then `resize` and `info` reject locally. */
+  readonly killed: boolean;
+  /** Resizes the terminal (`NotFoundError`, nothing sent, once killed). */
   resize(size: PtySize, options?: CallOptions): Promise<void>;
-  /** Describes the session. */
+  /** Describes the session (`NotFoundError`, nothing sent, once killed). */
   info(options?: CallOptions): Promise<PtyInfo>;
   /** The public fields (never the token). */
-  toJSON(): PtyFields;
+  toJSON(): { readonly sessionId: string };
+}
+
+/**
+ * One entry of `listPtys`: the session's {@link PtyInfo}, plus `kill()` to
+ * clean it up directly (a listing carries no token, so it cannot attach).
+ * `kill` is not enumerable: `JSON.stringify` and equality checks see the
+ * plain fields.
+ *
+ * @example
+ * ```ts
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const sandbox = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch })
+ *   .sandbox("my-sandbox");
+ * await sandbox.createPty({ command: "bash" });
+ * for (const pty of await sandbox.listPtys()) console.log(await pty.kill()); // { alreadyGone: false }
+ * ```
+ */
+export interface ListedPty extends PtyInfo {
+  /** Kills the session; a 404 resolves `{ alreadyGone: true }` unless `{ strict: true }`. */
+  kill(options?: CleanupOptions): Promise<CleanupResult>;
+}
+
+/** Adds a non-enumerable `kill` to a listed session's info. */
+export function toListedPty(
+  info: PtyInfo,
+  kill: (sessionId: string, options?: CleanupOptions) => Promise<CleanupResult>,
+): ListedPty {
+  return Object.defineProperty(info, "kill", {
+    value: (options?: CleanupOptions) => kill(info.sessionId, options),
+  }) as ListedPty;
 }
 
 /** The fields `CreatePtyResponse` promises. */
@@ -201,7 +222,7 @@ export interface PtyActions {
 }
 
 /** The {@link Pty} implementation. */
-export class PtyHandle extends PublicFields<PtyFields> implements Pty {
+export class PtyHandle extends PublicFields<{ readonly sessionId: string }> implements Pty {
   protected readonly inspectName = "Pty";
   readonly sessionId: string;
   readonly #token: string;
@@ -220,22 +241,37 @@ export class PtyHandle extends PublicFields<PtyFields> implements Pty {
   }
 
   kill(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(() => this.#actions.kill(this.sessionId, options));
+    return this.#once.run(
+      () => this.#actions.kill(this.sessionId, options),
+      options?.strict,
+      () => this.#gone("killPty"),
+    );
   }
 
   resize(size: PtySize, options?: CallOptions): Promise<void> {
+    if (this.#once.done) return Promise.reject(this.#gone("resizePty"));
     return this.#actions.resize(this.sessionId, size, options);
   }
 
   info(options?: CallOptions): Promise<PtyInfo> {
+    if (this.#once.done) return Promise.reject(this.#gone("getPty"));
     return this.#actions.info(this.sessionId, options);
+  }
+
+  /** Whether this handle killed its session (then it answers locally). */
+  get killed(): boolean {
+    return this.#once.done;
+  }
+
+  #gone(operation: string) {
+    return goneError("tensorlake", operation, `PTY session ${this.sessionId}`);
   }
 
   async [asyncDispose](): Promise<void> {
     await this.kill();
   }
 
-  toJSON(): PtyFields {
+  toJSON(): { readonly sessionId: string } {
     return { sessionId: this.sessionId };
   }
 }

@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
-import type { CallOptions } from "../options.ts";
+import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
 import { invoke, requireFields } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
@@ -27,11 +27,13 @@ import {
 import {
   CREATE_PTY_SHAPE,
   type CreatePtyOptions,
+  type ListedPty,
   type Pty,
   PTY_INFO_SHAPE,
   PtyHandle,
   type PtyInfo,
   type PtySize,
+  toListedPty,
   toPtyInfo,
 } from "./pty.ts";
 
@@ -97,6 +99,7 @@ export class Tensorlake {
         );
       }
     }
+    assertClientOptions(options, TENSORLAKE_OPTION_KEYS);
     this.#options = { ...options };
     this.#clock = options.clock ?? systemClock;
   }
@@ -183,7 +186,7 @@ export interface TensorlakeSandbox {
   createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty>;
 
   /**
-   * Lists the sandbox's PTY sessions.
+   * Lists the sandbox's PTY sessions; each can be killed directly with `kill()`.
    *
    * @example
    * ```ts
@@ -195,7 +198,7 @@ export interface TensorlakeSandbox {
    * for (const info of await sandbox.listPtys()) console.log(info.sessionId, info.command);
    * ```
    */
-  listPtys(callOptions?: CallOptions): Promise<PtyInfo[]>;
+  listPtys(callOptions?: CallOptions): Promise<ListedPty[]>;
 
   /**
    * Describes one PTY session (`NotFoundError` when it does not exist).
@@ -299,7 +302,7 @@ class SandboxHandle implements TensorlakeSandbox {
     });
   }
 
-  async listPtys(callOptions?: CallOptions): Promise<PtyInfo[]> {
+  async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {
     assertCallOptions(callOptions);
     const data = await invoke(
       (init) => this.client.GET(PTY, init),
@@ -308,7 +311,9 @@ class SandboxHandle implements TensorlakeSandbox {
     const list = requireFields<ListPtyResponse>(PROVIDER, "listPtys", data, {
       sessions: { list: PTY_INFO_SHAPE },
     });
-    return list.sessions.map(toPtyInfo);
+    return list.sessions.map((body) =>
+      toListedPty(toPtyInfo(body), (id, options) => this.killPty(id, options))
+    );
   }
 
   async getPty(sessionId: string, callOptions?: CallOptions): Promise<PtyInfo> {

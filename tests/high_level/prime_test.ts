@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import {
   AuthenticationError,
   type Clock,
-  createPrimeIntellect,
   InvalidArgumentError,
   NotFoundError,
   PrimeIntellect,
@@ -51,6 +50,7 @@ test("exposePort sends the port, name and upper-cased protocol, and returns came
     tlsSocket: "exp-123.sandbox.primeintellect.ai:443",
     externalPort: 31000,
     externalEndpoint: "h:31000",
+    createdAt: null,
   });
   assert.equal(exposure.url, "https://exp-123.sandbox.primeintellect.ai");
 });
@@ -60,7 +60,7 @@ test("exposePort leaves out name and protocol when not given; absent optionals b
   delete (body as Partial<typeof body>).name;
   delete (body as Partial<typeof body>).external_port;
   const { bodies, fetch } = recordingFetch(() => Response.json(body));
-  const exposure = await createPrimeIntellect({
+  const exposure = await new PrimeIntellect({
     apiKey: "k",
     fetch,
     rateLimit: false,

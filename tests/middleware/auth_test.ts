@@ -2,14 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import {
-  authMiddleware,
-  compose,
   createPrimeIntellectClient,
   InvalidArgumentError,
   MissingApiKeyError,
-  sha256Hex,
   UnexpectedResponseError,
 } from "../../mod.ts";
+import { authMiddleware } from "../../src/middleware/auth.ts";
+import { compose } from "../../src/middleware/types.ts";
+import { sha256Hex } from "../../src/middleware/token_hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
 

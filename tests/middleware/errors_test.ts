@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import {
   ApiError,
   AuthenticationError,
-  createApiError,
+  ForbiddenError,
   NotFoundError,
   RateLimitedError,
   ServerError,
   ValidationError,
 } from "../../mod.ts";
+import { createApiError } from "../../src/errors.ts";
 
 test("one readable line: provider, operation, status, details, request id", () => {
   const error = createApiError({
@@ -43,7 +44,7 @@ test("the subclass follows the status", () => {
   const kind = (status: number) =>
     createApiError({ status, provider: "tensorlake", operation: "getPty" }).constructor;
   assert.equal(kind(401), AuthenticationError);
-  assert.equal(kind(403), AuthenticationError);
+  assert.equal(kind(403), ForbiddenError);
   assert.equal(kind(404), NotFoundError);
   assert.equal(kind(400), ValidationError);
   assert.equal(kind(429), RateLimitedError);

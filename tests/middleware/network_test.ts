@@ -1,13 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import {
-  classifyNetworkError,
-  createPrimeIntellectClient,
-  NetworkError,
-  sha256Hex,
-  tokenHasher,
-} from "../../mod.ts";
+import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
+import { classifyNetworkError } from "../../src/middleware/network.ts";
+import { sha256Hex, tokenHasher } from "../../src/middleware/token_hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE } from "./support.ts";
 
@@ -85,7 +81,7 @@ test("a real refused connection is a NetworkError with neverSent = true", async 
       assert.equal(error.neverSent, true);
       assert.match(
         error.message,
-        /^exposePort: network error \(ECONNREFUSED\); the request was not sent$/,
+        /^exposePort: network error reaching 127\.0\.0\.1:\d+ \(ECONNREFUSED\); the request was not sent$/,
       );
       return true;
     },
@@ -107,7 +103,10 @@ test("a NetworkError keeps the cause but never the request", async () => {
       assert.ok(error instanceof NetworkError);
       assert.equal(error.neverSent, false);
       assert.equal(error.cause, cause);
-      assert.equal(error.message, "listExposures: network error (ECONNRESET)");
+      assert.equal(
+        error.message,
+        "listExposures: network error reaching api.primeintellect.ai (ECONNRESET)",
+      );
       let link: unknown = error;
       for (let i = 0; i < 5 && link; i++) {
         for (const value of Object.values(link as object)) assert.ok(!(value instanceof Request));

@@ -7,8 +7,8 @@ import {
   RateLimitedError,
   type RateLimitInfo,
   RateLimitStoreError,
-  sha256Hex,
 } from "../../mod.ts";
+import { sha256Hex } from "../../src/middleware/token_hash.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE, exposed, recordingFetch, settle } from "./support.ts";
 

@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  compose,
   createPrimeIntellectClient,
   NetworkError,
   RateLimitedError,
   type RetryInfo,
-  retryMiddleware,
   ServerError,
 } from "../../mod.ts";
+import { compose } from "../../src/middleware/types.ts";
+import { retryMiddleware } from "../../src/middleware/retry.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./support.ts";
 

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { createApiError, createPrimeIntellectClient, SandgateError } from "../../mod.ts";
+import { createPrimeIntellectClient, SandgateError } from "../../mod.ts";
+import { createApiError } from "../../src/errors.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { EXPOSE, settle } from "./support.ts";
 

@@ -1,13 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  callSignal,
-  compose,
-  createPrimeIntellectClient,
-  SandgateError,
-  TimeoutError,
-  timeoutMiddleware,
-} from "../../mod.ts";
+import { createPrimeIntellectClient, SandgateError, TimeoutError } from "../../mod.ts";
+import { callSignal, timeoutMiddleware } from "../../src/middleware/timeout.ts";
+import { compose } from "../../src/middleware/types.ts";
 import { combineSignals } from "../../src/middleware/abort.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./support.ts";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { ConfigError, systemClock } from "../../mod.ts";
+import { ConfigError } from "../../mod.ts";
+import { systemClock } from "../../src/middleware/clock.ts";
 import {
   createRedisRateLimitStore,
   fromIoredis,

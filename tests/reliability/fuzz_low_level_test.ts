@@ -13,8 +13,8 @@ import {
   createTensorlakeClient,
   InvalidArgumentError,
   SandgateError,
-  tensorlakeSandboxUrl,
 } from "../../mod.ts";
+import { tensorlakeSandboxUrl } from "../../src/tensorlake/client.ts";
 import { FC_PARAMS, hostileString, NASTY_FRAGMENTS, plainId } from "./arbitraries.ts";
 import { SpecValidator } from "./spec_schemas.ts";
 

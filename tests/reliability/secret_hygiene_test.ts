@@ -9,8 +9,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  authMiddleware,
-  compose,
   ConfigError,
   createPrimeIntellectClient,
   InvalidArgumentError,
@@ -19,6 +17,8 @@ import {
   SandgateError,
   Tensorlake,
 } from "../../mod.ts";
+import { authMiddleware } from "../../src/middleware/auth.ts";
+import { compose } from "../../src/middleware/types.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { VirtualClock } from "./virtual_clock.ts";

@@ -38,8 +38,22 @@ export default {
       (error) => error instanceof NotFoundError ? "NotFoundError" : String(error),
     );
 
+    // No key and no process environment: the error says to pass the binding.
+    const missingKey = await new PrimeIntellect({ fetch: emulator.fetch }).sandbox(SANDBOX)
+      .listExposures().then(() => "resolved", (error) => `${error.name}: ${error.message}`);
+    let userAgent = "";
+    await new PrimeIntellect({
+      apiKey: "workerd-key",
+      fetch: (request) => {
+        userAgent = request.headers.get("user-agent") ?? "";
+        return emulator.fetch(request);
+      },
+    }).sandbox(SANDBOX).listExposures();
+
     return Response.json({
       runtime: navigator.userAgent,
+      missingKey,
+      userAgent,
       hasProcess: typeof globalThis.process !== "undefined",
       exportCounts: Object.fromEntries(
         Object.entries(entries).map(([name, ns]) => [name, Object.keys(ns).length]),

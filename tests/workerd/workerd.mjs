@@ -94,6 +94,8 @@ test("workerd: the bundled package runs an expose → unexpose flow without Node
     const body = JSON.parse(text);
     assert.equal(body.runtime, "Cloudflare-Workers");
     assert.equal(body.hasProcess, false, "no nodejs_compat: no process global");
+    assert.match(body.missingKey, /^MissingApiKeyError: .*pass `apiKey: env\.PRIME_API_KEY`/);
+    assert.match(body.userAgent, /^sandgate\/\d+\.\d+\.\d+\S* workerd$/);
 
     // Every module of every entry point was evaluated at global scope in workerd.
     const expected = {};

@@ -1,0 +1,31 @@
+/**
+ * Expose a port of a Prime Intellect sandbox, print its URL, list the
+ * sandbox's exposures and clean up. Runs against the built-in emulator: no
+ * account, key, network or Deno permission needed.
+ *
+ * ```sh
+ * deno run examples/expose_port.ts
+ * ```
+ *
+ * With a real account, drop `fetch` and the `apiKey` (PRIME_API_KEY is read
+ * from the environment; Deno then needs --allow-net --allow-env=PRIME_API_KEY).
+ *
+ * @module
+ */
+import { PrimeIntellect } from "sandgate";
+import { createEmulator } from "sandgate/testing";
+
+const emulator = createEmulator();
+const prime = new PrimeIntellect({ apiKey: "demo-key", fetch: emulator.fetch });
+const sandbox = prime.sandbox("my-sandbox");
+
+{
+  await using exposure = await sandbox.exposePort({ port: 8080, name: "web" });
+  console.log("exposed:", exposure.url);
+
+  for (const listed of await sandbox.listExposures()) {
+    console.log("listed:", listed.exposureId, listed.port, listed.name);
+  }
+} // unexposed here, even if the code above throws
+
+console.log("live exposures after the scope:", emulator.live().exposures);
