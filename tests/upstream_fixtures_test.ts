@@ -133,6 +133,7 @@ const CASES: Record<string, (fixture: Fixture) => Promise<void>> = {
       tlsSocket: "<string>",
       externalPort: null,
       externalEndpoint: null,
+      createdAt: null,
     });
   },
   async prime_list_exposed_ports_200(f) {
