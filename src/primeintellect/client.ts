@@ -81,31 +81,43 @@ export function normalizePrimeBaseUrl(url: string): string {
   return trimmed.endsWith("/api/v1") ? trimmed.slice(0, -"/api/v1".length) : trimmed;
 }
 
-/** Where each Prime Intellect setting came from. */
-export interface PrimeIntellectConfig {
-  /** The API key: `PRIME_API_KEY`, then `api_key` of `~/.prime/config.json`. */
-  apiKey: string | undefined;
-  /** The team: `PRIME_TEAM_ID`, then `team_id` of the file. No gateway endpoint takes it. */
-  teamId: string | undefined;
-  /** The base URL, normalised: `PRIME_API_BASE_URL`, `PRIME_BASE_URL`, `base_url`, the default. */
-  baseUrl: string;
-}
-
 /**
- * Resolves the configuration as Prime Intellect's SDK does: the environment
- * first, then `~/.prime/config.json` (read only on Deno, Node and Bun, only
- * when the environment leaves a setting open), then the default base URL.
+ * Resolves Prime Intellect settings as their SDK does: the environment first,
+ * then `~/.prime/config.json` (read at most once, only on Deno, Node and Bun,
+ * and only when the environment leaves that setting open), then the default
+ * base URL. Each setting is read only when asked for, so a client given
+ * `apiKey` never reads `PRIME_API_KEY`, nor the file for it.
  */
-export function resolvePrimeIntellectConfig(
-  readFile: () => PrimeConfigFile = readPrimeConfigFile,
-): PrimeIntellectConfig {
-  let file: PrimeConfigFile | undefined;
-  const fromFile = () => (file ??= readFile());
-  const apiKey = readEnv("PRIME_API_KEY") ?? fromFile().apiKey;
-  const teamId = readEnv("PRIME_TEAM_ID") ?? fromFile().teamId;
-  const baseUrl = readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
-    fromFile().baseUrl ?? PRIME_INTELLECT_BASE_URL;
-  return { apiKey, teamId, baseUrl: normalizePrimeBaseUrl(baseUrl) };
+export class PrimeIntellectConfig {
+  #file: PrimeConfigFile | undefined;
+  readonly #readFile: () => PrimeConfigFile;
+
+  /** `readFile` reads `~/.prime/config.json` (tests pass their own). */
+  constructor(readFile: () => PrimeConfigFile = readPrimeConfigFile) {
+    this.#readFile = readFile;
+  }
+
+  #fromFile(): PrimeConfigFile {
+    return (this.#file ??= this.#readFile());
+  }
+
+  /** `PRIME_API_KEY`, then `api_key` of the file. */
+  apiKey(): string | undefined {
+    return readEnv("PRIME_API_KEY") ?? this.#fromFile().apiKey;
+  }
+
+  /** `PRIME_TEAM_ID`, then `team_id` of the file. No gateway endpoint takes a team. */
+  teamId(): string | undefined {
+    return readEnv("PRIME_TEAM_ID") ?? this.#fromFile().teamId;
+  }
+
+  /** `PRIME_API_BASE_URL`, `PRIME_BASE_URL`, `base_url` of the file, the default; normalised. */
+  baseUrl(): string {
+    return normalizePrimeBaseUrl(
+      readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ?? this.#fromFile().baseUrl ??
+        PRIME_INTELLECT_BASE_URL,
+    );
+  }
 }
 
 /**
@@ -137,12 +149,10 @@ export function createPrimeIntellectClient(
 ): PrimeIntellectClient {
   assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
   // The file is read at most once, and only when an option and the environment leave a gap.
-  let resolved: PrimeIntellectConfig | undefined;
-  const config = () => (resolved ??= resolvePrimeIntellectConfig());
+  const config = new PrimeIntellectConfig();
   const baseUrl = options.baseUrl === undefined
-    ? config().baseUrl
+    ? config.baseUrl()
     : normalizePrimeBaseUrl(options.baseUrl);
-  const apiKey = options.apiKey ??
-    (() => readEnv("PRIME_API_KEY") ?? config().apiKey ?? "");
+  const apiKey = options.apiKey ?? (() => config.apiKey() ?? "");
   return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, { ...options, apiKey });
 }
