@@ -1,14 +1,12 @@
 /**
- * Consumer smoke test of the npm package built by `deno task build:npm`:
- * `npm pack`s `npm/`, installs the tarball into a fresh temporary project
- * (`npm install <tarball>`: `openapi-fetch` comes from the npm cache or the
- * registry like for any user), then, against the in-process emulator of
- * `sandgate/testing`, exposes a port, lists and unexposes it from
- *
- * - Node: `import` (ESM) and `require` (CommonJS),
- * - Bun: `import` and `require`,
- * - Deno: a bare `import "sandgate"` resolved from the project's
- *   `node_modules` (`nodeModulesDir: "manual"`), type-checked first.
+ * Consumer smoke test of the npm package built by `deno task build:npm`: `npm pack`s `npm/`,
+ * installs the tarball into a fresh temporary project (`openapi-fetch` comes from the npm cache
+ * or the registry like for any user), then, against the in-process emulator of
+ * `sandgate/testing`, exposes a port, lists and unexposes it from Node and Bun (`import` and
+ * `require`, each also loading the other module system's copy, whose guards must recognise the
+ * errors) and Deno (a bare `import "sandgate"` from the project's `node_modules`, type-checked
+ * first); the README's examples must import `sandgate` and type-check against the package, and
+ * the `sandgate` bin, when the package has one, must answer `--help`.
  *
  * ```sh
  * deno task build:npm && deno task check:package
@@ -16,130 +14,50 @@
  *
  * @module
  */
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
-const ROOT = new URL("../", import.meta.url);
-const rootPath = decodeURIComponent(ROOT.pathname).replace(/\/$/, "");
-const BIN = `${rootPath}/node_modules/.bin`;
-
-/** The flow each consumer runs; `IMPORTS` is replaced per module system. */
+/** The flow each consumer runs; prints one JSON line of what it saw. */
 const FLOW = `
 const emulator = createEmulator();
-const prime = new PrimeIntellect({ apiKey: "consumer-key", fetch: emulator.fetch });
-const sandbox = prime.sandbox("sb-consumer");
+const sandbox = new PrimeIntellect({ apiKey: "consumer-key", fetch: emulator.fetch }).sandbox("sb-consumer");
 const exposure = await sandbox.exposePort({ port: 8080, name: "web" });
 const listed = await sandbox.listExposures();
-const cleanup = await exposure.unexpose();
+const { alreadyGone } = await exposure.unexpose();
 // A second, strict unexpose: a typed error from the package's own classes.
 const gone = await sandbox.unexposePort(exposure.exposureId, { strict: true }).catch((e) => e);
 console.log(JSON.stringify({
-  runtime: RUNTIME,
+  ok: /^https:\\/\\/8080-/.test(exposure.url) && listed.length === 1 &&
+    listed[0].exposureId === exposure.exposureId && !alreadyGone && emulator.live().exposures === 0 &&
+    gone instanceof NotFoundError && gone instanceof SandgateError && gone.name === "NotFoundError" &&
+    DUAL(gone),
   url: exposure.url,
-  listed: listed.map((e) => e.exposureId),
-  exposureId: exposure.exposureId,
-  alreadyGone: cleanup.alreadyGone,
-  live: emulator.live().exposures,
-  isSandgateError: gone instanceof NotFoundError && gone instanceof SandgateError,
-  name: gone.name,
-  dual: DUAL(gone),
 }));
 `;
-
-// The other module system's copy of the package, loaded in the same process: its
-// guards and classes must recognise this copy's errors (dual-package hazard).
+// The other module system's copy of the package, loaded in the same process: its guards and
+// classes must recognise this copy's errors (dual-package hazard).
+const DUAL = `const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
+  e instanceof other.NotFoundError;`;
 const ESM = `import { createRequire } from "node:module";
 import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
-const RUNTIME = typeof Bun !== "undefined" ? "bun (import)" : "node (import)";
 const other = createRequire(import.meta.url)("sandgate");
-const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
-  e instanceof other.NotFoundError;
+${DUAL}
 ${FLOW}`;
-
 const CJS = `const { NotFoundError, PrimeIntellect, SandgateError } = require("sandgate");
 const { createEmulator } = require("sandgate/testing");
-const RUNTIME = typeof Bun !== "undefined" ? "bun (require)" : "node (require)";
 (async () => {
 const other = await import("sandgate");
-const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
-  e instanceof other.NotFoundError;
-${FLOW}
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+${DUAL}
+${FLOW}})().catch((error) => { console.error(error); process.exit(1); });
 `;
-
 const DENO = `import { isApiError, NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
-const RUNTIME: string = "deno (import)";
 const DUAL = (e: unknown) => isApiError(e);
 ${FLOW}`;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
-  const output = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function must(label: string, cmd: string, args: string[], cwd: string): Promise<string> {
-  const result = await run(cmd, args, cwd);
-  if (result.code !== 0) {
-    throw new Error(`${label} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-interface SmokeResult {
-  runtime: string;
-  url: string;
-  listed: string[];
-  exposureId: string;
-  alreadyGone: boolean;
-  live: number;
-  isSandgateError: boolean;
-  name: string;
-  dual: boolean;
-}
-
-function checkResult(expected: string, stdout: string): SmokeResult {
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  const result = JSON.parse(line) as SmokeResult;
-  const problems: string[] = [];
-  if (result.runtime !== expected) problems.push(`runtime ${result.runtime}`);
-  if (!/^https:\/\/8080-/.test(result.url)) problems.push(`url ${result.url}`);
-  if (result.listed.length !== 1 || result.listed[0] !== result.exposureId) {
-    problems.push(`listed ${JSON.stringify(result.listed)}`);
-  }
-  if (result.alreadyGone !== false) problems.push("unexpose said alreadyGone");
-  if (result.live !== 0) problems.push(`${result.live} exposures still live`);
-  if (!result.isSandgateError) problems.push("a strict unexpose did not throw a NotFoundError");
-  if (result.name !== "NotFoundError") problems.push(`error name ${result.name}`);
-  if (!result.dual) problems.push("the other module system's copy did not recognise the error");
-  if (problems.length > 0) throw new Error(`${expected}: ${problems.join("; ")}\n${line}`);
-  return result;
-}
-
 /**
- * The README's TypeScript/JavaScript examples that import nothing but the
- * package (the Redis ones need a Redis client, the `node:` ones @types/node,
- * which a bare consumer project does not have).
+ * The README's TypeScript/JavaScript examples that import nothing but the package (the Redis
+ * ones need a Redis client, the `node:` ones @types/node, which a bare consumer project lacks).
  */
 export function readmeBlocks(readme: string): string[] {
   const blocks: string[] = [];
@@ -155,66 +73,59 @@ export function readmeBlocks(readme: string): string[] {
   return blocks;
 }
 
-async function main(): Promise<number> {
-  const t0 = performance.now();
+async function must(cmd: string, args: string[], cwd: string): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const [stdout, stderr] = [out.stdout, out.stderr].map((b) => new TextDecoder().decode(b));
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+  return stdout!;
+}
+
+async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "sandgate-consumer-" });
   try {
-    const packed = JSON.parse(
-      await must(
-        "npm pack",
-        "npm",
-        ["pack", "--json", "--pack-destination", dir],
-        `${rootPath}/npm`,
-      ),
+    const [packed] = JSON.parse(
+      await must("npm", ["pack", "--json", "--pack-destination", dir], `${ROOT}npm`),
     ) as { filename: string; files: unknown[]; size: number }[];
-    const tarball = packed[0]!;
-    console.log(`packed ${tarball.filename}: ${tarball.files.length} files, ${tarball.size} bytes`);
-
+    console.log(`packed ${packed!.filename}: ${packed!.files.length} files, ${packed!.size} bytes`);
     const project = `${dir}/project`;
     await Deno.mkdir(project);
-    await Deno.writeTextFile(
-      `${project}/package.json`,
-      JSON.stringify({ name: "sandgate-consumer", private: true }, null, 2),
-    );
-    await must(
-      "npm install",
-      "npm",
-      ["install", "--no-audit", "--no-fund", "--prefer-offline", `../${tarball.filename}`],
-      project,
-    );
-    const installed = JSON.parse(
-      await Deno.readTextFile(`${project}/node_modules/sandgate/package.json`),
-    ) as { version: string };
-    console.log(`installed sandgate@${installed.version} into a fresh project`);
-
+    await Deno.writeTextFile(`${project}/package.json`, `{ "name": "consumer", "private": true }`);
+    await Deno.writeTextFile(`${project}/deno.json`, `{ "nodeModulesDir": "manual" }`);
+    await must("npm", [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      `../${packed!.filename}`,
+    ], project);
     await Deno.writeTextFile(`${project}/smoke.mjs`, ESM);
     await Deno.writeTextFile(`${project}/smoke.cjs`, CJS);
     await Deno.writeTextFile(`${project}/smoke.ts`, DENO);
-    await Deno.writeTextFile(
-      `${project}/deno.json`,
-      JSON.stringify({ nodeModulesDir: "manual" }, null, 2),
-    );
-
     const deno = Deno.execPath();
-    const cases: [string, string, string[]][] = [
-      ["node (import)", "node", ["smoke.mjs"]],
-      ["node (require)", "node", ["smoke.cjs"]],
-      ["bun (import)", `${BIN}/bun`, ["smoke.mjs"]],
-      ["bun (require)", `${BIN}/bun`, ["smoke.cjs"]],
+    await must(deno, ["check", "smoke.ts"], project);
+    const bun = `${ROOT}node_modules/.bin/bun`;
+    const cases: [string, string, string][] = [
+      ["node (import)", "node", "smoke.mjs"],
+      ["node (require)", "node", "smoke.cjs"],
+      ["bun (import)", bun, "smoke.mjs"],
+      ["bun (require)", bun, "smoke.cjs"],
+      ["deno (import, type-checked)", deno, "smoke.ts"],
     ];
-    for (const [label, cmd, args] of cases) {
-      const out = await must(label, cmd, args, project);
-      const r = checkResult(label, out);
-      console.log(`ok ${label}: exposed ${r.url}, listed, unexposed`);
+    for (const [label, cmd, file] of cases) {
+      const args = cmd === deno ? ["run", "--no-prompt", file] : [file];
+      const line = (await must(cmd, args, project)).trim().split("\n").at(-1)!;
+      if (!(JSON.parse(line) as { ok: boolean }).ok) throw new Error(`${label}: ${line}`);
+      console.log(`ok ${label}: exposed, listed, unexposed, typed NotFoundError`);
     }
-    // Deno: the package's types must check too, then the same flow runs.
-    await must("deno check", deno, ["check", "smoke.ts"], project);
-    const out = await must("deno (import)", deno, ["run", "--no-prompt", "smoke.ts"], project);
-    const r = checkResult("deno (import)", out);
-    console.log(`ok deno (import, type-checked): exposed ${r.url}, listed, unexposed`);
-
-    // The README as npm ships it: examples import `sandgate`, and every example that
-    // uses only sandgate type-checks against the installed package.
+    // The README as npm ships it: examples import `sandgate`, and every example that uses only
+    // sandgate type-checks against the installed package.
     const readme = await Deno.readTextFile(`${project}/node_modules/sandgate/README.md`);
     const stale = readme.match(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g);
     if (stale) throw new Error(`npm README still imports ${stale.join(", ")}`);
@@ -222,23 +133,22 @@ async function main(): Promise<number> {
     for (const [i, code] of blocks.entries()) {
       await Deno.writeTextFile(`${project}/readme_${i}.ts`, code);
     }
-    await must(
-      "deno check README examples",
-      deno,
-      ["check", ...blocks.map((_, i) => `readme_${i}.ts`)],
-      project,
-    );
+    await must(deno, ["check", ...blocks.map((_, i) => `readme_${i}.ts`)], project);
     console.log(`ok README: ${blocks.length} examples import "sandgate" and type-check`);
+    const pkg = JSON.parse(await Deno.readTextFile(`${ROOT}npm/package.json`)) as { bin?: object };
+    if (pkg.bin) {
+      await must(`${project}/node_modules/.bin/sandgate`, ["--help"], project);
+      console.log("ok bin: npx sandgate --help");
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  console.log(`consumer smoke passed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return 0;
 }
 
 if (import.meta.main) {
   try {
-    Deno.exit(await main());
+    await main();
+    console.log("consumer smoke passed");
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     Deno.exit(1);

@@ -5,10 +5,7 @@
  * booking rule is the store contract's (the in-memory store implements the
  * same rule as the Redis Lua script); latencies are drawn from a seeded PRNG.
  *
- * ```sh
- * deno run scripts/fleet_sim.ts                 # the BENCHMARKS.md table
- * deno run scripts/fleet_sim.ts --json          # one JSON object per scenario
- * ```
+ * `npm run bench` reports {@link SCENARIOS} (section 6 of BENCHMARKS.md).
  *
  * @module
  */
@@ -134,6 +131,10 @@ export function simulateFleet(options: FleetSimOptions = {}): FleetSimResult {
 export const SCENARIOS: { name: string; options: FleetSimOptions }[] = [
   { name: "8 × 25 calls, 60 s window, 500 ms margin", options: {} },
   {
+    name: "100 × 1 000 calls (84 h simulated), 60 s window, 500 ms margin",
+    options: { processes: 100, callsPerProcess: 1_000 },
+  },
+  {
     name: "32 × 25 calls, 60 s window, 500 ms margin",
     options: { processes: 32, callsPerProcess: 25 },
   },
@@ -146,23 +147,3 @@ export const SCENARIOS: { name: string; options: FleetSimOptions }[] = [
     options: { marginMs: 0 },
   },
 ];
-
-if ((import.meta as { main?: boolean }).main) {
-  const json = (globalThis as { Deno?: { args: string[] } }).Deno?.args.includes("--json");
-  if (!json) {
-    console.log("| scenario | calls | max in 60 s window | 429s | span | ideal | span / ideal |");
-    console.log("| --- | --: | --: | --: | --: | --: | --: |");
-  }
-  for (const { name, options } of SCENARIOS) {
-    const r = simulateFleet(options);
-    if (json) console.log(JSON.stringify({ name, ...r }));
-    else {
-      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-      console.log(
-        `| ${name} | ${r.calls} | ${r.maxInWindow} | ${r.tooMany} | ${s(r.spanMs)} | ${
-          s(r.idealMs)
-        } | ${(r.spanMs / r.idealMs).toFixed(4)} |`,
-      );
-    }
-  }
-}

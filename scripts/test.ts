@@ -16,103 +16,43 @@
 export interface Step {
   /** Short name, printed before the step runs. */
   name: string;
-  /** Command and arguments; `deno` means the running Deno. */
-  cmd: string[];
+  /** The deno.json task it runs (`deno task <task>`)… */
+  task?: string;
+  /** …or a command and its arguments; `deno` means the running Deno. */
+  cmd?: string[];
   /** How to read the test counts from its output, if it runs tests. */
   counts?: "deno" | "node" | "bun";
   /** Extra environment. */
   env?: Record<string, string>;
 }
 
-const BIN = "./node_modules/.bin/";
-
 /** Every step of `npm test`, in order. Later steps build on earlier ones. */
 export const STEPS: Step[] = [
-  { name: "format", cmd: ["deno", "fmt", "--check"] },
-  { name: "deno lint", cmd: ["deno", "lint"] },
-  { name: "oxlint", cmd: [`${BIN}oxlint`, "--deny-warnings", "src"] },
-  { name: "type check", cmd: ["deno", "check", "mod.ts", "scripts/", "tests/"] },
-  {
-    name: "generated code drift",
-    cmd: [
-      "deno",
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-sys",
-      "scripts/generate.ts",
-      "--check",
-    ],
-  },
-  {
-    name: "doc lint",
-    cmd: ["deno", "run", "--allow-read", "--allow-run", "--allow-env", "scripts/doc_lint.ts"],
-  },
-  {
-    // Every TypeScript/JavaScript block of the README type-checks against the sources.
-    name: "README examples type-check",
-    cmd: ["deno", "check", "--doc-only", "README.md"],
-  },
-  {
-    // Type-checks and runs every @example in the public modules.
-    name: "doc examples",
-    cmd: ["deno", "test", "--doc", "--allow-all", "mod.ts", "src/"],
-    counts: "deno",
-  },
-  {
-    // Installs redis-server when missing (root + apt-get, as on CI) for tests/redis/;
-    // otherwise warns loudly that the Redis suite is skipped (fails under SANDGATE_REQUIRE_REDIS=1).
-    name: "redis-server for the Redis store tests",
-    cmd: ["deno", "run", "--allow-all", "scripts/redis_server.ts", "ensure"],
-  },
-  {
-    name: "tests on deno",
-    cmd: ["deno", "test", "--allow-all", "tests/"],
-    counts: "deno",
-  },
-  {
-    // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
-    name: "bench --quick",
-    cmd: ["deno", "run", "--allow-all", "--v8-flags=--expose-gc", "scripts/bench.ts", "--quick"],
-  },
-  // Packaging (issue 7): JSR, then the npm build and the runtime matrix.
-  { name: "jsr publish dry run", cmd: ["deno", "publish", "--dry-run", "--allow-dirty"] },
-  {
-    name: "npm build",
-    cmd: [
-      "deno",
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-run",
-      "scripts/build_npm.ts",
-    ],
-  },
-  {
-    // The same test files as `deno test`, compiled next to the built package (Node 20: a directory
-    // argument runs its *_test.js files).
-    name: "tests on node (built package)",
-    cmd: ["node", "--test", "npm/esm/tests/"],
-    counts: "node",
-  },
-  {
-    name: "tests on bun (built package)",
-    cmd: [`${BIN}bun`, "test", "./npm/esm/tests/"],
-    counts: "bun",
-  },
-  { name: "publint", cmd: [`${BIN}publint`, "--strict", "npm"] },
-  { name: "attw (are the types wrong)", cmd: [`${BIN}attw`, "--pack", "npm"] },
-  {
-    name: "workerd (miniflare, no nodejs_compat)",
-    cmd: ["node", "--test", "tests/workerd/workerd.mjs"],
-    counts: "node",
-  },
-  {
-    name: "consumer smoke (npm pack → node import/require, bun, deno)",
-    cmd: ["deno", "run", "--allow-all", "scripts/check_package.ts"],
-  },
+  { name: "format", task: "fmt:check" },
+  { name: "deno lint + oxlint", task: "lint" },
+  { name: "type check", task: "check" },
+  { name: "generated code drift", task: "generate:check" },
+  { name: "doc lint", task: "doc:lint" },
+  // Every TypeScript/JavaScript block of the README type-checks against the sources.
+  { name: "README examples type-check", task: "doc:readme" },
+  // Type-checks and runs every @example in the public modules.
+  { name: "doc examples", task: "doc:examples", counts: "deno" },
+  // Installs redis-server when missing (root + apt-get, as on CI) for tests/redis/;
+  // otherwise warns loudly that the Redis suite is skipped (fails under SANDGATE_REQUIRE_REDIS=1).
+  { name: "redis-server for the Redis store tests", task: "redis:ensure" },
+  { name: "tests on deno", task: "test:deno", counts: "deno" },
+  // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
+  { name: "bench --quick", task: "bench:quick" },
+  // Packaging: JSR, then the npm build and the runtime matrix.
+  { name: "jsr publish dry run", task: "publish:dry-run" },
+  { name: "npm build", task: "build:npm" },
+  // The same test files as `deno test`, compiled next to the built package.
+  { name: "tests on node (built package)", task: "test:node", counts: "node" },
+  { name: "tests on bun (built package)", task: "test:bun", counts: "bun" },
+  { name: "publint", task: "check:publint" },
+  { name: "attw (are the types wrong)", task: "check:attw" },
+  { name: "workerd (miniflare, no nodejs_compat)", task: "check:workerd", counts: "node" },
+  { name: "consumer smoke (npm pack → node import/require, bun, deno)", task: "check:package" },
 ];
 
 /** Pulls `[passed, failed]` out of a test runner's summary. */
@@ -137,7 +77,7 @@ export function parseCounts(kind: Step["counts"], output: string): [number, numb
 }
 
 async function runStep(step: Step): Promise<{ ok: boolean; output: string }> {
-  const [command, ...args] = step.cmd;
+  const [command, ...args] = step.task ? ["deno", "task", "--quiet", step.task] : step.cmd!;
   const executable = command === "deno" ? Deno.execPath() : command!;
   const child = new Deno.Command(executable, {
     args,
@@ -168,7 +108,9 @@ async function main(args: string[]): Promise<number> {
   let failed = 0;
   const started = performance.now();
   for (const step of steps) {
-    console.log(`\n=== ${step.name}: ${step.cmd.join(" ")}`);
+    console.log(
+      `\n=== ${step.name}: ${step.task ? `deno task ${step.task}` : step.cmd!.join(" ")}`,
+    );
     const t0 = performance.now();
     const { ok, output } = await runStep(step);
     const counts = step.counts ? parseCounts(step.counts, output) : undefined;

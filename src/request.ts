@@ -15,6 +15,7 @@ import {
   SandgateError,
   UnexpectedResponseError,
 } from "./errors.ts";
+import { isCallbackError } from "./middleware/callback.ts";
 import type { Clock } from "./middleware/clock.ts";
 import { parseRetryAfter } from "./middleware/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
@@ -95,7 +96,8 @@ export function apiErrorOf(
 /**
  * Maps what a call threw to what the caller sees: the abort reason when the
  * call's signal fired, sandgate errors as they are, a JSON syntax error as an
- * {@link UnexpectedResponseError}, anything else as a {@link NetworkError}.
+ * {@link UnexpectedResponseError}, an error thrown by the caller's own
+ * callbacks (see `callback.ts`) as it is, anything else as a {@link NetworkError}.
  */
 export function translateFailure(
   error: unknown,
@@ -104,7 +106,7 @@ export function translateFailure(
   operation: string,
 ): unknown {
   if (signal?.aborted) return signal.reason;
-  if (error instanceof SandgateError) return error;
+  if (error instanceof SandgateError || isCallbackError(error)) return error;
   const prefix = `${providerName(provider)} ${operation}`;
   if (error instanceof SyntaxError) {
     return new UnexpectedResponseError(`${prefix}: the response body is not valid JSON`, {
@@ -205,4 +207,42 @@ export function requireFields<T>(
     }
   }
   return record as T;
+}
+
+/**
+ * Checks the answer to a create call like {@link requireFields}, so that a
+ * create that took effect is never lost: when the answer fails the check but
+ * names the new resource (`idField` is a non-empty string), `remove(id)` is
+ * called before the {@link UnexpectedResponseError} is thrown; the error says
+ * whether it worked and carries the id as `createdId`, so the caller can clean
+ * up otherwise.
+ */
+export async function requireCreated<T>(
+  provider: Provider,
+  operation: string,
+  body: unknown,
+  shape: Shape<T>,
+  created: { idField: string; noun: string; remove(id: string): Promise<unknown> },
+): Promise<T> {
+  try {
+    return requireFields(provider, operation, body, shape);
+  } catch (error) {
+    const id = typeof body === "object" && body !== null
+      ? (body as Record<string, unknown>)[created.idField]
+      : undefined;
+    if (typeof id !== "string" || id === "") throw error;
+    let outcome: string;
+    try {
+      await created.remove(id);
+      outcome = `the ${created.noun} it created was removed`;
+    } catch {
+      outcome = `the ${created.noun} it created could not be removed (its id is ` +
+        "`createdId` on this error): it may still be running";
+    }
+    // The id goes on the error, not into the message (a hostile answer may put anything there).
+    throw Object.assign(
+      new UnexpectedResponseError(`${(error as Error).message}; ${outcome}`, { cause: error }),
+      { createdId: id },
+    );
+  }
 }

@@ -23,7 +23,9 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
+import { guardClock } from "./middleware/callback.ts";
 import { type Clock, systemClock } from "./middleware/clock.ts";
+import { defaultFetch } from "./middleware/default_fetch.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
 import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
 import { retryMiddleware } from "./middleware/retry.ts";
@@ -103,8 +105,9 @@ export function createTransport(
   );
   const origin = url.origin;
   const normalized = url.href.replace(/\/+$/, "");
-  const clock: Clock = options.clock ?? systemClock;
-  const userFetch: FetchLike = options.fetch ?? ((request) => globalThis.fetch(request));
+  // A custom clock is the caller's code: what it throws is handed back as it is.
+  const clock: Clock = options.clock ? guardClock(options.clock) : systemClock;
+  const userFetch: FetchLike = options.fetch ?? defaultFetch;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   checkPositive("timeoutMs", timeoutMs, false, true);
 

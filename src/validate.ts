@@ -7,7 +7,8 @@
 import { InvalidArgumentError } from "./errors.ts";
 
 // Characters that change a URL's meaning; whitespace and controls are checked by code point.
-const URL_SPECIAL = /[\s/\\?#%]/;
+// `{` and `}` too: openapi-fetch would take `{name}` in a filled path for a template.
+const URL_SPECIAL = /[\s/\\?#%{}]/;
 
 function hasControlCharacter(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
@@ -21,7 +22,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /**
  * Checks an id that goes into a URL path: non-empty, not `.` or `..`, and free
- * of `/`, `\`, `?`, `#`, `%`, whitespace and control characters (openapi-fetch
+ * of `/`, `\`, `?`, `#`, `%`, `{`, `}`, whitespace and control characters (openapi-fetch
  * only percent-encodes path parameters, so these would reach other endpoints).
  */
 export function assertPathId(field: string, value: unknown): asserts value is string {
@@ -47,7 +48,7 @@ export function assertPathId(field: string, value: unknown): asserts value is st
     throw new InvalidArgumentError(
       field,
       value,
-      "must not contain /, \\, ?, #, %, whitespace or control characters",
+      "must not contain /, \\, ?, #, %, {, }, whitespace or control characters",
     );
   }
 }
@@ -68,7 +69,8 @@ const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
 
 /** Whether a URL's host is loopback: `localhost`, `127.0.0.0/8` or `[::1]`. */
 export function isLoopbackHost(hostname: string): boolean {
-  if (LOOPBACK_HOSTS.has(hostname) || hostname.endsWith(".localhost")) return true;
+  // Not `*.localhost`: resolving such names is up to the system's resolver.
+  if (LOOPBACK_HOSTS.has(hostname)) return true;
   return /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 

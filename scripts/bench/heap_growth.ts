@@ -11,7 +11,7 @@
 import { PrimeIntellect } from "../../mod.ts";
 import { createEmulator } from "../../src/testing/mod.ts";
 import { manualClock } from "./fake_clock.ts";
-import { canForceGc, heapUsed } from "./memory.ts";
+import { canForceGc, heapUsed } from "./machine.ts";
 
 /** Results of benchmark 5. */
 export interface HeapResult {

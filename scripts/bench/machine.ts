@@ -1,72 +1,67 @@
 /**
- * Describes the machine and runtimes a benchmark ran on.
+ * The machine a run measured on, and heap readings after a forced GC (with
+ * `--v8-flags=--expose-gc`, as the bench task runs).
  *
  * @module
  */
+import { cpus, totalmem } from "node:os";
 
 /** Machine and runtime description for the report. */
 export interface Machine {
-  /** Logical CPUs. */
   cpus: number;
-  /** CPU model from /proc/cpuinfo. */
   cpuModel: string;
-  /** Total memory in GiB. */
   memoryGiB: number;
-  /** OS and kernel. */
   os: string;
-  /** Runtime and tool versions. */
   versions: Record<string, string>;
 }
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
-async function read(path: string): Promise<string> {
+async function version(cmd: string): Promise<string> {
   try {
-    return await Deno.readTextFile(path);
-  } catch {
-    return "";
-  }
-}
-
-async function version(cmd: string, args: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+    const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
     return new TextDecoder().decode(out.stdout).split("\n")[0]!.replace(/^v/, "").trim();
   } catch {
     return "not found";
   }
 }
 
-async function packageVersion(name: string): Promise<string> {
-  const text = await read(`${ROOT}node_modules/${name}/package.json`);
-  return text ? (JSON.parse(text) as { version: string }).version : "not installed";
-}
+const packageVersion = (name: string) =>
+  (JSON.parse(Deno.readTextFileSync(`${ROOT}node_modules/${name}/package.json`)) as {
+    version: string;
+  }).version;
 
-/**
- * Reads the machine description.
- *
- * @example
- * ```ts ignore
- * import { describeMachine } from "./machine.ts";
- * console.log(await describeMachine());
- * ```
- */
+/** Reads the machine description. */
 export async function describeMachine(): Promise<Machine> {
-  const cpuinfo = await read("/proc/cpuinfo");
-  const meminfo = await read("/proc/meminfo");
-  const kb = Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? NaN);
   return {
     cpus: navigator.hardwareConcurrency,
-    cpuModel: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
-    memoryGiB: Math.round((kb / 1024 / 1024) * 10) / 10,
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
     os: `${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
     versions: {
       deno: Deno.version.deno,
       v8: Deno.version.v8,
-      node: await version("node", ["--version"]),
-      bun: await version(`${ROOT}node_modules/.bin/bun`, ["--version"]),
-      "openapi-fetch": await packageVersion("openapi-fetch"),
-      esbuild: await packageVersion("esbuild"),
+      node: await version("node"),
+      bun: await version(`${ROOT}node_modules/.bin/bun`),
+      ...Object.fromEntries(
+        ["openapi-fetch", "esbuild", "mitata"].map((p) => [p, packageVersion(p)]),
+      ),
     },
   };
+}
+
+/** Whether {@link heapUsed} can force a GC first (otherwise numbers are noisier). */
+export const canForceGc = typeof (globalThis as { gc?: unknown }).gc === "function";
+
+/**
+ * Used heap in bytes, after forced full GCs when possible. Yields to the event loop between
+ * collections: `WeakRef` targets stay alive until the current job ends and
+ * `FinalizationRegistry` callbacks run in later tasks.
+ */
+export async function heapUsed(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+  return Deno.memoryUsage().heapUsed;
 }

@@ -1,236 +1,192 @@
 /**
- * Renders one benchmark run as BENCHMARKS.md.
+ * The generated parts of BENCHMARKS.md: the targets with their verdicts and one table per
+ * benchmark. Each block replaces what stands between `<!-- bench:NAME -->` and
+ * `<!-- /bench:NAME -->`; the analysis around the blocks is written by hand.
  *
  * @module
  */
+import type { FleetSimResult } from "../fleet_sim.ts";
+import type { BundleResult } from "./bundle.ts";
+import type { HeapResult } from "./heap_growth.ts";
+import type { ImportResult } from "./import_time.ts";
+import type { LimiterResult } from "./limiter.ts";
 import type { Machine } from "./machine.ts";
-import type { OverheadRow } from "./overhead.ts";
-import type { Results, Verdict } from "./targets.ts";
+import type { OverheadResult, OverheadRow } from "./overhead.ts";
+
+/** Everything one run measures. */
+export interface Results {
+  overhead: OverheadResult;
+  bundle: BundleResult;
+  importTime: ImportResult;
+  limiter: LimiterResult;
+  heap: HeapResult;
+  sharedFleet: { name: string; result: FleetSimResult }[];
+}
 
 /** Context of a run. */
 export interface RunInfo {
-  /** The exact command. */
   command: string;
-  /** ISO date. */
   date: string;
-  /** Wall time of the whole run, seconds. */
   seconds: number;
-  /** Machine description. */
   machine: Machine;
 }
 
-const us = (x: number) => x.toFixed(1);
-const kb = (bytes: number) => (bytes / 1000).toFixed(2);
+type Cell = string | number;
+const table = (head: Cell[], rows: Cell[][]) =>
+  [head, head.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+const kb = (bytes: number) => Number.isNaN(bytes) ? "—" : (bytes / 1000).toFixed(2);
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
+const f1 = (x: number) => x.toFixed(1);
 
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  const line = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-function overheadTable(rows: OverheadRow[]): string {
-  return table(
-    ["variant", "mean µs", "p50 µs", "p99 µs", "× bare (mean)", "× bare (p50)"],
-    rows.map((r) => [
-      r.name,
-      us(r.stats.mean),
-      us(r.stats.p50),
-      us(r.stats.p99),
-      r.ratioMean.toFixed(2),
-      r.ratioP50.toFixed(2),
-    ]),
+/** `[target, measured, met]` for every promise of BENCHMARKS.md. */
+export function verdicts(r: Results): [string, string, boolean][] {
+  const high = r.overhead.loopback.find((row) => row.name.includes("high-level"))!.ratioP50;
+  const node = r.importTime.rows.find((row) => row.runtime.startsWith("node"))?.importMs ?? NaN;
+  const [prime, full] = ["`import { PrimeIntellect }", "full client"].map((prefix) =>
+    r.bundle.sandgate.find((b) => b.name.startsWith(prefix))?.gzipBytes ?? NaN
+  ) as [number, number];
+  const fleet = r.sharedFleet.filter(({ name }) => !name.includes("no margin")).map((s) =>
+    s.result
   );
+  const worst = Math.max(...fleet.map((s) => s.maxInWindow));
+  const tooMany = fleet.reduce((sum, s) => sum + s.tooMany, 0);
+  const slowest = Math.max(...fleet.map((s) => s.spanMs / s.idealMs));
+  const long = fleet.reduce((a, b) => (b.calls > a.calls ? b : a));
+  const use = (long.calls - 20) / long.spanMs / (20 / 60_000);
+  const heap = r.heap.bytesPerCall;
+  return [
+    [
+      "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
+      `${high.toFixed(2)}×`,
+      high <= 1.1,
+    ],
+    [
+      '`import { PrimeIntellect } from "sandgate"` ≤ 9 kB min+gz',
+      `${kb(prime)} kB`,
+      prime <= 9_000,
+    ],
+    ["full client ≤ 16 kB min+gz", `${kb(full)} kB`, full <= 16_000],
+    ["import of npm/ on Node ≤ 15 ms (median, in-process)", `${f1(node)} ms`, node <= 15],
+    [
+      "limiter per-call cost, 10 → 100 000 keys, ≤ 2×",
+      `${r.limiter.flatness.toFixed(2)}×`,
+      r.limiter.flatness <= 2,
+    ],
+    [`heap over ${r.heap.calls} calls ≤ 16 B/call once warm`, `${f1(heap)} B/call`, heap <= 16],
+    [
+      `budget utilisation ≥ 99 % (${long.calls} calls on one key)`,
+      `${(use * 100).toFixed(2)} %`,
+      use >= 0.99,
+    ],
+    [
+      "shared budget (simulated, with margin): ≤ 20 per 60 s window, no 429, ≤ 1.10× ideal",
+      `${worst} per window, ${tooMany} × 429, ${slowest.toFixed(4)}× ideal`,
+      worst <= 20 && tooMany === 0 && slowest <= 1.1,
+    ],
+  ];
 }
 
-/**
- * The Markdown report; `notes` is hand-written analysis appended per section.
- *
- * @example
- * ```ts ignore
- * import { renderReport } from "./report.ts";
- * console.log(renderReport(results, verdicts, info, {}));
- * ```
- */
-export function renderReport(
-  r: Results,
-  verdicts: Verdict[],
-  info: RunInfo,
-  notes: Partial<
-    Record<"overhead" | "bundle" | "import" | "limiter" | "heap", (r: Results) => string>
-  >,
-): string {
-  const m = info.machine;
-  const icon = (s: Verdict["status"]) =>
-    s === "met" ? "✅ met" : s === "missed" ? "❌ missed" : "— not measured";
-  const f = r.limiter.fleet;
+const overhead = (rows: OverheadRow[]) =>
+  table(
+    ["variant", "calls", "mean µs", "p50 µs", "p99 µs", "× bare (p50)"],
+    rows.map((r) => [r.name, r.samples, f1(r.avg), f1(r.p50), f1(r.p99), r.ratioP50.toFixed(2)]),
+  );
+
+/** The generated blocks of BENCHMARKS.md, by name. */
+export function blocks(r: Results, info: RunInfo): Record<string, string> {
+  const { machine: m } = info;
   const mem = r.limiter.memory;
-  const parts = [
-    "# sandgate benchmarks",
-    "",
-    "Generated by `scripts/bench.ts` from one run; every number below comes from that run.",
-    "Re-run with `npm run bench` (writes this file), `npm run bench -- --json` (machine-readable,",
-    "on stdout) or `npm run bench -- --quick` (tiny counts, checks only that every benchmark",
-    "produces numbers; part of `npm test`).",
-    "",
-    `- **Command:** \`${info.command}\``,
-    `- **Date:** ${info.date} (run took ${info.seconds.toFixed(0)} s)`,
-    `- **Machine:** ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}`,
-    `- **Runtimes:** ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
-    "",
-    "## Targets",
-    "",
-    table(
-      ["target", "measured", "status"],
-      verdicts.map((v) => [v.target, v.measured, icon(v.status)]),
-    ),
-    "",
-    "## 1. Per-call overhead (`exposePort`)",
-    "",
-    "One call at a time, `POST /api/v1/sandbox/{id}/expose` answered with a fixed",
-    "`ExposePortResponse`. Variants are timed in interleaved rounds (order rotated each round),",
-    `${r.overhead.callsPerVariant} timed calls per variant per setting, after a warm-up. The`,
-    "sandgate clients run their full default stack (timeout, retries, auth, rate limiter with",
-    "`{ limit: 1e9, windowMs: 60 000 }` so that it never waits, network-error mapping).",
-    "",
-    "**Loopback HTTP** (Deno.serve on 127.0.0.1 in a Worker, client `fetch` is Deno's):",
-    "",
-    overheadTable(r.overhead.loopback),
-    "",
-    "**In-process** (a handler function as `fetch`: no network, pure SDK cost):",
-    "",
-    overheadTable(r.overhead.inProcess),
-    "",
-    "**Where the in-process time goes** (low-level client, middleware layers added one by one):",
-    "",
-    overheadTable(r.overhead.layers),
-    "",
-    notes.overhead?.(r) ?? "",
-    "",
-    "## 2. Bundle size",
-    "",
-    "esbuild `--bundle --minify --format=esm --platform=browser --target=es2022` of a one-line",
-    "consumer of the source `mod.ts`; gzip level 9. 1 kB = 1 000 bytes.",
-    "",
-    table(
-      ["consumer", "min kB", "min+gz kB"],
-      r.bundle.map((b) => [b.name, kb(b.minBytes), kb(b.gzipBytes)]),
-    ),
-    "",
-    notes.bundle?.(r) ?? "",
-    "",
-    "## 3. Import time of `npm/`",
-    "",
-    r.importTime.notBuilt ? `Not measured: ${r.importTime.notBuilt}.` : [
-      `\`await import("${r.importTime.entry}")\` in a fresh process; median of ${
-        r.importTime.rows[0]?.runs ?? 0
-      } processes`,
-      "per runtime after one untimed run (warm file cache). *in-process* is measured around the",
-      "`import()`; *process delta* is the median wall time of the process minus that of an empty",
-      "one.",
-      "",
-      table(
-        [
-          "runtime",
-          "import ms (in-process)",
-          "process delta ms",
-          "empty process ms",
-          "openapi-fetch alone ms",
-        ],
-        r.importTime.rows.map((row) => [
-          row.runtime,
-          row.importMs.toFixed(1),
-          row.processDeltaMs.toFixed(1),
-          row.emptyProcessMs.toFixed(1),
-          row.openapiFetchImportMs.toFixed(1),
-        ]),
-      ),
+  const shown = Object.keys(r.bundle.breakdown).filter((n) => /PrimeIntellect|full/.test(n));
+  const files = [...new Set(shown.flatMap((n) => r.bundle.breakdown[n]!.map((i) => i.file)))];
+  const bytes = (n: string, file: string) =>
+    r.bundle.breakdown[n]!.find((i) => i.file === file)?.bytes ?? 0;
+  const imports = r.importTime.rows.map((row) => [
+    row.runtime,
+    ...[row.importMs, row.processDeltaMs, row.emptyProcessMs, row.openapiFetchImportMs].map(f1),
+  ]);
+  return {
+    run: [
+      `- **Command:** \`${info.command}\` (${info.seconds.toFixed(0)} s)`,
+      `- **Date:** ${info.date}`,
+      `- **Machine:** ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}`,
+      `- **Runtimes:** ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     ].join("\n"),
-    "",
-    notes.import?.(r) ?? "",
-    "",
-    "## 4. Rate limiter on a simulated clock",
-    "",
-    `Store: \`${r.limiter.store}\`. Limit 20 per 60 s, booked with the 500 ms margin`,
-    "(window 60 500 ms), exactly as the rate-limit middleware asks the store. No real waits:",
-    "each caller reserves, sends at `now + delayMs`, gets its response",
-    `${f.latencyMs} ms later and reserves again.`,
-    "",
-    table(["fleet", "value"], [
-      ["sandboxes × calls", `${f.sandboxes} × ${f.callsPerSandbox} (${f.sent} sends)`],
-      ["concurrent callers per sandbox", f.callersPerSandbox],
-      ["simulated time per sandbox", `${f.simulatedHours.toFixed(2)} h`],
-      ["utilisation of the 20 / 60 s budget", `${(f.utilisation * 100).toFixed(3)} %`],
-      ["best possible with the 500 ms margin", `${(f.utilisationCeiling * 100).toFixed(3)} %`],
-      ["sends above 20 in any 60 s window (independent check)", f.aboveLimit],
-      ["smallest span of 21 consecutive sends", `${f.minGapMs} ms`],
-      ["wall time", `${f.wallSeconds.toFixed(1)} s`],
-    ]),
-    "",
-    "Per-call `reserve` cost with N live keys (each key used once per 3 025 ms of simulated",
-    "time, i.e. at its full budget; ids pre-built):",
-    "",
-    table(
-      ["live keys", "calls timed", "ns / call"],
-      r.limiter.perCall.map((p) => [p.keys, p.calls, Math.round(p.nsPerCall)]),
+    targets: table(
+      ["target", "measured", "status"],
+      verdicts(r).map(([t, v, ok]) => [t, v, ok ? "✅ met" : "❌ missed"]),
     ),
-    "",
-    `Memory (${mem.forcedGc ? "after forced GC" : "no forced GC available"}):`,
-    "",
-    table(["", "value"], [
-      [
-        `${mem.keys} keys touched once`,
-        `${mib(mem.heapWithKeysBytes - mem.heapBeforeBytes)} MiB (${
-          mem.bytesPerKey.toFixed(0)
-        } B/key), ${mem.keysHeld} keys held`,
-      ],
-      [
-        `after they went idle and ${mem.keys} calls on 10 other keys`,
-        `${mib(mem.retainedAfterIdleBytes)} MiB retained, ${mem.keysHeldAfterIdle} keys held`,
-      ],
-    ]),
-    "",
-    notes.limiter?.(r) ?? "",
-    "",
-    "## 5. Heap growth",
-    "",
-    `${r.heap.calls} calls of the high-level client (alternating \`exposePort\` and`,
-    "`unexpose`, default limiter/retries/timeout) against the in-process emulator, both on a",
-    "manual clock advanced one limiter slot per call. Heap used after forced GC",
-    `${r.heap.forcedGc ? "" : "(not available: numbers include garbage) "}at each tenth:`,
-    "",
-    table(
-      ["calls", "heap MiB"],
-      r.heap.checkpoints.map((c) => [c.calls, mib(c.heapBytes)]),
+    loopback: overhead(r.overhead.loopback),
+    inProcess: overhead(r.overhead.inProcess),
+    layers: overhead(r.overhead.layers),
+    bundle: table(
+      ["consumer", "min kB", "min+gz kB"],
+      r.bundle.sandgate.map((b) => [b.name, kb(b.minBytes), kb(b.gzipBytes)]),
     ),
-    "",
-    `Growth after warm-up: ${(r.heap.growthBytes / 1024).toFixed(0)} KiB, ${
-      r.heap.bytesPerCall.toFixed(2)
-    } bytes per call.`,
-    "",
-    notes.heap?.(r) ?? "",
-    "",
-    "## 6. One budget shared by a fleet (Redis store), 60 s window",
-    "",
-    "`scripts/fleet_sim.ts`: processes booking through the store contract the Redis Lua script",
-    "implements (the in-memory store runs the same rule) on a virtual clock, with seeded Redis round",
-    "trips, timer lateness and network latency; the gateway counts arrivals per 60 s. The real-Redis",
-    "acceptance test (`tests/redis/fleet_test.ts`: 8 processes, a 2 s window, a loopback gateway)",
-    "runs in `npm test`.",
-    "",
-    table(
+    peers: table(
+      ["package", "version", "min kB", "min+gz kB", "note"],
+      r.bundle.peers.map((
+        b,
+      ) => [b.name, b.version ?? "—", kb(b.minBytes), kb(b.gzipBytes), b.error ?? ""]),
+    ),
+    breakdown: table(
+      [
+        "input file",
+        ...shown.map((n) => n.replace(/`|import |[{}] ?|\s*from "sandgate"| \(.*\)/g, "")),
+      ],
+      files.map((file) => [file, ...shown.map((n) => bytes(n, file))]),
+    ),
+    import: r.importTime.notBuilt ?? table(
+      ["runtime", "import ms (in-process)", "process Δ ms", "empty process ms", "openapi-fetch ms"],
+      imports,
+    ),
+    limiter: [
+      table(
+        ["live keys", "ns / call (p50)"],
+        r.limiter.perCall.map((p) => [p.keys, Math.round(p.nsPerCall)]),
+      ),
+      "",
+      table([`memory${mem.forcedGc ? " (after forced GC)" : ""}`, "value"], [
+        [
+          `${mem.keys} keys touched once`,
+          `${mib(mem.heapWithKeysBytes)} MiB (${
+            mem.bytesPerKey.toFixed(0)
+          } B/key), ${mem.keysHeld} keys held`,
+        ],
+        [
+          `after they went idle and ${mem.keys} calls on 10 other keys`,
+          `${mib(mem.retainedAfterIdleBytes)} MiB retained, ${mem.keysHeldAfterIdle} keys held`,
+        ],
+      ]),
+    ].join("\n"),
+    heap: [
+      table(["calls", "heap MiB"], r.heap.checkpoints.map((c) => [c.calls, mib(c.heapBytes)])),
+      "",
+      `Growth after warm-up: ${(r.heap.growthBytes / 1024).toFixed(0)} KiB, ` +
+      `${r.heap.bytesPerCall.toFixed(2)} bytes per call${
+        r.heap.forcedGc ? "" : " (no forced GC)"
+      }.`,
+    ].join("\n"),
+    fleet: table(
       ["scenario", "calls", "most in any 60 s window", "429s", "span / ideal"],
-      r.sharedFleet.map(({ name, result }) => [
+      r.sharedFleet.map(({ name, result: s }) => [
         name,
-        result.calls,
-        result.maxInWindow,
-        result.tooMany,
-        (result.spanMs / result.idealMs).toFixed(4),
+        s.calls,
+        s.maxInWindow,
+        s.tooMany,
+        (s.spanMs / s.idealMs).toFixed(4),
       ]),
     ),
-    "",
-    "Without the margin, arrival jitter squeezes more than 20 sends into some windows: the 500 ms",
-    "margin is what keeps the gateway's count at 20.",
-    "",
-  ];
-  return parts.join("\n").replace(/\n{3,}/g, "\n\n");
+  };
+}
+
+/** Replaces every generated block of `doc`; blocks `doc` lacks are appended under a heading. */
+export function fill(doc: string, generated: Record<string, string>): string {
+  let out = doc;
+  for (const [name, body] of Object.entries(generated)) {
+    const re = new RegExp(`(<!-- bench:${name} -->)[\\s\\S]*?(<!-- /bench:${name} -->)`);
+    out = re.test(out)
+      ? out.replace(re, (_, open, close) => `${open}\n\n${body}\n\n${close}`)
+      : `${out}\n## ${name}\n\n<!-- bench:${name} -->\n\n${body}\n\n<!-- /bench:${name} -->\n`;
+  }
+  return out;
 }

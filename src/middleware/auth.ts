@@ -5,13 +5,16 @@
  * redirect to another origin never carries the key (see {@link followRedirects}).
  *
  * The key lives only in closures: it is never stored on an object, never put
- * into a message, and errors from below are scrubbed of it as a safety net.
+ * into a message, and every non-2xx answer and error from below is redacted
+ * of it (see `redact.ts`, whatever its length or where it was echoed).
  *
  * @module
  */
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
+import { callUser } from "./callback.ts";
+import { redactError, redactResponse } from "./redact.ts";
 import { followRedirects } from "./redirect.ts";
 import { tokenHasher } from "./token_hash.ts";
 import type { Middleware } from "./types.ts";
@@ -75,9 +78,9 @@ export function authMiddleware(options: AuthOptions): Middleware {
         sent = Promise.reject(error);
       }
       return sent.then(
-        (response) => response.status >= 400 ? scrubResponse(response, key) : response,
+        (response) => response.ok ? response : redactResponse(response, [key]),
         (error: unknown) => {
-          throw scrubSecret(error, key);
+          throw redactError(error, [key]);
         },
       );
     };
@@ -113,7 +116,7 @@ export function apiKeyResolver(options: AuthOptions): () => string | Promise<str
   };
   if (typeof apiKey === "function") {
     return () => {
-      const raw = apiKey();
+      const raw = callUser(apiKey);
       return typeof raw === "string" ? check(raw) : Promise.resolve(raw).then(check);
     };
   }
@@ -127,56 +130,4 @@ function isHeaderSafe(value: string): boolean {
     if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) return false;
   }
   return true;
-}
-
-const REDACTED = "[redacted]";
-
-/**
- * Safety net for error responses (status ≥ 400), which end up in `ApiError`
- * messages, bodies and headers: a server that echoes the key gets it replaced
- * by `[redacted]`. Success responses are returned untouched.
- */
-export async function scrubResponse(response: Response, secret: string): Promise<Response> {
-  if (secret.length < 8) return response;
-  let dirty = false;
-  for (const [, value] of response.headers) if (value.includes(secret)) dirty = true;
-  const text = await response.clone().text();
-  if (!dirty && !text.includes(secret)) return response;
-  const headers = new Headers();
-  for (const [name, value] of response.headers) {
-    if (name !== "content-length") headers.append(name, value.split(secret).join(REDACTED));
-  }
-  return new Response(text.split(secret).join(REDACTED), {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
-}
-
-/**
- * Safety net: removes `secret` from the message and stack of `error` and of
- * every error in its `cause` chain (a runtime or a custom `fetch` may echo a
- * header value). Short strings are left alone: they would garble messages.
- */
-export function scrubSecret(error: unknown, secret: string): unknown {
-  if (secret.length < 8) return error;
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
-    for (const property of ["message", "stack"]) {
-      const value: unknown = (current as Record<string, unknown>)[property];
-      if (typeof value === "string" && value.includes(secret)) {
-        try {
-          Object.defineProperty(current, property, {
-            value: value.split(secret).join(REDACTED),
-            writable: true,
-            configurable: true,
-          });
-        } catch {
-          // A frozen error: nothing more we can do.
-        }
-      }
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return error;
 }

@@ -16,8 +16,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The longest delay `setTimeout` honours; longer ones fire at once on every runtime. */
+const MAX_TIMEOUT_MS = 0x7fff_ffff;
+
 /**
- * The real clock: `Date.now()` and `setTimeout`.
+ * The real clock: `Date.now()` and `setTimeout`. A sleep longer than
+ * `setTimeout` can express (2³¹ − 1 ms, about 24.8 days) is waited in steps,
+ * so it never ends early.
  *
  * @example
  * ```ts
@@ -33,14 +38,19 @@ export const systemClock: Clock = {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout>;
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal!.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
+      const wait = (left: number) => {
+        timer = setTimeout(() => {
+          if (left > MAX_TIMEOUT_MS) return wait(left - MAX_TIMEOUT_MS);
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, Math.min(left, MAX_TIMEOUT_MS));
+      };
+      wait(ms);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

@@ -21,6 +21,8 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   readonly size: number;
   /** Books a slot; see {@link RateLimitStore.reserve}. */
   reserve(key: string, request: ReserveRequest): Reservation;
+  /** Re-checks a slot when its wait is over; see {@link RateLimitStore.confirm}. */
+  confirm(key: string, request: ReserveRequest): Reservation;
   /** Gives back a future slot; see {@link RateLimitStore.release}. */
   release(key: string, id: string): void;
   /** Books nothing for `forMs`; see {@link RateLimitStore.pause}. */
@@ -99,6 +101,36 @@ export function createMemoryRateLimitStore(
     return entry;
   };
 
+  /** The key's entry with its expired slots dropped. */
+  const prepare = (key: string, request: ReserveRequest, now: number): Entry => {
+    const windowMs = Math.max(0, request.windowMs);
+    const entry = touch(key, windowMs);
+    entry.windowMs = windowMs;
+    const { slots } = entry;
+    let expired = 0;
+    while (expired < slots.length && slots[expired]!.at <= now - windowMs) expired++;
+    if (expired > 0) slots.splice(0, expired);
+    return entry;
+  };
+
+  /** Steps 2–4 of the booking rule (see `RateLimitStore`). */
+  const book = (entry: Entry, request: ReserveRequest, now: number): Reservation => {
+    const { slots, windowMs } = entry;
+    const limit = Math.max(1, Math.floor(request.limit));
+    const n = slots.length;
+    let at = Math.max(now, entry.pausedUntil);
+    if (n >= limit) at = Math.max(at, slots[n - limit]!.at + windowMs);
+    const delayMs = at - now;
+    if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
+      return { rejected: true, retryAfterMs: delayMs };
+    }
+    // Insert after every slot at or before `at` (usually at the end).
+    let index = slots.length;
+    while (index > 0 && slots[index - 1]!.at > at) index--;
+    slots.splice(index, 0, { at, id: request.id });
+    return { rejected: false, delayMs };
+  };
+
   return {
     get size() {
       return entries.size;
@@ -107,25 +139,29 @@ export function createMemoryRateLimitStore(
     reserve(key, request) {
       const now = clock.now();
       sweep(now);
-      const limit = Math.max(1, Math.floor(request.limit));
-      const windowMs = Math.max(0, request.windowMs);
-      const entry = touch(key, windowMs);
-      entry.windowMs = windowMs;
-      const { slots } = entry;
-      let expired = 0;
-      while (expired < slots.length && slots[expired]!.at <= now - windowMs) expired++;
-      if (expired > 0) slots.splice(0, expired);
+      return book(prepare(key, request, now), request, now);
+    },
 
-      const n = slots.length;
+    confirm(key, request) {
+      const now = clock.now();
+      const entry = prepare(key, request, now);
+      const { slots } = entry;
+      const own = slots.findIndex((slot) => slot.id === request.id);
+      if (own >= 0) slots.splice(own, 1);
+      // Sends (and due bookings) in (now − window, now]: all slots left at or before now.
+      let due = 0;
+      while (due < slots.length && slots[due]!.at <= now) due++;
+      const limit = Math.max(1, Math.floor(request.limit));
+      // Not yet: the earliest time the window allows, keeping the caller's place in
+      // the queue (no booking after it is moved). Every send is confirmed anyway.
       let at = Math.max(now, entry.pausedUntil);
-      if (n >= limit) at = Math.max(at, slots[n - limit]!.at + windowMs);
+      if (due >= limit) at = Math.max(at, slots[due - limit]!.at + entry.windowMs);
       const delayMs = at - now;
       if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
         return { rejected: true, retryAfterMs: delayMs };
       }
-      // Insert after every slot at or before `at` (usually at the end).
-      let index = slots.length;
-      while (index > 0 && slots[index - 1]!.at > at) index--;
+      let index = due;
+      while (index < slots.length && slots[index]!.at <= at) index++;
       slots.splice(index, 0, { at, id: request.id });
       return { rejected: false, delayMs };
     },

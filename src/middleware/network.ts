@@ -6,6 +6,7 @@
  * @module
  */
 import { NetworkError, SandgateError } from "../errors.ts";
+import { bufferResponse } from "./body.ts";
 import type { Middleware } from "./types.ts";
 
 // Error codes meaning "no connection was made", as Node (undici) and Bun report them.
@@ -66,10 +67,13 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
 }
 
 /**
- * Wraps transport failures in {@link NetworkError}, with `neverSent` set when
- * the failure proves the request never left (see {@link classifyNetworkError}).
- * Aborts pass through untouched (the timeout middleware names them), and so
- * do sandgate's own errors.
+ * Sends one attempt and reads its body to the end (see `bufferResponse`:
+ * under the call's signal, with a size cap), so that a call's budget covers
+ * the body and a body that breaks off fails the attempt, where the retry
+ * middleware can repeat it. Wraps transport failures in {@link NetworkError},
+ * with `neverSent` set when the failure proves the request never left (see
+ * {@link classifyNetworkError}). Aborts pass through untouched (the timeout
+ * middleware names them), and so do sandgate's own errors.
  *
  * @example
  * ```ts
@@ -85,20 +89,20 @@ export function networkErrorMiddleware(): Middleware {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    return sent.catch((error: unknown) => {
-      if (error instanceof SandgateError) throw error;
-      if ((context.signal ?? request.signal).aborted) throw error;
-      const { neverSent, code } = classifyNetworkError(error);
-      const detail = code ? ` (${code})` : "";
-      const sent = neverSent ? "; the request was not sent" : "";
-      const host = new URL(request.url).host;
-      throw new NetworkError(
-        `${context.operation}: network error reaching ${host}${detail}${sent}`,
-        {
-          cause: error,
-          neverSent,
-        },
-      );
-    });
+    const signal = context.signal ?? request.signal;
+    return sent.then((response) => bufferResponse(response, signal, context.operation)).catch(
+      (error: unknown) => {
+        if (error instanceof SandgateError) throw error;
+        if (signal.aborted) throw error;
+        const { neverSent, code } = classifyNetworkError(error);
+        const detail = code ? ` (${code})` : "";
+        const sent = neverSent ? "; the request was not sent" : "";
+        const host = new URL(request.url).host;
+        throw new NetworkError(
+          `${context.operation}: network error reaching ${host}${detail}${sent}`,
+          { cause: error, neverSent },
+        );
+      },
+    );
   };
 }

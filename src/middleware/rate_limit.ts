@@ -9,6 +9,7 @@
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../options.ts";
+import { callUser } from "./callback.ts";
 import type { Clock } from "./clock.ts";
 import { defaultRateLimitStore } from "./memory_store.ts";
 import type { RateLimitStore, Reservation } from "./rate_limit_store.ts";
@@ -107,6 +108,12 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       const paused = guardStore(context, () => store.pause!(key, pauseMs));
       return isPromise(paused) ? paused.then(() => response) : response;
     };
+    const booking = {
+      limit,
+      windowMs,
+      id,
+      ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
+    };
     const proceed = (reservation: Reservation): Promise<Response> => {
       if (reservation.rejected) {
         const bound = maxWaitMs !== undefined && maxWaitMs <= remainingMs
@@ -126,9 +133,9 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       return (async () => {
         try {
           const info = { key, waitMs: reservation.delayMs, operation: context.operation };
-          onRateLimit?.(info);
+          if (onRateLimit) callUser(() => onRateLimit(info));
           const progress = onWaitProgress &&
-            ((elapsedMs: number) => onWaitProgress(info, elapsedMs));
+            ((elapsedMs: number) => callUser(() => onWaitProgress(info, elapsedMs)));
           await sleepWithProgress(clock, reservation.delayMs, signal, progress);
         } catch (error) {
           try {
@@ -138,21 +145,21 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
           }
           throw error;
         }
-        return send();
+        if (!store.confirm) return send();
+        // The wait is over, maybe late (a long queue, a stalled event loop) or
+        // after a server 429 paused the key: the slot is timed from now, or booked anew.
+        const left = context.deadline === undefined
+          ? Infinity
+          : Math.max(0, context.deadline - clock.now() - 1);
+        const bound = Math.min(maxWaitMs ?? Infinity, left);
+        const again = { ...booking, ...(Number.isFinite(bound) ? { maxWaitMs: bound } : {}) };
+        const confirmed = await guardStore(context, () => store.confirm!(key, again));
+        return proceed(confirmed);
       })();
     };
     try {
       // A synchronous store (the default) answers without a promise hop.
-      const reservation = guardStore(
-        context,
-        () =>
-          store.reserve(key, {
-            limit,
-            windowMs,
-            id,
-            ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
-          }),
-      );
+      const reservation = guardStore(context, () => store.reserve(key, booking));
       return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
     } catch (error) {
       return Promise.reject(error);

@@ -28,6 +28,18 @@
  * atomic operation (the Redis store runs them in one Lua script, with the
  * server's clock as `now`).
  *
+ * `confirm(key, { limit, windowMs, maxWaitMs, id })`, called when a wait is
+ * over and just before sending, times the slot from the actual send rather
+ * than from the booking (a busy event loop or a long queue wakes callers
+ * late): it removes the slot booked under `id`, and if fewer than `limit`
+ * slots lie in `(now − windowMs, now]` and no pause holds, books `(now, id)`
+ * and answers `{ rejected: false, delayMs: 0 }` (send now); otherwise it books
+ * `(t, id)` at the earliest `t` those slots and the pause allow, and answers
+ * `{ rejected: false, delayMs: t − now }` (or rejects past `maxWaitMs`), so a
+ * server 429 pause that began during the wait applies here. Each send's slot
+ * is then its send time, and the window that ends at it held fewer than
+ * `limit` others.
+ *
  * `release(key, id)` removes the slot booked under `id` if that slot is still
  * in the future (a call aborted while waiting gives its slot back; a slot
  * whose time has come may have been used); unknown ids are ignored. `pause(key, forMs)`
@@ -72,6 +84,12 @@ export type Reservation =
 export interface RateLimitStore {
   /** Atomically books the earliest slot at or after now with room in its window. */
   reserve(key: string, request: ReserveRequest): Promise<Reservation> | Reservation;
+  /**
+   * Re-checks the slot booked under `request.id` when its wait is over (see
+   * the module documentation); stores without it are trusted to their
+   * bookings.
+   */
+  confirm?(key: string, request: ReserveRequest): Promise<Reservation> | Reservation;
   /** Gives back a slot whose call was aborted before it was sent. */
   release?(key: string, id: string): Promise<void> | void;
   /** Books no slot of `key` earlier than `forMs` from now (after a server 429). */

@@ -16,6 +16,7 @@
  */
 import { createApiError, NetworkError } from "../errors.ts";
 import type { RetryInfo } from "../options.ts";
+import { callUser } from "./callback.ts";
 import type { Clock } from "./clock.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Middleware } from "./types.ts";
@@ -123,7 +124,10 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
         ...(serverMs === undefined ? {} : { retryAfterMs: serverMs }),
       });
       await response?.body?.cancel().catch(() => {});
-      onRetry?.({ attempt, error: reason, delayMs, operation: context.operation });
+      if (onRetry) {
+        const info = { attempt, error: reason, delayMs, operation: context.operation };
+        callUser(() => onRetry(info));
+      }
       await clock.sleep(delayMs, signal);
     }
   };

@@ -5,6 +5,15 @@
  * @module
  */
 
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT` + // IMF-fixdate
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT` +
+    `|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`, // asctime
+);
+
 /**
  * Milliseconds to wait according to the response headers, or `undefined`
  * when they say nothing usable. Malformed, negative or non-finite values are
@@ -20,8 +29,9 @@ export function parseRetryAfter(headers: Headers, nowMs: number): number | undef
   const retryAfter = headers.get("retry-after")?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1000);
-    // HTTP dates contain letters; bare numbers were handled above.
-    if (/[a-z]/i.test(retryAfter)) {
+    // Only an HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, RFC 850 or asctime form):
+    // `Date.parse` alone accepts junk such as "a 1" as some date in the past.
+    if (HTTP_DATE.test(retryAfter)) {
       const date = Date.parse(retryAfter);
       if (Number.isFinite(date)) return Math.max(0, date - nowMs);
     }

@@ -5,9 +5,10 @@
  * per-call `signal` and `timeoutMs`; see {@link callSignal}).
  *
  * A timeout rejects with a {@link TimeoutError}; a user abort rejects with the
- * user's reason, as it is. The timer is stopped as soon as the response
- * headers arrive (or the call fails), so no timer outlives a call; reading
- * the body stays abortable by the call's own signal.
+ * user's reason, as it is. The budget covers the response body too: the
+ * network middleware reads each body to its end under the call's signal
+ * (see `bufferResponse`), so the timer stops only once the whole answer is
+ * in memory (or the call failed), and no timer outlives a call.
  *
  * @module
  */

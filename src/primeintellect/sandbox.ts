@@ -14,8 +14,11 @@ import {
   PRIME_INTELLECT_OPTION_KEYS,
   USER_AGENT,
 } from "../options.ts";
-import { apiErrorOf, invoke, requireFields, translateFailure } from "../request.ts";
+import { apiErrorOf, invoke, requireCreated, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
+import { bufferResponse } from "../middleware/body.ts";
+import { defaultFetch } from "../middleware/default_fetch.ts";
+import { redactError, redactResponse } from "../middleware/redact.ts";
 import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
@@ -25,7 +28,6 @@ import {
   assertPathId,
   assertPort,
   assertTtlSeconds,
-  MAX_TIMER_MS,
   normalizeProtocol,
   normalizePublicKey,
   parseSecureUrl,
@@ -102,7 +104,7 @@ export class PrimeIntellect {
     this.#internals = {
       client: this.client,
       clock: options.clock ?? systemClock,
-      fetch: userFetch ?? ((request) => globalThis.fetch(request)),
+      fetch: userFetch ?? defaultFetch,
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     };
   }
@@ -280,13 +282,15 @@ class SandboxHandle implements PrimeIntellectSandbox {
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
     }
-    assertPort(options.port);
-    assertExposureName(options.name);
+    // Each input is read once: a getter cannot hand the check one value and the request another.
+    const { port, name } = options;
+    assertPort(port);
+    assertExposureName(name);
     const protocol = normalizeProtocol(options.protocol);
     assertCallOptions(callOptions);
     const body = {
-      port: options.port,
-      ...(options.name === undefined || options.name === null ? {} : { name: options.name }),
+      port,
+      ...(name === undefined || name === null ? {} : { name }),
       ...(protocol === undefined ? {} : { protocol }),
     };
     const { client, clock } = this.#internals;
@@ -299,12 +303,13 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
       { provider: PROVIDER, operation: "exposePort", clock, callOptions },
     );
+    const checked = await requireCreated(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE, {
+      idField: "exposure_id",
+      noun: "exposure",
+      remove: (id) => this.unexposePort(id),
+    });
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
-    const fields = toExposureInfo(
-      requireFields(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE),
-      protocol ?? "HTTP",
-    );
-    return this.#exposure(fields);
+    return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
   }
 
   #exposure(fields: ExposureInfo): Exposure {
@@ -347,9 +352,9 @@ class SandboxHandle implements PrimeIntellectSandbox {
     callOptions?: CallOptions,
   ): Promise<SshSession> {
     assertOptionsObject("options", options, ["ttlSeconds"]);
-    assertTtlSeconds(options?.ttlSeconds);
-    assertCallOptions(callOptions);
     const ttl = options?.ttlSeconds;
+    assertTtlSeconds(ttl);
+    assertCallOptions(callOptions);
     const { client, clock } = this.#internals;
     const data = await invoke(
       (init) =>
@@ -360,7 +365,11 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
       { provider: PROVIDER, operation: "createSshSession", clock, callOptions },
     );
-    const body = requireFields(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE);
+    const body = await requireCreated(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE, {
+      idField: "session_id",
+      noun: "SSH session",
+      remove: (id) => this.closeSshSession(id),
+    });
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
@@ -408,7 +417,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const { clock, fetch, timeoutMs } = this.#internals;
     const operation = "authorizeKey";
     const budget = callOptions?.timeoutMs ??
-      (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? timeoutMs : undefined);
+      (timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined);
     const call = callSignal(
       {
         ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
@@ -432,13 +441,19 @@ class SandboxHandle implements PrimeIntellectSandbox {
         }),
         ...(call.signal ? { signal: call.signal } : {}),
       });
+      // The session token is a secret like the API key: the same redaction covers
+      // what the gateway or the fetch echoes of it.
+      const secrets = [session.token];
       let response: Response;
       let text: string;
       try {
-        response = await fetch(request);
+        response = await redactResponse(
+          await bufferResponse(await fetch(request), call.signal, operation),
+          secrets,
+        );
         text = await response.text();
       } catch (error) {
-        throw translateFailure(error, call.signal, PROVIDER, operation);
+        throw redactError(translateFailure(error, call.signal, PROVIDER, operation), secrets);
       }
       if (!response.ok) {
         throw apiErrorOf(response, parseMaybeJson(text), PROVIDER, operation, clock);

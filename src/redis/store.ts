@@ -39,7 +39,7 @@ export const DEFAULT_KEY_PREFIX = "sandgate:rl:";
  */
 export interface StoreErrorInfo {
   /** The store call that failed. */
-  operation: "reserve" | "release" | "pause";
+  operation: "reserve" | "confirm" | "release" | "pause";
   /** The limiter key (origin, token hash, sandbox; never a token). */
   key: string;
   /** What went wrong; its `cause` is the client's error. */
@@ -68,6 +68,8 @@ export interface StoreErrorInfo {
 export interface RedisRateLimitStore extends RateLimitStore {
   /** Books the earliest slot with room in its window, or rejects a wait beyond `maxWaitMs`. */
   reserve(key: string, request: ReserveRequest): Promise<Reservation>;
+  /** Times a slot from the send once its wait is over, or books anew (`RateLimitStore.confirm`). */
+  confirm(key: string, request: ReserveRequest): Promise<Reservation>;
   /** Gives back a booked slot that is still in the future. */
   release(key: string, id: string): Promise<void>;
   /** No slot of `key` before `forMs` from now. */
@@ -156,11 +158,15 @@ export function createRedisRateLimitStore(
     ? {
       reserve: (key: string, request: ReserveRequest) =>
         memory.reserve(key, { ...request, limit: localLimit(request.limit, policy.fleetSize) }),
+      confirm: (key: string, request: ReserveRequest) =>
+        memory.confirm(key, { ...request, limit: localLimit(request.limit, policy.fleetSize) }),
       release: (key: string, id: string) => memory.release(key, id),
       pause: (key: string, forMs: number) => memory.pause(key, forMs),
     }
     : undefined;
   let warned = false;
+  /** When the current Redis outage began (clock ms), while the "local" fallback is in use. */
+  let outageSince: number | undefined;
 
   const keysOf = (key: string): string[] => {
     const base = `${prefix}{${key.replace(/[{}]/g, "_")}}`;
@@ -206,6 +212,7 @@ export function createRedisRateLimitStore(
       );
     }
     warned = false;
+    outageSince = undefined;
     return parsed;
   };
 
@@ -228,27 +235,40 @@ export function createRedisRateLimitStore(
     return storeError;
   };
 
+  const book = async (
+    operation: "reserve" | "confirm",
+    key: string,
+    request: ReserveRequest,
+  ): Promise<Reservation> => {
+    const maxWait = request.maxWaitMs;
+    const args = [
+      operation,
+      String(Math.max(1, Math.floor(request.limit))),
+      String(Math.max(1, Math.ceil(request.windowMs))),
+      String(maxWait === undefined || !Number.isFinite(maxWait) ? -1 : Math.max(0, maxWait)),
+      request.id,
+    ];
+    try {
+      const [rejected, ms] = await call(operation, key, args);
+      return rejected === 1
+        ? { rejected: true, retryAfterMs: ms }
+        : { rejected: false, delayMs: ms };
+    } catch (error) {
+      const storeError = report(operation, key, error, local ? "local" : "none");
+      if (!local) throw storeError;
+      // The fleet may have used the whole shared budget just before Redis went away,
+      // and no process can know: the in-memory window starts full, so the first
+      // local send of an outage comes one window after it began.
+      outageSince ??= clock.now();
+      memory!.pause(key, outageSince + request.windowMs - clock.now());
+      return operation === "confirm" ? local.confirm(key, request) : local.reserve(key, request);
+    }
+  };
+
   return {
-    async reserve(key: string, request: ReserveRequest): Promise<Reservation> {
-      const maxWait = request.maxWaitMs;
-      const args = [
-        "reserve",
-        String(Math.max(1, Math.floor(request.limit))),
-        String(Math.max(1, Math.ceil(request.windowMs))),
-        String(maxWait === undefined || !Number.isFinite(maxWait) ? -1 : Math.max(0, maxWait)),
-        request.id,
-      ];
-      try {
-        const [rejected, ms] = await call("reserve", key, args);
-        return rejected === 1
-          ? { rejected: true, retryAfterMs: ms }
-          : { rejected: false, delayMs: ms };
-      } catch (error) {
-        const storeError = report("reserve", key, error, local ? "local" : "none");
-        if (!local) throw storeError;
-        return local.reserve(key, request);
-      }
-    },
+    reserve: (key: string, request: ReserveRequest) => book("reserve", key, request),
+
+    confirm: (key: string, request: ReserveRequest) => book("confirm", key, request),
 
     async release(key: string, id: string): Promise<void> {
       local?.release(key, id);

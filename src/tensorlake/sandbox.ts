@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../middleware/clock.ts";
 import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
-import { invoke, requireFields } from "../request.ts";
+import { invoke, requireCreated, requireFields } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
   assertArgs,
@@ -275,26 +275,34 @@ class SandboxHandle implements TensorlakeSandbox {
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { command, ... }");
     }
-    assertText("command", options.command);
-    assertArgs(options.args);
+    // Each input is read once, and arrays copied before they are checked: a getter
+    // or Proxy cannot hand the check one value and the request another.
+    const { command, workingDir, rows, cols } = options;
+    const args = Array.isArray(options.args) ? Array.from(options.args) : options.args;
+    assertText("command", command);
+    assertArgs(args);
     const env = normalizeEnv(options.env);
-    if (options.workingDir !== undefined) assertText("workingDir", options.workingDir);
-    if (options.rows !== undefined) assertDimension("rows", options.rows);
-    if (options.cols !== undefined) assertDimension("cols", options.cols);
+    if (workingDir !== undefined) assertText("workingDir", workingDir);
+    if (rows !== undefined) assertDimension("rows", rows);
+    if (cols !== undefined) assertDimension("cols", cols);
     assertCallOptions(callOptions);
     const body = {
-      command: options.command,
-      ...(options.args === undefined ? {} : { args: [...options.args] }),
+      command,
+      ...(args === undefined ? {} : { args }),
       ...(env === undefined ? {} : { env }),
-      ...(options.workingDir === undefined ? {} : { working_dir: options.workingDir }),
-      ...(options.rows === undefined ? {} : { rows: options.rows }),
-      ...(options.cols === undefined ? {} : { cols: options.cols }),
+      ...(workingDir === undefined ? {} : { working_dir: workingDir }),
+      ...(rows === undefined ? {} : { rows }),
+      ...(cols === undefined ? {} : { cols }),
     };
     const data = await invoke(
       (init) => this.client.POST(PTY, { body, ...init }),
       { provider: PROVIDER, operation: "createPty", clock: this.#clock, callOptions },
     );
-    const created = requireFields(PROVIDER, "createPty", data, CREATE_PTY_SHAPE);
+    const created = await requireCreated(PROVIDER, "createPty", data, CREATE_PTY_SHAPE, {
+      idField: "session_id",
+      noun: "PTY",
+      remove: (id) => this.killPty(id),
+    });
     return new PtyHandle(created.session_id, created.token, {
       kill: (id, opts) => this.killPty(id, opts),
       resize: (id, size, opts) => this.resizePty(id, size, opts),

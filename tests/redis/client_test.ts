@@ -13,6 +13,7 @@ import {
   RateLimitStoreError,
   type RedisRateLimitStore,
 } from "../../src/redis/mod.ts";
+import { FakeClock } from "../helpers/fake_clock.ts";
 import { type RedisServer, redisSkipReason, startRedisServer, testRedis } from "./helpers.ts";
 
 const skip = redisSkipReason();
@@ -80,16 +81,31 @@ describe("Redis store behind a client", { skip }, () => {
 
   test("local with Redis down: limit / fleetSize per window, the rest never sent", async () => {
     const gateway = fakeFetch();
+    const clock = new FakeClock();
     const store = createRedisRateLimitStore({
       client: fromIoredis(down),
       failurePolicy: { mode: "local", fleetSize: 2 },
       onStoreError() {},
+      clock,
     });
-    // 4 per window shared by 2 processes → 2 here; maxWaitMs 0 turns waits into errors.
-    const client = clientWith(store, gateway.fetch, { limit: 4, maxWaitMs: 0 });
-    assert.equal((await expose(client, "sb-local")).response.status, 200);
-    assert.equal((await expose(client, "sb-local")).response.status, 200);
-    await assert.rejects(expose(client, "sb-local"), RateLimitedError);
+    // 4 per window shared by 2 processes → 2 here, after one full window (the fleet may
+    // have spent the budget just before Redis went down); waits past 1.5 s are errors.
+    const client = createPrimeIntellectClient({
+      apiKey: TOKEN,
+      fetch: gateway.fetch,
+      retry: false,
+      clock,
+      rateLimit: { store, limit: 4, windowMs: 1000, marginMs: 0, maxWaitMs: 1500 },
+    });
+    const outcomes = [1, 2, 3].map(() =>
+      expose(client, "sb-local").then((r) => r.response.status, (e: unknown) => e)
+    );
+    // The third booking is two windows away: refused at once; nothing sent yet.
+    assert.ok(await Promise.race(outcomes) instanceof RateLimitedError);
+    assert.equal(gateway.calls.length, 0, "sent while the fallback window is full");
+    await clock.advance(1000);
+    const statuses = await Promise.all(outcomes);
+    assert.deepEqual(statuses.filter((s) => s === 200).length, 2);
     assert.equal(gateway.calls.length, 2);
   });
 

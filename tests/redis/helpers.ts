@@ -7,7 +7,7 @@
 import { Redis } from "ioredis";
 import { fromIoredis, type RedisEval } from "../../src/redis/mod.ts";
 
-export { type RedisServer, redisSkipReason, startRedisServer } from "../../scripts/redis_server.ts";
+export { type RedisServer, redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 
 /** An ioredis client for tests: fast reconnects, commands fail at once while offline. */
 export function testRedis(port: number, options: { offlineQueue?: boolean } = {}): Redis {

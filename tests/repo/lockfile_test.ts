@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { completeLockfile, platformOf } from "../../scripts/complete_lockfile.ts";
+import { completeLockfile, platformOf } from "../../tools/complete_lockfile.ts";
 
 test("package-lock.json lists every optional platform package (npm ci would refuse it otherwise)", async () => {
   const lock = JSON.parse(

@@ -1,35 +1,61 @@
-// Repo-only: the npm build's output scan and the test runner's count parser.
+// Repo-only: the npm build's package.json and renames, the src/ lint rules, the test runner's count parser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { packageJson, parseNpmSpecifier, scanModule } from "../../scripts/build_npm.ts";
+import { packageJson, parseNpmSpecifier, toNpmSpecifiers } from "../../scripts/build_npm.ts";
 import { parseCounts } from "../../scripts/test.ts";
 
-test("scanModule flags Node imports and runtime globals, not property reads", () => {
-  const code = [
-    `import { readFile } from "node:fs/promises";`,
-    `const os = require("os");`,
-    `const http = await import("node:http");`,
-    `export * from "./local.js";`,
-    `import createClient from "openapi-fetch";`,
-    `import { x } from "@scope/pkg/sub";`,
-    `console.log(process.env.HOME, Deno.env.get("X"));`,
-    `const g = globalThis; console.log(g.Deno?.env, g.process, { process: 1 });`,
-  ].join("\n");
-  const { findings, bare } = scanModule("esm/x.js", code, false);
-  assert.deepEqual(findings.map((f) => f.message), [
-    `imports the Node module "node:fs/promises"`,
-    `imports the Node module "os"`,
-    `imports the Node module "node:http"`,
-    "line 7: uses the global `process`",
-    "line 7: uses the global `Deno`",
-  ]);
-  assert.deepEqual([...bare].sort(), ["@scope/pkg", "openapi-fetch"]);
-  assert.deepEqual(scanModule("esm/serve.js", code, true).findings, []);
+test("oxlint forbids Node imports and runtime globals in src/, not property reads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sandgate-oxlint-" });
+  try {
+    const probe = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      probe,
+      [
+        `import { readFile } from "node:fs/promises";`,
+        `import os from "os";`,
+        `const http = await import("node:http");`,
+        `import createClient from "openapi-fetch";`,
+        `console.log(process.env.HOME, Deno.env.get("X"), readFile, os, http, createClient);`,
+        `const g = globalThis as any; console.log(g.Deno?.env, g.process, { process: 1 });`,
+      ].join("\n"),
+    );
+    const out = await new Deno.Command("./node_modules/.bin/oxlint", {
+      args: ["-c", ".oxlintrc.json", "--format=json", probe],
+      stdout: "piped",
+    }).output();
+    const { diagnostics } = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      diagnostics: { code: string; message: string }[];
+    };
+    const found = diagnostics.map((d) =>
+      `${d.code.replace(/^eslint\((.*)\)$/, "$1")}: ${d.message}`
+    )
+      .map((m) => m.replace(/ import is restricted.*| runtime-specific.*/, "")).sort();
+    assert.deepEqual(found, [
+      "no-restricted-globals: Unexpected use of 'Deno'.",
+      "no-restricted-globals: Unexpected use of 'process'.",
+      "no-restricted-imports: 'node:fs/promises'",
+      "no-restricted-imports: 'node:http'",
+      "no-restricted-imports: 'os'",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-test("scanModule flags computed imports outside runtime modules", () => {
-  const { findings } = scanModule("esm/x.js", `const m = "node:fs"; await import(m);`, false);
-  assert.deepEqual(findings.map((f) => f.message), ["has a computed import/require"]);
+test("the npm README and declarations say sandgate where code quotes the JSR name", () => {
+  const text = [
+    `import { PrimeIntellect } from "@sandgate/sdk";`,
+    `const { createEmulator } = await import('@sandgate/sdk/testing');`,
+    "JSR `@sandgate/sdk` stays in prose, as does jsr:@sandgate/sdk",
+  ].join("\n");
+  assert.equal(
+    toNpmSpecifiers(text),
+    [
+      `import { PrimeIntellect } from "sandgate";`,
+      `const { createEmulator } = await import('sandgate/testing');`,
+      "JSR `@sandgate/sdk` stays in prose, as does jsr:@sandgate/sdk",
+    ].join("\n"),
+  );
 });
 
 test("npm: import-map targets give the dependency name and range", () => {
@@ -45,24 +71,29 @@ test("npm: import-map targets give the dependency name and range", () => {
 test("package.json has import/require conditions with types for every entry", () => {
   const pkg = packageJson(
     {
-      name: "@sandgate/sdk",
       version: "1.2.3",
-      exports: { ".": "./mod.ts", "./testing": "./src/testing/mod.ts" },
+      exports: {
+        ".": "./mod.ts",
+        "./testing": "./src/testing/mod.ts",
+        "./cli": "./src/cli/main.ts",
+      },
     },
     { "openapi-fetch": "^0.17.0" },
+    "./bin/sandgate.js",
   );
   assert.equal(pkg.name, "sandgate");
   assert.equal(pkg.version, "1.2.3");
   assert.deepEqual(pkg.exports["./testing"], {
-    import: { types: "./esm/src/testing/mod.d.ts", default: "./dist/src/testing/mod.js" },
+    import: { types: "./dist/src/testing/mod.d.ts", default: "./dist/src/testing/mod.js" },
     require: { types: "./cjs/src/testing/mod.d.ts", default: "./cjs/src/testing/mod.js" },
   });
   assert.equal(pkg.main, "./cjs/mod.js");
   assert.equal(pkg.sideEffects, false);
   assert.deepEqual(pkg.dependencies, { "openapi-fetch": "^0.17.0" });
   assert.equal(pkg.module, "./dist/mod.js");
-  assert.ok(pkg.files.includes("!esm/tests/") && pkg.files.includes("testing/"));
-  assert.ok(pkg.files.includes("dist/"));
+  assert.equal(pkg.exports["./cli"], undefined, "the CLI is the bin on npm, not a subpath");
+  assert.deepEqual(pkg.bin, { sandgate: "./bin/sandgate.js" });
+  assert.deepEqual(pkg.files, ["dist/", "cjs/", "bin/", "testing/"]);
 });
 
 test("parseCounts reads the last summary of node (TAP and spec) and bun", () => {

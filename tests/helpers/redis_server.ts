@@ -8,7 +8,7 @@
  * the Debian package when running as root with apt-get, as on CI):
  *
  * ```sh
- * deno run --allow-all scripts/redis_server.ts ensure
+ * deno task redis:ensure
  * ```
  *
  * With `SANDGATE_REQUIRE_REDIS=1`, a missing `redis-server` fails the

@@ -1,0 +1,101 @@
+/**
+ * Reads a response body to its end under the call's signal, with a size cap,
+ * and hands back a response whose body is already in memory. The network
+ * middleware does this for every attempt, so that:
+ *
+ * - the call's budget (`timeoutMs`, a per-call signal) covers the body, not
+ *   only the headers: a trickling or endless body ends in a timeout;
+ * - a connection reset mid-body is a failure of the attempt, which the retry
+ *   middleware may repeat (GET, DELETE, …) like any other network error;
+ * - an error body costs at most {@link MAX_ERROR_BODY_BYTES} of memory, and a
+ *   success body larger than {@link MAX_BODY_BYTES} is refused.
+ *
+ * @module
+ */
+import { UnexpectedResponseError } from "../errors.ts";
+
+/** Largest success body read, in bytes (a gateway answer is a few kilobytes). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Bytes of an error (non-2xx) body kept; the rest is discarded unread. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+// Statuses whose Response may not carry a body.
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Reads `response`'s body (cancelling it once `signal` aborts, or once an
+ * error body passes {@link MAX_ERROR_BODY_BYTES}) and returns an equivalent
+ * response with the bytes in memory. Rejects with `signal.reason` on abort,
+ * with the stream's error when the body breaks off, and with an
+ * {@link UnexpectedResponseError} for a success body over {@link MAX_BODY_BYTES}.
+ *
+ * @example
+ * ```ts
+ * import { bufferResponse } from "./body.ts";
+ * const response = await bufferResponse(new Response("hello"), undefined, "demo");
+ * console.log(await response.text()); // hello
+ * ```
+ */
+export async function bufferResponse(
+  response: Response,
+  signal: AbortSignal | undefined,
+  operation: string,
+): Promise<Response> {
+  const stream = response.body;
+  if (stream === null || response.status < 200 || response.type === "opaqueredirect") {
+    return response;
+  }
+  const cap = response.ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+  const reader = stream.getReader();
+  const onAbort = () => {
+    reader.cancel(signal!.reason).catch(() => {});
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let over = false;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const { done, value } = await reader.read();
+      if (signal?.aborted) throw signal.reason;
+      if (done) break;
+      if (size + value.byteLength > cap) {
+        chunks.push(value.subarray(0, cap - size));
+        size = cap;
+        over = true;
+        await reader.cancel().catch(() => {});
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  if (over && response.ok) {
+    throw new UnexpectedResponseError(
+      `${operation}: the response body is larger than ${MAX_BODY_BYTES} bytes`,
+    );
+  }
+  let bytes: Uint8Array;
+  if (chunks.length === 1) bytes = chunks[0]!;
+  else {
+    bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+  }
+  const headers = new Headers(response.headers);
+  if (over) headers.delete("content-length");
+  return new Response(NULL_BODY.has(response.status) ? null : bytes as BodyInit, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
