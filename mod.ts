@@ -51,6 +51,14 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type {
+  AttachOptions,
+  PtyConnection,
+  PtyExit,
+  WebSocketEventLike,
+  WebSocketFactory,
+  WebSocketLike,
+} from "./src/tensorlake/attach.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
@@ -102,6 +110,7 @@ export {
   NetworkError,
   NotFoundError,
   type Provider,
+  PtyDisconnectedError,
   RateLimitedError,
   RateLimitStoreError,
   SandgateError,

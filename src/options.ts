@@ -138,7 +138,11 @@ const CLIENT_KEYS = {
   debug: true,
   clock: true,
 } as const satisfies Record<keyof ClientOptions, true>;
-const TENSORLAKE_KEYS = { sandbox: true, proxyUrl: true } as const satisfies Record<
+const TENSORLAKE_KEYS = {
+  sandbox: true,
+  proxyUrl: true,
+  webSocket: true,
+} as const satisfies Record<
   Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>,
   true
 >;

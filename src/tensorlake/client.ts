@@ -15,6 +15,7 @@ import {
 } from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
+import type { WebSocketFactory } from "./attach.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";
@@ -41,6 +42,13 @@ export interface TensorlakeClientOptions extends ClientOptions {
    * the sandbox's own host `https://{id}.sandbox.tensorlake.ai`.
    */
   proxyUrl?: string;
+  /**
+   * The WebSocket PTY attach uses. Default: the runtime's standard
+   * `WebSocket` (Deno, Bun, Node ≥ 22, browsers; workerd through `fetch`).
+   * On Node 20 pass one, e.g. `(url, init) => new WebSocket(url, init)` with
+   * the `ws` package.
+   */
+  webSocket?: WebSocketFactory;
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -174,30 +182,36 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
   assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  let baseUrl = options.baseUrl;
+  const baseUrl = tensorlakeBaseUrl(options);
   // The sandbox id when it is known and not in the host: sent in X-Tensorlake-Sandbox-Id.
-  let sandboxId: string | undefined;
-  if (baseUrl === undefined) {
-    if (options.sandbox === undefined) {
-      throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
-    }
-    const proxyUrl = options.proxyUrl ?? tensorlakeProxyFromEnv();
-    baseUrl = tensorlakeSandboxUrl(options.sandbox, proxyUrl);
-    if (!options.sandbox.includes("://")) sandboxId = options.sandbox.toLowerCase();
-  }
+  const sandboxId = tensorlakeSandboxIdHeader(options);
   const profile: ProviderProfile = sandboxId === undefined
     ? TENSORLAKE_PROFILE
     : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
   const client = createGatewayClient<paths>(profile, baseUrl, options);
   if (sandboxId !== undefined) {
-    const id = sandboxId;
     client.use({
       onRequest({ request }) {
         // Set in place: the transport keys its bookkeeping by this Request object.
-        request.headers.set(SANDBOX_ID_HEADER, id);
+        request.headers.set(SANDBOX_ID_HEADER, sandboxId);
         return undefined;
       },
     });
   }
   return client;
+}
+
+/** The `X-Tensorlake-Sandbox-Id` value a client with these options sends, if any. */
+export function tensorlakeSandboxIdHeader(options: TensorlakeClientOptions): string | undefined {
+  if (options.baseUrl !== undefined || options.sandbox === undefined) return undefined;
+  return options.sandbox.includes("://") ? undefined : options.sandbox.toLowerCase();
+}
+
+/** The base URL a Tensorlake client with these options talks to. */
+export function tensorlakeBaseUrl(options: TensorlakeClientOptions): string {
+  if (options.baseUrl !== undefined) return options.baseUrl;
+  if (options.sandbox === undefined) {
+    throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
+  }
+  return tensorlakeSandboxUrl(options.sandbox, options.proxyUrl ?? tensorlakeProxyFromEnv());
 }

@@ -15,6 +15,7 @@ import {
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
 import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
+import type { AttachOptions, PtyConnection } from "./attach.ts";
 
 /**
  * Options of `createPty`.
@@ -133,6 +134,12 @@ export interface Pty extends AsyncDisposable {
   resize(size: PtySize, options?: CallOptions): Promise<void>;
   /** Describes the session (`NotFoundError`, nothing sent, once killed). */
   info(options?: CallOptions): Promise<PtyInfo>;
+  /**
+   * Opens the session's WebSocket: terminal output, input, resize and exit
+   * (see {@link PtyConnection}). Closing the connection detaches; the PTY
+   * keeps running until killed.
+   */
+  attach(options?: AttachOptions): Promise<PtyConnection>;
   /** The public fields (never the token). */
   toJSON(): { readonly sessionId: string };
 }
@@ -219,6 +226,8 @@ export interface PtyActions {
   resize(sessionId: string, size: PtySize, options?: CallOptions): Promise<void>;
   /** Describes a session by id. */
   info(sessionId: string, options?: CallOptions): Promise<PtyInfo>;
+  /** Attaches to a session by id and token. */
+  attach(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
 }
 
 /** The {@link Pty} implementation. */
@@ -256,6 +265,11 @@ export class PtyHandle extends PublicFields<{ readonly sessionId: string }> impl
   info(options?: CallOptions): Promise<PtyInfo> {
     if (this.#once.done) return Promise.reject(this.#gone("getPty"));
     return this.#actions.info(this.sessionId, options);
+  }
+
+  attach(options?: AttachOptions): Promise<PtyConnection> {
+    if (this.#once.done) return Promise.reject(this.#gone("attachPty"));
+    return this.#actions.attach(this.sessionId, this.#token, options);
   }
 
   /** Whether this handle killed its session (then it answers locally). */

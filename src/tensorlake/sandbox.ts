@@ -19,8 +19,18 @@ import {
   assertText,
   normalizeEnv,
 } from "../validate.ts";
+import { apiKeyResolver } from "../middleware/auth.ts";
+import {
+  assertAttachOptions,
+  type AttachOptions,
+  connectPty,
+  diagnoseHandshake,
+  type PtyConnection,
+} from "./attach.ts";
 import {
   createTensorlakeClient,
+  TENSORLAKE_PROFILE,
+  tensorlakeBaseUrl,
   type TensorlakeClient,
   type TensorlakeClientOptions,
 } from "./client.ts";
@@ -124,8 +134,17 @@ export class Tensorlake {
       this.#sandboxes.set(idOrIngressEndpoint, cached);
       return cached;
     }
-    const client = createTensorlakeClient({ ...this.#options, sandbox: idOrIngressEndpoint });
-    const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock);
+    const options = { ...this.#options, sandbox: idOrIngressEndpoint };
+    const client = createTensorlakeClient(options);
+    const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock, {
+      baseUrl: tensorlakeBaseUrl(options),
+      webSocket: options.webSocket,
+      apiKey: apiKeyResolver({
+        provider: PROVIDER,
+        apiKey: options.apiKey,
+        envVar: TENSORLAKE_PROFILE.envVar,
+      }),
+    });
     this.#sandboxes.set(idOrIngressEndpoint, handle);
     // Bounded: a process touching many sandboxes keeps only recent handles (an
     // evicted handle keeps working; the rate-limit budget lives in the shared store).
@@ -249,6 +268,66 @@ export interface TensorlakeSandbox {
    * ```
    */
   killPty(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Attaches to a running PTY session by id and token (e.g. from another
+   * process). Rejects with `ForbiddenError` (code `INVALID_TOKEN`) for a
+   * wrong token, `NotFoundError` (code `SESSION_NOT_FOUND`) for an unknown
+   * session, `TimeoutError` when the handshake outlasts `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const emulator = createEmulator();
+   * const sandbox = new Tensorlake({
+   *   apiKey: "demo",
+   *   fetch: emulator.fetch,
+   *   webSocket: emulator.webSocket,
+   * }).sandbox("my-sandbox");
+   * await using pty = await sandbox.createPty({ command: "bash" });
+   * await using connection = await sandbox.attachPty(pty.sessionId, pty.token);
+   * await connection.resize({ cols: 120, rows: 40 });
+   * ```
+   */
+  attachPty(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
+
+  /**
+   * Creates a PTY and attaches to it in one call. Disposing the connection
+   * (`await using`) detaches and kills the PTY; `close()` only detaches. When
+   * attaching fails, the PTY just created is killed.
+   *
+   * @example
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const emulator = createEmulator();
+   * const sandbox = new Tensorlake({
+   *   apiKey: "demo",
+   *   fetch: emulator.fetch,
+   *   webSocket: emulator.webSocket,
+   * }).sandbox("my-sandbox");
+   * await using terminal = await sandbox.openPty({ command: "bash", cols: 100, rows: 30 });
+   * const writer = terminal.input.getWriter();
+   * await writer.write("exit 0\n");
+   * console.log(await terminal.exit); // { kind: "exited", exitCode: 0 }
+   * ```
+   */
+  openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection>;
+}
+
+/** The keys of {@link CreatePtyOptions}. */
+const CREATE_PTY_KEYS = ["command", "args", "env", "workingDir", "rows", "cols"];
+/** The keys of {@link AttachOptions}. */
+const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
+
+/** How a sandbox handle reaches the PTY WebSocket. */
+interface AttachContext {
+  baseUrl: string;
+  webSocket: TensorlakeClientOptions["webSocket"];
+  apiKey: () => string | Promise<string>;
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
@@ -256,22 +335,17 @@ class SandboxHandle implements TensorlakeSandbox {
   readonly id: string;
   readonly client: TensorlakeClient;
   readonly #clock: Clock;
+  readonly #attach: AttachContext;
 
-  constructor(id: string, client: TensorlakeClient, clock: Clock) {
+  constructor(id: string, client: TensorlakeClient, clock: Clock, attach: AttachContext) {
     this.id = id;
     this.client = client;
     this.#clock = clock;
+    this.#attach = attach;
   }
 
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
-    assertOptionsObject("options", options, [
-      "command",
-      "args",
-      "env",
-      "workingDir",
-      "rows",
-      "cols",
-    ]);
+    assertOptionsObject("options", options, CREATE_PTY_KEYS);
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { command, ... }");
     }
@@ -307,6 +381,75 @@ class SandboxHandle implements TensorlakeSandbox {
       kill: (id, opts) => this.killPty(id, opts),
       resize: (id, size, opts) => this.resizePty(id, size, opts),
       info: (id, opts) => this.getPty(id, opts),
+      attach: (id, token, opts) => this.attachPty(id, token, opts),
+    });
+  }
+
+  async attachPty(
+    sessionId: string,
+    token: string,
+    options?: AttachOptions,
+  ): Promise<PtyConnection> {
+    return await this.#connect(sessionId, token, options);
+  }
+
+  async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
+    assertOptionsObject("options", options, [...CREATE_PTY_KEYS, ...ATTACH_KEYS]);
+    if (options === undefined) {
+      throw new InvalidArgumentError("options", options, "must be { command, ... }");
+    }
+    const { signal, timeoutMs, maxBufferedBytes, ...create } = options;
+    const attach = {
+      ...(signal === undefined ? {} : { signal }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+    };
+    assertAttachOptions(attach);
+    const pty = await this.createPty(create, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    try {
+      return await this.#connect(pty.sessionId, pty.token, attach, () => pty.kill());
+    } catch (error) {
+      await pty.kill().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #connect(
+    sessionId: string,
+    token: string,
+    options: AttachOptions | undefined,
+    onDispose?: () => Promise<unknown>,
+  ): Promise<PtyConnection> {
+    assertPathId("sessionId", sessionId);
+    assertText("token", token, { secret: true });
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      throw new InvalidArgumentError("token", token, "must be printable ASCII without spaces", {
+        secret: true,
+      });
+    }
+    assertAttachOptions(options);
+    const headers: Record<string, string> = {};
+    try {
+      headers.Authorization = `Bearer ${await this.#attach.apiKey()}`;
+    } catch {
+      // The PTY token alone authorizes the WebSocket; the bearer is sent when there is one.
+    }
+    return await connectPty({
+      baseUrl: this.#attach.baseUrl,
+      sessionId,
+      token,
+      headers,
+      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+      ...(options ? { options } : {}),
+      diagnose: () =>
+        diagnoseHandshake(
+          sessionId,
+          () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
+        ),
+      ...(onDispose ? { onDispose } : {}),
     });
   }
 

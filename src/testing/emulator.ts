@@ -18,12 +18,15 @@ import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
+import { MemoryWebSocket } from "./memory_websocket.ts";
+import { PtyTerminal } from "./pty_shell.ts";
 import type {
   Emulator,
   EmulatorClock,
   EmulatorOptions,
   EmulatorStats,
   FaultContext,
+  WebSocketAccept,
 } from "./types.ts";
 
 type Api = FaultContext["api"];
@@ -73,6 +76,9 @@ function matchRoute(pathname: string): Route | undefined {
     }
     if (e === "resize" && f === undefined) {
       return { api: "tensorlake", name: "resize", methods: ["POST"], params: [d] };
+    }
+    if (e === "ws" && f === undefined) {
+      return { api: "tensorlake", name: "ptyWs", methods: ["GET"], params: [d] };
     }
   }
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
@@ -174,6 +180,50 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
+  // The emulated shells, by sandbox and session id, created on first attach.
+  const terminals = new Map<string, PtyTerminal>();
+  const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
+  function killTerminal(sandbox: string, session: string): void {
+    const key = terminalKey(sandbox, session);
+    terminals.get(key)?.kill();
+    terminals.delete(key);
+  }
+
+  /**
+   * The PTY WebSocket upgrade (https://docs.tensorlake.ai/api-reference/v2/pty/websocket):
+   * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
+   * Assumption: a bearer token is checked when sent (browsers cannot send one).
+   */
+  function acceptWebSocket(request: Request): Response | WebSocketAccept {
+    const url = new URL(request.url);
+    const route = matchRoute(url.pathname);
+    if (!route || route.name !== "ptyWs") return json({ detail: "Not Found" }, 404);
+    const bearer = bearerToken(request);
+    if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
+      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
+    }
+    const sandboxName = isLoopbackOrIp(url.hostname) ? defaultSandbox : url.hostname.split(".")[0]!;
+    state.expire(clock.now());
+    const sandbox = state.sandbox(sandboxName);
+    if (!sandbox) {
+      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
+    }
+    const sessionId = route.params[0]!;
+    const session = sandbox.ptys.get(sessionId);
+    if (!session) {
+      return proxyError(404, `PTY session ${sessionId} not found`, "SESSION_NOT_FOUND");
+    }
+    const token = request.headers.get("x-pty-token") ?? url.searchParams.get("token");
+    if (token !== session.token) return proxyError(403, "invalid PTY token", "INVALID_TOKEN");
+    const key = terminalKey(sandbox.id, sessionId);
+    let terminal = terminals.get(key);
+    if (!terminal) {
+      terminal = new PtyTerminal(session);
+      terminals.set(key, terminal);
+    }
+    const attached = terminal;
+    return (peer) => attached.connect(peer);
+  }
   const stats = emptyStats();
 
   function count(response: Response): Response {
@@ -282,8 +332,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         return await tensorlake.createPty(ctx);
       case "GET ptySession":
         return tensorlake.getPty(ctx, route.params[0]!);
-      case "DELETE ptySession":
-        return tensorlake.killPty(ctx, route.params[0]!);
+      case "DELETE ptySession": {
+        const response = tensorlake.killPty(ctx, route.params[0]!);
+        if (response.ok) killTerminal(sandbox.id, route.params[0]!);
+        return response;
+      }
+      case "GET ptyWs":
+        // Without an upgrade (serve() and emulator.webSocket do the upgrade).
+        return proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED");
       default:
         return await tensorlake.resizePty(ctx, route.params[0]!);
     }
@@ -316,10 +372,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   return {
     fetch,
+    acceptWebSocket,
+    webSocket: (url, init) =>
+      new MemoryWebSocket(() =>
+        acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
+      ),
     get stats() {
       return stats;
     },
     reset() {
+      for (const terminal of terminals.values()) terminal.kill();
+      terminals.clear();
       state = new EmulatorState(options.sandboxes);
       index = 0;
       limiter?.clear();

@@ -47,4 +47,6 @@ export type {
   LiveSummary,
   PtySnapshot,
   SshSessionSnapshot,
+  WebSocketAccept,
 } from "./types.ts";
+export type { PeerHandlers, PeerSocket } from "./pty_shell.ts";

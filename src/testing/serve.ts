@@ -11,6 +11,8 @@
  * @module
  */
 import { isConnectionReset } from "./faults.ts";
+import type { WebSocketAccept } from "./types.ts";
+import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -43,6 +45,12 @@ export interface ServedEmulator {
 export interface FetchHandler {
   /** Answers one request. */
   fetch(request: Request): Promise<Response>;
+  /**
+   * Decides a WebSocket upgrade (the emulator's PTY endpoint): a `Response`
+   * refuses it, a function attaches the accepted socket. Without it,
+   * upgrades are answered 404.
+   */
+  acceptWebSocket?(request: Request): Response | WebSocketAccept;
 }
 
 // Minimal shapes of node:http, so this file type-checks without @types/node.
@@ -69,6 +77,10 @@ interface NodeServer {
   close(callback: (error?: unknown) => void): void;
   closeAllConnections?(): void;
   on(event: "error", listener: (error: unknown) => void): void;
+  on(
+    event: "upgrade",
+    listener: (req: NodeIncoming, socket: RawSocket, head: Uint8Array) => void,
+  ): void;
   off(event: "error", listener: (error: unknown) => void): void;
 }
 interface NodeHttp {
@@ -146,6 +158,30 @@ async function serveWithNode(
       }
     })();
   });
+  // WebSocket upgrades (the PTY endpoint): node:http hands over the raw socket,
+  // which closeAllConnections() does not track, so they are tracked here.
+  const upgraded = new Set<RawSocket>();
+  server.on("upgrade", (req, socket, head) => {
+    upgraded.add(socket);
+    socket.on("close", () => upgraded.delete(socket));
+    socket.on("error", () => socket.destroy());
+    void (async () => {
+      try {
+        const headers = new Headers();
+        for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+          headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+        }
+        const host = headers.get("host") ?? `${hostname}:${actualPort}`;
+        const request = new Request(`http://${host}${req.url ?? "/"}`, { headers });
+        const decision = handler.acceptWebSocket?.(request) ??
+          new Response("Not Found", { status: 404 });
+        if (decision instanceof Response) await refuseUpgrade(socket, decision);
+        else await acceptUpgrade(socket, headers, head, decision);
+      } catch {
+        socket.destroy();
+      }
+    })();
+  });
   await new Promise<void>((resolve, reject) => {
     server.on("error", reject);
     server.listen(port, hostname, () => {
@@ -161,6 +197,7 @@ async function serveWithNode(
     closed ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections?.();
+      for (const socket of upgraded) socket.destroy();
     });
   return {
     url: `http://${host}:${actualPort}`,

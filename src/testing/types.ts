@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { WebSocketFactory } from "../tensorlake/attach.ts";
+import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 
 /**
  * A fault the emulator can inject instead of (or on top of) a normal answer.
@@ -241,4 +243,20 @@ export interface Emulator {
   live(): LiveSummary;
   /** A deep copy of the state, without tokens. */
   snapshot(): EmulatorSnapshot;
+  /**
+   * Opens an in-memory WebSocket to an emulated PTY (`/api/v1/pty/{id}/ws`):
+   * pass it as the Tensorlake `webSocket` option next to `fetch`. It behaves
+   * like a standard WebSocket: a refused upgrade (403 `INVALID_TOKEN`, 404
+   * `SESSION_NOT_FOUND`) is only an `error` and a close 1006.
+   */
+  readonly webSocket: WebSocketFactory;
+  /**
+   * Decides a WebSocket upgrade of `/api/v1/pty/{id}/ws` (what `serve()`
+   * calls): the refusal as a `Response`, or a function attaching the server
+   * side of the accepted socket.
+   */
+  acceptWebSocket(request: Request): Response | WebSocketAccept;
 }
+
+/** Attaches the server side of an accepted WebSocket and returns its callbacks. */
+export type WebSocketAccept = (peer: PeerSocket) => PeerHandlers;

@@ -52,6 +52,7 @@ const ROOT_VALUES = [
   "NetworkError",
   "NotFoundError",
   "PrimeIntellect",
+  "PtyDisconnectedError",
   "RateLimitStoreError",
   "RateLimitedError",
   "SandgateError",

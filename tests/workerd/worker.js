@@ -5,13 +5,78 @@
 // module body is evaluated at global scope, where workerd forbids I/O, timers
 // and random numbers.
 import * as entries from "sandgate:entries";
-import { createPrimeIntellectClient, NotFoundError, PrimeIntellect } from "sandgate";
+import { createPrimeIntellectClient, NotFoundError, PrimeIntellect, Tensorlake } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 
 const SANDBOX = "sb-workerd";
 
+const decoder = new TextDecoder();
+
+// Reads a PTY's output until `text` shows up (bounded in bytes).
+async function until(reader, text) {
+  let seen = "";
+  while (!seen.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`output ended before ${JSON.stringify(text)}: ${JSON.stringify(seen)}`);
+    seen += decoder.decode(value, { stream: true });
+    if (seen.length > 65536) throw new Error(`no ${JSON.stringify(text)} in 64 KiB`);
+  }
+  return seen;
+}
+
+// Issue 16's flow: create → attach → echo hi → resize → exit 3; a second
+// client; kill while attached; a wrong token.
+async function attachFlow(sandbox) {
+  const pty = await sandbox.createPty({ command: "bash", cols: 80, rows: 24 });
+  const connection = await pty.attach({ timeoutMs: 10_000 });
+  const reader = connection.output.getReader();
+  const writer = connection.input.getWriter();
+  await until(reader, "$ ");
+  await writer.write("echo hi\n");
+  const hi = (await until(reader, "\r\nhi\r\n")).includes("echo hi\r\nhi\r\n");
+  await connection.resize({ cols: 132, rows: 43 });
+  await writer.write("stty size\n");
+  const size = (await until(reader, "\r\n43 132\r\n")).includes("43 132");
+  await writer.write("exit 3\n");
+  const exit = await connection.exit;
+  await pty.kill();
+
+  const running = await sandbox.createPty({ command: "bash" });
+  const first = await running.attach();
+  const second = await sandbox.attachPty(running.sessionId, running.token);
+  await second.input.getWriter().write("echo second\n");
+  const secondSees = (await until(second.output.getReader(), "\r\nsecond\r\n")).length > 0;
+  await running.kill();
+  const killed = [(await first.exit).kind, (await second.exit).kind];
+
+  const other = await sandbox.createPty({ command: "bash" });
+  const wrong = await sandbox.attachPty(other.sessionId, "not-the-token").then(
+    () => "resolved",
+    (error) => `${error.name} ${error.status} ${error.code}`,
+  );
+  await other.kill();
+  return { hi, size, exit, secondSees, killed, wrong };
+}
+
 export default {
-  async fetch() {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/attach") {
+      // Against the emulator in this isolate, through emulator.webSocket.
+      const emulator = createEmulator();
+      const sandbox = new Tensorlake({
+        apiKey: "workerd-key",
+        fetch: emulator.fetch,
+        webSocket: emulator.webSocket,
+      }).sandbox("sb-workerd");
+      return Response.json({ ...(await attachFlow(sandbox)), live: emulator.live().ptys });
+    }
+    if (url.pathname === "/attach-http") {
+      // Against a served emulator over real HTTP, with workerd's own WebSocket
+      // (fetch + Upgrade: websocket → response.webSocket).
+      const sandbox = new Tensorlake({ apiKey: "workerd-key" }).sandbox(url.searchParams.get("server"));
+      return Response.json(await attachFlow(sandbox));
+    }
     const emulator = createEmulator();
     const client = createPrimeIntellectClient({ apiKey: "workerd-key", fetch: emulator.fetch });
     const path = { sandbox_id: SANDBOX };

@@ -124,3 +124,42 @@ test("workerd: the bundled package runs an expose → unexpose flow without Node
     await mf.dispose();
   }
 });
+
+test("workerd: a Worker attaches to an emulated PTY, in-process and over real HTTP", async () => {
+  const script = await bundle();
+  const { createEmulator, serve } = await import(
+    pathToFileURL(join(npmDir, "esm/src/testing/mod.js")).href
+  );
+  const emulator = createEmulator();
+  const server = await serve(emulator);
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: script }],
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: [],
+  });
+  const expected = {
+    hi: true,
+    size: true,
+    exit: { kind: "exited", exitCode: 3 },
+    secondSees: true,
+    killed: ["killed", "killed"],
+    wrong: "ForbiddenError 403 INVALID_TOKEN",
+  };
+  try {
+    const inProcess = await mf.dispatchFetch("http://worker.test/attach");
+    const text = await inProcess.text();
+    assert.equal(inProcess.status, 200, text);
+    assert.deepEqual(JSON.parse(text), { ...expected, live: 0 });
+
+    const served = await mf.dispatchFetch(
+      `http://worker.test/attach-http?server=${encodeURIComponent(server.url)}`,
+    );
+    const servedText = await served.text();
+    assert.equal(served.status, 200, servedText);
+    assert.deepEqual(JSON.parse(servedText), expected);
+    assert.equal(emulator.live().ptys, 0);
+  } finally {
+    await mf.dispose();
+    await server.close();
+  }
+});

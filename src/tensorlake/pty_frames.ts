@@ -1,0 +1,78 @@
+/**
+ * The binary frames of Tensorlake's PTY WebSocket (`/api/v1/pty/{id}/ws`).
+ *
+ * Source: https://docs.tensorlake.ai/api-reference/v2/pty/websocket
+ * ("Client-to-server opcodes": `0x00` data, `0x01` resize = cols u16 BE then
+ * rows u16 BE, `0x02` ready; "Server-to-client opcodes": `0x00` data, `0x03`
+ * exit = i32 BE), checked against tensorlakeai/tensorlake
+ * `typescript/src/sandbox.ts` (`PTY_OP_*`, `encodePtyResize`) and
+ * `crates/cli/src/commands/sbx/ssh.rs` (`parse_pty_binary_frame`,
+ * `parse_legacy_exit_code`: an exit frame shorter than 5 bytes is ignored;
+ * close reason `exit:<code>`).
+ *
+ * @module
+ */
+
+/** Client → server: terminal input bytes. Server → client: terminal output bytes. */
+export const OP_DATA = 0x00;
+/** Client → server: resize, cols then rows, each a big-endian u16. */
+export const OP_RESIZE = 0x01;
+/** Client → server: ready, no payload; the server then flushes buffered output. */
+export const OP_READY = 0x02;
+/** Server → client: exit code, a big-endian i32. */
+export const OP_EXIT = 0x03;
+
+/** Close code the server uses when the session is killed while attached. */
+export const CLOSE_SESSION_TERMINATED = 1001;
+/** Close reason the server uses when the session is killed while attached. */
+export const REASON_SESSION_TERMINATED = "session terminated";
+
+const encoder = new TextEncoder();
+
+/** The READY frame. */
+export function readyFrame(): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([OP_READY]);
+}
+
+/** A data frame carrying `bytes` (or the UTF-8 of a string). */
+export function dataFrame(input: Uint8Array | string): Uint8Array<ArrayBuffer> {
+  const bytes = typeof input === "string" ? encoder.encode(input) : input;
+  const frame = new Uint8Array(bytes.byteLength + 1);
+  frame[0] = OP_DATA;
+  frame.set(bytes, 1);
+  return frame;
+}
+
+/** A resize frame: **cols first**, then rows, big-endian u16 each. */
+export function resizeFrame(cols: number, rows: number): Uint8Array<ArrayBuffer> {
+  const frame = new Uint8Array(5);
+  const view = new DataView(frame.buffer);
+  frame[0] = OP_RESIZE;
+  view.setUint16(1, cols);
+  view.setUint16(3, rows);
+  return frame;
+}
+
+/** A decoded server frame; unknown or malformed frames decode to `undefined`. */
+export type ServerFrame =
+  | { op: "data"; bytes: Uint8Array }
+  | { op: "exit"; exitCode: number };
+
+/** Decodes one server → client binary message. */
+export function decodeServerFrame(message: Uint8Array): ServerFrame | undefined {
+  if (message.byteLength === 0) return undefined;
+  if (message[0] === OP_DATA) return { op: "data", bytes: message.subarray(1) };
+  if (message[0] === OP_EXIT && message.byteLength >= 5) {
+    const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+    return { op: "exit", exitCode: view.getInt32(1) };
+  }
+  return undefined;
+}
+
+/** The exit code in a close reason `exit:<code>`, else `undefined`. */
+export function exitCodeOfReason(reason: string): number | undefined {
+  const match = /^exit:(-?\d+)$/.exec(reason);
+  if (!match) return undefined;
+  const code = Number(match[1]);
+  return Number.isSafeInteger(code) && code >= -(2 ** 31) && code < 2 ** 31 ? code : undefined;
+}

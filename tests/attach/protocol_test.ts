@@ -1,0 +1,195 @@
+// The wire bytes of PTY attach, asserted as literals from
+// https://docs.tensorlake.ai/api-reference/v2/pty/websocket (opcodes; resize =
+// cols u16 BE then rows u16 BE; exit = i32 BE; close reason exit:<code>; kill =
+// 1001 "session terminated") and tensorlakeai/tensorlake
+// crates/cli/src/commands/sbx/ssh.rs (an exit frame shorter than 5 bytes is
+// ignored), against a scripted socket rather than our emulator.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  PtyDisconnectedError,
+  Tensorlake,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from "../../mod.ts";
+
+type Listener = (event: unknown) => void;
+
+/** A WebSocket that is open at once, records what is sent and is driven by the test. */
+class ScriptedSocket implements WebSocketLike {
+  readyState = 1;
+  binaryType = "blob";
+  sent: number[][] = [];
+  buffered = 0;
+  polls = 0;
+  paused = 0;
+  resumed = 0;
+  url = "";
+  headers: Record<string, string> = {};
+  readonly listeners = new Map<string, Listener[]>();
+  withPause = false;
+  drained = false;
+  get bufferedAmount(): number {
+    this.polls += 1;
+    return this.buffered;
+  }
+  send(data: Uint8Array<ArrayBuffer>): void {
+    this.sent.push([...data]);
+    if (!this.drained) this.buffered += data.byteLength;
+  }
+  close(code = 1000, reason = ""): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    queueMicrotask(() => this.emit("close", { code, reason }));
+  }
+  addEventListener(type: string, listener: (event: never) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener as Listener]);
+  }
+  emit(type: string, event: unknown): void {
+    for (const l of this.listeners.get(type) ?? []) l(event);
+  }
+  message(bytes: number[]): void {
+    this.emit("message", { data: new Uint8Array(bytes).buffer });
+  }
+  serverClose(code: number, reason: string): void {
+    this.readyState = 3;
+    this.emit("close", { code, reason });
+  }
+}
+
+function scripted(setup?: (socket: ScriptedSocket) => void) {
+  const sockets: ScriptedSocket[] = [];
+  const webSocket: WebSocketFactory = (url, init) => {
+    const socket = new ScriptedSocket();
+    socket.url = url;
+    socket.headers = init.headers;
+    setup?.(socket);
+    if (socket.withPause) {
+      Object.assign(socket, {
+        pause: () => socket.paused++,
+        resume: () => socket.resumed++,
+      });
+    }
+    sockets.push(socket);
+    return socket;
+  };
+  const sandbox = new Tensorlake({ apiKey: "tl_apiKey_test", webSocket }).sandbox("my-sb");
+  return { sandbox, sockets };
+}
+
+test("the URL, both token carriers, and READY as the first frame", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok-123");
+  const socket = sockets[0]!;
+  assert.equal(socket.url, "wss://my-sb.sandbox.tensorlake.ai/api/v1/pty/pty-1/ws?token=tok-123");
+  assert.equal(socket.headers["X-PTY-Token"], "tok-123");
+  assert.equal(socket.headers.Authorization, "Bearer tl_apiKey_test");
+  assert.equal(socket.binaryType, "arraybuffer");
+  assert.deepEqual(socket.sent, [[0x02]]);
+  assert.deepEqual(JSON.parse(JSON.stringify(connection)), { sessionId: "pty-1" });
+  await connection.close();
+});
+
+test("input is 0x00 + bytes (strings as UTF-8); resize is 0x01 + cols BE + rows BE", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const writer = connection.input.getWriter();
+  await writer.write("hé");
+  await writer.write(new Uint8Array([0x03]));
+  await connection.resize({ cols: 0x0102, rows: 0x0304 });
+  assert.deepEqual(sockets[0]!.sent.slice(1), [
+    [0x00, 0x68, 0xc3, 0xa9],
+    [0x00, 0x03],
+    [0x01, 0x01, 0x02, 0x03, 0x04],
+  ]);
+  await connection.close();
+});
+
+test("output frames stream in order; an i32 BE exit frame ends with its (signed) code", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const socket = sockets[0]!;
+  socket.message([0x00, 0x61]);
+  socket.message([0x03, 0x00, 0x00]); // malformed exit: ignored
+  socket.message([0x07, 0x01]); // unknown opcode: ignored
+  socket.emit("message", { data: "text frames are not the protocol" });
+  socket.message([0x00, 0x62]);
+  socket.message([0x03, 0xff, 0xff, 0xff, 0xfe]);
+  assert.deepEqual(await connection.exit, { kind: "exited", exitCode: -2 });
+  const chunks: number[] = [];
+  const reader = connection.output.getReader();
+  for (let i = 0; i < 10; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(...value);
+  }
+  assert.deepEqual(chunks, [0x61, 0x62]);
+});
+
+test("close reason exit:<code> without a frame is the exit; 1001 session terminated is killed", async () => {
+  const { sandbox, sockets } = scripted();
+  const a = await sandbox.attachPty("pty-1", "tok");
+  sockets[0]!.serverClose(1000, "exit:7");
+  assert.deepEqual(await a.exit, { kind: "exited", exitCode: 7 });
+  const b = await sandbox.attachPty("pty-2", "tok");
+  sockets[1]!.serverClose(1001, "session terminated");
+  assert.deepEqual(await b.exit, { kind: "killed" });
+  const c = await sandbox.attachPty("pty-3", "tok");
+  sockets[2]!.serverClose(1011, "internal error");
+  const exit = await c.exit;
+  assert.equal(exit.kind, "disconnected");
+  assert.ok(exit.kind === "disconnected" && exit.error instanceof PtyDisconnectedError);
+  assert.equal((exit.error as PtyDisconnectedError).closeCode, 1011);
+  await assert.rejects(c.output.getReader().read(), PtyDisconnectedError);
+  await assert.rejects(c.input.getWriter().write("x"), PtyDisconnectedError);
+});
+
+test("a fast writer waits while bufferedAmount is above the high-water mark", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const socket = sockets[0]!;
+  let done = false;
+  const write = connection.input.getWriter().write(new Uint8Array(512 * 1024)).then(() => {
+    done = true;
+  });
+  // The writer sends 64 KiB frames until bufferedAmount passes 256 KiB, then polls it.
+  for (let i = 0; i < 1000 && socket.polls < 10; i++) await new Promise((r) => setTimeout(r, 1));
+  assert.equal(done, false, "the write waits for the socket to drain");
+  const sentWhileFull = socket.sent.length;
+  assert.ok(sentWhileFull >= 2 && sentWhileFull <= 6, `sent ${sentWhileFull} frames`);
+  socket.buffered = 0; // the network drained, and keeps up from now on
+  socket.drained = true;
+  await write;
+  assert.equal(done, true);
+  const payload = socket.sent.slice(1).reduce((n, f) => n + f.length - 1, 0);
+  assert.equal(payload, 512 * 1024, "every byte sent, in ≤ 64 KiB frames");
+  assert.ok(socket.sent.slice(1).every((f) => f[0] === 0x00 && f.length <= 64 * 1024 + 1));
+  await connection.close();
+});
+
+test("a paused reader pauses a pausable socket (ws) and resumes it when read", async () => {
+  const { sandbox, sockets } = scripted((s) => (s.withPause = true));
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const socket = sockets[0]!;
+  const chunk = [0x00, ...new Uint8Array(64 * 1024)];
+  for (let i = 0; i < 8; i++) socket.message(chunk);
+  assert.equal(socket.paused, 1, "paused once the stream's high-water mark was reached");
+  const reader = connection.output.getReader();
+  for (let i = 0; i < 8; i++) await reader.read();
+  assert.ok(socket.resumed >= 1, "resumed once read");
+  await connection.close();
+});
+
+test("a paused reader on an unpausable socket is dropped past maxBufferedBytes", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok", { maxBufferedBytes: 1024 * 1024 });
+  const socket = sockets[0]!;
+  const chunk = [0x00, ...new Uint8Array(64 * 1024)];
+  for (let i = 0; i < 64 && socket.readyState === 1; i++) socket.message(chunk);
+  const exit = await connection.exit;
+  assert.equal(exit.kind, "disconnected");
+  assert.match(exit.kind === "disconnected" ? exit.error.message : "", /fell more than 1048576/);
+  assert.equal(socket.readyState, 3, "the socket was closed: nothing more is queued");
+  // The reader learns that output was lost (the stream errors, after nothing).
+  await assert.rejects(connection.output.getReader().read(), PtyDisconnectedError);
+});
