@@ -30,7 +30,8 @@ import {
 export const EMULATOR_DOMAIN = "emulator.sandgate.invalid";
 
 const DEFAULT_SSH_TTL = 900;
-const PROTOCOLS = new Set(["HTTP", "TCP", "UDP"]);
+// HTTP or TCP: PrimeIntellect-ai/prime models.py and CLI commands/sandbox.py@66fb4b7.
+const PROTOCOLS = new Set(["HTTP", "TCP"]);
 
 /** What a Prime Intellect route needs. */
 export interface PrimeContext {
@@ -97,7 +98,7 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
     errors.push({ param: "name", details: "String should have at most 50 characters" });
   }
   if (typeof protocol !== "string" || !PROTOCOLS.has(protocol.toUpperCase())) {
-    errors.push({ param: "protocol", details: "Input should be 'HTTP', 'TCP' or 'UDP'" });
+    errors.push({ param: "protocol", details: "Input should be 'HTTP' or 'TCP'" });
   }
   if (errors.length > 0) return primeValidation(errors);
 
@@ -145,6 +146,20 @@ export function listExposures(ctx: PrimeContext): Response {
     ...exposureInfo(e),
     created_at: iso(e.createdAt),
   }));
+  return json({ exposures });
+}
+
+/**
+ * `GET /api/v1/sandbox/expose/all`: every exposure of every sandbox
+ * (https://docs.primeintellect.ai/api-reference/sandbox/list-all-exposed-ports-endpoint).
+ */
+export function listAllExposures(state: EmulatorState): Response {
+  const exposures = [...state.sandboxes.values()].flatMap((sandbox) =>
+    [...sandbox.exposures.values()].map((e) => ({
+      ...exposureInfo(e),
+      created_at: iso(e.createdAt),
+    }))
+  );
   return json({ exposures });
 }
 
