@@ -80,10 +80,14 @@ test("FakeClock drives the SDK and the emulator together: a rate-limit wait cost
   const clock = new FakeClock();
   const emulator = createEmulator({ clock });
   const client = createPrimeIntellectClient({ apiKey: "test", fetch: emulator.fetch, clock });
-  const list = () =>
-    client.GET("/api/v1/sandbox/{sandbox_id}/expose", { params: { path: { sandbox_id: "sb-1" } } });
+  let exposed = 0;
+  const expose = () =>
+    client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+      params: { path: { sandbox_id: "sb-1" } },
+      body: { port: 8000 + exposed++ },
+    });
   let settled = 0;
-  const calls = Array.from({ length: 21 }, () => list().finally(() => settled++));
+  const calls = Array.from({ length: 21 }, () => expose().finally(() => settled++));
   await clock.tickAsync(60_000);
   assert.equal(settled, 20, "the 21st call waits for the window (60 s + 0.5 s margin)");
   await clock.tickAsync(1_000);
