@@ -147,8 +147,9 @@ export function inspectPublic(
 }
 
 /**
- * Base of the handles: Node's `util.inspect` and `Deno.inspect` show the
- * class's public name and its `toJSON()` fields only, never a token.
+ * Base of objects with public fields: Node's `util.inspect` and
+ * `Deno.inspect` show the class's public name and its `toJSON()` fields
+ * only, never a token.
  */
 export abstract class PublicFields<Fields extends object> {
   /** Name shown by inspect, e.g. `"Exposure"`. */
@@ -163,5 +164,121 @@ export abstract class PublicFields<Fields extends object> {
 
   [DENO_INSPECT](inspect: unknown, options: unknown): string {
     return inspectPublic(this.inspectName, this.toJSON(), inspect, options);
+  }
+}
+
+/**
+ * Base of the disposable objects with public fields: `await using` calls
+ * {@link dispose}. The dispose symbol is a computed key, which bundlers
+ * cannot prove free of side effects: written here once, so the classes
+ * built on it stay tree-shakeable.
+ */
+export abstract class DisposableFields<Fields extends object> extends PublicFields<Fields> {
+  /** What `await using` runs at scope exit. */
+  protected abstract dispose(): Promise<void>;
+
+  async [asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+/** What kind of resource a {@link Handle} stands for. */
+export interface HandleKind {
+  /** Name shown by inspect, e.g. `"Exposure"`. */
+  readonly name: string;
+  /** Provider, for the local `NotFoundError`s. */
+  readonly provider: Provider;
+  /** Operation name of the cleanup, e.g. `"unexposePort"`. */
+  readonly cleanup: string;
+  /** How errors name the resource, e.g. `"exposure"`. */
+  readonly what: string;
+  /** The field holding the resource's id, e.g. `"exposureId"`. */
+  readonly idField: string;
+}
+
+/**
+ * Base of the disposable handles (exposure, SSH session, PTY). The public
+ * fields are declared once, in the handle's `…Info` interface: the base copies
+ * them onto the handle and returns them from `toJSON()`; a secret token is
+ * kept in a private field (see {@link SecretHandle}) that neither JSON nor
+ * inspect reach. Cleanup runs once ({@link CleanupOnce}), `await using`
+ * calls it, and once it succeeded {@link live} answers locally.
+ *
+ * A subclass merges its fields in with `interface X extends XInfo {}` next
+ * to `class X extends Handle<XInfo>` (class fields would shadow the copy).
+ */
+export abstract class Handle<Info extends object> extends DisposableFields<Info> {
+  readonly #kind: HandleKind;
+  readonly #info: Info;
+  readonly #release: (options?: CleanupOptions) => Promise<CleanupResult>;
+  readonly #once = new CleanupOnce();
+
+  constructor(
+    kind: HandleKind,
+    info: Info,
+    release: (options?: CleanupOptions) => Promise<CleanupResult>,
+  ) {
+    super();
+    this.#kind = kind;
+    this.#info = { ...info };
+    this.#release = release;
+    Object.assign(this, this.#info);
+  }
+
+  protected get inspectName(): string {
+    return this.#kind.name;
+  }
+
+  toJSON(): Info {
+    return { ...this.#info };
+  }
+
+  /** Whether the cleanup succeeded: the resource is gone. */
+  protected get released(): boolean {
+    return this.#once.done;
+  }
+
+  /** The cleanup, run once; a later `{ strict: true }` call gets `gone()`. */
+  protected release(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#once.run(
+      () => this.#release(options),
+      options?.strict,
+      () => this.gone(this.#kind.cleanup),
+    );
+  }
+
+  /** The local `NotFoundError` for `operation` on a cleaned-up handle. */
+  protected gone(operation: string): NotFoundError {
+    const id = (this.#info as Record<string, unknown>)[this.#kind.idField];
+    return goneError(this.#kind.provider, operation, `${this.#kind.what} ${id}`);
+  }
+
+  /** Runs `action`, or rejects with `gone(operation)`, sending nothing, once cleaned up. */
+  protected live<T>(operation: string, action: () => Promise<T>): Promise<T> {
+    return this.#once.done ? Promise.reject(this.gone(operation)) : action();
+  }
+
+  protected async dispose(): Promise<void> {
+    await this.release();
+  }
+}
+
+/** A {@link Handle} with a secret `token`: not an own property, never in JSON or inspect. */
+export abstract class SecretHandle<Info extends object> extends Handle<Info> {
+  readonly #token: string;
+
+  constructor(
+    kind: HandleKind,
+    info: Info,
+    token: string,
+    release: (options?: CleanupOptions) => Promise<CleanupResult>,
+  ) {
+    super(kind, info, release);
+    this.#token = token;
+  }
+
+  /** The secret token. */
+  get token(): string {
+    return this.#token;
   }
 }

@@ -4,14 +4,7 @@
  *
  * @module
  */
-import {
-  asyncDispose,
-  CleanupOnce,
-  type CleanupOptions,
-  type CleanupResult,
-  goneError,
-  PublicFields,
-} from "../handle.ts";
+import { type CleanupOptions, type CleanupResult, Handle, type HandleKind } from "../handle.ts";
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
 
@@ -123,12 +116,15 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
 };
 
 /** The fields `ExposedPortInfo` promises. */
-export const EXPOSED_PORT_INFO_SHAPE: Shape<ExposedPortInfo> = {
-  ...EXPOSE_PORT_SHAPE,
-  protocol: "string?",
-  // Prime's models keep it a plain Optional[str]: not parsed there, so not required to be a date.
-  created_at: "string?",
-};
+export const EXPOSED_PORT_INFO_SHAPE: Shape<ExposedPortInfo> = /* @__PURE__ */ Object.assign(
+  {},
+  EXPOSE_PORT_SHAPE,
+  {
+    protocol: "string?",
+    // Prime's models keep it a plain Optional[str]: not parsed there, so not required to be a date.
+    created_at: "string?",
+  } as const,
+);
 
 /** The fields `UnexposePortResponse` promises. */
 export const UNEXPOSE_SHAPE: Shape<UnexposePortResponse> = {
@@ -164,64 +160,26 @@ function parseDate(value: string | null | undefined): Date | null {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
-/** The {@link Exposure} implementation. */
-export class ExposureHandle extends PublicFields<ExposureInfo> implements Exposure {
-  protected readonly inspectName = "Exposure";
-  readonly exposureId: string;
-  readonly sandboxId: string;
-  readonly port: number;
-  readonly name: string | null;
-  readonly protocol: string | null;
-  readonly url: string;
-  readonly tlsSocket: string;
-  readonly externalPort: number | null;
-  readonly externalEndpoint: string | null;
-  readonly createdAt: Date | null;
-  readonly #unexpose: (options?: CleanupOptions) => Promise<CleanupResult>;
-  readonly #once = new CleanupOnce();
+const EXPOSURE: HandleKind = {
+  name: "Exposure",
+  provider: "primeintellect",
+  cleanup: "unexposePort",
+  what: "exposure",
+  idField: "exposureId",
+};
 
+/** The {@link Exposure} implementation: its fields come from {@link ExposureInfo}. */
+export interface ExposureHandle extends ExposureInfo {}
+/** The {@link Exposure} implementation. */
+export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
   constructor(
     fields: ExposureInfo,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
   ) {
-    super();
-    this.exposureId = fields.exposureId;
-    this.sandboxId = fields.sandboxId;
-    this.port = fields.port;
-    this.name = fields.name;
-    this.protocol = fields.protocol;
-    this.url = fields.url;
-    this.tlsSocket = fields.tlsSocket;
-    this.externalPort = fields.externalPort;
-    this.externalEndpoint = fields.externalEndpoint;
-    this.createdAt = fields.createdAt;
-    this.#unexpose = unexpose;
+    super(EXPOSURE, fields, unexpose);
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(
-      () => this.#unexpose(options),
-      options?.strict,
-      () => goneError("primeintellect", "unexposePort", `exposure ${this.exposureId}`),
-    );
-  }
-
-  async [asyncDispose](): Promise<void> {
-    await this.unexpose();
-  }
-
-  toJSON(): ExposureInfo {
-    return {
-      exposureId: this.exposureId,
-      sandboxId: this.sandboxId,
-      port: this.port,
-      name: this.name,
-      protocol: this.protocol,
-      url: this.url,
-      tlsSocket: this.tlsSocket,
-      externalPort: this.externalPort,
-      externalEndpoint: this.externalEndpoint,
-      createdAt: this.createdAt,
-    };
+    return this.release(options);
   }
 }

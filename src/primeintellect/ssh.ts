@@ -6,12 +6,10 @@
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import {
-  asyncDispose,
-  CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
-  goneError,
-  PublicFields,
+  type HandleKind,
+  SecretHandle,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
@@ -250,84 +248,35 @@ export interface SshSessionActions {
   authorize(session: SshSessionHandle, publicKey: string, options?: CallOptions): Promise<void>;
 }
 
+const SSH_SESSION: HandleKind = {
+  name: "SshSession",
+  provider: "primeintellect",
+  cleanup: "closeSshSession",
+  what: "SSH session",
+  idField: "sessionId",
+};
+
+/** The {@link SshSession} implementation: its fields come from {@link SshSessionInfo}. */
+export interface SshSessionHandle extends SshSessionInfo {}
 /** The {@link SshSession} implementation. */
-export class SshSessionHandle extends PublicFields<SshSessionInfo> implements SshSession {
-  protected readonly inspectName = "SshSession";
-  readonly sessionId: string;
-  readonly exposureId: string;
-  readonly sandboxId: string;
-  readonly host: string;
-  readonly port: number;
-  readonly externalEndpoint: string;
-  readonly expiresAt: Date;
-  readonly ttlSeconds: number;
-  readonly gatewayUrl: string;
-  readonly userNs: string;
-  readonly jobId: string;
-  readonly #token: string;
+export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements SshSession {
   readonly #actions: SshSessionActions;
-  readonly #once = new CleanupOnce();
 
   constructor(info: SshSessionInfo, token: string, actions: SshSessionActions) {
-    super();
-    this.sessionId = info.sessionId;
-    this.exposureId = info.exposureId;
-    this.sandboxId = info.sandboxId;
-    this.host = info.host;
-    this.port = info.port;
-    this.externalEndpoint = info.externalEndpoint;
-    this.expiresAt = info.expiresAt;
-    this.ttlSeconds = info.ttlSeconds;
-    this.gatewayUrl = info.gatewayUrl;
-    this.userNs = info.userNs;
-    this.jobId = info.jobId;
-    this.#token = token;
+    super(SSH_SESSION, info, token, (options) => actions.close(info.sessionId, options));
     this.#actions = actions;
   }
 
-  get token(): string {
-    return this.#token;
-  }
-
   close(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(
-      () => this.#actions.close(this.sessionId, options),
-      options?.strict,
-      () => this.#gone("closeSshSession"),
-    );
+    return this.release(options);
   }
 
   sshCommand(options: SshCommandOptions): SshCommand {
-    if (this.#once.done) throw this.#gone("sshCommand");
+    if (this.released) throw this.gone("sshCommand");
     return buildSshCommand(this, options);
   }
 
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void> {
-    if (this.#once.done) return Promise.reject(this.#gone("authorizeKey"));
-    return this.#actions.authorize(this, publicKey, options);
-  }
-
-  #gone(operation: string) {
-    return goneError("primeintellect", operation, `SSH session ${this.sessionId}`);
-  }
-
-  async [asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  toJSON(): SshSessionInfo {
-    return {
-      sessionId: this.sessionId,
-      exposureId: this.exposureId,
-      sandboxId: this.sandboxId,
-      host: this.host,
-      port: this.port,
-      externalEndpoint: this.externalEndpoint,
-      expiresAt: this.expiresAt,
-      ttlSeconds: this.ttlSeconds,
-      gatewayUrl: this.gatewayUrl,
-      userNs: this.userNs,
-      jobId: this.jobId,
-    };
+    return this.live("authorizeKey", () => this.#actions.authorize(this, publicKey, options));
   }
 }

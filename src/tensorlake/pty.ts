@@ -5,12 +5,10 @@
  * @module
  */
 import {
-  asyncDispose,
-  CleanupOnce,
   type CleanupOptions,
   type CleanupResult,
-  goneError,
-  PublicFields,
+  type HandleKind,
+  SecretHandle,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
@@ -230,62 +228,48 @@ export interface PtyActions {
   attach(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
 }
 
-/** The {@link Pty} implementation. */
-export class PtyHandle extends PublicFields<{ readonly sessionId: string }> implements Pty {
-  protected readonly inspectName = "Pty";
+const PTY: HandleKind = {
+  name: "Pty",
+  provider: "tensorlake",
+  cleanup: "killPty",
+  what: "PTY session",
+  idField: "sessionId",
+};
+
+/** The {@link Pty} implementation: its one public field is `sessionId`. */
+export interface PtyHandle extends PtyHandleFields {}
+/** The public fields of a {@link PtyHandle}. */
+export interface PtyHandleFields {
+  /** Session id. */
   readonly sessionId: string;
-  readonly #token: string;
+}
+/** The {@link Pty} implementation. */
+export class PtyHandle extends SecretHandle<PtyHandleFields> implements Pty {
   readonly #actions: PtyActions;
-  readonly #once = new CleanupOnce();
 
   constructor(sessionId: string, token: string, actions: PtyActions) {
-    super();
-    this.sessionId = sessionId;
-    this.#token = token;
+    super(PTY, { sessionId }, token, (options) => actions.kill(sessionId, options));
     this.#actions = actions;
   }
 
-  get token(): string {
-    return this.#token;
-  }
-
   kill(options?: CleanupOptions): Promise<CleanupResult> {
-    return this.#once.run(
-      () => this.#actions.kill(this.sessionId, options),
-      options?.strict,
-      () => this.#gone("killPty"),
-    );
+    return this.release(options);
   }
 
   resize(size: PtySize, options?: CallOptions): Promise<void> {
-    if (this.#once.done) return Promise.reject(this.#gone("resizePty"));
-    return this.#actions.resize(this.sessionId, size, options);
+    return this.live("resizePty", () => this.#actions.resize(this.sessionId, size, options));
   }
 
   info(options?: CallOptions): Promise<PtyInfo> {
-    if (this.#once.done) return Promise.reject(this.#gone("getPty"));
-    return this.#actions.info(this.sessionId, options);
+    return this.live("getPty", () => this.#actions.info(this.sessionId, options));
   }
 
   attach(options?: AttachOptions): Promise<PtyConnection> {
-    if (this.#once.done) return Promise.reject(this.#gone("attachPty"));
-    return this.#actions.attach(this.sessionId, this.#token, options);
+    return this.live("attachPty", () => this.#actions.attach(this.sessionId, this.token, options));
   }
 
   /** Whether this handle killed its session (then it answers locally). */
   get killed(): boolean {
-    return this.#once.done;
-  }
-
-  #gone(operation: string) {
-    return goneError("tensorlake", operation, `PTY session ${this.sessionId}`);
-  }
-
-  async [asyncDispose](): Promise<void> {
-    await this.kill();
-  }
-
-  toJSON(): { readonly sessionId: string } {
-    return { sessionId: this.sessionId };
+    return this.released;
   }
 }
