@@ -24,8 +24,6 @@ export type PrimeIntellectClient = Client<paths>;
 /** Options of {@link createPrimeIntellectClient}. */
 export type PrimeIntellectClientOptions = ClientOptions;
 
-const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
-
 /**
  * The budgets Prime Intellect documents on each endpoint's API reference page
  * (https://docs.primeintellect.ai/api-reference/sandbox/…: "Rate Limit").
@@ -40,13 +38,15 @@ const PER_SANDBOX_WRITES = { bucket: "sandbox-writes", limit: 20, windowMs: 60_0
 export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   provider: "primeintellect",
   envVar: "PRIME_API_KEY",
+  // Literal keys, not templates: a computed key keeps the table (and this module) in
+  // every bundle, Tensorlake-only ones included.
   operations: {
-    [`GET ${SANDBOX}/expose`]: "listExposures",
-    [`GET /api/v1/sandbox/expose/all`]: "listAllExposures",
-    [`POST ${SANDBOX}/expose`]: "exposePort",
-    [`DELETE ${SANDBOX}/expose/{exposure_id}`]: "unexposePort",
-    [`POST ${SANDBOX}/ssh-session`]: "createSshSession",
-    [`DELETE ${SANDBOX}/ssh-session/{session_id}`]: "closeSshSession",
+    "GET /api/v1/sandbox/{sandbox_id}/expose": "listExposures",
+    "GET /api/v1/sandbox/expose/all": "listAllExposures",
+    "POST /api/v1/sandbox/{sandbox_id}/expose": "exposePort",
+    "DELETE /api/v1/sandbox/{sandbox_id}/expose/{exposure_id}": "unexposePort",
+    "POST /api/v1/sandbox/{sandbox_id}/ssh-session": "createSshSession",
+    "DELETE /api/v1/sandbox/{sandbox_id}/ssh-session/{session_id}": "closeSshSession",
   },
   sandboxIdOf(params, url) {
     const fromParams = params?.sandbox_id;

@@ -27,7 +27,7 @@ import {
   PtyDisconnectedError,
   SandgateError,
 } from "../errors.ts";
-import { asyncDispose, PublicFields } from "../handle.ts";
+import { DisposableFields } from "../handle.ts";
 import { systemClock } from "../shared/clock.ts";
 import { timedSignal } from "../shared/timed_signal.ts";
 import { assertCallOptions, assertDimension, assertIntegerInRange } from "../validate.ts";
@@ -418,7 +418,7 @@ function toBytes(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-class Connection extends PublicFields<{ sessionId: string }> implements PtyConnection {
+class Connection extends DisposableFields<{ sessionId: string }> implements PtyConnection {
   protected readonly inspectName = "PtyConnection";
   readonly sessionId: string;
   readonly output: ReadableStream<Uint8Array>;
@@ -666,7 +666,7 @@ class Connection extends PublicFields<{ sessionId: string }> implements PtyConne
     }
   }
 
-  async [asyncDispose](): Promise<void> {
+  protected async dispose(): Promise<void> {
     await this.close();
     await this.#onDispose?.();
   }

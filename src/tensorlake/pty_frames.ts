@@ -27,7 +27,7 @@ export const CLOSE_SESSION_TERMINATED = 1001;
 /** Close reason the server uses when the session is killed while attached. */
 export const REASON_SESSION_TERMINATED = "session terminated";
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** The READY frame. */
 export function readyFrame(): Uint8Array<ArrayBuffer> {
