@@ -245,3 +245,28 @@ export async function requireCreated<T>(
     );
   }
 }
+
+/** What {@link invokeChecked} checks a success body against. */
+export interface Expected<S> {
+  /** The fields the answer promises. */
+  shape: Shape<S>;
+  /** For a create call: how to name and remove what it created when the answer fails the check. */
+  created?: { idField: string; noun: string; remove(id: string): Promise<unknown> };
+}
+
+/**
+ * One operation's whole request path, its name written once in `context`:
+ * {@link invoke}, then the answer checked against `expected`
+ * ({@link requireFields}, or {@link requireCreated} for a create call).
+ */
+export async function invokeChecked<S>(
+  call: (init: { signal?: AbortSignal }) => Promise<ClientResult<unknown>>,
+  context: InvokeContext,
+  expected: Expected<S>,
+): Promise<S> {
+  const data = await invoke(call, context);
+  const { provider, operation } = context;
+  return expected.created
+    ? await requireCreated(provider, operation, data, expected.shape, expected.created)
+    : requireFields(provider, operation, data, expected.shape);
+}

@@ -14,7 +14,13 @@ import {
   PRIME_INTELLECT_OPTION_KEYS,
   USER_AGENT,
 } from "../options.ts";
-import { apiErrorOf, invoke, requireCreated, requireFields, translateFailure } from "../request.ts";
+import {
+  apiErrorOf,
+  type Expected,
+  invokeChecked,
+  type InvokeContext,
+  translateFailure,
+} from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
 import { bufferResponse } from "../http/body.ts";
 import { defaultFetch } from "../http/default_fetch.ts";
@@ -58,6 +64,20 @@ import {
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 const PROVIDER = "primeintellect";
+
+/** The answer of both exposure listings. */
+const LIST_EXPOSURES: Expected<ListExposedPortsResponse> = {
+  shape: { exposures: { list: EXPOSED_PORT_INFO_SHAPE } },
+};
+
+/** The {@link InvokeContext} of one call: the operation is named here, once. */
+function context(
+  internals: Internals,
+  operation: string,
+  callOptions: CallOptions | undefined,
+): InvokeContext {
+  return { provider: PROVIDER, operation, clock: internals.clock, callOptions };
+}
 
 /** The shared state of a {@link PrimeIntellect} instance, kept off its public surface. */
 interface Internals {
@@ -135,14 +155,12 @@ export class PrimeIntellect {
    */
   async listAllExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
     assertCallOptions(callOptions);
-    const { client, clock } = this.#internals;
-    const data = await invoke(
+    const { client } = this.#internals;
+    const list = await invokeChecked(
       (init) => client.GET("/api/v1/sandbox/expose/all", init),
-      { provider: PROVIDER, operation: "listAllExposures", clock, callOptions },
+      context(this.#internals, "listAllExposures", callOptions),
+      LIST_EXPOSURES,
     );
-    const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listAllExposures", data, {
-      exposures: { list: EXPOSED_PORT_INFO_SHAPE },
-    });
     return list.exposures.map((body) => toExposureInfo(body));
   }
 }
@@ -293,21 +311,24 @@ class SandboxHandle implements PrimeIntellectSandbox {
       ...(name === undefined || name === null ? {} : { name }),
       ...(protocol === undefined ? {} : { protocol }),
     };
-    const { client, clock } = this.#internals;
-    const data = await invoke(
+    const { client } = this.#internals;
+    const checked = await invokeChecked(
       (init) =>
         client.POST(`${SANDBOX}/expose`, {
           params: { path: { sandbox_id: this.id } },
           body,
           ...init,
         }),
-      { provider: PROVIDER, operation: "exposePort", clock, callOptions },
+      context(this.#internals, "exposePort", callOptions),
+      {
+        shape: EXPOSE_PORT_SHAPE,
+        created: {
+          idField: "exposure_id",
+          noun: "exposure",
+          remove: (id) => this.unexposePort(id),
+        },
+      },
     );
-    const checked = await requireCreated(PROVIDER, "exposePort", data, EXPOSE_PORT_SHAPE, {
-      idField: "exposure_id",
-      noun: "exposure",
-      remove: (id) => this.unexposePort(id),
-    });
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
     return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
   }
@@ -319,31 +340,28 @@ class SandboxHandle implements PrimeIntellectSandbox {
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
     assertPathId("exposureId", exposureId);
     assertCallOptions(options, ["strict"]);
-    const { client, clock } = this.#internals;
-    return await cleanup(options?.strict, async () => {
-      const data = await invoke(
+    const { client } = this.#internals;
+    return await cleanup(options?.strict, () =>
+      invokeChecked(
         (init) =>
           client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
             params: { path: { sandbox_id: this.id, exposure_id: exposureId } },
             ...init,
           }),
-        { provider: PROVIDER, operation: "unexposePort", clock, callOptions: options },
-      );
-      requireFields(PROVIDER, "unexposePort", data, UNEXPOSE_SHAPE);
-    });
+        context(this.#internals, "unexposePort", options),
+        { shape: UNEXPOSE_SHAPE },
+      ));
   }
 
   async listExposures(callOptions?: CallOptions): Promise<Exposure[]> {
     assertCallOptions(callOptions);
-    const { client, clock } = this.#internals;
-    const data = await invoke(
+    const { client } = this.#internals;
+    const list = await invokeChecked(
       (init) =>
         client.GET(`${SANDBOX}/expose`, { params: { path: { sandbox_id: this.id } }, ...init }),
-      { provider: PROVIDER, operation: "listExposures", clock, callOptions },
+      context(this.#internals, "listExposures", callOptions),
+      LIST_EXPOSURES,
     );
-    const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listExposures", data, {
-      exposures: { list: EXPOSED_PORT_INFO_SHAPE },
-    });
     return list.exposures.map((body) => this.#exposure(toExposureInfo(body)));
   }
 
@@ -355,21 +373,24 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const ttl = options?.ttlSeconds;
     assertTtlSeconds(ttl);
     assertCallOptions(callOptions);
-    const { client, clock } = this.#internals;
-    const data = await invoke(
+    const { client } = this.#internals;
+    const body = await invokeChecked(
       (init) =>
         client.POST(`${SANDBOX}/ssh-session`, {
           params: { path: { sandbox_id: this.id } },
           body: ttl === undefined ? {} : { ttl_seconds: ttl },
           ...init,
         }),
-      { provider: PROVIDER, operation: "createSshSession", clock, callOptions },
+      context(this.#internals, "createSshSession", callOptions),
+      {
+        shape: SSH_SESSION_SHAPE,
+        created: {
+          idField: "session_id",
+          noun: "SSH session",
+          remove: (id) => this.closeSshSession(id),
+        },
+      },
     );
-    const body = await requireCreated(PROVIDER, "createSshSession", data, SSH_SESSION_SHAPE, {
-      idField: "session_id",
-      noun: "SSH session",
-      remove: (id) => this.closeSshSession(id),
-    });
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
@@ -379,18 +400,17 @@ class SandboxHandle implements PrimeIntellectSandbox {
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     assertPathId("sessionId", sessionId);
     assertCallOptions(options, ["strict"]);
-    const { client, clock } = this.#internals;
-    return await cleanup(options?.strict, async () => {
-      const data = await invoke(
+    const { client } = this.#internals;
+    return await cleanup(options?.strict, () =>
+      invokeChecked(
         (init) =>
           client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
             params: { path: { sandbox_id: this.id, session_id: sessionId } },
             ...init,
           }),
-        { provider: PROVIDER, operation: "closeSshSession", clock, callOptions: options },
-      );
-      requireFields(PROVIDER, "closeSshSession", data, UNEXPOSE_SHAPE);
-    });
+        context(this.#internals, "closeSshSession", options),
+        { shape: UNEXPOSE_SHAPE },
+      ));
   }
 
   /**

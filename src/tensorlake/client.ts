@@ -83,6 +83,17 @@ export function tensorlakeProxyFromEnv(): string | undefined {
   return undefined;
 }
 
+/** Checks what names a sandbox: a non-empty string (an id or an ingress endpoint URL). */
+export function assertSandboxRef(sandbox: unknown): asserts sandbox is string {
+  if (typeof sandbox !== "string" || sandbox.length === 0) {
+    throw new InvalidArgumentError(
+      "sandbox",
+      sandbox,
+      "must be a sandbox id or an ingress endpoint URL",
+    );
+  }
+}
+
 /**
  * Resolves a sandbox to the base URL its PTY API is reached at:
  * - a `sandbox_url` / ingress URL (`https:`, loopback `http:`): its origin;
@@ -95,13 +106,7 @@ export function tensorlakeProxyFromEnv(): string | undefined {
  * that is not `https:` (loopback excepted), `ConfigError` for a bad proxy.
  */
 export function tensorlakeSandboxUrl(sandbox: string, proxyUrl?: string): string {
-  if (typeof sandbox !== "string" || sandbox.length === 0) {
-    throw new InvalidArgumentError(
-      "sandbox",
-      sandbox,
-      "must be a sandbox id or an ingress endpoint URL",
-    );
-  }
+  assertSandboxRef(sandbox);
   if (sandbox.includes("://")) {
     const url = parseSecureUrl(
       sandbox,

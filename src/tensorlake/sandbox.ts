@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { type Clock, systemClock } from "../shared/clock.ts";
 import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
-import { invoke, requireCreated, requireFields } from "../request.ts";
+import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
   assertArgs,
@@ -28,6 +28,7 @@ import {
   type PtyConnection,
 } from "./attach.ts";
 import {
+  assertSandboxRef,
   createTensorlakeClient,
   TENSORLAKE_PROFILE,
   tensorlakeBaseUrl,
@@ -120,13 +121,7 @@ export class Tensorlake {
    * same string returns the same handle (sharing its rate limiter).
    */
   sandbox(idOrIngressEndpoint: string): TensorlakeSandbox {
-    if (typeof idOrIngressEndpoint !== "string" || idOrIngressEndpoint.length === 0) {
-      throw new InvalidArgumentError(
-        "sandbox",
-        idOrIngressEndpoint,
-        "must be a sandbox id or an ingress endpoint URL",
-      );
-    }
+    assertSandboxRef(idOrIngressEndpoint);
     const cached = this.#sandboxes.get(idOrIngressEndpoint);
     if (cached) {
       // Refresh its place so the cache evicts the least recently used handle.
@@ -344,6 +339,11 @@ class SandboxHandle implements TensorlakeSandbox {
     this.#attach = attach;
   }
 
+  /** The {@link InvokeContext} of one call: the operation is named here, once. */
+  #context(operation: string, callOptions: CallOptions | undefined): InvokeContext {
+    return { provider: PROVIDER, operation, clock: this.#clock, callOptions };
+  }
+
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
     assertOptionsObject("options", options, CREATE_PTY_KEYS);
     if (options === undefined) {
@@ -368,15 +368,14 @@ class SandboxHandle implements TensorlakeSandbox {
       ...(rows === undefined ? {} : { rows }),
       ...(cols === undefined ? {} : { cols }),
     };
-    const data = await invoke(
+    const created = await invokeChecked(
       (init) => this.client.POST(PTY, { body, ...init }),
-      { provider: PROVIDER, operation: "createPty", clock: this.#clock, callOptions },
+      this.#context("createPty", callOptions),
+      {
+        shape: CREATE_PTY_SHAPE,
+        created: { idField: "session_id", noun: "PTY", remove: (id) => this.killPty(id) },
+      },
     );
-    const created = await requireCreated(PROVIDER, "createPty", data, CREATE_PTY_SHAPE, {
-      idField: "session_id",
-      noun: "PTY",
-      remove: (id) => this.killPty(id),
-    });
     return new PtyHandle(created.session_id, created.token, {
       kill: (id, opts) => this.killPty(id, opts),
       resize: (id, size, opts) => this.resizePty(id, size, opts),
@@ -455,13 +454,11 @@ class SandboxHandle implements TensorlakeSandbox {
 
   async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {
     assertCallOptions(callOptions);
-    const data = await invoke(
+    const list = await invokeChecked<ListPtyResponse>(
       (init) => this.client.GET(PTY, init),
-      { provider: PROVIDER, operation: "listPtys", clock: this.#clock, callOptions },
+      this.#context("listPtys", callOptions),
+      { shape: { sessions: { list: PTY_INFO_SHAPE } } },
     );
-    const list = requireFields<ListPtyResponse>(PROVIDER, "listPtys", data, {
-      sessions: { list: PTY_INFO_SHAPE },
-    });
     return list.sessions.map((body) =>
       toListedPty(toPtyInfo(body), (id, options) => this.killPty(id, options))
     );
@@ -470,15 +467,17 @@ class SandboxHandle implements TensorlakeSandbox {
   async getPty(sessionId: string, callOptions?: CallOptions): Promise<PtyInfo> {
     assertPathId("sessionId", sessionId);
     assertCallOptions(callOptions);
-    const data = await invoke(
-      (init) =>
-        this.client.GET(`${PTY}/{session_id}`, {
-          params: { path: { session_id: sessionId } },
-          ...init,
-        }),
-      { provider: PROVIDER, operation: "getPty", clock: this.#clock, callOptions },
+    return toPtyInfo(
+      await invokeChecked(
+        (init) =>
+          this.client.GET(`${PTY}/{session_id}`, {
+            params: { path: { session_id: sessionId } },
+            ...init,
+          }),
+        this.#context("getPty", callOptions),
+        { shape: PTY_INFO_SHAPE },
+      ),
     );
-    return toPtyInfo(requireFields(PROVIDER, "getPty", data, PTY_INFO_SHAPE));
   }
 
   async resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void> {
@@ -495,7 +494,7 @@ class SandboxHandle implements TensorlakeSandbox {
           body: { rows: size.rows, cols: size.cols },
           ...init,
         }),
-      { provider: PROVIDER, operation: "resizePty", clock: this.#clock, callOptions },
+      this.#context("resizePty", callOptions),
     );
   }
 
@@ -509,7 +508,7 @@ class SandboxHandle implements TensorlakeSandbox {
             params: { path: { session_id: sessionId } },
             ...init,
           }),
-        { provider: PROVIDER, operation: "killPty", clock: this.#clock, callOptions: options },
+        this.#context("killPty", options),
       ));
   }
 }
