@@ -204,10 +204,11 @@ export interface HandleKind {
  * inspect reach. Cleanup runs once ({@link CleanupOnce}), `await using`
  * calls it, and once it succeeded {@link live} answers locally.
  *
- * A subclass merges its fields in with `interface X extends XInfo {}` next
- * to `class X extends Handle<XInfo>` (class fields would shadow the copy).
+ * Subclasses extend {@link Handle} (or {@link SecretHandle}), which types the
+ * copied fields; they declare none of their own (class fields would shadow
+ * the copy).
  */
-export abstract class Handle<Info extends object> extends DisposableFields<Info> {
+export abstract class HandleBase<Info extends object> extends DisposableFields<Info> {
   readonly #kind: HandleKind;
   readonly #info: Info;
   readonly #release: (options?: CleanupOptions) => Promise<CleanupResult>;
@@ -263,8 +264,8 @@ export abstract class Handle<Info extends object> extends DisposableFields<Info>
   }
 }
 
-/** A {@link Handle} with a secret `token`: not an own property, never in JSON or inspect. */
-export abstract class SecretHandle<Info extends object> extends Handle<Info> {
+/** A {@link HandleBase} with a secret `token`: not an own property, never in JSON or inspect. */
+export abstract class SecretHandleBase<Info extends object> extends HandleBase<Info> {
   readonly #token: string;
 
   constructor(
@@ -282,3 +283,27 @@ export abstract class SecretHandle<Info extends object> extends Handle<Info> {
     return this.#token;
   }
 }
+
+/** A handle's cleanup request. */
+export type Release = (options?: CleanupOptions) => Promise<CleanupResult>;
+
+/** {@link HandleBase}, typed so that its instances carry `Info`'s fields. */
+export type HandleConstructor = abstract new <Info extends object>(
+  kind: HandleKind,
+  info: Info,
+  release: Release,
+) => HandleBase<Info> & Info;
+
+/** {@link SecretHandleBase}, typed so that its instances carry `Info`'s fields. */
+export type SecretHandleConstructor = abstract new <Info extends object>(
+  kind: HandleKind,
+  info: Info,
+  token: string,
+  release: Release,
+) => SecretHandleBase<Info> & Info;
+
+/** The base of the handles: `class X extends Handle<XInfo>` has `XInfo`'s fields. */
+export const Handle: HandleConstructor = HandleBase as HandleConstructor;
+
+/** The base of the handles with a secret `token`. */
+export const SecretHandle: SecretHandleConstructor = SecretHandleBase as SecretHandleConstructor;

@@ -168,8 +168,6 @@ const EXPOSURE: HandleKind = {
   idField: "exposureId",
 };
 
-/** The {@link Exposure} implementation: its fields come from {@link ExposureInfo}. */
-export interface ExposureHandle extends ExposureInfo {}
 /** The {@link Exposure} implementation. */
 export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
   constructor(

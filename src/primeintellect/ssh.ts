@@ -256,8 +256,6 @@ const SSH_SESSION: HandleKind = {
   idField: "sessionId",
 };
 
-/** The {@link SshSession} implementation: its fields come from {@link SshSessionInfo}. */
-export interface SshSessionHandle extends SshSessionInfo {}
 /** The {@link SshSession} implementation. */
 export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements SshSession {
   readonly #actions: SshSessionActions;

@@ -236,8 +236,6 @@ const PTY: HandleKind = {
   idField: "sessionId",
 };
 
-/** The {@link Pty} implementation: its one public field is `sessionId`. */
-export interface PtyHandle extends PtyHandleFields {}
 /** The public fields of a {@link PtyHandle}. */
 export interface PtyHandleFields {
   /** Session id. */
