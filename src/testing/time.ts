@@ -63,7 +63,10 @@ export interface FakeClockOptions {
    * Advance by itself: whenever the event loop has been idle for
    * `quietTurns` macrotask turns in a row (no timer added or cancelled) while
    * sleeps are pending, jump to the earliest one and wake every sleep due
-   * then. `true` for the defaults.
+   * then. `true` for the defaults. Work off the JavaScript thread (Web
+   * Crypto, real sockets) does not count as activity: a timer racing it, such
+   * as a client's `timeoutMs`, may fire first, so give such calls no budget
+   * (`timeoutMs: Infinity`) or more `quietTurns`.
    *
    * @default {false}
    */
