@@ -57,7 +57,15 @@ async function main(args: string[]): Promise<number> {
     // Tiny sizes under --quick: proves the attach bench runs and yields finite numbers.
     attach: await step("7. PTY attach", () =>
       benchAttach(
-        quick ? { bytes: 1024 * 1024, rounds: 1, keystrokes: 10, pausedBytes: 4_000_000 } : {},
+        quick
+          ? {
+            bytes: 1024 * 1024,
+            rounds: 1,
+            keystrokes: 10,
+            pausedBytes: 4_000_000,
+            maxBufferedBytes: 1024 * 1024,
+          }
+          : {},
       )),
   };
   const info = {

@@ -40,7 +40,7 @@
  * a POST on a reused connection the server dropped), and in-process there is
  * no connection; their application-level effect (processed, answer lost) is
  * `lost-response`, and the transport case is
- * tests/reliability/hostile_create_test.ts against a real socket.
+ * tests/reliability/hostile_body_test.ts against a real socket.
  *
  * **PTY attach** (`attach: true`; `npm run soak` and the bounded soak turn
  * it on): some PTY flows attach over the emulator's in-process WebSocket,
