@@ -1,146 +1,116 @@
 /**
- * Re-fetches the upstream OpenAPI documents listed in `openapi/sources.json`,
- * keeps only the gateway paths (`pathFilter`) and the components they
- * reference, and rewrites `openapi/<name>`. Offline, or on a bad answer, it
- * exits non-zero with a clear message and leaves the existing file untouched.
+ * Refreshes the upstream snapshots listed in `openapi/sources.json`: for each
+ * one, downloads its docs page (the `.md` variant, which embeds the endpoint's
+ * OpenAPI fragment as a ````yaml block), and when the whole fragment is there,
+ * rewrites `openapi/upstream/…` verbatim with a header naming the URL and the
+ * day, and records `verbatim` in `sources.json`. Offline, or on a page without
+ * a complete fragment, it exits non-zero with a clear message and leaves the
+ * snapshot untouched: the checked-in snapshots are the source of truth. Then
+ * `deno task generate` merges them and regenerates the code.
  *
  * ```sh
- * deno task fetch-specs                 # every spec
- * deno task fetch-specs primeintellect  # the specs whose file name contains this
+ * deno task fetch-specs              # every snapshot
+ * deno task fetch-specs tensorlake   # the snapshots whose file name contains this
  * ```
  *
  * @module
  */
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
+import type { SnapshotSource, SpecEntry } from "./merge_specs.ts";
 
-/** One entry of `openapi/sources.json`. */
-export interface SpecSource {
-  /** Upstream URLs, tried in order. */
-  upstream: string[];
-  /** Regular expression the kept paths match. */
-  pathFilter: string;
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function collectRefs(node: Json | undefined, into: Set<string>): void {
-  if (Array.isArray(node)) {
-    for (const item of node) collectRefs(item, into);
-  } else if (isObject(node)) {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === "$ref" && typeof value === "string") into.add(value);
-      else collectRefs(value, into);
-    }
+/**
+ * The endpoint's OpenAPI fragment embedded in a docs page, as text. Throws
+ * when the page has none, or one that is cut off or is not OpenAPI.
+ */
+export function extractFragment(markdown: string): string {
+  const match = /````yaml[^\n]*\n([\s\S]*?)````/.exec(markdown);
+  if (!match) throw new Error("the page embeds no ````yaml block");
+  const text = match[1]!;
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    throw new Error(`the yaml block does not parse: ${(error as Error).message}`);
   }
+  const record = doc as { openapi?: unknown; paths?: unknown } | null;
+  if (typeof record?.openapi !== "string" || typeof record.paths !== "object" || !record.paths) {
+    throw new Error("the yaml block is not an OpenAPI fragment (no `openapi` and `paths`)");
+  }
+  return text;
+}
+
+/** Downloads one page; throws naming the URL on a network error or a non-2xx answer. */
+export async function download(
+  url: string,
+  fetchFn: (url: string) => Promise<Response> = (u) =>
+    fetch(u, { signal: AbortSignal.timeout(30_000) }),
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetchFn(url);
+  } catch (error) {
+    throw new Error(`could not download ${url}: ${(error as Error).message}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`could not download ${url}: HTTP ${response.status}`);
+  }
+  return await response.text();
+}
+
+/** The header of a verbatim snapshot. */
+export function verbatimHeader(snapshot: SnapshotSource, day: string): string {
+  return "# Upstream OpenAPI fragment, verbatim: the ````yaml block of the docs page\n" +
+    `# source: ${snapshot.source}\n` +
+    `# retrieved: ${day} (scripts/fetch_specs.ts)\n` +
+    "# status: verbatim\n";
 }
 
 /**
- * Keeps the paths matching `pathFilter` and, transitively, the components they
- * reference (plus every security scheme). Throws when no path matches: an
- * upstream that lost the gateway endpoints must not silently empty our spec.
+ * Re-downloads one snapshot and rewrites it atomically; returns the updated
+ * `sources.json` entry. Leaves the file as it was on any failure.
  */
-export function filterSpec(doc: unknown, pathFilter: string): JsonObject {
-  if (!isObject(doc as Json) || !isObject((doc as JsonObject).paths)) {
-    throw new Error("not an OpenAPI document (no `paths` object)");
-  }
-  const source = doc as JsonObject;
-  const filter = new RegExp(pathFilter);
-  const paths: JsonObject = {};
-  for (const [path, item] of Object.entries(source.paths as JsonObject)) {
-    if (filter.test(path)) paths[path] = item;
-  }
-  if (Object.keys(paths).length === 0) {
-    throw new Error(`no path matches ${pathFilter}`);
-  }
-  const components = isObject(source.components) ? source.components : {};
-  const kept: Record<string, JsonObject> = {};
-  const pending = new Set<string>();
-  collectRefs(paths, pending);
-  const seen = new Set<string>();
-  while (pending.size > 0) {
-    const ref = pending.values().next().value as string;
-    pending.delete(ref);
-    if (seen.has(ref)) continue;
-    seen.add(ref);
-    const match = /^#\/components\/([^/]+)\/([^/]+)$/.exec(ref);
-    if (!match) throw new Error(`unsupported $ref ${ref}`);
-    const [, section, name] = match as unknown as [string, string, string];
-    const target = isObject(components[section])
-      ? (components[section] as JsonObject)[name]
-      : undefined;
-    if (target === undefined) throw new Error(`dangling $ref ${ref}`);
-    (kept[section] ??= {})[name] = target;
-    collectRefs(target, pending);
-  }
-  if (isObject(components.securitySchemes)) kept.securitySchemes = components.securitySchemes;
-  const out: JsonObject = {};
-  for (const key of ["openapi", "info", "servers", "security", "tags"]) {
-    if (source[key] !== undefined) out[key] = source[key]!;
-  }
-  out.paths = paths;
-  out.components = kept;
-  return out;
-}
-
-/** Downloads the first upstream that answers with a parseable document. */
-export async function download(
-  urls: readonly string[],
-  fetchFn: (url: string) => Promise<Response> = (url) =>
-    fetch(url, { signal: AbortSignal.timeout(30_000) }),
-): Promise<unknown> {
-  const failures: string[] = [];
-  for (const url of urls) {
-    try {
-      const response = await fetchFn(url);
-      if (!response.ok) {
-        failures.push(`${url}: HTTP ${response.status}`);
-        continue;
-      }
-      const text = await response.text();
-      // JSON is YAML, so one parser reads both.
-      return parse(text);
-    } catch (error) {
-      failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw new Error(`could not download the spec:\n  ${failures.join("\n  ")}`);
-}
-
-/** Fetches, filters and atomically rewrites one spec file. */
-export async function refresh(
-  file: URL,
-  source: SpecSource,
+export async function refreshSnapshot(
+  dir: URL,
+  snapshot: SnapshotSource,
   fetchFn?: (url: string) => Promise<Response>,
-): Promise<void> {
-  const filtered = filterSpec(await download(source.upstream, fetchFn), source.pathFilter);
-  const header = `# Fetched from ${source.upstream.join(" or ")} by scripts/fetch_specs.ts.\n` +
-    `# Paths kept: ${source.pathFilter}\n`;
+  day: string = new Date().toISOString().slice(0, 10),
+): Promise<SnapshotSource> {
+  const fragment = extractFragment(await download(snapshot.source, fetchFn));
+  const updated: SnapshotSource = { ...snapshot, retrieved: day, status: "verbatim" };
+  const file = new URL(snapshot.file, dir);
   const temp = new URL(`${file.href}.tmp`);
-  await Deno.writeTextFile(temp, header + stringify(filtered, { lineWidth: 0 }));
+  await Deno.writeTextFile(temp, verbatimHeader(updated, day) + fragment);
   await Deno.rename(temp, file);
+  return updated;
 }
 
 async function main(args: string[]): Promise<number> {
   const dir = new URL("../openapi/", import.meta.url);
-  const { specs } = JSON.parse(await Deno.readTextFile(new URL("sources.json", dir))) as {
-    specs: Record<string, SpecSource>;
+  const sourcesUrl = new URL("sources.json", dir);
+  const sources = JSON.parse(await Deno.readTextFile(sourcesUrl)) as {
+    specs: Record<string, SpecEntry>;
   };
   let failed = 0;
-  for (const [name, source] of Object.entries(specs)) {
-    if (args.length > 0 && !args.some((a) => name.includes(a))) continue;
-    try {
-      await refresh(new URL(name, dir), source);
-      console.log(`updated openapi/${name}; now run \`deno task generate\``);
-    } catch (error) {
-      failed++;
-      const reason = error instanceof Error ? error.message : String(error);
-      console.error(`fetch-specs: openapi/${name} left unchanged: ${reason}`);
+  let updated = 0;
+  for (const spec of Object.values(sources.specs)) {
+    for (const [i, snapshot] of spec.snapshots.entries()) {
+      if (args.length > 0 && !args.some((a) => snapshot.file.includes(a))) continue;
+      try {
+        spec.snapshots[i] = await refreshSnapshot(dir, snapshot);
+        updated++;
+        console.log(`updated openapi/${snapshot.file} from ${snapshot.source}`);
+      } catch (error) {
+        failed++;
+        console.error(
+          `fetch-specs: openapi/${snapshot.file} left unchanged: ${(error as Error).message}`,
+        );
+      }
     }
+  }
+  if (updated > 0) {
+    await Deno.writeTextFile(sourcesUrl, JSON.stringify(sources, null, 2) + "\n");
+    console.log("now run `deno task generate` to merge the snapshots and regenerate the code");
   }
   return failed === 0 ? 0 : 1;
 }

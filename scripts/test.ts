@@ -40,6 +40,9 @@ export const STEPS: Step[] = [
   // Installs redis-server when missing (root + apt-get, as on CI) for tests/redis/;
   // otherwise warns loudly that the Redis suite is skipped (fails under SANDGATE_REQUIRE_REDIS=1).
   { name: "redis-server for the Redis store tests", task: "redis:ensure" },
+  // Installs tmux when missing (root + apt-get, as on CI) for the interactive `sandgate pty` test;
+  // otherwise warns loudly that it is skipped (fails under CI=true).
+  { name: "tmux for the CLI pty test", task: "tmux:ensure" },
   { name: "tests on deno", task: "test:deno", counts: "deno" },
   // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
   { name: "bench --quick", task: "bench:quick" },

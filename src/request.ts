@@ -125,6 +125,7 @@ export type FieldKind =
   | "integer"
   | "boolean"
   | "date-time"
+  | "epoch-ms"
   | "string[]";
 
 /**
@@ -158,6 +159,9 @@ function matches(kind: FieldKind, value: unknown): boolean {
       return typeof value === "boolean";
     case "date-time":
       return typeof value === "string" && Number.isFinite(Date.parse(value));
+    case "epoch-ms":
+      // An integer a Date can hold (±8.64e15 ms).
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 8.64e15;
     case "string[]":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
   }
@@ -198,7 +202,7 @@ export function requireFields<T>(
     }
     if (!matches(kind, value)) {
       throw fail(
-        `.${field} must be ${kind === "integer" ? "an" : "a"} ${kind} (got ${typeName(value)})`,
+        `.${field} must be ${/^[aeiu]/.test(kind) ? "an" : "a"} ${kind} (got ${typeName(value)})`,
       );
     }
   }

@@ -43,6 +43,30 @@ export const DEFAULTS = {
   retry: { retries: 3, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryDelayMs: 60_000 },
 } as const;
 
+/** A request budget a provider documents: `limit` requests per `windowMs`. */
+export interface RateBudget {
+  /** Operations with the same bucket share one budget. */
+  bucket: string;
+  /** Requests per window. */
+  limit: number;
+  /** Window in milliseconds. */
+  windowMs: number;
+}
+
+/**
+ * A provider's retry and rate-limit policy, as data: what it documents (and
+ * what sandgate assumes where it documents nothing). The middleware reads it.
+ */
+export interface ProviderPolicy {
+  /**
+   * Client-side budget per friendly operation name, keyed further by origin,
+   * token and sandbox id. An operation not listed has no client-side limit.
+   */
+  rateLimits: Readonly<Record<string, RateBudget>>;
+  /** HTTP statuses retried, for idempotent methods and for the others (POST). */
+  retryStatuses: { idempotent: readonly number[]; other: readonly number[] };
+}
+
 /** What differs between providers. */
 export interface ProviderProfile {
   /** Provider id. */
@@ -53,6 +77,8 @@ export interface ProviderProfile {
   operations: Readonly<Record<string, string>>;
   /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
   sandboxIdOf(params: Record<string, unknown> | undefined, url: URL): string;
+  /** Retry and rate-limit policy. */
+  policy: ProviderPolicy;
 }
 
 /** The parts a provider client is assembled from. */
@@ -95,13 +121,23 @@ export function createTransport(
     checkPositive("retry.maxDelayMs", retry.maxDelayMs, true);
     checkPositive("retry.maxRetryDelayMs", retry.maxRetryDelayMs, true, true);
     stack.push(
-      retryMiddleware({ ...retry, onRetry: retryReporter(options.onRetry, emit), clock }),
+      retryMiddleware({
+        ...retry,
+        statuses: profile.policy.retryStatuses,
+        onRetry: retryReporter(options.onRetry, emit),
+        clock,
+      }),
     );
   }
   stack.push(
     authMiddleware({ provider: profile.provider, apiKey: options.apiKey, envVar: profile.envVar }),
   );
-  if (options.rateLimit !== false) {
+  // An explicit `limit` or `windowMs` is one budget for every call (the old
+  // behaviour); otherwise the provider's documented budgets apply, per operation.
+  const custom = options.rateLimit !== false && options.rateLimit !== undefined &&
+    (options.rateLimit.limit !== undefined || options.rateLimit.windowMs !== undefined);
+  const budgets = profile.policy.rateLimits;
+  if (options.rateLimit !== false && (custom || Object.keys(budgets).length > 0)) {
     const rateLimit = { ...DEFAULTS.rateLimit, ...stripUndefined(options.rateLimit ?? {}) };
     checkInteger("rateLimit.limit", rateLimit.limit, 1);
     checkPositive("rateLimit.windowMs", rateLimit.windowMs);
@@ -112,6 +148,7 @@ export function createTransport(
     const { onRateLimit } = options;
     stack.push(rateLimitMiddleware({
       ...rateLimit,
+      ...(custom ? {} : { budgetOf: (context) => budgets[context.operation] }),
       onRateLimit: emit
         ? (info) => {
           onRateLimit?.(info);

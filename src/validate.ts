@@ -187,9 +187,16 @@ export function assertTtlSeconds(value: unknown): asserts value is number | unde
   assertIntegerInRange("ttlSeconds", value, 1, 3600);
 }
 
-/** Checks a terminal dimension: an integer from 1 to 65535. */
-export function assertDimension(field: string, value: unknown): asserts value is number {
-  assertIntegerInRange(field, value, 1, 65535);
+/**
+ * The terminal sizes Tensorlake documents (it clamps rows to 1..500 and cols
+ * to 1..1000: https://docs.tensorlake.ai/api-reference/v2/pty/create). A
+ * value outside is rejected here rather than silently clamped there.
+ */
+export const PTY_LIMITS = { rows: 500, cols: 1000 } as const;
+
+/** Checks a terminal dimension: an integer from 1 to 500 rows or 1 to 1000 cols. */
+export function assertDimension(field: "rows" | "cols", value: unknown): asserts value is number {
+  assertIntegerInRange(field, value, 1, PTY_LIMITS[field]);
 }
 
 function hasNul(value: string): boolean {

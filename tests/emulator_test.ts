@@ -236,17 +236,28 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
 
   const one = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${id}`))).json();
   assertSchema("tensorlake", "PtySessionInfo", one);
+  // The documented fields (docs.tensorlake.ai/api-reference/v2/pty/get): epoch ms, no working_dir.
   assert.deepEqual(one, {
     session_id: id,
+    pid: one.pid,
     command: "bash",
     args: ["-l"],
-    working_dir: "/work",
     rows: 24,
     cols: 80,
-    created_at: new Date(clock.t).toISOString(),
+    created_at: clock.t,
+    ended_at: null,
     exit_code: null,
+    is_alive: true,
   });
+  assert.ok(Number.isInteger(one.pid) && one.pid > 0);
 
+  // Tensorlake clamps rows to 1..500 and cols to 1..1000 (pty/resize).
+  const clamped = await emulator.fetch(
+    req("POST", `${TL}/api/v1/pty/${id}/resize`, { rows: 9999, cols: 0 }),
+  );
+  assert.equal(clamped.status, 204);
+  const after = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${id}`))).json();
+  assert.deepEqual([after.rows, after.cols], [500, 1]);
   const resize = await emulator.fetch(
     req("POST", `${TL}/api/v1/pty/${id}/resize`, { rows: 50, cols: 200 }),
   );
@@ -275,8 +286,12 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
   }
 });
 
-test("Tensorlake: sandboxes are named by the host's first label, loopback is the default", async () => {
+test("Tensorlake: sandboxes are named by X-Tensorlake-Sandbox-Id, else the host's first label, loopback is the default", async () => {
   const emulator = emulatorWith();
+  const named = req("POST", "http://127.0.0.1:8000/api/v1/pty", { command: "sh" });
+  named.headers.set("X-Tensorlake-Sandbox-Id", "c");
+  assert.equal((await emulator.fetch(named)).status, 201);
+  assert.equal(emulator.live().sandboxes.c?.ptys, 1);
   await emulator.fetch(
     req("POST", "https://a.sandbox.tensorlake.ai/api/v1/pty", { command: "sh" }),
   );
@@ -297,8 +312,8 @@ test("Tensorlake: 400 for bad input, 429 TOO_MANY_SESSIONS past the maximum", as
     const body of [
       {},
       { command: "" },
-      { command: "sh", rows: 0 },
-      { command: "sh", cols: 65536 },
+      { command: "sh", rows: 1.5 },
+      { command: "sh", cols: "80" },
       { command: "sh", args: [1] },
       { command: "sh", env: { A: 1 } },
       "nope",
@@ -387,13 +402,35 @@ test("unknown paths are 404 and wrong methods 405", async () => {
   assert.equal(wrong.headers.get("allow"), "GET, POST");
 });
 
-test("rate limit: 20 per 60 s per (token, sandbox), sliding, with Retry-After", async () => {
+test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on Tensorlake", async () => {
   const clock = fakeClock(0);
   const emulator = createEmulator({ clock });
+  // 60 / 60 s per token and sandbox for listing (list-exposed-ports-endpoint) …
+  const lister = createEmulator({ clock });
+  for (let i = 0; i < 60; i++) {
+    const res = await lister.fetch(req("GET", `${PRIME}/api/v1/sandbox/a/expose`));
+    assert.equal(res.status, 200);
+  }
+  assert.equal((await lister.fetch(req("GET", `${PRIME}/api/v1/sandbox/a/expose`))).status, 429);
+  // … and for listing all, per token only (list-all-exposed-ports-endpoint).
+  for (let i = 0; i < 60; i++) {
+    assert.equal(
+      (await lister.fetch(req("GET", `${PRIME}/api/v1/sandbox/expose/all`))).status,
+      200,
+    );
+  }
+  assert.equal((await lister.fetch(req("GET", `${PRIME}/api/v1/sandbox/expose/all`))).status, 429);
+  // Tensorlake documents no limit for the sandbox proxy.
+  for (let i = 0; i < 100; i++) {
+    assert.equal((await lister.fetch(req("GET", `${TL}/api/v1/pty`))).status, 200);
+  }
+  // 20 / 60 s per token and sandbox, shared by expose, unexpose and SSH create/close.
   const list = (sandbox: string, token = KEY) =>
-    emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/${sandbox}/expose`, undefined, token));
+    emulator.fetch(
+      req("DELETE", `${PRIME}/api/v1/sandbox/${sandbox}/expose/nope`, undefined, token),
+    );
   for (let i = 0; i < 20; i++) {
-    assert.equal((await list("a")).status, 200);
+    assert.equal((await list("a")).status, 404);
     clock.t += 1000; // requests at 0 s, 1 s, … 19 s
   }
   const limited = await list("a"); // at 20 s: the window (−40 s, 20 s] is full
@@ -401,10 +438,10 @@ test("rate limit: 20 per 60 s per (token, sandbox), sliding, with Retry-After", 
   assert.equal(limited.headers.get("retry-after"), "40");
   assert.deepEqual(await limited.json(), { detail: "Rate limit exceeded" });
   // Other sandboxes and tokens have their own windows.
-  assert.equal((await list("b")).status, 200);
-  assert.equal((await list("a", "other")).status, 200);
+  assert.equal((await list("b")).status, 404);
+  assert.equal((await list("a", "other")).status, 404);
   clock.t = 60_000; // the request at 0 s has left the window
-  assert.equal((await list("a")).status, 200);
+  assert.equal((await list("a")).status, 404);
   assert.equal((await list("a")).status, 429);
   assert.equal(emulator.stats.rateLimited, 2);
   assert.equal(emulator.stats.overLimit, 0);

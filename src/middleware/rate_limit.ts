@@ -34,6 +34,14 @@ export interface RateLimitMiddlewareOptions {
   onWaitProgress?: ((info: RateLimitInfo, elapsedMs: number) => void) | undefined;
   /** Time source. */
   clock: Clock;
+  /**
+   * Per-call budget (a provider's documented limits): `undefined` sends the
+   * call unlimited; a budget replaces `limit`/`windowMs` and adds its bucket to
+   * the key. Default: `limit`/`windowMs` for every call.
+   */
+  budgetOf?:
+    | ((context: CallContext) => { bucket: string; limit: number; windowMs: number } | undefined)
+    | undefined;
 }
 
 /**
@@ -71,13 +79,18 @@ export function rateLimitKey(
  * ```
  */
 export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middleware {
-  const { limit, maxWaitMs, onRateLimit, onWaitProgress, clock } = options;
+  const { maxWaitMs, onRateLimit, onWaitProgress, clock, budgetOf } = options;
   const store = options.store ?? defaultRateLimitStore(clock);
-  const windowMs = options.windowMs + options.marginMs;
   return (next) => (request, context) => {
     const signal = context.signal ?? request.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
-    const key = rateLimitKey(context);
+    const budget = budgetOf ? budgetOf(context) : options;
+    if (budget === undefined) return next(request, context);
+    const limit = budget.limit;
+    const windowMs = budget.windowMs + options.marginMs;
+    const key = budgetOf
+      ? `${rateLimitKey(context)} ${(budget as { bucket: string }).bucket}`
+      : rateLimitKey(context);
     const id = crypto.randomUUID();
     // A slot after the call's deadline would only end in a timeout: fail now, book nothing.
     const remainingMs = context.deadline === undefined

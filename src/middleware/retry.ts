@@ -39,6 +39,11 @@ export interface RetryMiddlewareOptions {
   clock: Clock;
   /** Random source in [0, 1) for jitter. */
   random?: () => number;
+  /**
+   * Statuses retried (the provider's policy). Default: 408, 429, 500, 502,
+   * 503 and 504 for idempotent methods, 429 for the others.
+   */
+  statuses?: { idempotent: readonly number[]; other: readonly number[] } | undefined;
 }
 
 /**
@@ -69,6 +74,10 @@ export interface RetryMiddlewareOptions {
 export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
   const { retries, baseDelayMs, maxDelayMs, maxRetryDelayMs, onRetry, clock } = options;
   const random = options.random ?? Math.random;
+  const retryIdempotent = options.statuses
+    ? new Set(options.statuses.idempotent)
+    : RETRYABLE_STATUS;
+  const retryOther = new Set(options.statuses ? options.statuses.other : [429]);
   return (next) => async (request, context) => {
     context.attempt = 1;
     if (!(retries > 0)) return next(request, context);
@@ -93,9 +102,7 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
       const retryable = !last && !signal.aborted &&
         (failed
           ? error instanceof NetworkError && (idempotent || error.neverSent)
-          : idempotent
-          ? RETRYABLE_STATUS.has(response!.status)
-          : response!.status === 429);
+          : (idempotent ? retryIdempotent : retryOther).has(response!.status));
       if (!retryable) {
         if (failed) throw error;
         return response!;

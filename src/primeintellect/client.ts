@@ -13,6 +13,7 @@ import {
   PRIME_INTELLECT_OPTION_KEYS,
 } from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
 /** Default Prime Intellect API base URL. */
 export const PRIME_INTELLECT_BASE_URL = "https://api.primeintellect.ai";
@@ -25,12 +26,23 @@ export type PrimeIntellectClientOptions = ClientOptions;
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 
-/** How Prime Intellect requests are named and keyed. */
+/**
+ * The budgets Prime Intellect documents on each endpoint's API reference page
+ * (https://docs.primeintellect.ai/api-reference/sandbox/…: "Rate Limit").
+ * Whether endpoints share a budget is not documented; sandgate assumes the
+ * four 20 / 60 s endpoints of a sandbox share one (the safe reading: it never
+ * sends more than either reading allows), and that the list endpoints, with
+ * their own limit, have their own.
+ */
+const PER_SANDBOX_WRITES = { bucket: "sandbox-writes", limit: 20, windowMs: 60_000 } as const;
+
+/** How Prime Intellect requests are named, keyed, rate limited and retried. */
 export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   provider: "primeintellect",
   envVar: "PRIME_API_KEY",
   operations: {
     [`GET ${SANDBOX}/expose`]: "listExposures",
+    [`GET /api/v1/sandbox/expose/all`]: "listAllExposures",
     [`POST ${SANDBOX}/expose`]: "exposePort",
     [`DELETE ${SANDBOX}/expose/{exposure_id}`]: "unexposePort",
     [`POST ${SANDBOX}/ssh-session`]: "createSshSession",
@@ -39,16 +51,84 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   sandboxIdOf(params, url) {
     const fromParams = params?.sandbox_id;
     if (typeof fromParams === "string") return fromParams;
+    // `/api/v1/sandbox/expose/all` is not addressed by sandbox: an empty id.
+    if (url.pathname.endsWith("/api/v1/sandbox/expose/all")) return "";
     return /\/api\/v1\/sandbox\/([^/]+)/.exec(url.pathname)?.[1] ?? "";
   },
+  policy: {
+    rateLimits: {
+      exposePort: PER_SANDBOX_WRITES,
+      unexposePort: PER_SANDBOX_WRITES,
+      createSshSession: PER_SANDBOX_WRITES,
+      closeSshSession: PER_SANDBOX_WRITES,
+      listExposures: { bucket: "sandbox-list", limit: 60, windowMs: 60_000 },
+      // "per IP and token", not per sandbox: the key's sandbox id is empty.
+      listAllExposures: { bucket: "list-all", limit: 60, windowMs: 60_000 },
+    },
+    // A 429 after client-side limiting means the server counts differently than
+    // documented: waiting for its Retry-After and trying again is safe.
+    retryStatuses: { idempotent: [408, 429, 500, 502, 503, 504], other: [429] },
+  },
 };
+
+/**
+ * Normalises a Prime Intellect base URL like their SDK's `Config._strip_api_v1`
+ * (core/config.py@66fb4b7): trailing slashes and one trailing `/api/v1` go, so
+ * `https://api.primeintellect.ai/api/v1/` means `https://api.primeintellect.ai`.
+ */
+export function normalizePrimeBaseUrl(url: string): string {
+  const trimmed = url.trim().replace(/\/+$/, "");
+  return trimmed.endsWith("/api/v1") ? trimmed.slice(0, -"/api/v1".length) : trimmed;
+}
+
+/**
+ * Resolves Prime Intellect settings as their SDK does: the environment first,
+ * then `~/.prime/config.json` (read at most once, only on Deno, Node and Bun,
+ * and only when the environment leaves that setting open), then the default
+ * base URL. Each setting is read only when asked for, so a client given
+ * `apiKey` never reads `PRIME_API_KEY`, nor the file for it.
+ */
+export class PrimeIntellectConfig {
+  #file: PrimeConfigFile | undefined;
+  readonly #readFile: () => PrimeConfigFile;
+
+  /** `readFile` reads `~/.prime/config.json` (tests pass their own). */
+  constructor(readFile: () => PrimeConfigFile = readPrimeConfigFile) {
+    this.#readFile = readFile;
+  }
+
+  #fromFile(): PrimeConfigFile {
+    return (this.#file ??= this.#readFile());
+  }
+
+  /** `PRIME_API_KEY`, then `api_key` of the file. */
+  apiKey(): string | undefined {
+    return readEnv("PRIME_API_KEY") ?? this.#fromFile().apiKey;
+  }
+
+  /** `PRIME_TEAM_ID`, then `team_id` of the file. No gateway endpoint takes a team. */
+  teamId(): string | undefined {
+    return readEnv("PRIME_TEAM_ID") ?? this.#fromFile().teamId;
+  }
+
+  /** `PRIME_API_BASE_URL`, `PRIME_BASE_URL`, `base_url` of the file, the default; normalised. */
+  baseUrl(): string {
+    return normalizePrimeBaseUrl(
+      readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ?? this.#fromFile().baseUrl ??
+        PRIME_INTELLECT_BASE_URL,
+    );
+  }
+}
 
 /**
  * Creates a typed openapi-fetch client for the Prime Intellect sandbox
  * gateway, with auth, rate limiting, retries, timeouts and typed errors.
  *
  * The base URL defaults to `PRIME_API_BASE_URL` (or `PRIME_BASE_URL`) from
- * the environment, then to `https://api.primeintellect.ai`.
+ * the environment, then `base_url` of `~/.prime/config.json` (Deno, Node,
+ * Bun), then `https://api.primeintellect.ai`; the API key to `PRIME_API_KEY`,
+ * then `api_key` of that file. A trailing `/api/v1` is stripped, as Prime's
+ * own SDK does.
  *
  * @example Expose a port with the low-level client
  * ```ts
@@ -68,7 +148,11 @@ export function createPrimeIntellectClient(
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellectClient {
   assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
-  const baseUrl = options.baseUrl ?? readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ??
-    PRIME_INTELLECT_BASE_URL;
-  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, options);
+  // The file is read at most once, and only when an option and the environment leave a gap.
+  const config = new PrimeIntellectConfig();
+  const baseUrl = options.baseUrl === undefined
+    ? config.baseUrl()
+    : normalizePrimeBaseUrl(options.baseUrl);
+  const apiKey = options.apiKey ?? (() => config.apiKey() ?? "");
+  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, { ...options, apiKey });
 }

@@ -60,7 +60,11 @@ export interface ExposureInfo {
   readonly port: number;
   /** Name given at creation, or `null`. */
   readonly name: string | null;
-  /** `"HTTP"` or `"TCP"`, or `null` when the server does not say (listings may omit it). */
+  /**
+   * `"HTTP"` or `"TCP"`. When the answer leaves it out (Prime's own models make
+   * it optional): for `exposePort`, the protocol asked for (`"HTTP"` by
+   * default, as the API documents); in listings, `null`.
+   */
   readonly protocol: string | null;
   /** Public URL of the port. */
   readonly url: string;
@@ -110,7 +114,8 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
   sandbox_id: "string",
   port: "integer",
   name: "string?",
-  protocol: "string",
+  // Optional in Prime's own models (models.py@66fb4b7, ExposedPort), whatever the fragment says.
+  protocol: "string?",
   url: "string",
   tls_socket: "string",
   external_port: "integer?",
@@ -121,7 +126,8 @@ export const EXPOSE_PORT_SHAPE: Shape<ExposePortResponse> = {
 export const EXPOSED_PORT_INFO_SHAPE: Shape<ExposedPortInfo> = {
   ...EXPOSE_PORT_SHAPE,
   protocol: "string?",
-  created_at: "date-time?",
+  // Prime's models keep it a plain Optional[str]: not parsed there, so not required to be a date.
+  created_at: "string?",
 };
 
 /** The fields `UnexposePortResponse` promises. */
@@ -130,20 +136,32 @@ export const UNEXPOSE_SHAPE: Shape<UnexposePortResponse> = {
   message: "string",
 };
 
-/** Converts a checked `ExposePortResponse` or `ExposedPortInfo` to camelCase. */
-export function toExposureInfo(body: ExposePortResponse | ExposedPortInfo): ExposureInfo {
+/**
+ * Converts a checked `ExposePortResponse` or `ExposedPortInfo` to camelCase.
+ * `requested`: the protocol of an `exposePort` request, used when its answer has none.
+ */
+export function toExposureInfo(
+  body: ExposePortResponse | ExposedPortInfo,
+  requested?: string,
+): ExposureInfo {
   return {
     exposureId: body.exposure_id,
     sandboxId: body.sandbox_id,
     port: body.port,
     name: body.name ?? null,
-    protocol: body.protocol ?? null,
+    protocol: body.protocol ?? requested ?? null,
     url: body.url,
     tlsSocket: body.tls_socket,
     externalPort: body.external_port ?? null,
     externalEndpoint: body.external_endpoint ?? null,
-    createdAt: "created_at" in body && body.created_at ? new Date(body.created_at) : null,
+    createdAt: "created_at" in body ? parseDate(body.created_at) : null,
   };
+}
+
+/** A date the server sent, or `null` when it sent none or something that is not a date. */
+function parseDate(value: string | null | undefined): Date | null {
+  const ms = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
 /** The {@link Exposure} implementation. */

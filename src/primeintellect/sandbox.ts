@@ -117,6 +117,34 @@ export class PrimeIntellect {
     assertPathId("sandboxId", id);
     return new SandboxHandle(id, this.#internals);
   }
+
+  /**
+   * Lists every exposed port across the caller's sandboxes
+   * (`GET /api/v1/sandbox/expose/all`; 60 requests per 60 s per token).
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
+   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+   * await using _db = await prime.sandbox("sb-2").exposePort({ port: 5432, protocol: "tcp" });
+   * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
+   * ```
+   */
+  async listAllExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
+    assertCallOptions(callOptions);
+    const { client, clock } = this.#internals;
+    const data = await invoke(
+      (init) => client.GET("/api/v1/sandbox/expose/all", init),
+      { provider: PROVIDER, operation: "listAllExposures", clock, callOptions },
+    );
+    const list = requireFields<ListExposedPortsResponse>(PROVIDER, "listAllExposures", data, {
+      exposures: { list: EXPOSED_PORT_INFO_SHAPE },
+    });
+    return list.exposures.map((body) => toExposureInfo(body));
+  }
 }
 
 /**
@@ -280,7 +308,8 @@ class SandboxHandle implements PrimeIntellectSandbox {
       noun: "exposure",
       remove: (id) => this.unexposePort(id),
     });
-    return this.#exposure(toExposureInfo(checked));
+    // An answer without `protocol` (optional in Prime's models) reports the one asked for.
+    return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
   }
 
   #exposure(fields: ExposureInfo): Exposure {

@@ -20,20 +20,26 @@ import type { WebSocketFactory } from "./attach.ts";
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";
 
+/** The header upstream clients name the sandbox with when they send to a proxy URL as given. */
+export const SANDBOX_ID_HEADER = "X-Tensorlake-Sandbox-Id";
+
 /** The openapi-fetch client for one Tensorlake sandbox's PTY endpoints. */
 export type TensorlakeClient = Client<paths>;
 
 /** Options of {@link createTensorlakeClient}. */
 export interface TensorlakeClientOptions extends ClientOptions {
   /**
-   * The sandbox: its id or name (a DNS label, reached under `proxyUrl`), or
-   * its full ingress endpoint URL. Ignored when `baseUrl` is given.
+   * The sandbox: its id or name (a DNS label), or its `sandbox_url` /
+   * ingress URL from the lifecycle API. Ignored when `baseUrl` is given.
    */
   sandbox?: string;
   /**
-   * Sandbox proxy under which `sandbox` ids are reached. Default:
-   * `TENSORLAKE_SANDBOX_PROXY_URL` from the environment, then
-   * `https://sandbox.tensorlake.ai`.
+   * A sandbox proxy, used as given: requests go to this URL and name the
+   * sandbox in the `X-Tensorlake-Sandbox-Id` header, as Tensorlake's own SDKs
+   * do (so `http://127.0.0.1:PORT`, a local emulator, just works). Default:
+   * `TENSORLAKE_SANDBOX_PROXY_URL`, then one derived from `TENSORLAKE_API_URL`
+   * (`api.X` → `sandbox.X`, a localhost API → `http://localhost:9443`), else
+   * the sandbox's own host `https://{id}.sandbox.tensorlake.ai`.
    */
   proxyUrl?: string;
   /**
@@ -47,15 +53,48 @@ export interface TensorlakeClientOptions extends ClientOptions {
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
+function isLocalhost(url: URL): boolean {
+  return url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+}
+
 /**
- * Resolves a sandbox id or ingress endpoint to the sandbox's base URL.
- * Throws `InvalidArgumentError` for an id that is not a DNS label or an
- * endpoint that is not `https:` (loopback excepted).
+ * The sandbox proxy the environment names, as upstream resolves it
+ * (tensorlakeai/tensorlake typescript/src/url.ts `resolveProxyUrl`@cab3838):
+ * `TENSORLAKE_SANDBOX_PROXY_URL`; else from `TENSORLAKE_API_URL`, a localhost
+ * API → `http://localhost:9443`, `api.X` → `sandbox.X`; else `undefined`.
  */
-export function tensorlakeSandboxUrl(
-  sandbox: string,
-  proxyUrl: string = TENSORLAKE_SANDBOX_PROXY_URL,
-): string {
+export function tensorlakeProxyFromEnv(): string | undefined {
+  const explicit = readEnv("TENSORLAKE_SANDBOX_PROXY_URL")?.trim();
+  if (explicit) return explicit;
+  const api = readEnv("TENSORLAKE_API_URL")?.trim();
+  if (!api) return undefined;
+  let url: URL;
+  try {
+    url = new URL(api);
+  } catch {
+    throw new ConfigError(
+      `TENSORLAKE_API_URL: must be an absolute URL (got ${JSON.stringify(api)})`,
+    );
+  }
+  if (isLocalhost(url)) return "http://localhost:9443";
+  if (url.hostname.startsWith("api.")) {
+    return `${url.protocol}//sandbox.${url.hostname.slice(4)}${url.port ? `:${url.port}` : ""}`;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves a sandbox to the base URL its PTY API is reached at:
+ * - a `sandbox_url` / ingress URL (`https:`, loopback `http:`): its origin;
+ * - an id with a `proxyUrl`: the proxy as given (trailing `/` removed; a
+ *   non-loopback proxy keeps only its origin, as upstream does), the id going
+ *   in the `X-Tensorlake-Sandbox-Id` header;
+ * - an id alone: `https://{id}.sandbox.tensorlake.ai`, as the docs show.
+ *
+ * Throws `InvalidArgumentError` for an id that is not a DNS label or a URL
+ * that is not `https:` (loopback excepted), `ConfigError` for a bad proxy.
+ */
+export function tensorlakeSandboxUrl(sandbox: string, proxyUrl?: string): string {
   if (typeof sandbox !== "string" || sandbox.length === 0) {
     throw new InvalidArgumentError(
       "sandbox",
@@ -84,11 +123,15 @@ export function tensorlakeSandboxUrl(
       "must be a DNS label (letters, digits and inner hyphens, at most 63 characters) or an https: URL",
     );
   }
-  const proxy = parseSecureUrl(proxyUrl, (rule) => new ConfigError(`proxyUrl: ${rule}`));
-  return `${proxy.protocol}//${sandbox.toLowerCase()}.${proxy.host}`;
+  if (proxyUrl === undefined) return `https://${sandbox.toLowerCase()}.sandbox.tensorlake.ai`;
+  const proxy = parseSecureUrl(
+    proxyUrl,
+    (rule) => new ConfigError(`proxyUrl: ${rule} (got ${JSON.stringify(proxyUrl)})`),
+  );
+  return isLocalhost(proxy) ? proxy.href.replace(/\/+$/, "") : proxy.origin;
 }
 
-/** How Tensorlake requests are named and keyed. */
+/** How Tensorlake requests are named, keyed, rate limited and retried. */
 export const TENSORLAKE_PROFILE: ProviderProfile = {
   provider: "tensorlake",
   envVar: "TENSORLAKE_API_KEY",
@@ -101,6 +144,15 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
   },
   sandboxIdOf(_params, url) {
     return url.hostname.split(".")[0] ?? url.hostname;
+  },
+  policy: {
+    // Tensorlake documents no rate limit for the sandbox proxy: no client-side limit.
+    rateLimits: {},
+    // Its one documented 429 is TOO_MANY_SESSIONS (64 PTYs per sandbox): capacity, which
+    // waiting does not fix, so 429 is never retried. Its native proxy client
+    // (crates/rust-cloud-sdk-node/src/sandbox.rs@cab3838) retries 502/503/504 and never
+    // 429; sandgate also retries 408 and 500 on idempotent methods, never a POST on a status.
+    retryStatuses: { idempotent: [408, 500, 502, 503, 504], other: [] },
   },
 };
 
@@ -130,7 +182,29 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
   assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  return createGatewayClient<paths>(TENSORLAKE_PROFILE, tensorlakeBaseUrl(options), options);
+  const baseUrl = tensorlakeBaseUrl(options);
+  // The sandbox id when it is known and not in the host: sent in X-Tensorlake-Sandbox-Id.
+  const sandboxId = tensorlakeSandboxIdHeader(options);
+  const profile: ProviderProfile = sandboxId === undefined
+    ? TENSORLAKE_PROFILE
+    : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
+  const client = createGatewayClient<paths>(profile, baseUrl, options);
+  if (sandboxId !== undefined) {
+    client.use({
+      onRequest({ request }) {
+        // Set in place: the transport keys its bookkeeping by this Request object.
+        request.headers.set(SANDBOX_ID_HEADER, sandboxId);
+        return undefined;
+      },
+    });
+  }
+  return client;
+}
+
+/** The `X-Tensorlake-Sandbox-Id` value a client with these options sends, if any. */
+export function tensorlakeSandboxIdHeader(options: TensorlakeClientOptions): string | undefined {
+  if (options.baseUrl !== undefined || options.sandbox === undefined) return undefined;
+  return options.sandbox.includes("://") ? undefined : options.sandbox.toLowerCase();
 }
 
 /** The base URL a Tensorlake client with these options talks to. */
@@ -139,8 +213,5 @@ export function tensorlakeBaseUrl(options: TensorlakeClientOptions): string {
   if (options.sandbox === undefined) {
     throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
   }
-  return tensorlakeSandboxUrl(
-    options.sandbox,
-    options.proxyUrl ?? readEnv("TENSORLAKE_SANDBOX_PROXY_URL") ?? TENSORLAKE_SANDBOX_PROXY_URL,
-  );
+  return tensorlakeSandboxUrl(options.sandbox, options.proxyUrl ?? tensorlakeProxyFromEnv());
 }

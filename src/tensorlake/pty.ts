@@ -36,9 +36,9 @@ export interface CreatePtyOptions {
   env?: Record<string, string>;
   /** Working directory. */
   workingDir?: string;
-  /** Terminal rows, 1–65535. Server default: 24. */
+  /** Terminal rows, 1–500 (the range Tensorlake documents). Server default: 24. */
   rows?: number;
-  /** Terminal columns, 1–65535. Server default: 80. */
+  /** Terminal columns, 1–1000 (the range Tensorlake documents). Server default: 80. */
   cols?: number;
 }
 
@@ -53,9 +53,9 @@ export interface CreatePtyOptions {
  * ```
  */
 export interface PtySize {
-  /** Rows, an integer from 1 to 65535. */
+  /** Rows, an integer from 1 to 500. */
   rows: number;
-  /** Columns, an integer from 1 to 65535. */
+  /** Columns, an integer from 1 to 1000. */
   cols: number;
 }
 
@@ -70,26 +70,32 @@ export interface PtySize {
  * const tensorlake = new Tensorlake({ apiKey: "demo", fetch: createEmulator().fetch });
  * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
  * const info: PtyInfo = await pty.info();
- * console.log(info.command, info.rows, info.cols, info.exitCode);
+ * console.log(info.command, info.rows, info.cols, info.createdAt.toISOString(), info.isAlive);
  * ```
  */
 export interface PtyInfo {
   /** Session id. */
   readonly sessionId: string;
+  /** Process id of the program inside the sandbox. */
+  readonly pid: number;
   /** The program it runs. */
   readonly command: string;
   /** Its arguments. */
   readonly args: readonly string[];
-  /** Working directory, or `null` when the server does not say. */
-  readonly workingDir: string | null;
   /** Terminal rows. */
   readonly rows: number;
   /** Terminal columns. */
   readonly cols: number;
-  /** When it was created, or `null` when the server does not say. */
-  readonly createdAt: Date | null;
+  /** When it was created (the wire's `created_at`, epoch milliseconds). */
+  readonly createdAt: Date;
+  /** Whether the program is still running. */
+  readonly isAlive: boolean;
+  /** When the program ended, or `null` while it runs. */
+  readonly endedAt: Date | null;
   /** Exit code once the program has exited, else `null`. */
   readonly exitCode: number | null;
+  /** `true` when the kernel OOM killer terminated it (the wire sends the field only then). */
+  readonly oomKilled: boolean;
 }
 
 /**
@@ -176,29 +182,39 @@ export const CREATE_PTY_SHAPE: Shape<CreatePtyResponse> = {
   token: "string",
 };
 
-/** The fields `PtySessionInfo` promises. */
+/**
+ * The fields `PtySessionInfo` promises, as documented at
+ * https://docs.tensorlake.ai/api-reference/v2/pty/get (times are int64 epoch
+ * milliseconds). Fields a newer daemon adds are tolerated and ignored.
+ */
 export const PTY_INFO_SHAPE: Shape<PtySessionInfo> = {
   session_id: "string",
+  pid: "integer",
   command: "string",
-  args: "string[]?",
-  working_dir: "string?",
+  args: "string[]",
   rows: "integer",
   cols: "integer",
-  created_at: "date-time?",
+  created_at: "epoch-ms",
+  is_alive: "boolean",
+  ended_at: "epoch-ms?",
   exit_code: "integer?",
+  oom_killed: "boolean?",
 };
 
-/** Converts a checked `PtySessionInfo` to camelCase. */
+/** Converts a checked `PtySessionInfo` to camelCase, epoch milliseconds to `Date`s. */
 export function toPtyInfo(body: PtySessionInfo): PtyInfo {
   return {
     sessionId: body.session_id,
+    pid: body.pid,
     command: body.command,
-    args: body.args ?? [],
-    workingDir: body.working_dir ?? null,
+    args: body.args,
     rows: body.rows,
     cols: body.cols,
-    createdAt: body.created_at ? new Date(body.created_at) : null,
+    createdAt: new Date(body.created_at),
+    isAlive: body.is_alive,
+    endedAt: body.ended_at === undefined || body.ended_at === null ? null : new Date(body.ended_at),
     exitCode: body.exit_code ?? null,
+    oomKilled: body.oom_killed === true,
   };
 }
 

@@ -93,8 +93,9 @@ export class Tensorlake {
 
   /**
    * Creates the client. The API key defaults to the `TENSORLAKE_API_KEY`
-   * environment variable, the proxy to `TENSORLAKE_SANDBOX_PROXY_URL`, then
-   * `https://sandbox.tensorlake.ai`.
+   * environment variable; the proxy to `TENSORLAKE_SANDBOX_PROXY_URL`, then
+   * one derived from `TENSORLAKE_API_URL`, else each sandbox's own host
+   * `https://{id}.sandbox.tensorlake.ai` (see `TensorlakeClientOptions.proxyUrl`).
    */
   constructor(options: TensorlakeOptions = {}) {
     assertOptionsObject("options", options);
@@ -183,7 +184,8 @@ export interface TensorlakeSandbox {
   /**
    * Starts `command` on a new pseudo-terminal and returns its {@link Pty}
    * handle. At most 64 sessions may exist per sandbox (a `RateLimitedError`
-   * with code `TOO_MANY_SESSIONS` past that).
+   * with code `TOO_MANY_SESSIONS` past that, thrown at once: capacity is not
+   * retried).
    *
    * @example
    * ```ts

@@ -17,6 +17,7 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
+import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -51,6 +52,9 @@ function matchRoute(pathname: string): Route | undefined {
     return undefined;
   }
   const [a, b, c, d, e, f, g] = parts;
+  if (a === "api" && b === "v1" && c === "sandbox" && d === "expose" && e === "all" && !f) {
+    return { api: "primeintellect", name: "exposeAll", methods: ["GET"], params: [] };
+  }
   if (a === "api" && b === "v1" && c === "sandbox" && d) {
     if (e === "expose" && f === undefined) {
       return { api: "primeintellect", name: "expose", methods: ["GET", "POST"], params: [d] };
@@ -108,9 +112,11 @@ function emptyStats(): EmulatorStats {
  * client as its `fetch` option, exported as a Workers-style handler, or put
  * on a real port with `serve()`.
  *
- * A Tensorlake sandbox is named by the first label of the request's host
- * (`abc.sandbox.tensorlake.ai` → `abc`); IP addresses and `localhost` name
- * `options.defaultSandbox` (`"default"`).
+ * A Tensorlake sandbox is named by the `X-Tensorlake-Sandbox-Id` header (what
+ * Tensorlake's SDKs send to a proxy URL given as is, e.g. this emulator on
+ * `http://127.0.0.1:PORT`), else by the first label of the request's host
+ * (`abc.sandbox.tensorlake.ai` → `abc`); IP addresses and `localhost` without
+ * the header name `options.defaultSandbox` (`"default"`).
  *
  * @example Drive a client in-process
  * ```ts
@@ -150,16 +156,42 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const defaultSandbox = options.defaultSandbox ?? "default";
   const maxPtySessions = options.maxPtySessions ?? 64;
   const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
-  const limiter = rateOptions
-    ? new ServerRateLimiter(
-      rateOptions.limit ?? 20,
-      rateOptions.windowMs ?? 60_000,
-      rateOptions.enforce ?? true,
-    )
+  const enforce = rateOptions?.enforce ?? true;
+  // An explicit limit or window is one budget for every route (both providers);
+  // otherwise each Prime Intellect route gets the budget its docs page states and the
+  // Tensorlake proxy, which documents none, has none.
+  const custom = rateOptions !== undefined &&
+    (rateOptions.limit !== undefined || rateOptions.windowMs !== undefined);
+  const limiter = rateOptions && custom
+    ? new ServerRateLimiter(rateOptions.limit ?? 20, rateOptions.windowMs ?? 60_000, enforce)
     : undefined;
+  const documented = rateOptions && !custom
+    ? {
+      writes: new ServerRateLimiter(20, 60_000, enforce),
+      list: new ServerRateLimiter(60, 60_000, enforce),
+      listAll: new ServerRateLimiter(60, 60_000, enforce),
+    }
+    : undefined;
+  /** The limiter of a route: Prime's documented per-endpoint budgets, or the custom one. */
+  const limiterOf = (route: Route, method: string): ServerRateLimiter | undefined => {
+    if (limiter) return limiter;
+    if (!documented || route.api !== "primeintellect") return undefined;
+    if (route.name === "exposeAll") return documented.listAll;
+    return route.name === "expose" && method === "GET" ? documented.list : documented.writes;
+  };
 
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
+  let sshEndpoints: SshEndpoints | undefined;
+  /** Closes the loopback endpoints of SSH sessions that ended (closed, unexposed, expired). */
+  const retainSshEndpoints = () => {
+    if (!sshEndpoints) return;
+    const live = new Set<string>();
+    for (const sandbox of state.sandboxes.values()) {
+      for (const id of sandbox.sshSessions.keys()) live.add(id);
+    }
+    sshEndpoints.retain(live);
+  };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
   const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
@@ -234,13 +266,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? primeError(401, "Unauthorized")
         : proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
     }
+    if (route.name === "exposeAll") {
+      // Not addressed by sandbox: "60 requests per 60 seconds per IP and token".
+      const routeLimiter = limiterOf(route, request.method);
+      if (routeLimiter) {
+        const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000*`, now);
+        if (!admission.allowed) {
+          stats.rateLimited += 1;
+          return primeError(429, "Rate limit exceeded", {
+            "retry-after": String(admission.retryAfterSeconds),
+          });
+        }
+        if (admission.over) stats.overLimit += 1;
+      }
+      stats.served += 1;
+      return prime.listAllExposures(state);
+    }
+    const headerSandbox = isPrime ? null : request.headers.get("x-tensorlake-sandbox-id");
     const sandboxName = isPrime
       ? route.params[0]!
+      : headerSandbox
+      ? headerSandbox
       : isLoopbackOrIp(url.hostname)
       ? defaultSandbox
       : url.hostname.split(".")[0]!;
-    if (limiter) {
-      const admission = limiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
+    const routeLimiter = limiterOf(route, request.method);
+    if (routeLimiter) {
+      const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
       if (!admission.allowed) {
         stats.rateLimited += 1;
         const headers = { "retry-after": String(admission.retryAfterSeconds) };
@@ -264,6 +316,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         sandbox,
         now,
         gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints?.open,
       };
       switch (`${request.method} ${route.name}`) {
         case "GET expose":
@@ -322,7 +375,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
       if (fault === "slow") await sleep(options.faults?.slowMs ?? 200, request.signal);
     }
-    const response = await handle(request, url, route, arrivedAt);
+    let response: Response;
+    try {
+      response = await handle(request, url, route, arrivedAt);
+    } finally {
+      retainSshEndpoints();
+    }
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
       return count(await corruptBody(fault, response));
@@ -335,7 +393,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return count(response);
   }
 
-  return {
+  const emulator: Emulator & AcceptsSshEndpoints = {
     fetch,
     acceptWebSocket,
     webSocket: (url, init) =>
@@ -351,15 +409,24 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       state = new EmulatorState(options.sandboxes);
       index = 0;
       limiter?.clear();
+      if (documented) { for (const l of Object.values(documented)) l.clear(); }
       Object.assign(stats, emptyStats());
+      retainSshEndpoints();
     },
     live() {
       state.expire(clock.now());
+      retainSshEndpoints();
       return state.live();
     },
     snapshot() {
       state.expire(clock.now());
+      retainSshEndpoints();
       return state.snapshot();
     },
+    // serve() hands its loopback SSH endpoints over here (internal, not on `Emulator`).
+    [USE_SSH_ENDPOINTS](endpoints: SshEndpoints | undefined) {
+      sshEndpoints = endpoints;
+    },
   };
+  return emulator;
 }

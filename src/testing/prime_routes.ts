@@ -30,7 +30,8 @@ import {
 export const EMULATOR_DOMAIN = "emulator.sandgate.invalid";
 
 const DEFAULT_SSH_TTL = 900;
-const PROTOCOLS = new Set(["HTTP", "TCP", "UDP"]);
+// HTTP or TCP: PrimeIntellect-ai/prime models.py and CLI commands/sandbox.py@66fb4b7.
+const PROTOCOLS = new Set(["HTTP", "TCP"]);
 
 /** What a Prime Intellect route needs. */
 export interface PrimeContext {
@@ -39,6 +40,8 @@ export interface PrimeContext {
   sandbox: Sandbox;
   now: number;
   gatewayUrl: string;
+  /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
+  sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -95,7 +98,7 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
     errors.push({ param: "name", details: "String should have at most 50 characters" });
   }
   if (typeof protocol !== "string" || !PROTOCOLS.has(protocol.toUpperCase())) {
-    errors.push({ param: "protocol", details: "Input should be 'HTTP', 'TCP' or 'UDP'" });
+    errors.push({ param: "protocol", details: "Input should be 'HTTP' or 'TCP'" });
   }
   if (errors.length > 0) return primeValidation(errors);
 
@@ -146,6 +149,20 @@ export function listExposures(ctx: PrimeContext): Response {
   return json({ exposures });
 }
 
+/**
+ * `GET /api/v1/sandbox/expose/all`: every exposure of every sandbox
+ * (https://docs.primeintellect.ai/api-reference/sandbox/list-all-exposed-ports-endpoint).
+ */
+export function listAllExposures(state: EmulatorState): Response {
+  const exposures = [...state.sandboxes.values()].flatMap((sandbox) =>
+    [...sandbox.exposures.values()].map((e) => ({
+      ...exposureInfo(e),
+      created_at: iso(e.createdAt),
+    }))
+  );
+  return json({ exposures });
+}
+
 /** `DELETE /api/v1/sandbox/{sandbox_id}/expose/{exposure_id}`. */
 export function unexposePort(ctx: PrimeContext, exposureId: string): Response {
   if (!removeExposure(ctx.sandbox, exposureId)) return primeError(404, "Exposure not found");
@@ -167,8 +184,10 @@ export async function createSshSession(ctx: PrimeContext): Promise<Response> {
 
   const sessionId = ctx.state.id("ssh-");
   const exposureId = ctx.state.id("exp-");
-  const externalPort = ctx.state.externalPort();
-  const host = `ssh.${EMULATOR_DOMAIN}`;
+  // Served over HTTP, a session gets a loopback port that accepts connections.
+  const { host, port: externalPort } = ctx.sshEndpoint
+    ? await ctx.sshEndpoint(sessionId)
+    : { host: `ssh.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
   const endpoint = `${host}:${externalPort}`;
   ctx.sandbox.exposures.set(exposureId, {
     exposureId,

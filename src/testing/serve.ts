@@ -11,6 +11,7 @@
  * @module
  */
 import { isConnectionReset } from "./faults.ts";
+import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
 import type { WebSocketAccept } from "./types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
@@ -268,6 +269,10 @@ function serveNative(handler: FetchHandler, port: number, hostname: string): Ser
  * Serves an emulator over real HTTP (loopback by default) and resolves once
  * it listens. The `Host` header is passed through, so a Tensorlake client
  * whose base URL is `http://127.0.0.1:PORT` reaches the default sandbox.
+ * Each SSH session of a served emulator gets a TCP endpoint of its own on
+ * the same interface (`host` `127.0.0.1`, a port of its own) that accepts
+ * connections until the session ends; it greets with an SSH identification
+ * line and hangs up (it is not an SSH server).
  *
  * @example Run the emulator on a free loopback port
  * ```ts
@@ -295,8 +300,30 @@ export async function serve(
   } catch {
     http = undefined;
   }
-  if (http?.createServer) {
-    return await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true);
-  }
-  return serveNative(handler, port, hostname);
+  const served = http?.createServer
+    ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true)
+    : serveNative(handler, port, hostname);
+  return await withSshEndpoints(handler, served, hostname);
+}
+
+/**
+ * An emulator served over HTTP gives each SSH session a TCP endpoint of its
+ * own on `hostname`; closing the server closes them too.
+ */
+async function withSshEndpoints(
+  handler: FetchHandler,
+  served: ServedEmulator,
+  hostname: string,
+): Promise<ServedEmulator> {
+  if (!acceptsSshEndpoints(handler)) return served;
+  const endpoints = await loopbackSshEndpoints(hostname);
+  if (!endpoints) return served;
+  handler[USE_SSH_ENDPOINTS](endpoints);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      handler[USE_SSH_ENDPOINTS](undefined);
+      await Promise.all([served.close(), endpoints.close()]);
+    })();
+  return { url: served.url, port: served.port, close, [Symbol.asyncDispose]: close };
 }

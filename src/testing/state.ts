@@ -35,17 +35,29 @@ export interface SshSession {
   authorizedKeys: string[];
 }
 
-/** A PTY session. */
+/**
+ * A PTY session, with the fields Tensorlake documents for it
+ * (https://docs.tensorlake.ai/api-reference/v2/pty/get).
+ */
 export interface PtySession {
   sessionId: string;
   token: string;
+  /** Process id of the emulated program. */
+  pid: number;
   command: string;
   args: string[];
   env: Record<string, string>;
   workingDir: string | null;
   rows: number;
   cols: number;
+  /** Epoch milliseconds. */
   createdAt: number;
+  /** Epoch milliseconds once the program ended, else `null`. */
+  endedAt: number | null;
+  /** Exit code once the program ended, else `null`. */
+  exitCode: number | null;
+  /** Whether the OOM killer ended it (sent as `oom_killed: true` only then). */
+  oomKilled: boolean;
 }
 
 /** One sandbox (both providers' resources share the namespace of names). */

@@ -5,16 +5,7 @@
  *
  * @module
  */
-import {
-  isInteger,
-  iso,
-  isObject,
-  json,
-  noContent,
-  proxyError,
-  randomToken,
-  readJson,
-} from "./http.ts";
+import { isInteger, isObject, json, noContent, proxyError, randomToken, readJson } from "./http.ts";
 import type { EmulatorState, PtySession, Sandbox } from "./state.ts";
 
 /** What a Tensorlake route needs. */
@@ -34,24 +25,29 @@ function notFound(sessionId: string): Response {
   return proxyError(404, `PTY session ${sessionId} not found`, "NOT_FOUND");
 }
 
-function dimension(value: unknown, field: string, fallback?: number): number | string {
+/** Tensorlake clamps rows to 1..500 and cols to 1..1000 (docs: pty/create, pty/resize). */
+const MAX = { rows: 500, cols: 1000 } as const;
+
+function dimension(value: unknown, field: "rows" | "cols", fallback?: number): number | string {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (!isInteger(value) || value < 1 || value > 65535) {
-    return `${field} must be an integer from 1 to 65535`;
-  }
-  return value;
+  if (!isInteger(value)) return `${field} must be an integer`;
+  return Math.min(MAX[field], Math.max(1, value));
 }
 
+/** The documented session info (https://docs.tensorlake.ai/api-reference/v2/pty/get). */
 function info(p: PtySession) {
   return {
     session_id: p.sessionId,
+    pid: p.pid,
     command: p.command,
     args: [...p.args],
-    working_dir: p.workingDir,
     rows: p.rows,
     cols: p.cols,
-    created_at: iso(p.createdAt),
-    exit_code: null,
+    created_at: p.createdAt,
+    ended_at: p.endedAt,
+    exit_code: p.exitCode,
+    is_alive: p.endedAt === null,
+    ...(p.oomKilled ? { oom_killed: true } : {}),
   };
 }
 
@@ -87,6 +83,7 @@ export async function createPty(ctx: TensorlakeContext): Promise<Response> {
   const session: PtySession = {
     sessionId: ctx.state.id("pty-"),
     token: randomToken(),
+    pid: 100 + ctx.sandbox.ptys.size + ctx.state.sandboxes.size,
     command,
     args: args as string[],
     env: env as Record<string, string>,
@@ -94,6 +91,9 @@ export async function createPty(ctx: TensorlakeContext): Promise<Response> {
     rows: r,
     cols: c,
     createdAt: ctx.now,
+    endedAt: null,
+    exitCode: null,
+    oomKilled: false,
   };
   ctx.sandbox.ptys.set(session.sessionId, session);
   return json({ session_id: session.sessionId, token: session.token }, 201);

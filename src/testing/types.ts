@@ -105,9 +105,14 @@ export interface EmulatorClock {
 
 /** Server-side rate limit: a sliding window per (provider, token, sandbox). */
 export interface EmulatorRateLimitOptions {
-  /** Requests allowed per window. Default 20. */
+  /**
+   * Requests allowed per window, for every route of both providers. Default:
+   * the documented budgets (Prime Intellect: 20 / 60 s per token and sandbox
+   * shared by expose, unexpose and SSH create/close, 60 / 60 s for listing a
+   * sandbox's ports, 60 / 60 s per token for listing all; Tensorlake: none).
+   */
   limit?: number;
-  /** Window length in milliseconds. Default 60 000. */
+  /** Window length in milliseconds, with `limit`. Default 60 000. */
   windowMs?: number;
   /**
    * `false` serves requests over the limit instead of answering 429, and counts

@@ -96,11 +96,12 @@ test("input is 0x00 + bytes (strings as UTF-8); resize is 0x01 + cols BE + rows 
   const writer = connection.input.getWriter();
   await writer.write("hé");
   await writer.write(new Uint8Array([0x03]));
-  await connection.resize({ cols: 0x0102, rows: 0x0304 });
+  // Within the documented 1..1000 cols and 1..500 rows, bytes still tell cols from rows.
+  await connection.resize({ cols: 0x0203, rows: 0x0104 });
   assert.deepEqual(sockets[0]!.sent.slice(1), [
     [0x00, 0x68, 0xc3, 0xa9],
     [0x00, 0x03],
-    [0x01, 0x01, 0x02, 0x03, 0x04],
+    [0x01, 0x02, 0x03, 0x01, 0x04],
   ]);
   await connection.close();
 });

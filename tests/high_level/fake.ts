@@ -108,16 +108,19 @@ export function sshBody(overrides: Record<string, unknown> = {}) {
 }
 
 /** A seed-shaped `PtySessionInfo`. */
+/** A PTY session as https://docs.tensorlake.ai/api-reference/v2/pty/get documents it. */
 export function ptyInfoBody(overrides: Record<string, unknown> = {}) {
   return {
     session_id: "pty-1",
+    pid: 42,
     command: "bash",
     args: ["-l"],
-    working_dir: "/workspace",
     rows: 24,
     cols: 80,
-    created_at: "2026-05-01T12:00:00Z",
+    created_at: Date.parse("2026-05-01T12:00:00Z"),
+    ended_at: null,
     exit_code: null,
+    is_alive: true,
     ...overrides,
   };
 }

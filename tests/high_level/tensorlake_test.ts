@@ -64,27 +64,40 @@ test("listPtys and getPty map sessions to camelCase", async () => {
       ? Response.json({
         sessions: [ptyInfoBody(), ptyInfoBody({ session_id: "pty-2", exit_code: 0 })],
       })
-      : Response.json(ptyInfoBody({ args: undefined, working_dir: null, created_at: undefined }))
+      : Response.json(
+        ptyInfoBody({
+          is_alive: false,
+          ended_at: Date.parse("2026-05-01T12:05:00Z"),
+          exit_code: 137,
+          oom_killed: true,
+          client_count: 2, // a field a newer daemon adds: tolerated
+        }),
+      )
   );
   const sandbox = tensorlake(fetch).sandbox("my-sb");
   const list = await sandbox.listPtys();
   assert.equal(requests[0]!.method, "GET");
   assert.deepEqual(list[0], {
     sessionId: "pty-1",
+    pid: 42,
     command: "bash",
     args: ["-l"],
-    workingDir: "/workspace",
     rows: 24,
     cols: 80,
     createdAt: new Date("2026-05-01T12:00:00Z"),
+    isAlive: true,
+    endedAt: null,
     exitCode: null,
+    oomKilled: false,
   });
   assert.equal(list[1]!.exitCode, 0);
   const one = await sandbox.getPty("pty-1");
   assert.equal(requests[1]!.url, `${HOST}/api/v1/pty/pty-1`);
-  assert.deepEqual(one.args, []);
-  assert.equal(one.workingDir, null);
-  assert.equal(one.createdAt, null);
+  assert.equal(one.isAlive, false);
+  assert.deepEqual(one.endedAt, new Date("2026-05-01T12:05:00Z"));
+  assert.equal(one.exitCode, 137);
+  assert.equal(one.oomKilled, true);
+  assert.equal("clientCount" in one, false);
 });
 
 test("getPty of an unknown session is a NotFoundError with the proxy's message", async () => {
@@ -150,7 +163,7 @@ test("concurrent kills share one request", async () => {
   assert.equal(requests.filter((r) => r.method === "DELETE").length, 1);
 });
 
-test("sandbox(): ids map under the proxy, endpoints are used as they are, handles are cached", async () => {
+test("sandbox(): a proxy is used as given with X-Tensorlake-Sandbox-Id (tensorlakeai/tensorlake typescript/src/url.ts), endpoints as they are, handles cached", async () => {
   const { requests, fetch } = recordingFetch(() => Response.json({ sessions: [] }));
   const client = tensorlake(fetch, { proxyUrl: "https://proxy.example.com" });
   assert.equal(client.sandbox("abc"), client.sandbox("abc"));
@@ -159,9 +172,14 @@ test("sandbox(): ids map under the proxy, endpoints are used as they are, handle
   await client.sandbox("https://xyz.sandbox.tensorlake.ai").listPtys();
   await client.sandbox("http://localhost:8911").listPtys();
   assert.deepEqual(requests.map((r) => r.url), [
-    "https://abc.proxy.example.com/api/v1/pty",
+    "https://proxy.example.com/api/v1/pty",
     "https://xyz.sandbox.tensorlake.ai/api/v1/pty",
     "http://localhost:8911/api/v1/pty",
+  ]);
+  assert.deepEqual(requests.map((r) => r.headers.get("x-tensorlake-sandbox-id")), [
+    "abc",
+    null,
+    null,
   ]);
   assert.equal(client.sandbox("abc").id, "abc");
   assert.equal(typeof client.sandbox("abc").client.GET, "function");

@@ -89,10 +89,9 @@ test("429 with Retry-After: the client waits the server's time (virtual clock), 
 
 async function burst(clientLimit: boolean): Promise<{ overLimit: number; served: number }> {
   const clock = new AutoClock();
-  const emulator = createEmulator({
-    clock,
-    rateLimit: { limit: 20, windowMs: 60_000, enforce: false },
-  });
+  // The emulator counts Prime's documented budgets (list 60 / 60 s, expose 20 / 60 s per
+  // sandbox) and none on Tensorlake, whose proxy documents none.
+  const emulator = createEmulator({ clock, rateLimit: { enforce: false } });
   const prime = new PrimeIntellect({
     apiKey: "k",
     fetch: emulator.fetch,
@@ -108,21 +107,21 @@ async function burst(clientLimit: boolean): Promise<{ overLimit: number; served:
     ...(clientLimit ? {} : { rateLimit: false as const }),
   });
   const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < 50; i++) calls.push(prime.sandbox("a").listExposures());
-  for (let i = 0; i < 25; i++) calls.push(prime.sandbox("b").listExposures());
-  for (let i = 0; i < 30; i++) calls.push(tensorlake.sandbox("t").listPtys());
+  for (let i = 0; i < 100; i++) calls.push(prime.sandbox("a").listExposures());
+  for (let i = 0; i < 25; i++) calls.push(prime.sandbox("b").exposePort({ port: 3000 + i }));
+  for (let i = 0; i < 100; i++) calls.push(tensorlake.sandbox("t").listPtys());
   await Promise.all(calls);
   return { overLimit: emulator.stats.overLimit, served: emulator.stats.served };
 }
 
-test("the SDK's limiter keeps the emulator's over-limit count at 0 (105 calls, default 20 / 60 s)", async () => {
+test("the SDK keeps to Prime's documented per-endpoint budgets (0 over the limit, 225 calls)", async () => {
   const limited = await burst(true);
-  assert.equal(limited.served, 105);
+  assert.equal(limited.served, 225);
   assert.equal(limited.overLimit, 0);
-  // The control: without the client-side limiter the same burst goes over.
+  // The control: without the client-side limiter the same burst goes over, on Prime only.
   const unlimited = await burst(false);
-  assert.equal(unlimited.served, 105);
-  assert.equal(unlimited.overLimit, 30 + 5 + 10);
+  assert.equal(unlimited.served, 225);
+  assert.equal(unlimited.overLimit, (100 - 60) + (25 - 20));
 });
 
 test("over loopback with a short window, the limiter keeps overLimit at 0 and nothing leaks", async () => {

@@ -18,6 +18,13 @@ function listFor(client: ReturnType<typeof createPrimeIntellectClient>, sandbox 
   return client.GET(EXPOSE, { params: { path: { sandbox_id: sandbox } } });
 }
 
+/** An operation of the documented 20 / 60 s per-sandbox budget (listing has 60 / 60 s). */
+function unexposeFor(client: ReturnType<typeof createPrimeIntellectClient>, sandbox = "sb-1") {
+  return client.DELETE(`${EXPOSE}/{exposure_id}`, {
+    params: { path: { sandbox_id: sandbox, exposure_id: "e-1" } },
+  });
+}
+
 test("21 calls for one sandbox: the 21st waits until the first leaves the window plus margin", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
@@ -29,14 +36,14 @@ test("21 calls for one sandbox: the 21st waits until the first leaves the window
     clock,
     onRateLimit: (info) => waits.push(info),
   });
-  const calls = Array.from({ length: 21 }, () => settle(listFor(client)));
+  const calls = Array.from({ length: 21 }, () => settle(unexposeFor(client)));
   await clock.advance(0);
   assert.equal(sent.length, 20);
   assert.ok(sent.every((s) => s.at === t0));
   assert.equal(calls[20]!.done, false);
   assert.equal(waits.length, 1);
   assert.equal(waits[0]!.waitMs, 60_500);
-  assert.equal(waits[0]!.operation, "listExposures");
+  assert.equal(waits[0]!.operation, "unexposePort");
 
   await clock.advance(60_499);
   assert.equal(sent.length, 20, "still inside the padded window");
@@ -74,11 +81,11 @@ test("two sandboxes don't share a budget; two tokens don't either", async () => 
   const { sent, fetch } = recordingFetch(clock, () => exposed());
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
   const other = createPrimeIntellectClient({ apiKey: `${KEY}-other`, fetch, clock });
-  const first = Array.from({ length: 20 }, () => settle(listFor(client, "sb-1")));
+  const first = Array.from({ length: 20 }, () => settle(unexposeFor(client, "sb-1")));
   await clock.advance(0);
-  const blocked = settle(listFor(client, "sb-1"));
-  const otherSandbox = settle(listFor(client, "sb-2"));
-  const otherToken = settle(listFor(other, "sb-1"));
+  const blocked = settle(unexposeFor(client, "sb-1"));
+  const otherSandbox = settle(unexposeFor(client, "sb-2"));
+  const otherToken = settle(unexposeFor(other, "sb-1"));
   await clock.advance(0);
   assert.equal(sent.length, 22);
   assert.ok(otherSandbox.done && otherToken.done);

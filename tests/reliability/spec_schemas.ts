@@ -31,7 +31,8 @@ function specPath(name: SpecName): URL {
   return new URL(`../../openapi/${name}.yaml`, import.meta.url);
 }
 
-function tighten(schema: unknown): unknown {
+/** Adds `additionalProperties: false` to every object schema with properties. */
+export function tighten(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(tighten);
   if (typeof schema !== "object" || schema === null) return schema;
   const out: Json = {};

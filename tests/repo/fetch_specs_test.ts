@@ -1,66 +1,107 @@
-// Repo-only: exercises scripts/fetch_specs.ts (runs under Deno only).
+// Repo-only: exercises scripts/fetch_specs.ts and scripts/merge_specs.ts (Deno only).
+// No network: every download goes through a stub fetch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { filterSpec, refresh } from "../../scripts/fetch_specs.ts";
+import { extractFragment, refreshSnapshot } from "../../scripts/fetch_specs.ts";
+import { applyOverlay, mergeFragments } from "../../scripts/merge_specs.ts";
 
-const upstream = {
-  openapi: "3.1.0",
-  info: { title: "PI API", version: "0.1.0" },
-  paths: {
-    "/api/v1/sandbox/{sandbox_id}/expose": {
-      post: { responses: { "200": { $ref: "#/components/responses/Exposed" } } },
-    },
-    "/api/v1/pods": { get: { responses: { "200": { $ref: "#/components/schemas/Pod" } } } },
-  },
-  components: {
-    responses: {
-      Exposed: {
-        content: { "application/json": { schema: { $ref: "#/components/schemas/Exposure" } } },
-      },
-    },
-    schemas: {
-      Exposure: { properties: { detail: { $ref: "#/components/schemas/Detail" } } },
-      Detail: { type: "string" },
-      Pod: { type: "object" },
-    },
-    securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } },
-  },
+const FRAGMENT = [
+  "openapi: 3.1.0",
+  "info:",
+  "  title: Tensorlake API",
+  "  version: 0.1.0",
+  "paths:",
+  "  /api/v1/pty/{session_id}:",
+  "    delete:",
+  "      responses:",
+  "        '204':",
+  "          description: PTY session terminated",
+  "",
+].join("\n");
+const PAGE =
+  `# Kill PTY Session\n\n## OpenAPI\n\n\`\`\`\`yaml delete /api/v1/pty/{session_id}\n${FRAGMENT}\`\`\`\`\n`;
+const SNAPSHOT = {
+  file: "kill.yaml",
+  source: "https://docs.tensorlake.ai/api-reference/v2/pty/kill.md",
+  retrieved: "2026-01-01",
+  status: "reconstructed" as const,
 };
 
-test("filterSpec keeps matching paths and exactly the components they reach", () => {
-  const out = filterSpec(upstream, "^/api/v1/sandbox/");
-  assert.deepEqual(Object.keys(out.paths as object), ["/api/v1/sandbox/{sandbox_id}/expose"]);
-  const components = out.components as Record<string, Record<string, unknown>>;
-  assert.deepEqual(Object.keys(components.schemas!).sort(), ["Detail", "Exposure"]);
-  assert.deepEqual(Object.keys(components.responses!), ["Exposed"]);
-  assert.ok(components.securitySchemes!.HTTPBearer);
+test("extractFragment takes the page's ````yaml block and refuses a cut-off or missing one", () => {
+  assert.equal(extractFragment(PAGE), FRAGMENT);
+  assert.throws(() => extractFragment("# no block"), /no ````yaml block/);
+  assert.throws(() => extractFragment("````yaml\ntitle: x\n````"), /not an OpenAPI fragment/);
+  assert.throws(() => extractFragment("````yaml\npaths: [\n````"), /does not parse/);
 });
 
-test("filterSpec refuses an upstream without the gateway paths", () => {
-  assert.throws(() => filterSpec(upstream, "^/nothing"), /no path matches/);
-  assert.throws(() => filterSpec({ openapi: "3.1.0" }, "."), /not an OpenAPI document/);
-});
-
-test("refresh leaves the existing file untouched when offline or answered badly", async () => {
+test("refreshSnapshot leaves the snapshot untouched when offline or answered badly", async () => {
   const dir = await Deno.makeTempDir();
-  const file = new URL(`file://${dir}/spec.yaml`);
-  await Deno.writeTextFile(file, "original");
-  const source = { upstream: ["https://example.invalid/openapi.json"], pathFilter: "." };
+  const base = new URL(`file://${dir}/`);
+  await Deno.writeTextFile(new URL("kill.yaml", base), "original");
   const offline = () => Promise.reject(new TypeError("dns error"));
-  await assert.rejects(refresh(file, source, offline), /could not download the spec/);
+  await assert.rejects(refreshSnapshot(base, SNAPSHOT, offline), /could not download .*dns error/);
   const bad = () => Promise.resolve(new Response("oops", { status: 502 }));
-  await assert.rejects(refresh(file, source, bad), /HTTP 502/);
-  assert.equal(await Deno.readTextFile(file), "original");
+  await assert.rejects(refreshSnapshot(base, SNAPSHOT, bad), /HTTP 502/);
+  const cut = () => Promise.resolve(new Response("````yaml\nopenapi: 3.1.0\ninfo:\n"));
+  await assert.rejects(refreshSnapshot(base, SNAPSHOT, cut), /no ````yaml block/);
+  assert.equal(await Deno.readTextFile(new URL("kill.yaml", base)), "original");
   await Deno.remove(dir, { recursive: true });
 });
 
-test("refresh rewrites the file from a good answer", async () => {
+test("refreshSnapshot writes the fragment verbatim under a header naming URL and day", async () => {
   const dir = await Deno.makeTempDir();
-  const file = new URL(`file://${dir}/spec.yaml`);
-  const good = () => Promise.resolve(Response.json(upstream));
-  await refresh(file, { upstream: ["https://x.invalid/a"], pathFilter: "^/api/v1/sandbox/" }, good);
-  const text = await Deno.readTextFile(file);
-  assert.match(text, /\/api\/v1\/sandbox\/\{sandbox_id\}\/expose/);
-  assert.doesNotMatch(text, /\/api\/v1\/pods/);
+  const base = new URL(`file://${dir}/`);
+  const seen: string[] = [];
+  const good = (url: string) => {
+    seen.push(url);
+    return Promise.resolve(new Response(PAGE));
+  };
+  const updated = await refreshSnapshot(base, SNAPSHOT, good, "2026-12-01");
+  assert.deepEqual(seen, [SNAPSHOT.source]);
+  assert.deepEqual(updated, { ...SNAPSHOT, retrieved: "2026-12-01", status: "verbatim" });
+  const text = await Deno.readTextFile(new URL("kill.yaml", base));
+  assert.ok(text.startsWith("# Upstream OpenAPI fragment, verbatim"));
+  assert.ok(text.includes(`# source: ${SNAPSHOT.source}\n# retrieved: 2026-12-01`));
+  assert.ok(text.endsWith(FRAGMENT));
   await Deno.remove(dir, { recursive: true });
+});
+
+test("mergeFragments unions paths and components, hoists a shared path server, refuses conflicts", () => {
+  const server = [{ url: "https://{identifier}.sandbox.tensorlake.ai" }];
+  const a = {
+    openapi: "3.1.0",
+    info: { title: "T", version: "1" },
+    servers: [{ url: "https://api.tensorlake.ai/" }],
+    paths: { "/a": { servers: server, get: { operationId: "a" } } },
+    components: { schemas: { E: { type: "object" } } },
+  };
+  const b = {
+    ...a,
+    paths: { "/a": { servers: server, delete: { operationId: "d" } }, "/b": { servers: server } },
+  };
+  const merged = mergeFragments([{ name: "a", doc: a }, { name: "b", doc: b }]);
+  assert.deepEqual(merged.servers, server);
+  assert.deepEqual(merged.paths, {
+    "/a": { get: { operationId: "a" }, delete: { operationId: "d" } },
+    "/b": {},
+  });
+  const clash = { ...a, components: { schemas: { E: { type: "string" } } } };
+  assert.throws(
+    () => mergeFragments([{ name: "a", doc: a }, { name: "clash", doc: clash }]),
+    /components\.schemas\.E differs between a and clash/,
+  );
+});
+
+test("applyOverlay sets by JSON pointer, requires a source and an existing parent", () => {
+  const doc = { components: { schemas: { R: { required: ["x", "protocol"] } } } };
+  applyOverlay(doc, [{ pointer: "/components/schemas/R/required", value: ["x"], source: "u" }]);
+  assert.deepEqual(doc.components.schemas.R.required, ["x"]);
+  assert.throws(
+    () => applyOverlay(doc, [{ pointer: "/components/nope/R/x", value: 1, source: "u" }]),
+    /nope does not exist/,
+  );
+  assert.throws(
+    () => applyOverlay(doc, [{ pointer: "/components/schemas/R/x", value: 1, source: "" }]),
+    /names its source/,
+  );
 });

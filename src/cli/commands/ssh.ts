@@ -1,0 +1,161 @@
+/**
+ * `sandgate ssh <sandbox>`: an interactive SSH login to a Prime Intellect
+ * sandbox, the way the upstream CLI does it (`prime sandbox ssh`,
+ * PrimeIntellect-ai/prime `packages/prime/src/prime_cli/commands/sandbox.py`,
+ * `ssh_connect`): a throwaway ed25519 key from `ssh-keygen` in a private
+ * temporary directory, create the session, authorize the key at the
+ * session's gateway, then the system `ssh` with
+ * `-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -i KEY -p PORT`
+ * plus the user's arguments.
+ *
+ * Two differences from upstream: instead of sleeping 5 s for the TCP
+ * exposure to propagate, it probes the endpoint until it accepts a
+ * connection (bounded by `--ready-timeout`); and it exits with ssh's exit
+ * code. On every exit path (ssh ends, Ctrl-C, SIGTERM, any failure) the
+ * session is closed and the temporary key deleted.
+ *
+ * @module
+ */
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import type { SshSession } from "../../../mod.ts";
+import {
+  type CommandSpec,
+  integerOption,
+  parse,
+  positionals,
+  PRIME_OPTIONS,
+  stringOption,
+} from "../args.ts";
+import { type Context, interruptionOf, primeIntellect } from "../context.ts";
+import { CliError, UsageError } from "../errors.ts";
+import {
+  environment,
+  privateTempDir,
+  requireProgram,
+  runInteractive,
+  runQuietly,
+  waitForTcp,
+} from "../system.ts";
+
+/** `sandgate ssh`. */
+export const SSH: CommandSpec = {
+  name: "ssh",
+  usage: "ssh <sandbox> [--ttl S] [--identity FILE] [-- ssh args…]",
+  summary: "Log in to a Prime Intellect sandbox with the system ssh.",
+  details: [
+    "Creates an SSH session, authorizes a throwaway ed25519 key (made with ssh-keygen",
+    "in a private temporary directory) or the public half of --identity (FILE.pub),",
+    "waits until the endpoint accepts connections, then runs ssh with the terminal.",
+    "Arguments after -- go to ssh (e.g. -- -L 3000:localhost:3000, or a command).",
+    "Exits with ssh's exit code; the session is closed and the temporary key deleted",
+    "when ssh ends, on Ctrl-C, SIGTERM, or any failure.",
+  ],
+  options: {
+    ttl: {
+      type: "string",
+      value: "S",
+      description: "session lifetime in seconds, 1–3600 (server default 900)",
+    },
+    identity: {
+      type: "string",
+      value: "FILE",
+      description: "your private key instead of a throwaway one (FILE.pub is authorized)",
+    },
+    "ready-timeout": {
+      type: "string",
+      value: "S",
+      description: "how long to wait for the endpoint to accept connections (default 30)",
+    },
+    ...PRIME_OPTIONS,
+  },
+};
+
+/** The `-o` options the upstream CLI passes besides the SDK's `sshCommand`. */
+const EXTRA_SSH_OPTIONS = ["-o", "LogLevel=ERROR"];
+
+/** Runs `ssh`. */
+export async function ssh(ctx: Context, args: string[]): Promise<number> {
+  const parsed = parse(SSH, args);
+  const [sandboxId] = positionals(SSH, parsed, ["sandbox"]);
+  const ttlSeconds = integerOption(SSH, parsed, "ttl", 1, 3600);
+  const readySeconds = integerOption(SSH, parsed, "ready-timeout", 1, 600) ?? 30;
+  const identity = stringOption(parsed, "identity");
+  if (identity === "") throw new UsageError("ssh: --identity must be a file path");
+  const env = environment();
+  const sshProgram = await requireProgram(
+    "ssh",
+    env,
+    "OpenSSH (e.g. apt-get install openssh-client)",
+  );
+  const sandbox = primeIntellect(ctx, parsed).sandbox(sandboxId!);
+  const { out, signal } = ctx;
+
+  let tempDir: Awaited<ReturnType<typeof privateTempDir>> | undefined;
+  let session: SshSession | undefined;
+  try {
+    let identityFile: string;
+    let publicKey: string;
+    if (identity !== undefined) {
+      identityFile = identity;
+      publicKey = await readPublicKey(`${identity}.pub`);
+    } else {
+      const keygen = await requireProgram("ssh-keygen", env, "OpenSSH (ssh-keygen)");
+      tempDir = await privateTempDir("sandgate-ssh-");
+      identityFile = join(tempDir.path, "id_ed25519");
+      await out.during(
+        "generating a throwaway ed25519 key",
+        runQuietly(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "sandgate", "-f", identityFile]),
+      );
+      publicKey = await readPublicKey(`${identityFile}.pub`);
+    }
+    session = await out.during(
+      `opening an SSH session on ${sandboxId}`,
+      sandbox.createSshSession(ttlSeconds === undefined ? {} : { ttlSeconds }, { signal }),
+    );
+    const opened = session;
+    await out.during("authorizing the key", opened.authorizeKey(publicKey, { signal }));
+    await out.during(
+      `waiting for ${opened.externalEndpoint} to accept connections`,
+      waitForTcp(opened.host, opened.port, { timeoutMs: readySeconds * 1000, signal }),
+    );
+    const [, ...sshArgs] = opened.sshCommand({ identityFile }).argv;
+    out.note(
+      out.err.dim(
+        `session ${opened.sessionId} on ${opened.externalEndpoint}, expires ${opened.expiresAt.toISOString()}`,
+      ),
+    );
+    const exit = await runInteractive(sshProgram, [
+      ...sshArgs,
+      ...EXTRA_SSH_OPTIONS,
+      ...parsed.rest,
+    ], signal);
+    return interruptionOf(signal)?.exitCode ?? exit.code;
+  } finally {
+    // Not with `signal`: it may have fired already, and cleanup must still be sent.
+    const results = await Promise.allSettled([
+      session ? session.close({ timeoutMs: 10_000 }) : Promise.resolve(undefined),
+      tempDir ? tempDir.remove() : Promise.resolve(),
+    ]);
+    if (session && results[0].status === "fulfilled") {
+      out.note(out.err.dim(`session ${session.sessionId} closed`));
+    } else if (session && results[0].status === "rejected") {
+      const reason = results[0].reason as Error;
+      out.note(
+        out.err.yellow(
+          `could not close session ${session.sessionId} (${reason.name}: ${reason.message}); it expires at ${session.expiresAt.toISOString()}`,
+        ),
+      );
+    }
+  }
+}
+
+async function readPublicKey(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read the public key ${path}: ${(error as Error).message}`);
+  }
+  return text.trim();
+}

@@ -1,0 +1,98 @@
+/**
+ * What every command runs with: the output, an abort signal that fires on
+ * SIGINT / SIGTERM, and the two provider clients built from the command
+ * line and the same environment variables as the SDK.
+ *
+ * @module
+ */
+import process from "node:process";
+import { PrimeIntellect, type SandgateEvent, Tensorlake } from "../../mod.ts";
+import { EXIT } from "./errors.ts";
+import { type Output, PROGRESS_AFTER_MS } from "./output.ts";
+import type { Parsed } from "./args.ts";
+
+/** Why the run was interrupted. */
+export interface Interruption {
+  /** The signal. */
+  signal: "SIGINT" | "SIGTERM";
+  /** The exit code it maps to (130, 143). */
+  exitCode: number;
+}
+
+/** A command's view of the run. */
+export interface Context {
+  /** Printing. */
+  out: Output;
+  /** Fires on SIGINT / SIGTERM; its reason is an {@link Interruption}. */
+  signal: AbortSignal;
+}
+
+/** SIGINT / SIGTERM as an abort signal, while `run` runs. */
+export async function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const handlers = {
+    SIGINT: () => controller.abort({ signal: "SIGINT", exitCode: EXIT.interrupted }),
+    SIGTERM: () => controller.abort({ signal: "SIGTERM", exitCode: EXIT.terminated }),
+  } as const;
+  for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
+  try {
+    return await run(controller.signal);
+  } finally {
+    for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
+  }
+}
+
+/** The interruption behind an aborted signal, if that is why. */
+export function interruptionOf(signal: AbortSignal): Interruption | undefined {
+  const reason = signal.reason as Partial<Interruption> | undefined;
+  return signal.aborted && typeof reason?.exitCode === "number"
+    ? reason as Interruption
+    : undefined;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+/**
+ * The client hook that turns rate-limit waits and retries longer than a
+ * second into progress lines: how long and why (the SDK reports a long
+ * rate-limit wait again every 5 s, with the time left).
+ */
+export function progressHooks(out: Output): { onEvent(event: SandgateEvent): void } {
+  return {
+    onEvent(event) {
+      if (event.type === "rate-limit") {
+        if (event.waitMs < PROGRESS_AFTER_MS) return;
+        out.status(
+          `${event.operation}: waiting ${seconds(event.remainingMs)} for a rate-limit slot ` +
+            "(the gateway allows 20 requests a minute per sandbox)",
+        );
+      } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
+        out.status(
+          `${event.operation}: attempt ${event.attempt} failed (${event.reason}), retrying in ${
+            seconds(event.delayMs)
+          }`,
+        );
+      }
+    },
+  };
+}
+
+/** A Prime Intellect client: `--base-url`, else the SDK's environment variables. */
+export function primeIntellect(ctx: Context, parsed: Parsed): PrimeIntellect {
+  const baseUrl = parsed.values["base-url"];
+  return new PrimeIntellect({
+    ...(typeof baseUrl === "string" ? { baseUrl } : {}),
+    ...progressHooks(ctx.out),
+  });
+}
+
+/** A Tensorlake client: `--proxy-url`, else the SDK's environment variables. */
+export function tensorlake(ctx: Context, parsed: Parsed): Tensorlake {
+  const proxyUrl = parsed.values["proxy-url"];
+  return new Tensorlake({
+    ...(typeof proxyUrl === "string" ? { proxyUrl } : {}),
+    ...progressHooks(ctx.out),
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * How the CLI fails: one line on stderr with the typed error's message, and
+ * an exit code per kind of failure ({@link EXIT}).
+ *
+ * @module
+ */
+import {
+  ApiError,
+  AuthenticationError,
+  ConfigError,
+  ForbiddenError,
+  InvalidArgumentError,
+  NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  SandgateError,
+  TimeoutError,
+  ValidationError,
+} from "../../mod.ts";
+
+/** The CLI's exit codes (`ssh` and `pty` exit with the remote program's code once connected). */
+export const EXIT = {
+  /** Success. */
+  ok: 0,
+  /** Any other failure: the server failed, a tool is missing, an unexpected response. */
+  failure: 1,
+  /** Bad command line, or an argument the SDK rejected before sending (`InvalidArgumentError`). */
+  usage: 2,
+  /** Configuration: no API key, a bad base URL (`ConfigError`). */
+  config: 3,
+  /** The sandbox, exposure or session does not exist (`NotFoundError`). */
+  notFound: 4,
+  /** The API key was refused or lacks the right (`AuthenticationError`, `ForbiddenError`). */
+  auth: 5,
+  /** Rate limited, by the server or a client-side wait too long (`RateLimitedError`). */
+  rateLimited: 6,
+  /** No answer: network failure or timeout (`NetworkError`, `TimeoutError`). */
+  network: 7,
+  /** Interrupted by SIGINT (Ctrl-C): 128 + 2. */
+  interrupted: 130,
+  /** Terminated by SIGTERM: 128 + 15. */
+  terminated: 143,
+} as const;
+
+/** A wrong command line: unknown command or option, missing argument. */
+export class UsageError extends SandgateError {}
+
+/** A failure the CLI itself detected (a missing program, a readiness probe that gave up). */
+export class CliError extends SandgateError {}
+
+/** The error a cleanup failure suppressed, else the error itself. */
+function primary(error: unknown): unknown {
+  // Not `instanceof SuppressedError`: Node 20 has no such global.
+  if (error instanceof Error && error.name === "SuppressedError" && "error" in error) {
+    return (error as Error & { error: unknown }).error;
+  }
+  return error;
+}
+
+/** The exit code for an error. */
+export function exitCodeOf(failure: unknown): number {
+  const error = primary(failure);
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
+  if (error instanceof ValidationError) return EXIT.usage;
+  if (error instanceof ConfigError) return EXIT.config;
+  if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof AuthenticationError || error instanceof ForbiddenError) return EXIT.auth;
+  if (error instanceof RateLimitedError) return EXIT.rateLimited;
+  if (error instanceof NetworkError || error instanceof TimeoutError) return EXIT.network;
+  if (error instanceof ApiError) return EXIT.failure;
+  return EXIT.failure;
+}
+
+/** One line: `error: NotFoundError: Prime Intellect listExposures: 404 …`. */
+export function describeError(error: unknown): string {
+  const cause = primary(error);
+  if (cause instanceof Error) {
+    const text = `${cause.name}: ${cause.message}`;
+    return text.replace(/\s*\n\s*/g, " ");
+  }
+  return String(cause);
+}

@@ -1,0 +1,19 @@
+/**
+ * The `sandgate` command line: `npx sandgate --help` (npm), `deno run -A
+ * jsr:@sandgate/sdk/cli --help` (Deno), `npx deno task cli --help` (sources).
+ *
+ * Running this module runs the CLI on the process's arguments and exits
+ * with its exit code (see `sandgate --help`). It uses only the package's
+ * public entry points and `node:` modules, so it runs on Node ≥ 20, Deno and
+ * Bun alike.
+ *
+ * @module
+ */
+import process from "node:process";
+import { processIo } from "./output.ts";
+import { run } from "./run.ts";
+
+const code = await run(process.argv.slice(2), processIo());
+// Let piped output drain before exiting (process.exit would cut it short).
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+process.exit(code);

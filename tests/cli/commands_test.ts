@@ -1,0 +1,181 @@
+// The CLI as users run it, against the emulator served over HTTP: help, expose / unexpose /
+// ports, the typed errors' one-line messages and exit codes, and `sandgate emulator` itself.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { VERSION } from "../../mod.ts";
+import {
+  createEmulator,
+  type Emulator,
+  serve,
+  type ServedEmulator,
+} from "../../src/testing/mod.ts";
+import { cli, skipCli, start, until } from "./helpers.ts";
+
+describe("sandgate CLI", { skip: skipCli }, () => {
+  let emulator: Emulator;
+  let server: ServedEmulator;
+  let env: Record<string, string>;
+  before(async () => {
+    emulator = createEmulator({ apiKeys: ["cli-test-key"] });
+    server = await serve(emulator);
+    env = { PRIME_API_KEY: "cli-test-key", PRIME_API_BASE_URL: server.url };
+  });
+  after(() => server.close());
+
+  test("--help lists every command, the environment and the exit codes", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    assert.equal(code, 0);
+    for (const word of ["ssh", "expose", "unexpose", "ports", "pty", "emulator", "demo"]) {
+      assert.match(stdout, new RegExp(`^  ${word} `, "m"), word);
+    }
+    assert.match(stdout, /PRIME_API_BASE_URL/);
+    assert.match(stdout, /4 not found/);
+  });
+
+  test("--version prints the package version", async () => {
+    const { code, stdout } = await cli(["--version"]);
+    assert.equal(code, 0);
+    assert.equal(stdout, `sandgate ${VERSION}\n`);
+  });
+
+  test("each command has --help with its options", async () => {
+    const { code, stdout } = await cli(["ssh", "--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^usage: sandgate ssh <sandbox>/);
+    for (const flag of ["--ttl S", "--identity FILE", "--base-url URL", "--help"]) {
+      assert.ok(stdout.includes(flag), flag);
+    }
+    const ports = await cli(["ports", "-h"]);
+    assert.match(ports.stdout, /--all/);
+    assert.match(ports.stdout, /--json/);
+  });
+
+  test("an unknown command or option is a one-line usage error, exit code 2", async () => {
+    const unknown = await cli(["teleport"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^error: UsageError: unknown command "teleport"/m);
+    const option = await cli(["expose", "sb", "8080", "--bogus"], env);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /^error: UsageError: expose: Unknown option '--bogus'/m);
+    const port = await cli(["expose", "sb", "80000"], env);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /<port> must be an integer from 22 to 9000 \(got "80000"\)/);
+    assert.equal(emulator.stats.requests, 0, "nothing was sent");
+  });
+
+  test("expose prints the URL, --tcp host:port; ports lists both; unexpose removes one", async () => {
+    const http = await cli(["expose", "cli-sb", "8080", "--name", "web"], env);
+    assert.equal(http.code, 0, http.stderr);
+    assert.equal(http.stdout, "https://8080-cli-sb.emulator.sandgate.invalid\n");
+    const tcp = await cli(["expose", "cli-sb", "5432", "--tcp", "--json"], env);
+    assert.equal(tcp.code, 0, tcp.stderr);
+    const exposure = JSON.parse(tcp.stdout);
+    assert.equal(exposure.protocol, "TCP");
+    assert.match(exposure.externalEndpoint, /:\d+$/);
+    const plainTcp = await cli(["expose", "cli-sb", "6379", "--tcp"], env);
+    assert.match(plainTcp.stdout, /^tcp\.emulator\.sandgate\.invalid:\d+\n$/);
+
+    const list = await cli(["ports", "cli-sb", "--json"], env);
+    assert.equal(list.code, 0, list.stderr);
+    const ports = JSON.parse(list.stdout) as { port: number; name: string | null }[];
+    assert.deepEqual(ports.map((p) => p.port).sort(), [5432, 6379, 8080]);
+    const table = await cli(["ports", "cli-sb"], env);
+    assert.match(table.stdout, /^EXPOSURE\s+PORT\s+PROTO\s+NAME\s+ENDPOINT$/m);
+    assert.match(table.stdout, /8080\s+HTTP\s+web\s+https:\/\/8080-cli-sb/);
+
+    const removed = await cli(["unexpose", "cli-sb", exposure.exposureId], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, `removed ${exposure.exposureId}\n`);
+    assert.equal(emulator.live().sandboxes["cli-sb"]?.exposures, 2);
+    const again = await cli(["unexpose", "cli-sb", exposure.exposureId], env);
+    assert.equal(again.code, 4);
+    // One line for the error (a progress line may come first on a slow machine), no stack.
+    assert.equal(again.stderr.match(/^error: /gm)?.length, 1, again.stderr);
+    assert.doesNotMatch(again.stderr, /^\s+at /m);
+    assert.match(again.stderr, /^error: NotFoundError: .*Exposure not found/m);
+  });
+
+  test("ports needs a sandbox or --all", async () => {
+    const neither = await cli(["ports"], env);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /give a <sandbox> or --all/);
+    const both = await cli(["ports", "sb", "--all"], env);
+    assert.equal(both.code, 2);
+  });
+
+  test("no API key → exit 3, a refused key → exit 5; the key never printed", async () => {
+    const missing = await cli(["ports", "sb"], { PRIME_API_BASE_URL: server.url });
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /^error: MissingApiKeyError: .*PRIME_API_KEY/m);
+    const wrong = await cli(["ports", "sb"], {
+      PRIME_API_KEY: "wrong-SECRET-key",
+      PRIME_API_BASE_URL: server.url,
+    });
+    assert.equal(wrong.code, 5);
+    assert.match(wrong.stderr, /^error: AuthenticationError: /m);
+    assert.ok(!wrong.stderr.includes("SECRET"));
+  });
+
+  test("--base-url wins over PRIME_API_BASE_URL; a dead server → network error, exit 7", async () => {
+    const dead = await cli(["ports", "sb", "--base-url", "http://127.0.0.1:9"], env);
+    assert.equal(dead.code, 7, dead.stderr);
+    assert.match(dead.stderr, /^error: NetworkError: /m);
+    const insecure = await cli(["ports", "sb", "--base-url", "http://example.test"], env);
+    assert.equal(insecure.code, 3, insecure.stderr);
+    assert.match(insecure.stderr, /^error: ConfigError: /m);
+  });
+
+  test("pty ls and pty kill work on the served emulator", async () => {
+    const tlEnv = { TENSORLAKE_API_KEY: "cli-test-key" };
+    const empty = await cli(["pty", "ls", server.url, "--json"], tlEnv);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.deepEqual(JSON.parse(empty.stdout), []);
+    const created = await fetch(`${server.url}/api/v1/pty`, {
+      method: "POST",
+      headers: { authorization: "Bearer cli-test-key", "content-type": "application/json" },
+      body: JSON.stringify({ command: "bash", args: ["-l"], rows: 30, cols: 100 }),
+    });
+    const { session_id: sessionId } = await created.json() as { session_id: string };
+    const listed = await cli(["pty", "ls", server.url], tlEnv);
+    assert.match(listed.stdout, new RegExp(`^${sessionId}\\s+100x30\\s+.*bash -l$`, "m"));
+    const killed = await cli(["pty", "kill", server.url, sessionId], tlEnv);
+    assert.equal(killed.code, 0, killed.stderr);
+    assert.equal(killed.stdout, `killed ${sessionId}\n`);
+    const gone = await cli(["pty", "kill", server.url, sessionId], tlEnv);
+    assert.equal(gone.code, 4);
+  });
+});
+
+test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skipCli }, async () => {
+  const { code, stdout } = await cli(["demo"]);
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /0 exposures, 0 SSH sessions, 0 PTYs left open/);
+  assert.match(stdout, /demo finished, everything closed/);
+});
+
+describe("sandgate emulator", { skip: skipCli }, () => {
+  test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT", async () => {
+    const running = start(["emulator", "--json"], {});
+    await until(() => running.stdout().includes("}"), "the emulator's JSON");
+    const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
+    assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(info.env.PRIME_API_BASE_URL, info.url);
+    const exposed = await cli(["expose", "emu-sb", "3000"], info.env);
+    assert.equal(exposed.code, 0, exposed.stderr);
+    const listed = await cli(["ports", "emu-sb", "--json"], info.env);
+    assert.equal(JSON.parse(listed.stdout).length, 1);
+    running.kill("SIGINT");
+    const result = await running.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /emulator stopped/);
+  });
+
+  test("the human form prints export lines", async () => {
+    const running = start(["emulator"], {});
+    await until(() => running.stdout().includes("sandgate pty"), "the emulator's banner");
+    assert.match(running.stdout(), /^export PRIME_API_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    assert.match(running.stdout(), /^export PRIME_API_KEY=/m);
+    running.kill("SIGTERM");
+    assert.equal((await running.done).code, 0);
+  });
+});

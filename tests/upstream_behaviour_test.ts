@@ -1,0 +1,262 @@
+// Regression tests for the breaks found by trying sandgate against the providers' documented
+// behaviour (issue 13), and for the provider behaviour taken from their docs and SDKs.
+// Sources: docs.tensorlake.ai/api-reference/v2/pty/{get,list,create};
+// docs.primeintellect.ai/api-reference/sandbox/* ("Rate Limit");
+// PrimeIntellect-ai/prime packages/prime-sandboxes/src/prime_sandboxes/{models.py,core/config.py}@66fb4b7;
+// tensorlakeai/tensorlake typescript/src/url.ts@cab3838.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createPrimeIntellectClient,
+  PrimeIntellect,
+  RateLimitedError,
+  Tensorlake,
+} from "../mod.ts";
+import { createEmulator, serve } from "../src/testing/mod.ts";
+
+const exposeAnswer = {
+  exposure_id: "e-1",
+  sandbox_id: "sb-1",
+  port: 8080,
+  url: "https://8080-sb-1.example.invalid",
+  tls_socket: "8080-sb-1.example.invalid:443",
+};
+
+function recording(answer: (request: Request) => Response) {
+  const requests: Request[] = [];
+  const fetch = (request: Request) => {
+    requests.push(request);
+    return Promise.resolve(answer(request));
+  };
+  return { requests, fetch };
+}
+
+async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  body: () => Promise<T> | T,
+): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  set(vars);
+  try {
+    return await body();
+  } finally {
+    set(saved);
+  }
+}
+
+const PRIME_ENV = {
+  PRIME_API_KEY: undefined,
+  PRIME_API_BASE_URL: undefined,
+  PRIME_BASE_URL: undefined,
+  PRIME_TEAM_ID: undefined,
+};
+
+test("regression: getPty and listPtys accept the documented body (numeric created_at)", async () => {
+  const session = {
+    session_id: "LYtJOrxE9Kz3bphPUDzuX",
+    pid: 42,
+    command: "/bin/bash",
+    args: ["-l"],
+    rows: 24,
+    cols: 80,
+    created_at: 1710000000000,
+    ended_at: null,
+    exit_code: null,
+    is_alive: true,
+  };
+  const { fetch } = recording((r) =>
+    Response.json(r.url.endsWith("/pty") ? { sessions: [session] } : session)
+  );
+  const sandbox = new Tensorlake({ apiKey: "k", fetch }).sandbox("my-sb");
+  const one = await sandbox.getPty(session.session_id);
+  const [listed] = await sandbox.listPtys();
+  for (const info of [one, listed!]) {
+    assert.ok(info.createdAt instanceof Date);
+    assert.equal(info.createdAt.getTime(), 1710000000000);
+    assert.equal(info.endedAt, null);
+  }
+});
+
+test("regression: an exposePort answer without protocol does not throw", async () => {
+  const { fetch } = recording(() => Response.json(exposeAnswer));
+  const sandbox = new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1");
+  const http = await sandbox.exposePort({ port: 8080 });
+  assert.equal(http.protocol, "HTTP"); // the API's documented default, which was asked for
+  const tcp = await sandbox.exposePort({ port: 5432, protocol: "tcp" });
+  assert.equal(tcp.protocol, "TCP");
+});
+
+test("regression: PRIME_API_BASE_URL ending in /api/v1 does not double the prefix", async () => {
+  for (
+    const base of [
+      "https://api.primeintellect.ai/api/v1",
+      "https://api.primeintellect.ai/api/v1/",
+      "https://api.primeintellect.ai/",
+    ]
+  ) {
+    const { requests, fetch } = recording(() => Response.json({ exposures: [] }));
+    await withEnv({ ...PRIME_ENV, PRIME_API_BASE_URL: base }, async () => {
+      await new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1").listExposures();
+      await createPrimeIntellectClient({ apiKey: "k", fetch, baseUrl: base }).GET(
+        "/api/v1/sandbox/expose/all",
+      );
+    });
+    assert.deepEqual(
+      requests.map((r) => r.url),
+      [
+        "https://api.primeintellect.ai/api/v1/sandbox/sb-1/expose",
+        "https://api.primeintellect.ai/api/v1/sandbox/expose/all",
+      ],
+      base,
+    );
+  }
+});
+
+test("regression: 429 TOO_MANY_SESSIONS from createPty is sent once, never retried", async () => {
+  const { requests, fetch } = recording(() =>
+    Response.json({ error: "too many PTY sessions", code: "TOO_MANY_SESSIONS" }, {
+      status: 429,
+      headers: { "retry-after": "1" },
+    })
+  );
+  const sandbox = new Tensorlake({ apiKey: "k", fetch }).sandbox("my-sb"); // default retries
+  await assert.rejects(
+    sandbox.createPty({ command: "bash" }),
+    (e: unknown) => e instanceof RateLimitedError && e.code === "TOO_MANY_SESSIONS",
+  );
+  assert.equal(requests.length, 1);
+  // Nor on an idempotent call: Tensorlake documents no rate limit, only this capacity answer.
+  await assert.rejects(sandbox.listPtys(), RateLimitedError);
+  assert.equal(requests.length, 2);
+});
+
+test("Tensorlake has no client-side limit; Prime's documented per-endpoint budgets apply", async () => {
+  const { requests, fetch } = recording((r) =>
+    r.url.includes("/pty") ? Response.json({ sessions: [] }) : Response.json({ exposures: [] })
+  );
+  const waits: string[] = [];
+  const onRateLimit = (info: { operation: string }) => waits.push(info.operation);
+  const tl = new Tensorlake({ apiKey: "k", fetch, onRateLimit }).sandbox("my-sb");
+  for (let i = 0; i < 100; i++) await tl.listPtys();
+  assert.deepEqual(waits, []);
+
+  // maxWaitMs 0: a call that would have to wait fails at once and sends nothing.
+  // A key of its own: budgets live in a store shared by every client on the same clock.
+  const prime = new PrimeIntellect({
+    apiKey: "k-budgets",
+    fetch,
+    onRateLimit,
+    rateLimit: { maxWaitMs: 0 },
+  });
+  for (let i = 0; i < 60; i++) await prime.sandbox("a").listExposures(); // 60 / 60 s
+  await assert.rejects(prime.sandbox("a").listExposures(), RateLimitedError);
+  await prime.sandbox("b").listExposures(); // per sandbox
+  for (let i = 0; i < 60; i++) await prime.listAllExposures(); // its own budget, per token
+  await assert.rejects(prime.listAllExposures(), RateLimitedError);
+  // expose, unexpose and SSH create/close share 20 / 60 s per sandbox (assumed shared).
+  const writes = recording(() => Response.json(exposeAnswer));
+  const p2 = new PrimeIntellect({
+    apiKey: "k-writes",
+    fetch: writes.fetch,
+    rateLimit: { maxWaitMs: 0 },
+  });
+  for (let i = 0; i < 20; i++) await p2.sandbox("a").exposePort({ port: 3000 + i });
+  await assert.rejects(p2.sandbox("a").exposePort({ port: 4000 }), RateLimitedError);
+  assert.equal(writes.requests.length, 20);
+  assert.equal(requests.length, 100 + 60 + 1 + 60);
+});
+
+test("a Tensorlake client pointed at a local emulator: proxyUrl as given, sandbox by header", async () => {
+  const emulator = createEmulator();
+  await using server = await serve(emulator);
+  const tensorlake = new Tensorlake({ apiKey: "k", proxyUrl: server.url });
+  const pty = await tensorlake.sandbox("box-1").createPty({ command: "bash" });
+  await tensorlake.sandbox("box-2").createPty({ command: "sh" }).then((p) => p.kill());
+  assert.equal(emulator.live().sandboxes["box-1"]?.ptys, 1);
+  assert.equal((await tensorlake.sandbox("box-2").listPtys()).length, 0);
+  await pty.kill();
+  // The same through the environment.
+  await withEnv(
+    { TENSORLAKE_SANDBOX_PROXY_URL: server.url, TENSORLAKE_API_URL: undefined },
+    async () => {
+      const viaEnv = await new Tensorlake({ apiKey: "k" }).sandbox("box-3").createPty({
+        command: "sh",
+      });
+      assert.equal(emulator.live().sandboxes["box-3"]?.ptys, 1);
+      await viaEnv.kill();
+    },
+  );
+});
+
+test("TENSORLAKE_API_URL derives the proxy as upstream does (api.X → sandbox.X, localhost → :9443)", async () => {
+  const cases: [string, string][] = [
+    ["https://api.tensorlake.dev", "https://sandbox.tensorlake.dev/api/v1/pty"],
+    ["http://localhost:8900", "http://localhost:9443/api/v1/pty"],
+    ["https://tensorlake.internal.example", "https://my-sb.sandbox.tensorlake.ai/api/v1/pty"],
+  ];
+  for (const [api, expected] of cases) {
+    const { requests, fetch } = recording(() => Response.json({ sessions: [] }));
+    await withEnv(
+      { TENSORLAKE_API_URL: api, TENSORLAKE_SANDBOX_PROXY_URL: undefined },
+      () => new Tensorlake({ apiKey: "k", fetch }).sandbox("my-sb").listPtys(),
+    );
+    assert.equal(requests[0]!.url, expected, api);
+    assert.equal(requests[0]!.headers.get("x-tensorlake-sandbox-id"), "my-sb");
+  }
+});
+
+test("Prime: key and base URL from ~/.prime/config.json after the environment", async () => {
+  const home = await mkdtemp(join(tmpdir(), "sandgate-home-"));
+  try {
+    await mkdir(join(home, ".prime"));
+    await writeFile(
+      join(home, ".prime", "config.json"),
+      JSON.stringify({
+        api_key: "file-key",
+        team_id: "team-1",
+        base_url: "https://prime.example.com/api/v1",
+      }),
+    );
+    const { requests, fetch } = recording(() => Response.json({ exposures: [] }));
+    await withEnv({ ...PRIME_ENV, HOME: home, USERPROFILE: undefined }, async () => {
+      await new PrimeIntellect({ fetch }).sandbox("sb").listExposures();
+      await withEnv(
+        { PRIME_API_KEY: "env-key", PRIME_API_BASE_URL: "https://env.example.com" },
+        () => new PrimeIntellect({ fetch }).sandbox("sb").listExposures(),
+      );
+    });
+    assert.deepEqual(requests.map((r) => [r.url, r.headers.get("authorization")]), [
+      ["https://prime.example.com/api/v1/sandbox/sb/expose", "Bearer file-key"],
+      ["https://env.example.com/api/v1/sandbox/sb/expose", "Bearer env-key"],
+    ]);
+    // No file, no key: the usual missing-key error, nothing sent.
+    await writeFile(join(home, ".prime", "config.json"), "not json");
+    await withEnv(
+      { ...PRIME_ENV, HOME: home },
+      () =>
+        assert.rejects(
+          new PrimeIntellect({ fetch }).sandbox("sb").listExposures(),
+          /PRIME_API_KEY/,
+        ),
+    );
+    assert.equal(requests.length, 2);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+test("Prime: protocol is HTTP or TCP only (no UDP), before any request", async () => {
+  const { requests, fetch } = recording(() => Response.json(exposeAnswer));
+  const sandbox = new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1");
+  await assert.rejects(sandbox.exposePort({ port: 8080, protocol: "UDP" }), /protocol/);
+  assert.equal(requests.length, 0);
+});
