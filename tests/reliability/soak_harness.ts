@@ -84,6 +84,8 @@ export interface SoakOptions {
   stallEveryMs?: number;
   /** Length of a stall, in (virtual) ms. Default 1 200. */
   stallMs?: number;
+  /** Fault kinds to draw from, uniformly. Default: every kind. */
+  kinds?: readonly FaultKind[];
   /** Add PTY attach flows (not seed-exact, see above). Default false. */
   attach?: boolean;
   /** Scan every error and handle for secrets (slower). Default true. */
@@ -222,7 +224,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       decide({ request, api }) {
         if (!faultsOn || api === "unknown") return recordFault(request, null);
         if (faultRandom() >= options.faultRate) return recordFault(request, null);
-        const kind = FAULT_KINDS[Math.floor(faultRandom() * FAULT_KINDS.length)]!;
+        const kinds = options.kinds ?? FAULT_KINDS;
+        const kind = kinds[Math.floor(faultRandom() * kinds.length)]!;
         return recordFault(request, kind);
       },
     },
