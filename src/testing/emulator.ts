@@ -10,6 +10,7 @@ import {
   decideFault,
   faultResponse,
   isBeforeEffect,
+  slowBody,
 } from "./faults.ts";
 import { systemClock } from "../shared/clock.ts";
 import { authorize } from "./gateway_routes.ts";
@@ -383,6 +384,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
       return count(await corruptBody(fault, response));
+    }
+    if (fault === "trickle" || fault === "endless") {
+      return count(
+        await slowBody(fault, response, options.faults?.slowMs ?? 200, sleep, request.signal),
+      );
     }
     return count(response);
   }
