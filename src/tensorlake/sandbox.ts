@@ -106,7 +106,10 @@ export class Tensorlake {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
-          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)",
+          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)" +
+            (key === "baseUrl"
+              ? "; did you mean `proxyUrl` (a sandbox proxy used as given, e.g. an emulator's URL)?"
+              : ""),
           { secret: true },
         );
       }
