@@ -195,7 +195,7 @@ describe("fleet: 8 processes share one budget through Redis", { skip }, () => {
         const statuses = results.flatMap((r) => r.statuses);
         assert.equal(statuses.length, total);
         // How far apart sends (Date.now before fetch) and the gateway's stamps were, matched in order
-        // (the jitter the margin must cover (reported when the assertion fails)
+        // (the jitter the margin must cover, reported when an assertion fails).
         const sent = results.flatMap((r) => r.sentAt).sort((a, b) => a - b);
         const arrived = [...gateway.arrivedAt].sort((a, b) => a - b);
         const transit = sent.map((t, i) => arrived[i]! - t);
