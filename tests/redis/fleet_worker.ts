@@ -50,8 +50,10 @@ async function viaStore(marginMs: number): Promise<number> {
   let reservation = await store.reserve(key, booking);
   // As the middleware does: a wait that ended late (a loaded machine wakes timers
   // late) is confirmed, so the slot is timed from the send, not from the booking.
-  for (let i = 0; i < 100 && !reservation.rejected && reservation.delayMs > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, reservation.delayMs));
+  for (let i = 0; i < 100; i++) {
+    if (reservation.rejected || reservation.delayMs <= 0) break;
+    const { delayMs } = reservation;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
     reservation = await store.confirm(key, booking);
   }
   if (reservation.rejected || reservation.delayMs > 0) return -1;
