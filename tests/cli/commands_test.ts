@@ -177,14 +177,6 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.env.PRIME_API_BASE_URL, info.url);
     assert.equal(info.env.TENSORLAKE_SANDBOX_PROXY_URL, info.url);
-    // A named sandbox reaches the emulator through the proxy, by X-Tensorlake-Sandbox-Id
-    // (REST and the PTY WebSocket alike), as the banner suggests.
-    const pty = start(["pty", "my-sandbox"], info.env);
-    pty.write("echo named-hello\nexit 6\n");
-    pty.end();
-    const ptyResult = await pty.done;
-    assert.equal(ptyResult.code, 6, ptyResult.stderr);
-    assert.match(ptyResult.stdout, /^named-hello\r$/m);
     const exposed = await cli(["expose", "emu-sb", "3000"], info.env);
     assert.equal(exposed.code, 0, exposed.stderr);
     const listed = await cli(["ports", "emu-sb", "--json"], info.env);
@@ -193,6 +185,28 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     const result = await running.done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /emulator stopped/);
+  });
+
+  test("sandgate pty my-sandbox reaches it through TENSORLAKE_SANDBOX_PROXY_URL", {
+    // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
+    skip: typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)",
+  }, async () => {
+    const running = start(["emulator", "--json"], {});
+    await until(() => running.stdout().includes("}"), "the emulator's JSON");
+    const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
+    try {
+      // A named sandbox reaches the emulator through the proxy, by X-Tensorlake-Sandbox-Id
+      // (REST and the PTY WebSocket alike), as the banner suggests.
+      const pty = start(["pty", "my-sandbox"], info.env);
+      pty.write("echo named-hello\nexit 6\n");
+      pty.end();
+      const result = await pty.done;
+      assert.equal(result.code, 6, result.stderr);
+      assert.match(result.stdout, /^named-hello\r$/m);
+    } finally {
+      running.kill("SIGINT");
+      await running.done;
+    }
   });
 
   test("the human form prints export lines", async () => {
