@@ -92,7 +92,7 @@ export type {
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";
-export type { Clock } from "./src/middleware/clock.ts";
+export type { Clock } from "./src/shared/clock.ts";
 
 // Errors.
 export {
@@ -122,15 +122,11 @@ export {
 } from "./src/errors.ts";
 
 // Rate-limit stores (the Redis one is `sandgate/redis`).
-export type {
-  RateLimitStore,
-  Reservation,
-  ReserveRequest,
-} from "./src/middleware/rate_limit_store.ts";
+export type { RateLimitStore, Reservation, ReserveRequest } from "./src/rate_limit/store.ts";
 export {
   createMemoryRateLimitStore,
   type MemoryRateLimitStore,
   type MemoryRateLimitStoreOptions,
-} from "./src/middleware/memory_store.ts";
+} from "./src/rate_limit/memory_store.ts";
 
 export { VERSION } from "./src/version.ts";

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { createMemoryRateLimitStore } from "../src/middleware/memory_store.ts";
-import { systemClock } from "../src/middleware/clock.ts";
+import { createMemoryRateLimitStore } from "../src/rate_limit/memory_store.ts";
+import { systemClock } from "../src/shared/clock.ts";
 import { mulberry32 } from "../src/testing/prng.ts";
 
 /** One simulated run. */

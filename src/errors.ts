@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseRetryAfter } from "./middleware/retry_after.ts";
+import { parseRetryAfter } from "./http/retry_after.ts";
 
 /** Which provider an error came from. */
 export type Provider = "primeintellect" | "tensorlake";
@@ -414,8 +414,12 @@ export interface ApiErrorInit {
   headers?: Headers;
   /** Parsed JSON body, or the (truncated) body text when it was not JSON. */
   body?: unknown;
-  /** Milliseconds the server asked us to wait, if it said. */
-  retryAfterMs?: number;
+  /**
+   * Milliseconds the server asked us to wait, if it said; `undefined` when
+   * the caller already read the headers and found nothing. When the key is
+   * absent, `Retry-After` / `RateLimit-Reset` are read from `headers`.
+   */
+  retryAfterMs?: number | undefined;
   /** Where the failure came from, e.g. the last retried error. */
   cause?: unknown;
   /**
@@ -501,7 +505,11 @@ export class ApiError extends SandgateError {
     this.provider = init.provider;
     this.operation = init.operation;
     this.requestId = requestId;
-    this.retryAfterMs = init.retryAfterMs ?? parseRetryAfter(headers, Date.now());
+    // Read once: a caller that parsed the headers already (the retry middleware,
+    // the request path) hands its answer over, even when it is "nothing".
+    this.retryAfterMs = "retryAfterMs" in init
+      ? init.retryAfterMs
+      : parseRetryAfter(headers, Date.now());
     this.headers = headers;
     this.body = body;
     this.errors = errors;
@@ -654,7 +662,11 @@ function extractCode(body: unknown): string | undefined {
   return undefined;
 }
 
-function oneLine(text: string, max = 200): string {
+/**
+ * `text` on one line (whitespace runs collapsed), bearer tokens redacted,
+ * cut to `max` characters with an ellipsis: how server text enters a message.
+ */
+export function oneLine(text: string, max = 200): string {
   const flat = text.replace(BEARER, "$1[redacted]").replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -6,8 +6,8 @@
  */
 import { ConfigError } from "./errors.ts";
 import type { SandgateEvent } from "./events.ts";
-import type { Clock } from "./middleware/clock.ts";
-import type { RateLimitStore } from "./middleware/rate_limit_store.ts";
+import type { Clock } from "./shared/clock.ts";
+import type { RateLimitStore } from "./rate_limit/store.ts";
 import type { TensorlakeClientOptions } from "./tensorlake/client.ts";
 import { userAgent } from "./version.ts";
 

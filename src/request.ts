@@ -15,9 +15,9 @@ import {
   SandgateError,
   UnexpectedResponseError,
 } from "./errors.ts";
-import { isCallbackError } from "./middleware/callback.ts";
-import type { Clock } from "./middleware/clock.ts";
-import { parseRetryAfter } from "./middleware/retry_after.ts";
+import { isCallbackError } from "./shared/callback.ts";
+import type { Clock } from "./shared/clock.ts";
+import { parseRetryAfter } from "./http/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
 import type { CallOptions } from "./options.ts";
 
@@ -82,14 +82,13 @@ export function apiErrorOf(
   operation: string,
   clock: Clock,
 ): ApiError {
-  const retryAfterMs = parseRetryAfter(response.headers, clock.now());
   return createApiError({
     status: response.status,
     provider,
     operation,
     headers: response.headers,
     body,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    retryAfterMs: parseRetryAfter(response.headers, clock.now()),
   });
 }
 

@@ -23,14 +23,15 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
-import { guardClock } from "./middleware/callback.ts";
-import { type Clock, systemClock } from "./middleware/clock.ts";
-import { defaultFetch } from "./middleware/default_fetch.ts";
+import { guardClock } from "./shared/callback.ts";
+import { type Clock, systemClock } from "./shared/clock.ts";
+import { defaultFetch } from "./http/default_fetch.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
 import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
 import { retryMiddleware } from "./middleware/retry.ts";
 import { timeoutMiddleware } from "./middleware/timeout.ts";
-import { type CallContext, compose, type Handler, type Middleware } from "./middleware/types.ts";
+import { compose } from "./middleware/compose.ts";
+import type { CallContext, Handler, Middleware } from "./middleware/types.ts";
 import { eventSink, reportingFetch, reportWait, retryReporter } from "./events.ts";
 import { type ClientOptions, type FetchLike, USER_AGENT } from "./options.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
@@ -164,6 +165,19 @@ export function createTransport(
   const handler: Handler = compose(stack, (request, context) => send(request, context.operation));
 
   const contexts = new WeakMap<Request, CallContext>();
+  const callContext = (operation: string, sandboxId: string): CallContext => ({
+    provider: profile.provider,
+    operation,
+    sandboxId,
+    origin,
+    attempt: 1,
+    tokenHash: "",
+  });
+  // A request openapi-fetch did not build (a caller's own `fetch` use): named by method and path.
+  const unknownCall = (request: Request): CallContext => {
+    const url = new URL(request.url);
+    return callContext(`${request.method} ${url.pathname}`, profile.sandboxIdOf(undefined, url));
+  };
   // Path parameters are checked while openapi-fetch builds the URL, before
   // encodeURIComponent can throw (lone surrogates) and before any Request exists.
   const pathSerializer: PathSerializer = (pathname, pathParams) => {
@@ -179,27 +193,16 @@ export function createTransport(
         assertPathId(missing, undefined);
       }
       const key = `${request.method} ${schemaPath}`;
-      contexts.set(request, {
-        provider: profile.provider,
-        operation: profile.operations[key] ?? key,
-        sandboxId: profile.sandboxIdOf(path, requestUrl),
-        origin,
-        attempt: 1,
-        tokenHash: "",
-      });
+      contexts.set(
+        request,
+        callContext(profile.operations[key] ?? key, profile.sandboxIdOf(path, requestUrl)),
+      );
       return undefined;
     },
   };
 
   const fetch: FetchLike = (request) => {
-    const context = contexts.get(request) ?? {
-      provider: profile.provider,
-      operation: `${request.method} ${new URL(request.url).pathname}`,
-      sandboxId: profile.sandboxIdOf(undefined, new URL(request.url)),
-      origin,
-      attempt: 1,
-      tokenHash: "",
-    };
+    const context = contexts.get(request) ?? unknownCall(request);
     // The body is read once, here: every layer below reuses these bytes (retries
     // need no copy) and the auth middleware builds the one `Request` each attempt sends.
     if (request.body === null) {

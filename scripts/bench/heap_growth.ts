@@ -10,7 +10,7 @@
  */
 import { PrimeIntellect } from "../../mod.ts";
 import { createEmulator } from "../../src/testing/mod.ts";
-import { manualClock } from "./fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { canForceGc, heapUsed } from "./machine.ts";
 
 /** Results of benchmark 5. */
@@ -37,7 +37,7 @@ export interface HeapResult {
  * ```
  */
 export async function benchHeapGrowth(calls: number): Promise<HeapResult> {
-  const clock = manualClock(1_700_000_000_000);
+  const clock = new FakeClock(1_700_000_000_000);
   const emulator = createEmulator({ clock, rateLimit: false });
   const prime = new PrimeIntellect({
     apiKey: "bench-key",
@@ -51,9 +51,9 @@ export async function benchHeapGrowth(calls: number): Promise<HeapResult> {
   const every = Math.max(2, Math.floor(calls / 10 / 2) * 2);
   for (let done = 0; done < calls; done += 2) {
     if (done % every === 0) checkpoints.push({ calls: done, heapBytes: await heapUsed() });
-    clock.time += step;
+    clock.tick(step);
     const exposure = await sandbox.exposePort({ port: 8080 });
-    clock.time += step;
+    clock.tick(step);
     const { alreadyGone } = await exposure.unexpose();
     if (alreadyGone) throw new Error("emulator lost an exposure");
   }

@@ -7,8 +7,8 @@
  * @module
  */
 import { measure } from "mitata";
-import { createMemoryRateLimitStore } from "../../src/middleware/memory_store.ts";
-import { manualClock } from "./fake_clock.ts";
+import { createMemoryRateLimitStore } from "../../src/rate_limit/memory_store.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { canForceGc, heapUsed } from "./machine.ts";
 
 /** Results of benchmark 4. */
@@ -33,7 +33,7 @@ const LIMIT = 20;
 const WINDOW = 60_000 + 500;
 
 function newStore() {
-  const clock = manualClock(1_700_000_000_000);
+  const clock = new FakeClock(1_700_000_000_000);
   const store = createMemoryRateLimitStore({ clock });
   const reserve = (key: string, id: string) =>
     store.reserve(key, { limit: LIMIT, windowMs: WINDOW, id });
@@ -51,7 +51,7 @@ async function perCallCost(keys: number, quick: boolean) {
   const step = WINDOW / LIMIT / keys;
   let i = 0;
   const call = () => {
-    clock.time += step;
+    clock.tick(step);
     reserve(names[i % keys]!, ids[i++ & 0xffff]!);
   };
   for (let w = keys * LIMIT; w > 0; w--) call();
@@ -65,9 +65,9 @@ async function idleMemory(keys: number): Promise<LimiterResult["memory"]> {
   for (let k = 0; k < keys; k++) reserve(`https://api.test|tok|sb-${k}`, `m${k}`);
   const withKeys = await heapUsed();
   const keysHeld = store.size;
-  clock.time += 2 * WINDOW;
+  clock.tick(2 * WINDOW);
   for (let i = 0; i < keys; i++) {
-    clock.time += WINDOW / LIMIT / 10;
+    clock.tick(WINDOW / LIMIT / 10);
     reserve(`https://api.test|tok|active-${i % 10}`, `a${i}`);
   }
   return {

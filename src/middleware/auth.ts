@@ -13,10 +13,10 @@
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
-import { callUser } from "./callback.ts";
-import { redactError, redactResponse } from "./redact.ts";
+import { callUser } from "../shared/callback.ts";
+import { redactError, redactResponse } from "../shared/redact.ts";
 import { followRedirects } from "./redirect.ts";
-import { tokenHasher } from "./token_hash.ts";
+import { tokenHasher } from "../shared/hash.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link authMiddleware}. */
@@ -40,7 +40,7 @@ export interface AuthOptions {
  * @example
  * ```ts
  * import { authMiddleware } from "./auth.ts";
- * import { compose } from "./types.ts";
+ * import { compose } from "./compose.ts";
  * const auth = authMiddleware({ provider: "primeintellect", apiKey: "k", envVar: "PRIME_API_KEY" });
  * const handler = compose([auth], (request) =>
  *   Promise.resolve(new Response(request.headers.get("authorization"))));
@@ -61,22 +61,28 @@ export function authMiddleware(options: AuthOptions): Middleware {
   const maxRedirects = options.maxRedirects ?? 5;
   return (next) => (request, context) => {
     const send = (key: string): Promise<Response> => {
-      context.tokenHash = hash(key);
-      const prefix = `${context.origin}/`;
-      let sent: Promise<Response>;
-      try {
-        sent = followRedirects(next, request, context, {
-          maxRedirects,
-          authorize: (headers, url) => {
-            // A serialized URL that starts with "origin/" has that origin: no parse needed.
-            if (url.startsWith(prefix) || new URL(url).origin === context.origin) {
-              headers.set("Authorization", `Bearer ${key}`);
-            } else headers.delete("Authorization");
-          },
+      // Named once per key (Web Crypto is asynchronous); a known key needs no promise hop.
+      const name = hash(key);
+      if (typeof name !== "string") {
+        return name.then((tokenHash) => {
+          context.tokenHash = tokenHash;
+          return sendAs(key);
         });
-      } catch (error) {
-        sent = Promise.reject(error);
       }
+      context.tokenHash = name;
+      return sendAs(key);
+    };
+    const sendAs = (key: string): Promise<Response> => {
+      const prefix = `${context.origin}/`;
+      const sent = followRedirects(next, request, context, {
+        maxRedirects,
+        authorize: (headers, url) => {
+          // A serialized URL that starts with "origin/" has that origin: no parse needed.
+          if (url.startsWith(prefix) || new URL(url).origin === context.origin) {
+            headers.set("Authorization", `Bearer ${key}`);
+          } else headers.delete("Authorization");
+        },
+      });
       return sent.then(
         (response) => response.ok ? response : redactResponse(response, [key]),
         (error: unknown) => {
@@ -84,12 +90,9 @@ export function authMiddleware(options: AuthOptions): Middleware {
         },
       );
     };
-    try {
-      const key = resolveKey();
-      return typeof key === "string" ? send(key) : key.then(send);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // `compose` turns a synchronous throw (a missing key) into a rejection.
+    const key = resolveKey();
+    return typeof key === "string" ? send(key) : key.then(send);
   };
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { NetworkError, SandgateError } from "../errors.ts";
-import { bufferResponse } from "./body.ts";
+import { bufferResponse } from "../http/body.ts";
 import type { Middleware } from "./types.ts";
 
 // Error codes meaning "no connection was made", as Node (undici) and Bun report them.
@@ -83,14 +83,10 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
  */
 export function networkErrorMiddleware(): Middleware {
   return (next) => (request, context) => {
-    let sent: Promise<Response>;
-    try {
-      sent = next(request, context);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
     const signal = context.signal ?? request.signal;
-    return sent.then((response) => bufferResponse(response, signal, context.operation)).catch(
+    return next(request, context).then((response) =>
+      bufferResponse(response, signal, context.operation)
+    ).catch(
       (error: unknown) => {
         if (error instanceof SandgateError) throw error;
         if (signal.aborted) throw error;

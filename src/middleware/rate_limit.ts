@@ -9,11 +9,11 @@
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../options.ts";
-import { callUser } from "./callback.ts";
-import type { Clock } from "./clock.ts";
-import { defaultRateLimitStore } from "./memory_store.ts";
-import type { RateLimitStore, Reservation } from "./rate_limit_store.ts";
-import { parseRetryAfter } from "./retry_after.ts";
+import { callUser } from "../shared/callback.ts";
+import type { Clock } from "../shared/clock.ts";
+import { defaultRateLimitStore } from "../rate_limit/memory_store.ts";
+import type { RateLimitStore, Reservation } from "../rate_limit/store.ts";
+import { parseRetryAfter } from "../http/retry_after.ts";
 import type { CallContext, Middleware } from "./types.ts";
 
 /** Options of {@link rateLimitMiddleware}. */
@@ -73,7 +73,7 @@ export function rateLimitKey(
  * @example
  * ```ts
  * import { rateLimitMiddleware } from "./rate_limit.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * const limiter = rateLimitMiddleware({ limit: 20, windowMs: 60000, marginMs: 500, clock: systemClock });
  * console.log(typeof limiter);
  * ```
@@ -157,13 +157,10 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
         return proceed(confirmed);
       })();
     };
-    try {
-      // A synchronous store (the default) answers without a promise hop.
-      const reservation = guardStore(context, () => store.reserve(key, booking));
-      return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A synchronous store (the default) answers without a promise hop; `compose`
+    // turns a synchronous throw (a store failure, a rejected booking) into a rejection.
+    const reservation = guardStore(context, () => store.reserve(key, booking));
+    return isPromise(reservation) ? reservation.then(proceed) : proceed(reservation);
   };
 }
 

@@ -16,9 +16,9 @@
  */
 import { createApiError, NetworkError } from "../errors.ts";
 import type { RetryInfo } from "../options.ts";
-import { callUser } from "./callback.ts";
-import type { Clock } from "./clock.ts";
-import { parseRetryAfter } from "./retry_after.ts";
+import { callUser } from "../shared/callback.ts";
+import type { Clock } from "../shared/clock.ts";
+import { parseRetryAfter } from "../http/retry_after.ts";
 import type { Middleware } from "./types.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
@@ -60,7 +60,7 @@ export interface RetryMiddlewareOptions {
  * @example
  * ```ts
  * import { retryMiddleware } from "./retry.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * const retry = retryMiddleware({
  *   retries: 3,
  *   baseDelayMs: 250,
@@ -121,7 +121,7 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
         provider: context.provider,
         operation: context.operation,
         headers: response!.headers,
-        ...(serverMs === undefined ? {} : { retryAfterMs: serverMs }),
+        retryAfterMs: serverMs,
       });
       await response?.body?.cancel().catch(() => {});
       if (onRetry) {

@@ -14,7 +14,8 @@
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import type { Clock } from "../shared/clock.ts";
+import { timedSignal } from "../shared/timed_signal.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link timeoutMiddleware}. */
@@ -36,8 +37,8 @@ export interface TimeoutOptions {
  *
  * @example
  * ```ts
- * import { compose } from "./types.ts";
- * import { systemClock } from "./clock.ts";
+ * import { compose } from "./compose.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * import { TimeoutError } from "../errors.ts";
  * import { timeoutMiddleware } from "./timeout.ts";
  * const never = () => new Promise<Response>(() => {});
@@ -67,18 +68,24 @@ export function timeoutMiddleware(options: TimeoutOptions): Middleware {
     if (user.aborted) return Promise.reject(fail(user.reason));
     let signal = user;
     let stop = () => {};
+    let forwarded = request;
     if (bounded) {
-      // One controller and one timer per call. The user's abort is forwarded by a
-      // listener that stays after success, so reading the body remains abortable;
+      // One controller and one timer per call. The user's abort stays forwarded after
+      // success (only the timer stops), so reading the body remains abortable;
       // `request.signal` belongs to this one request, so listeners do not pile up.
-      const controller = new AbortController();
-      signal = controller.signal;
-      user.addEventListener("abort", () => controller.abort(user.reason), { once: true });
-      stop = startTimer(
-        clock,
-        timeoutMs,
-        () => controller.abort(new TimeoutError(timeoutMs, context.operation)),
-      );
+      const timed = timedSignal(user, timeoutMs, clock, context.operation);
+      signal = timed.signal;
+      stop = timed.stopTimer;
+      // Inside sandgate's transport (`context.body` set) the auth middleware builds
+      // the request with `context.signal`; elsewhere the request carries it.
+      if (context.body === undefined) {
+        try {
+          forwarded = new Request(request, { signal });
+        } catch (error) {
+          timed.dispose();
+          throw error;
+        }
+      }
       context.deadline = Math.min(context.deadline ?? Infinity, start + timeoutMs);
       context.signal = signal;
     }
@@ -95,17 +102,8 @@ export function timeoutMiddleware(options: TimeoutOptions): Middleware {
         reject(fail(signal.reason));
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      let inner: Promise<Response>;
-      try {
-        // Inside sandgate's transport (`context.body` set) the auth middleware builds
-        // the request with `context.signal`; elsewhere the request carries it.
-        const forwarded = signal === user || context.body !== undefined
-          ? request
-          : new Request(request, { signal });
-        inner = next(forwarded, context);
-      } catch (error) {
-        inner = Promise.reject(error);
-      }
+      // `compose` turns a synchronous throw below into a rejection.
+      const inner = next(forwarded, context);
       inner.then(
         (response) => {
           if (settled) return discardResponse(response);
@@ -120,20 +118,6 @@ export function timeoutMiddleware(options: TimeoutOptions): Middleware {
       );
     });
   };
-}
-
-/**
- * Calls `fire` after `ms` on `clock`; returns how to cancel it. The system
- * clock gets a bare `setTimeout` (no promise, no extra controller).
- */
-function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
-  if (clock === systemClock && ms <= 0x7fff_ffff) {
-    const id = setTimeout(fire, ms);
-    return () => clearTimeout(id);
-  }
-  const stop = new AbortController();
-  clock.sleep(ms, stop.signal).then(fire, () => {/* stopped */});
-  return () => stop.abort();
 }
 
 function discardResponse(response: Response): void {
@@ -172,7 +156,7 @@ export interface CallSignal {
  * @example
  * ```ts
  * import { callSignal } from "./timeout.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../shared/clock.ts";
  * const call = callSignal({ timeoutMs: 1000 }, systemClock, "exposePort");
  * try {
  *   console.log(call.signal?.aborted); // false
@@ -189,20 +173,5 @@ export function callSignal(
   const user = options?.signal;
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs === undefined) return { signal: user, dispose() {} };
-  const controller = new AbortController();
-  const onUserAbort = () => controller.abort(user!.reason);
-  if (user?.aborted) controller.abort(user.reason);
-  else user?.addEventListener("abort", onUserAbort, { once: true });
-  const stop = startTimer(
-    clock,
-    timeoutMs,
-    () => controller.abort(new TimeoutError(timeoutMs, operation)),
-  );
-  return {
-    signal: controller.signal,
-    dispose() {
-      stop();
-      user?.removeEventListener("abort", onUserAbort);
-    },
-  };
+  return timedSignal(user, timeoutMs, clock, operation);
 }

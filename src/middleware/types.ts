@@ -1,7 +1,7 @@
 /**
  * The shapes every middleware shares. A {@link Handler} sends one request; a
  * {@link Middleware} wraps a handler in another (hono / koa style), and
- * {@link compose} stacks them in order, outermost first.
+ * `compose` (./compose.ts) stacks them in order, outermost first.
  *
  * @module
  */
@@ -51,32 +51,3 @@ export type Handler = (request: Request, context: CallContext) => Promise<Respon
 
 /** Wraps a handler with one concern (auth, retries, …). */
 export type Middleware = (next: Handler) => Handler;
-
-/**
- * Stacks middleware around a terminal handler; the first middleware is the
- * outermost, so it sees the call before and after all the others.
- *
- * @example
- * ```ts
- * import { compose, type Middleware } from "./types.ts";
- * const log: Middleware = (next) => (request, context) => {
- *   console.log(request.method, request.url);
- *   return next(request, context);
- * };
- * const handler = compose([log], () => Promise.resolve(new Response("ok")));
- * const response = await handler(new Request("https://example.com/"), {
- *   provider: "primeintellect",
- *   operation: "demo",
- *   sandboxId: "sb",
- *   origin: "https://example.com",
- *   attempt: 1,
- *   tokenHash: "",
- * });
- * console.log(await response.text());
- * ```
- */
-export function compose(middleware: readonly Middleware[], terminal: Handler): Handler {
-  let handler = terminal;
-  for (let i = middleware.length - 1; i >= 0; i--) handler = middleware[i]!(handler);
-  return handler;
-}

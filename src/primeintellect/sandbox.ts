@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
-import { type Clock, systemClock } from "../middleware/clock.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
 import {
   assertClientOptions,
   type CallOptions,
@@ -16,9 +16,9 @@ import {
 } from "../options.ts";
 import { apiErrorOf, invoke, requireCreated, requireFields, translateFailure } from "../request.ts";
 import { callSignal } from "../middleware/timeout.ts";
-import { bufferResponse } from "../middleware/body.ts";
-import { defaultFetch } from "../middleware/default_fetch.ts";
-import { redactError, redactResponse } from "../middleware/redact.ts";
+import { bufferResponse } from "../http/body.ts";
+import { defaultFetch } from "../http/default_fetch.ts";
+import { redactError, redactResponse } from "../shared/redact.ts";
 import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {

@@ -47,9 +47,5 @@ export {
   type StoreErrorInfo,
 } from "./store.ts";
 export { RateLimitStoreError, SandgateError } from "../errors.ts";
-export type { Clock } from "../middleware/clock.ts";
-export type {
-  RateLimitStore,
-  Reservation,
-  ReserveRequest,
-} from "../middleware/rate_limit_store.ts";
+export type { Clock } from "../shared/clock.ts";
+export type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";

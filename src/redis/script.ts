@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { digestHex } from "../shared/hash.ts";
 
 /**
  * The script. `KEYS[1]` is the sorted set of booked send times (member: the
@@ -111,11 +112,6 @@ let shaPromise: Promise<string> | undefined;
  * ```
  */
 export function rateLimitScriptSha(): Promise<string> {
-  shaPromise ??= sha1Hex(RATE_LIMIT_SCRIPT);
+  shaPromise ??= digestHex("SHA-1", RATE_LIMIT_SCRIPT);
   return shaPromise;
-}
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -4,14 +4,10 @@
  *
  * @module
  */
-import { RateLimitStoreError } from "../errors.ts";
-import { type Clock, systemClock } from "../middleware/clock.ts";
-import { createMemoryRateLimitStore } from "../middleware/memory_store.ts";
-import type {
-  RateLimitStore,
-  Reservation,
-  ReserveRequest,
-} from "../middleware/rate_limit_store.ts";
+import { oneLine, RateLimitStoreError } from "../errors.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
+import { createMemoryRateLimitStore } from "../rate_limit/memory_store.ts";
+import type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";
 import { isNoScriptError, type RedisEval } from "./client.ts";
 import { checkFailurePolicy, type FailurePolicy, localLimit } from "./failure_policy.ts";
 import { RATE_LIMIT_SCRIPT, rateLimitScriptSha } from "./script.ts";
@@ -199,7 +195,9 @@ export function createRedisRateLimitStore(
       ]);
     } catch (cause) {
       throw new RateLimitStoreError(
-        `Redis rate-limit store: ${operation} failed: ${describeCause(cause)}`,
+        `Redis rate-limit store: ${operation} failed: ${
+          oneLine(cause instanceof Error ? cause.message : String(cause)) || "unknown error"
+        }`,
         { cause },
       );
     } finally {
@@ -296,10 +294,4 @@ function parseReply(reply: unknown): [number, number] | undefined {
   const second = Number(reply[1]);
   if (!Number.isFinite(first) || !Number.isFinite(second) || second < 0) return undefined;
   return [first, second];
-}
-
-function describeCause(cause: unknown): string {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  const flat = text.replace(/\s+/g, " ").trim() || "unknown error";
-  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
 }

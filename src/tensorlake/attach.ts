@@ -26,9 +26,10 @@ import {
   NotFoundError,
   PtyDisconnectedError,
   SandgateError,
-  TimeoutError,
 } from "../errors.ts";
 import { asyncDispose, PublicFields } from "../handle.ts";
+import { systemClock } from "../shared/clock.ts";
+import { timedSignal } from "../shared/timed_signal.ts";
 import { assertCallOptions, assertDimension, assertIntegerInRange } from "../validate.ts";
 import {
   dataFrame,
@@ -322,12 +323,9 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
   const url = ptyWebSocketUrl(params.baseUrl, params.sessionId, params.token);
 
   let socket: WebSocketLike | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
+  const timed = timedSignal(options.signal, timeoutMs, systemClock, "attachPty");
   const interrupted = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(timeoutMs, "attachPty")), timeoutMs);
-    onAbort = () => reject(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    timed.signal.addEventListener("abort", () => reject(timed.signal.reason), { once: true });
   });
   interrupted.catch(() => {});
   try {
@@ -359,8 +357,7 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
     closeQuietly(socket);
     throw error;
   } finally {
-    clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    timed.dispose();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
-import { type Clock, systemClock } from "../middleware/clock.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
 import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
 import { invoke, requireCreated, requireFields } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";

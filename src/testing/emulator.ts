@@ -11,7 +11,7 @@ import {
   faultResponse,
   isBeforeEffect,
 } from "./faults.ts";
-import { systemClock } from "../middleware/clock.ts";
+import { systemClock } from "../shared/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";

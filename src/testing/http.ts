@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { toHex } from "../shared/hash.ts";
 
 /** A JSON response. */
 export function json(body: unknown, status = 200, headers?: Record<string, string>): Response {
@@ -78,7 +79,7 @@ export function isInteger(value: unknown): value is number {
 export function randomHex(bytes: number): string {
   const buffer = new Uint8Array(bytes);
   crypto.getRandomValues(buffer);
-  return Array.from(buffer, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(buffer);
 }
 
 /** A URL-safe random token of 32 bytes. */

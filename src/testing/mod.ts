@@ -8,6 +8,8 @@
  *   (20 / 60 s per token and sandbox), deterministic fault injection and an
  *   injectable clock.
  * - {@link serve}: the same on a real loopback port (Node, Deno, Bun).
+ * - {@link FakeClock}: virtual time for the SDK, the emulator and your own
+ *   code (`clock` option): move it by hand, or let it run until idle.
  *
  * Importing this module has no side effects.
  *
@@ -30,6 +32,7 @@
  */
 export { createEmulator } from "./emulator.ts";
 export { serve } from "./serve.ts";
+export { type AutoAdvanceOptions, FakeClock, type FakeClockOptions } from "./time.ts";
 export type { FetchHandler, ServedEmulator, ServeOptions } from "./serve.ts";
 export { FAULT_KINDS } from "./types.ts";
 export type {

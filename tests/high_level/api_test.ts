@@ -27,7 +27,8 @@ import {
 import { createPrimeIntellectClient, createTensorlakeClient } from "../../mod.ts";
 import { MissingApiKeyError, missingKeyAdvice } from "../../src/errors.ts";
 import { didYouMean } from "../../src/options.ts";
-import { FakeClock, flush } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
+import { flush } from "../helpers/flush.ts";
 import {
   exposeBody,
   noContent,
@@ -396,10 +397,10 @@ test("onEvent reports requests, retries and a long rate-limit wait with progress
     const sandbox = client.sandbox("sb-1");
     // Two attempts (503, then 200) use the window; the next call waits ~30 s.
     const first = sandbox.listExposures();
-    await clock.runAll();
+    await clock.runAllAsync();
     await first;
     const second = sandbox.listExposures();
-    await clock.runAll();
+    await clock.runAllAsync();
     await second;
     await flush();
   } finally {

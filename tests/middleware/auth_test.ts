@@ -8,9 +8,9 @@ import {
   UnexpectedResponseError,
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
-import { compose } from "../../src/middleware/types.ts";
-import { sha256Hex } from "../../src/middleware/token_hash.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { compose } from "../../src/middleware/compose.ts";
+import { digestHex } from "../../src/shared/hash.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
 
 const KEY = "sk-test-auth-key-0001";
@@ -216,7 +216,7 @@ test("auth sets context.tokenHash to the first 12 hex digits of the key's SHA-25
     () => Promise.resolve(new Response(null)),
   );
   await handler(new Request(`${ctx.origin}/x`), ctx);
-  assert.equal(ctx.tokenHash, sha256Hex(KEY).slice(0, 12));
+  assert.equal(ctx.tokenHash, (await digestHex("SHA-256", KEY)).slice(0, 12));
   assert.match(ctx.tokenHash, /^[0-9a-f]{12}$/);
 });
 
@@ -226,7 +226,7 @@ test("a key provider's rejection surfaces before anything is sent", async () => 
     apiKey: () => Promise.reject(failure),
   });
   const call = settle(list(c));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(call.error, failure);
   assert.equal(sent.length, 0);
 });

@@ -1,24 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createMemoryRateLimitStore, type Reservation } from "../../mod.ts";
-import type { Clock } from "../../mod.ts";
-
-/** The store only reads `now()`: a bare settable clock keeps these tests fast. */
-class FakeClock implements Clock {
-  t: number;
-  constructor(start = 0) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  sleep(): Promise<void> {
-    return Promise.reject(new Error("the store never sleeps"));
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { FakeClock } from "../../src/testing/time.ts";
 
 let ids = 0;
 const id = () => `r${ids++}`;
@@ -40,9 +23,9 @@ test("a slot leaves the window exactly windowMs after it was used", () => {
   const store = createMemoryRateLimitStore({ clock });
   const book = () => delay(store.reserve("k", { limit: 1, windowMs: 1000, id: id() }));
   assert.equal(book(), 0);
-  clock.advance(999);
+  clock.tick(999);
   assert.equal(book(), 1, "slot 0 is still in the window (−1, 999]; the next one is 1000");
-  clock.advance(1001);
+  clock.tick(1001);
   assert.equal(book(), 0, "at 2000, slots 0 and 1000 are both at or before 2000 − 1000");
 });
 
@@ -56,7 +39,7 @@ test("no window ever holds more than limit slots, under random traffic", () => {
   const slots: number[] = [];
   let lastDelayEnd = 0;
   for (let i = 0; i < 2000; i++) {
-    if (random() < 0.3) clock.advance(Math.floor(random() * 700));
+    if (random() < 0.3) clock.tick(Math.floor(random() * 700));
     const wait = delay(store.reserve("k", { limit, windowMs, id: id() }));
     const at = clock.now() + wait;
     assert.ok(at >= lastDelayEnd, "FIFO: never before an earlier booking");
@@ -113,7 +96,7 @@ test("idle keys are evicted lazily: 100 000 sandboxes touched once stay bounded"
   for (let i = 0; i < 200; i++) store.reserve("busy", { ...r, id: id() });
   for (let i = 0; i < 100_000; i++) store.reserve(`sandbox-${i}`, { ...r, id: id() });
   assert.equal(store.size, 100_001);
-  clock.advance(60_500);
+  clock.tick(60_500);
   let largest = 0;
   for (let i = 0; i < 100_000; i++) {
     store.reserve(`later-${i}`, { ...r, id: id() });
@@ -125,7 +108,7 @@ test("idle keys are evicted lazily: 100 000 sandboxes touched once stay bounded"
   const wait = delay(store.reserve("busy", { ...r, id: id() }));
   assert.equal(wait, 10 * 60_500 - 60_500);
   // After everything has gone idle, using one key a while clears the rest.
-  clock.advance(20 * 60_500);
+  clock.tick(20 * 60_500);
   for (let i = 0; i < 60_000; i++) store.reserve("one", { limit: 1e9, windowMs: 1, id: id() });
   assert.ok(store.size <= 2, `size is ${store.size}`);
 });

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
-import { sha256Hex, tokenHasher } from "../../src/middleware/token_hash.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { digestHex, toHex, tokenHasher } from "../../src/shared/hash.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE } from "./support.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -117,25 +117,45 @@ test("a NetworkError keeps the cause but never the request", async () => {
   );
 });
 
-test("token hashes are SHA-256 prefixes, cached for the last key", () => {
-  assert.equal(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+test("digestHex: Web Crypto SHA-256 and SHA-1 test vectors, UTF-8 text and bytes alike", async () => {
   assert.equal(
-    sha256Hex("a".repeat(56)),
+    await digestHex("SHA-256", ""),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+  assert.equal(
+    await digestHex("SHA-256", "a".repeat(56)),
     "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
   );
-  assert.equal(sha256Hex("é😀"), sha256Hex("\u00e9\u{1f600}"));
-  const hash = tokenHasher();
-  assert.equal(hash("abc"), "ba7816bf8f01");
-  assert.equal(hash("abc"), "ba7816bf8f01");
-  assert.notEqual(hash("abd"), "ba7816bf8f01");
+  assert.equal(await digestHex("SHA-1", "abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  assert.equal(
+    await digestHex("SHA-256", "é😀"),
+    await digestHex("SHA-256", new TextEncoder().encode("\u00e9\u{1f600}")),
+  );
+  assert.equal(toHex(new Uint8Array([0, 1, 0x7f, 0x80, 0xff])), "00017f80ff");
+  assert.equal(toHex(new Uint8Array([0xab]).buffer), "ab");
 });
 
-test("sha256Hex agrees with Web Crypto", async () => {
-  for (
-    const text of ["", "abc", "x".repeat(55), "x".repeat(64), "é😀".repeat(50), "k".repeat(999)]
-  ) {
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-    const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    assert.equal(sha256Hex(text), hex);
+test("tokenHasher: hashes each key once, answers a known key without a promise", async () => {
+  let digests = 0;
+  const subtle = crypto.subtle;
+  const original = subtle.digest;
+  subtle.digest = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto["digest"]>) {
+    digests++;
+    return original.apply(this, args);
+  } as SubtleCrypto["digest"];
+  try {
+    const hash = tokenHasher();
+    const first = hash("abc");
+    assert.ok(first instanceof Promise, "a new key is hashed asynchronously");
+    assert.equal(hash("abc"), first, "a key being hashed is not hashed again");
+    assert.equal(await first, "ba7816bf8f01");
+    assert.equal(hash("abc"), "ba7816bf8f01", "a known key is named synchronously");
+    const other = await hash("abd");
+    assert.notEqual(other, "ba7816bf8f01");
+    assert.equal(hash("abc"), "ba7816bf8f01", "alternating keys stay cached");
+    assert.equal(hash("abd"), other);
+    assert.equal(digests, 2);
+  } finally {
+    subtle.digest = original;
   }
 });

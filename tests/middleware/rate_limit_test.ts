@@ -8,8 +8,8 @@ import {
   type RateLimitInfo,
   RateLimitStoreError,
 } from "../../mod.ts";
-import { sha256Hex } from "../../src/middleware/token_hash.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { digestHex } from "../../src/shared/hash.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE, exposed, recordingFetch, settle } from "./support.ts";
 
 const KEY = "sk-test-rate-limit-key-0001";
@@ -37,7 +37,7 @@ test("21 calls for one sandbox: the 21st waits until the first leaves the window
     onRateLimit: (info) => waits.push(info),
   });
   const calls = Array.from({ length: 21 }, () => settle(unexposeFor(client)));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(sent.length, 20);
   assert.ok(sent.every((s) => s.at === t0));
   assert.equal(calls[20]!.done, false);
@@ -45,12 +45,12 @@ test("21 calls for one sandbox: the 21st waits until the first leaves the window
   assert.equal(waits[0]!.waitMs, 60_500);
   assert.equal(waits[0]!.operation, "unexposePort");
 
-  await clock.advance(60_499);
+  await clock.tickAsync(60_499);
   assert.equal(sent.length, 20, "still inside the padded window");
-  await clock.advance(1);
+  await clock.tickAsync(1);
   assert.equal(sent.length, 21);
   assert.equal(sent[20]!.at, t0 + 60_000 + 500);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.ok(calls.every((c) => c.done && c.error === undefined));
   assert.equal(clock.pending, 0, "no timer outlives the calls");
 });
@@ -67,11 +67,11 @@ test("the limiter key holds origin, a token hash and the sandbox, never the toke
     onRateLimit: (info) => waits.push(info),
   });
   const calls = [settle(listFor(client, "sb-9")), settle(listFor(client, "sb-9"))];
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(calls.every((c) => c.done));
   assert.equal(
     waits[0]!.key,
-    `https://api.primeintellect.ai ${sha256Hex(KEY).slice(0, 12)} sb-9`,
+    `https://api.primeintellect.ai ${(await digestHex("SHA-256", KEY)).slice(0, 12)} sb-9`,
   );
   assert.ok(!waits[0]!.key.includes(KEY));
 });
@@ -82,16 +82,16 @@ test("two sandboxes don't share a budget; two tokens don't either", async () => 
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
   const other = createPrimeIntellectClient({ apiKey: `${KEY}-other`, fetch, clock });
   const first = Array.from({ length: 20 }, () => settle(unexposeFor(client, "sb-1")));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   const blocked = settle(unexposeFor(client, "sb-1"));
   const otherSandbox = settle(unexposeFor(client, "sb-2"));
   const otherToken = settle(unexposeFor(other, "sb-1"));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(sent.length, 22);
   assert.ok(otherSandbox.done && otherToken.done);
   assert.equal(blocked.done, false);
   assert.ok(first.every((c) => c.done));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(blocked.done);
 });
 
@@ -101,9 +101,9 @@ test("clients with the same token and clock share one budget by default", async 
   const a = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } });
   const b = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } });
   const calls = [settle(listFor(a)), settle(listFor(b)), settle(listFor(a))];
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(sent.length, 2);
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.equal(sent.length, 3);
   assert.ok(calls.every((c) => c.done && c.error === undefined));
 });
@@ -122,7 +122,7 @@ test("waits are first come, first served", async () => {
   for (const id of ids) {
     settle(client.GET(EXPOSE, { params: { path: { sandbox_id: "sb" } }, headers: { "x-id": id } }));
   }
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.deepEqual(sent.map((s) => s.request.headers.get("x-id")), ids);
   assert.deepEqual(sent.map((s) => s.at - t0), [0, 0, 1000, 1000, 2000, 2000]);
 });
@@ -150,7 +150,7 @@ test("maxWaitMs: a longer wait is a client-side RateLimitedError and nothing is 
   });
   assert.equal(sent.length, 1);
   // Nothing was booked: after the window the next call goes at once.
-  await clock.advance(10_500);
+  await clock.tickAsync(10_500);
   await listFor(client);
   assert.equal(sent.length, 2);
 });
@@ -192,16 +192,16 @@ test("an aborted wait rejects with the user's reason and gives its slot back", a
   const waiting = settle(
     client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: controller.signal }),
   );
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(waiting.done, false);
   const reason = new Error("user gave up");
   controller.abort(reason);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.ok(waiting.done);
   assert.equal(waiting.error, reason);
   // The released slot (t0 + 1000) is free for the next caller, not t0 + 2000.
   const next = settle(listFor(client));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(next.done);
   assert.deepEqual(sent.map((s) => s.at - t0), [0, 1000]);
 });
@@ -221,10 +221,10 @@ test("a server 429 pauses the key until Retry-After", async () => {
   assert.equal(first.response.status, 429);
   const second = settle(listFor(client));
   const otherSandbox = settle(listFor(client, "sb-2"));
-  await clock.advance(29_999);
+  await clock.tickAsync(29_999);
   assert.equal(second.done, false);
   assert.ok(otherSandbox.done, "only that key is paused");
-  await clock.advance(1);
+  await clock.tickAsync(1);
   assert.ok(second.done);
   assert.equal(sent.at(-1)!.at - t0, 30_000);
 });
@@ -242,7 +242,7 @@ test("a server 429 with RateLimit-Reset pauses the key too", async () => {
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
   // With retries on, the 429 is retried after the reset, and the pause agrees.
   const call = settle(listFor(client));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(call.done && call.error === undefined);
   assert.deepEqual(sent.map((s) => s.at - t0), [0, 4000]);
 });

@@ -7,9 +7,9 @@ import {
   type RetryInfo,
   ServerError,
 } from "../../mod.ts";
-import { compose } from "../../src/middleware/types.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { retryMiddleware } from "../../src/middleware/retry.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./support.ts";
 
 const KEY = "sk-test-retry-key-0001";
@@ -41,12 +41,12 @@ test("429 with Retry-After: 7 → the next attempt goes 7 s later", async () => 
   );
   const retries: RetryInfo[] = [];
   const call = settle(expose(client(clock, fetch, { onRetry: (info) => retries.push(info) })));
-  await clock.advance(6_999);
+  await clock.tickAsync(6_999);
   assert.equal(sent.length, 1);
-  await clock.advance(1);
+  await clock.tickAsync(1);
   assert.equal(sent.length, 2);
   assert.equal(sent[1]!.at - sent[0]!.at, 7_000);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal((call.value as { data?: { exposure_id: string } }).data?.exposure_id, "e1");
   assert.equal(retries.length, 1);
   assert.equal(retries[0]!.attempt, 1);
@@ -72,7 +72,7 @@ test("DELETE + 503 → retried", async () => {
     (_s, i) => i === 0 ? status(503) : new Response(null, { status: 204 }),
   );
   const call = settle(unexpose(client(clock, fetch)));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.equal(sent.length, 2);
   assert.equal((call.value as { response: Response }).response.status, 204);
 });
@@ -85,7 +85,7 @@ for (const code of [408, 429, 500, 502, 504]) {
       (_s, i) => i === 0 ? status(code) : new Response(null, { status: 204 }),
     );
     settle(unexpose(client(clock, fetch)));
-    await clock.runAll();
+    await clock.runAllAsync();
     assert.equal(sent.length, 2);
   });
 }
@@ -104,7 +104,7 @@ test("a retried POST sends the same body on every attempt", async () => {
   const clock = new FakeClock();
   const { sent, fetch } = recordingFetch(clock, (_s, i) => (i < 2 ? status(429) : exposed()));
   const call = settle(expose(client(clock, fetch)));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(call.done);
   assert.equal(sent.length, 3);
   for (const s of sent) {
@@ -137,7 +137,7 @@ test("POST is retried after a network error only when nothing was sent", async (
       return attempts === 1 ? failure() : Promise.resolve(exposed(request.url));
     };
     const call = settle(expose(client(clock, fetch)));
-    await clock.runAll();
+    await clock.runAllAsync();
     assert.equal(attempts, expectedAttempts);
     if (expectedAttempts === 1) {
       assert.ok(call.error instanceof NetworkError);
@@ -160,7 +160,7 @@ test("GET is retried after any network error", async () => {
   const call = settle(
     client(clock, fetch).GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } } }),
   );
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.equal(attempts, 2);
   assert.equal(call.error, undefined);
 });
@@ -170,12 +170,12 @@ test("abort during backoff rejects at once with the user's reason", async () => 
   const { sent, fetch } = recordingFetch(clock, () => status(503, { "retry-after": "30" }));
   const controller = new AbortController();
   const call = settle(unexpose(client(clock, fetch), controller.signal));
-  await clock.advance(1_000);
+  await clock.tickAsync(1_000);
   assert.equal(sent.length, 1);
   assert.equal(call.done, false);
   const reason = new Error("shutting down");
   controller.abort(reason);
-  await clock.advance(0); // no time passes
+  await clock.tickAsync(0); // no time passes
   assert.ok(call.done);
   assert.equal(call.error, reason);
   assert.equal(sent.length, 1);
@@ -194,7 +194,7 @@ test("retries run out: retries + 1 attempts, then the last response", async () =
   const clock = new FakeClock();
   const { sent, fetch } = recordingFetch(clock, () => status(502));
   const call = settle(unexpose(client(clock, fetch, { retry: { retries: 2 } })));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.equal(sent.length, 3);
   const result = call.value as { response: Response; error: unknown };
   assert.equal(result.response.status, 502);
@@ -241,7 +241,7 @@ test("full-jitter exponential backoff: random × min(maxDelayMs, base × 2^(atte
   );
   const ctx = context({ operation: "listExposures" });
   const call = settle(handler(new Request("https://api.example.com/x"), ctx));
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(call.done);
   assert.deepEqual(infos.map((i) => i.delayMs), [50, 100, 200, 400, 500]);
   assert.deepEqual(attempts, [1, 2, 3, 4, 5, 6]);
@@ -269,7 +269,7 @@ test("jitter spans [0, ceiling): random 0 retries at once, random → 1 just und
       () => Promise.resolve(new Response(null, { status: n++ === 0 ? 503 : 200 })),
     );
     settle(handler(new Request("https://api.example.com/x"), context()));
-    await clock.runAll();
+    await clock.runAllAsync();
     assert.equal(infos[0]!.delayMs, expected);
   }
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { createPrimeIntellectClient, SandgateError } from "../../mod.ts";
 import { createApiError } from "../../src/errors.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE, settle } from "./support.ts";
 
 const SECRET = "sk-SECRET-middleware-9Zq4Wd7Lp2Xv";
@@ -86,10 +86,10 @@ for (const [label, fetch, extra] of scenarios) {
     const call = () =>
       settle(client.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 1 } }));
     let result = call();
-    await clock.runAll();
+    await clock.runAllAsync();
     if (label === "client-side rate limit") {
       result = call();
-      await clock.runAll();
+      await clock.runAllAsync();
     }
     assert.ok(result.done);
     let failure = result.error;

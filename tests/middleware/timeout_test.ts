@@ -2,9 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient, SandgateError, TimeoutError } from "../../mod.ts";
 import { callSignal, timeoutMiddleware } from "../../src/middleware/timeout.ts";
-import { compose } from "../../src/middleware/types.ts";
-import { combineSignals } from "../../src/middleware/abort.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { compose } from "../../src/middleware/compose.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./support.ts";
 
 const KEY = "sk-test-timeout-key-0001";
@@ -28,9 +27,9 @@ test("a call that outlives timeoutMs rejects with TimeoutError, and the fetch is
   const { requests, fetch } = hangingFetch();
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, timeoutMs: 5_000 });
   const call = settle(client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } } }));
-  await clock.advance(4_999);
+  await clock.tickAsync(4_999);
   assert.equal(call.done, false);
-  await clock.advance(1);
+  await clock.tickAsync(1);
   assert.ok(call.error instanceof TimeoutError, String(call.error));
   assert.equal(call.error.timeoutMs, 5_000);
   assert.match(call.error.message, /listExposures: request timed out after 5000 ms/);
@@ -59,7 +58,7 @@ test("the timeout covers every attempt and backoff together", async () => {
   const call = settle(
     client.DELETE(UNEXPOSE, { params: { path: { sandbox_id: "sb", exposure_id: "e" } } }),
   );
-  await clock.runAll();
+  await clock.runAllAsync();
   assert.ok(call.error instanceof TimeoutError);
   assert.equal(attempts, 2);
   assert.equal(clock.now() - started, 5_000);
@@ -73,10 +72,10 @@ test("a user abort rejects with the user's reason, not a TimeoutError", async ()
   const call = settle(
     client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: controller.signal }),
   );
-  await clock.advance(10);
+  await clock.tickAsync(10);
   const reason = { why: "user navigated away" };
   controller.abort(reason);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(call.error, reason);
   assert.equal(clock.pending, 0);
 });
@@ -89,9 +88,9 @@ test("an abort without a reason rejects with the runtime's AbortError", async ()
   const call = settle(
     client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: controller.signal }),
   );
-  await clock.advance(0);
+  await clock.tickAsync(0);
   controller.abort();
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal((call.error as Error).name, "AbortError");
 });
 
@@ -118,9 +117,9 @@ test("a DOM TimeoutError (AbortSignal.timeout) becomes our TimeoutError", async 
   const call = settle(
     client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: controller.signal }),
   );
-  await clock.advance(250);
+  await clock.tickAsync(250);
   controller.abort(new DOMException("signal timed out", "TimeoutError"));
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.ok(call.error instanceof TimeoutError);
   assert.ok(call.error instanceof SandgateError);
   assert.equal(call.error.timeoutMs, 250);
@@ -134,11 +133,11 @@ test("a per-call timeout from callSignal surfaces as its own TimeoutError", asyn
   const call = settle(
     client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: perCall.signal! }),
   );
-  await clock.advance(2_000);
+  await clock.tickAsync(2_000);
   perCall.dispose();
   assert.ok(call.error instanceof TimeoutError);
   assert.equal(call.error.timeoutMs, 2_000);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.equal(clock.pending, 0);
 });
 
@@ -171,7 +170,7 @@ test("timeoutMs: Infinity sets no client-wide timer", async () => {
   );
   const call = settle(handler(new Request("https://api.example.com/"), context()));
   assert.equal(clock.pending, 0);
-  await clock.advance(0);
+  await clock.tickAsync(0);
   assert.ok(call.done);
 });
 
@@ -182,23 +181,4 @@ test("bad timeoutMs is a ConfigError at client creation", () => {
       (error: unknown) => error instanceof SandgateError && /timeoutMs/.test(error.message),
     );
   }
-});
-
-test("combineSignals without AbortSignal.any follows either source and detaches", () => {
-  const a = new AbortController();
-  const b = new AbortController();
-  const combined = combineSignals([a.signal, b.signal], null);
-  assert.equal(combined.signal.aborted, false);
-  b.abort("b's reason");
-  assert.equal(combined.signal.aborted, true);
-  assert.equal(combined.signal.reason, "b's reason");
-
-  const c = new AbortController();
-  const disposed = combineSignals([c.signal], null);
-  disposed.dispose();
-  c.abort("late");
-  assert.equal(disposed.signal.aborted, false, "a disposed combination no longer listens");
-
-  const early = combineSignals([AbortSignal.abort("early")], null);
-  assert.equal(early.signal.reason, "early");
 });

@@ -13,7 +13,7 @@ import {
   RateLimitStoreError,
   type RedisRateLimitStore,
 } from "../../src/redis/mod.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { type RedisServer, redisSkipReason, startRedisServer, testRedis } from "./helpers.ts";
 
 const skip = redisSkipReason();
@@ -103,7 +103,7 @@ describe("Redis store behind a client", { skip }, () => {
     // The third booking is two windows away: refused at once; nothing sent yet.
     assert.ok(await Promise.race(outcomes) instanceof RateLimitedError);
     assert.equal(gateway.calls.length, 0, "sent while the fallback window is full");
-    await clock.advance(1000);
+    await clock.tickAsync(1000);
     const statuses = await Promise.all(outcomes);
     assert.deepEqual(statuses.filter((s) => s === 200).length, 2);
     assert.equal(gateway.calls.length, 2);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
 import { FC_PARAMS } from "./arbitraries.ts";
-import { VirtualClock } from "./virtual_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 
 interface Reply {
   status: number;
@@ -145,7 +145,7 @@ test("arbitrary responses: every call settles with a value or a SandgateError, a
       fc.array(reply, { minLength: 1, maxLength: 6 }),
       fc.boolean(),
       async (operation, replies, retries) => {
-        const clock = new VirtualClock();
+        const clock = new FakeClock(undefined, { autoAdvance: true });
         let i = 0;
         const fetch = () =>
           Promise.resolve(toResponse(replies[Math.min(i++, replies.length - 1)]!));

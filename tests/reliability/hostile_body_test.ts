@@ -9,8 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NetworkError, PrimeIntellect, TimeoutError } from "../../mod.ts";
 import { asyncDispose } from "../../src/handle.ts";
-import { MAX_ERROR_BODY_BYTES } from "../../src/middleware/body.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { MAX_ERROR_BODY_BYTES } from "../../src/http/body.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { settleWithin, startHostileServer, trickle, until } from "./hostile_server.ts";
 
 const KEY = "sk-hostile-body-9f3Kq2";
@@ -52,7 +52,7 @@ test("timeoutMs covers a trickling 200 body: listExposures rejects with TimeoutE
     const settled = settleWithin(prime.sandbox("sb-trickle").listExposures(), 5_000);
     await until(() => server.received.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 50)); // headers and a few pieces arrive
-    await clock.advance(1_000);
+    await clock.tickAsync(1_000);
     const outcome = await settled;
     // Was: the timer stopped at the headers, so the call hung as long as the body trickled.
     assert.equal(outcome.hung, false, "the call outlived its timeoutMs");
@@ -79,7 +79,7 @@ test("timeoutMs covers an endless body on `await using` disposal (DELETE)", asyn
     const settled = settleWithin(Promise.resolve(handle[asyncDispose]()), 5_000);
     await until(() => server.received.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await clock.advance(1_000);
+    await clock.tickAsync(1_000);
     const outcome = await settled;
     assert.equal(outcome.hung, false, "disposal hung on an endless body");
   } finally {

@@ -8,9 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient } from "../../mod.ts";
-import type { Clock } from "../../src/middleware/clock.ts";
+import type { Clock } from "../../src/shared/clock.ts";
 import { createRedisRateLimitStore, type RedisEval } from "../../src/redis/mod.ts";
-import { FakeClock, flush } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
+import { flush } from "../helpers/flush.ts";
 
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose" as const;
 
@@ -156,7 +157,7 @@ test("a server 429 pause applies to calls already queued", async () => {
   });
   const start = clock.now();
   const calls = [1, 2, 3, 4].map(() => expose(client, "sb-pause"));
-  await clock.advance(10_000);
+  await clock.tickAsync(10_000);
   const statuses = await Promise.all(calls);
   assert.deepEqual(statuses, [429, 200, 200, 200]);
   // Was: the two queued calls went out at +1 s, inside the server's 4 s pause.
@@ -192,10 +193,10 @@ test("Redis `local` failover does not double the budget: the fallback window sta
   assert.equal(server.sentAt.length, 20);
   redisUp = false;
   const later = Array.from({ length: 20 }, () => expose(client, "sb-failover"));
-  await clock.advance(1_000);
+  await clock.tickAsync(1_000);
   // Was: 10 more at once (20 / fleetSize 2), 30 in the window from this process alone.
   assert.equal(server.sentAt.length, 20, "the fallback sent inside the window Redis had filled");
-  await clock.advance(200_000);
+  await clock.tickAsync(200_000);
   assert.ok((await Promise.all(later)).every((s) => s === 200));
   assert.ok(server.sentAt.slice(20).every((t) => t >= start + 60_500));
   assert.ok(busiestWindow(server.sentAt.slice(20), 60_000) <= 10);

@@ -13,10 +13,10 @@ import {
   NetworkError,
   PrimeIntellect,
 } from "../../mod.ts";
-import { systemClock } from "../../src/middleware/clock.ts";
-import { parseRetryAfter } from "../../src/middleware/retry_after.ts";
+import { systemClock } from "../../src/shared/clock.ts";
+import { parseRetryAfter } from "../../src/http/retry_after.ts";
 import { createRedisRateLimitStore } from "../../src/redis/mod.ts";
-import { FakeClock } from "../helpers/fake_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 import { startHostileServer } from "./hostile_server.ts";
 
 const HUGE = 2 ** 31 + 1_000; // ~24.9 days: past what setTimeout can express

@@ -18,10 +18,10 @@ import {
   Tensorlake,
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
-import { compose } from "../../src/middleware/types.ts";
+import { compose } from "../../src/middleware/compose.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
-import { VirtualClock } from "./virtual_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
@@ -52,7 +52,7 @@ test("the scanner finds a planted secret in a cause chain, JSON and inspect outp
 
 /** Runs every high-level operation under every fault kind and collects what they produce. */
 async function exerciseEverything(scanner: SecretScanner): Promise<number> {
-  const clock = new VirtualClock();
+  const clock = new FakeClock(undefined, { autoAdvance: true });
   let kindIndex = 0;
   let faultsOn = true;
   const emulator = createEmulator({

@@ -5,7 +5,7 @@
  * faults injected at a fixed seed. Used by `tests/reliability/soak_test.ts`
  * (bounded) and `scripts/soak.ts` (full run, prints the table).
  *
- * **Time is virtual.** The SDK and the emulator share a {@link VirtualClock}
+ * **Time is virtual.** The SDK and the emulator share a {@link FakeClock} (auto-advancing)
  * that jumps to the next timer whenever the process is idle, so rate-limit
  * waits (20 / 60 s per token and sandbox), backoffs, `Retry-After` pauses and
  * slow faults cost no real time while keeping their order. Requests go
@@ -36,7 +36,7 @@ import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { mulberry32 } from "../../src/testing/prng.ts";
 import { SECRET_API_KEY, SecretScanner } from "../helpers/secrets.ts";
-import { VirtualClock } from "./virtual_clock.ts";
+import { FakeClock } from "../../src/testing/time.ts";
 
 /** How to run the soak. */
 export interface SoakOptions {
@@ -147,7 +147,7 @@ function errorName(error: unknown): string {
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const clock = new VirtualClock();
+  const clock = new FakeClock(undefined, { autoAdvance: true });
   const virtualStart = clock.now();
   const random = mulberry32(options.seed);
   const faultRandom = mulberry32(options.seed ^ 0x9e3779b9);

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "./clock.ts";
-import type { RateLimitStore, Reservation, ReserveRequest } from "./rate_limit_store.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
+import type { RateLimitStore, Reservation, ReserveRequest } from "./store.ts";
 
 /** Options of {@link createMemoryRateLimitStore}. */
 export interface MemoryRateLimitStoreOptions {

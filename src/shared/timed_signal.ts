@@ -1,0 +1,77 @@
+/**
+ * A caller's signal combined with a timer: the one place sandgate builds
+ * "abort when the user aborts, or when the time is up" (the timeout
+ * middleware, per-call `timeoutMs`, and the PTY attach handshake use it).
+ *
+ * @module
+ */
+import { TimeoutError } from "../errors.ts";
+import { type Clock, systemClock } from "./clock.ts";
+
+/** A signal that aborts on the user's signal or on a timer; see {@link timedSignal}. */
+export interface TimedSignal {
+  /**
+   * Aborts with the user's reason when the user's signal aborts, or with a
+   * {@link TimeoutError} when the time is up.
+   */
+  readonly signal: AbortSignal;
+  /** Stops the timer; the signal still follows the user's signal. */
+  stopTimer(): void;
+  /** Stops the timer and detaches from the user's signal: call it in `finally`. */
+  dispose(): void;
+}
+
+/**
+ * Builds one controller, one timer on `clock` and one listener on `user`.
+ * The system clock gets a bare `setTimeout` (no promise, no extra controller).
+ *
+ * @example
+ * ```ts
+ * import { timedSignal } from "./timed_signal.ts";
+ * import { systemClock } from "./clock.ts";
+ * const timed = timedSignal(undefined, 1000, systemClock, "exposePort");
+ * try {
+ *   console.log(timed.signal.aborted); // false
+ * } finally {
+ *   timed.dispose();
+ * }
+ * ```
+ */
+export function timedSignal(
+  user: AbortSignal | undefined,
+  timeoutMs: number,
+  clock: Clock,
+  operation?: string,
+): TimedSignal {
+  const controller = new AbortController();
+  if (user?.aborted) {
+    controller.abort(user.reason);
+    return { signal: controller.signal, stopTimer() {}, dispose() {} };
+  }
+  const onUserAbort = () => controller.abort(user!.reason);
+  user?.addEventListener("abort", onUserAbort, { once: true });
+  const stopTimer = startTimer(
+    clock,
+    timeoutMs,
+    () => controller.abort(new TimeoutError(timeoutMs, operation)),
+  );
+  return {
+    signal: controller.signal,
+    stopTimer,
+    dispose() {
+      stopTimer();
+      user?.removeEventListener("abort", onUserAbort);
+    },
+  };
+}
+
+/** Calls `fire` after `ms` on `clock`; returns how to cancel it. */
+function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock === systemClock && ms <= 0x7fff_ffff) {
+    const id = setTimeout(fire, ms);
+    return () => clearTimeout(id);
+  }
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => {/* stopped */});
+  return () => stop.abort();
+}

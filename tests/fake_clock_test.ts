@@ -1,0 +1,96 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createPrimeIntellectClient } from "../mod.ts";
+import { createEmulator, FakeClock } from "../src/testing/mod.ts";
+
+test("FakeClock: tick wakes due sleeps in time order (ties in start order), not later ones", async () => {
+  const clock = new FakeClock(1_000);
+  assert.equal(clock.now(), 1_000);
+  assert.equal(new FakeClock(new Date(5)).now(), 5);
+  const woke: string[] = [];
+  void clock.sleep(30).then(() => woke.push("30"));
+  void clock.sleep(10).then(() => woke.push("10a"));
+  void clock.sleep(10).then(() => woke.push("10b"));
+  void clock.sleep(31).then(() => woke.push("31"));
+  assert.equal(clock.pending, 4);
+  assert.equal(clock.nextAt(), 1_010);
+  clock.tick(30);
+  assert.equal(clock.now(), 1_030);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(woke, ["10a", "10b", "30"]);
+  assert.equal(clock.pending, 1);
+  clock.tick(1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(woke, ["10a", "10b", "30", "31"]);
+});
+
+test("FakeClock: a sleep rejects with its signal's reason and leaves nothing pending", async () => {
+  const clock = new FakeClock(0);
+  const controller = new AbortController();
+  const sleeping = clock.sleep(1_000, controller.signal);
+  controller.abort("stop");
+  await assert.rejects(sleeping, (reason) => reason === "stop");
+  assert.equal(clock.pending, 0);
+  await assert.rejects(clock.sleep(1, AbortSignal.abort("early")), (r) => r === "early");
+  await clock.sleep(0); // no wait in manual mode
+  await clock.sleep(-5);
+  const forever = clock.sleep(Infinity, controller.signal).catch((r) => r);
+  assert.equal(await forever, "stop");
+});
+
+test("FakeClock: tickAsync lets woken code start its next sleep within the same advance", async () => {
+  const clock = new FakeClock(0);
+  const seen: number[] = [];
+  const loop = (async () => {
+    for (let i = 0; i < 3; i++) {
+      await clock.sleep(100);
+      seen.push(clock.now());
+    }
+  })();
+  await clock.tickAsync(250);
+  assert.deepEqual(seen, [100, 200]);
+  assert.equal(clock.now(), 250);
+  await clock.runAllAsync();
+  await loop;
+  assert.deepEqual(seen, [100, 200, 300]);
+  const endless = new FakeClock(0);
+  const spin = (async () => {
+    for (;;) await endless.sleep(1);
+  })();
+  await assert.rejects(endless.runAllAsync(5), /more than 5 timers/);
+  void spin;
+});
+
+test("FakeClock autoAdvance: time jumps to the next sleep once everything waits on it", async () => {
+  const clock = new FakeClock(0, { autoAdvance: true });
+  const started = performance.now();
+  const order: string[] = [];
+  await Promise.all([
+    clock.sleep(3_600_000).then(() => order.push("hour")),
+    clock.sleep(60_000).then(() => order.push("minute")),
+  ]);
+  assert.deepEqual(order, ["minute", "hour"]);
+  assert.equal(clock.now(), 3_600_000);
+  assert.ok(performance.now() - started < 5_000);
+  assert.equal(clock.pending, 0);
+  clock.close();
+});
+
+test("FakeClock drives the SDK and the emulator together: a rate-limit wait costs no real time", async () => {
+  const clock = new FakeClock();
+  const emulator = createEmulator({ clock });
+  const client = createPrimeIntellectClient({ apiKey: "test", fetch: emulator.fetch, clock });
+  let exposed = 0;
+  const expose = () =>
+    client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
+      params: { path: { sandbox_id: "sb-1" } },
+      body: { port: 8000 + exposed++ },
+    });
+  let settled = 0;
+  const calls = Array.from({ length: 21 }, () => expose().finally(() => settled++));
+  await clock.tickAsync(60_000);
+  assert.equal(settled, 20, "the 21st call waits for the window (60 s + 0.5 s margin)");
+  await clock.tickAsync(1_000);
+  assert.ok((await Promise.all(calls)).every((r) => r.response.ok));
+  assert.equal(emulator.stats.rateLimited ?? 0, 0);
+});
