@@ -117,6 +117,7 @@ export {
   ServerError,
   TimeoutError,
   UnexpectedResponseError,
+  type UnexpectedResponseErrorOptions,
   ValidationError,
 } from "./src/errors.ts";
 

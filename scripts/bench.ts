@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { benchAttach } from "./bench/attach.ts";
 import { benchBundle } from "./bench/bundle.ts";
 import { benchHeapGrowth } from "./bench/heap_growth.ts";
 import { benchImportTime } from "./bench/import_time.ts";
@@ -53,6 +54,19 @@ async function main(args: string[]): Promise<number> {
       "6. shared budget",
       () => SCENARIOS.map(({ name, options }) => ({ name, result: simulateFleet(options) })),
     ),
+    // Tiny sizes under --quick: proves the attach bench runs and yields finite numbers.
+    attach: await step("7. PTY attach", () =>
+      benchAttach(
+        quick
+          ? {
+            bytes: 1024 * 1024,
+            rounds: 1,
+            keystrokes: 10,
+            pausedBytes: 4_000_000,
+            maxBufferedBytes: 1024 * 1024,
+          }
+          : {},
+      )),
   };
   const info = {
     command: ["npm run bench", ...(args.length ? ["--", ...args] : [])].join(" "),

@@ -1,12 +1,14 @@
 /**
  * The full fault soak behind `npm run soak` (`deno task soak`): 50 concurrent
- * workers, 10 000 SDK calls, faults at a fixed seed, in-process against the
- * emulator with a virtual clock (see tests/reliability/soak_harness.ts).
+ * workers, 10 000 SDK calls, faults at a fixed seed (every emulator fault
+ * kind, trickled and endless bodies included, plus event-loop stalls), PTY
+ * attach flows, in-process against the emulator with a virtual clock (see
+ * tests/reliability/soak_harness.ts).
  * Prints the figures as a table and exits non-zero when a guarantee broke.
  *
  * ```sh
  * npm run soak
- * deno task soak --workers=50 --calls=10000 --seed=20260101 --fault-rate=0.15 --sandboxes=10
+ * deno task soak --workers=50 --calls=10000 --seed=20260101 --fault-rate=0.15 --sandboxes=10 --stall-every-ms=20000
  * ```
  *
  * @module
@@ -28,10 +30,13 @@ if (import.meta.main) {
     seed: flag(args, "seed", 20260101),
     faultRate: flag(args, "fault-rate", 0.15),
     sandboxes: flag(args, "sandboxes", 10),
+    stallEveryMs: flag(args, "stall-every-ms", 20_000),
+    attach: true,
   };
   console.log(
     `fault soak: ${options.workers} workers, ${options.calls} calls, seed ${options.seed}, ` +
-      `fault rate ${options.faultRate}, ${options.sandboxes} sandboxes per provider ` +
+      `fault rate ${options.faultRate}, ${options.sandboxes} sandboxes per provider` +
+      `, a ${options.stallEveryMs} ms mean gap between 1.2 s stalls, attach flows ` +
       `(in-process emulator, virtual clock)`,
   );
   const report = await runSoak({ ...options, log: (line) => console.log(line) });

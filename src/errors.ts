@@ -139,7 +139,8 @@ export class ConfigError extends SandgateError {
 }
 
 /**
- * No API key was given and none was found in the environment.
+ * No API key was given and none was found in the environment (nor, for Prime
+ * Intellect on Deno, Node and Bun, in `~/.prime/config.json`).
  *
  * @example
  * ```ts
@@ -157,26 +158,60 @@ export class MissingApiKeyError extends ConfigError {
   readonly envVar: string;
   /** Creates the error for a provider and the variable it reads. */
   constructor(provider: Provider, envVar: string) {
-    super(`${providerName(provider)}: no API key: ${missingKeyAdvice(envVar)}`);
+    super(
+      `${providerName(provider)}: no API key: ${
+        missingKeyAdvice(envVar, globalThis, KEY_FILES[provider])
+      }`,
+    );
     this.envVar = envVar;
   }
+}
+
+/**
+ * The other place a provider's key is read from, where the runtime has files:
+ * Prime Intellect's SDK reads `~/.prime/config.json`, which `prime login`
+ * writes (src/primeintellect/config_file.ts).
+ */
+const KEY_FILES: Partial<Record<Provider, KeyFile>> = {
+  primeintellect: { path: "~/.prime/config.json", writtenBy: "prime login" },
+};
+
+/** A config file a provider's key is also read from, and the command that writes it. */
+export interface KeyFile {
+  /** Where it is, e.g. `~/.prime/config.json`. */
+  path: string;
+  /** The command that writes it, e.g. `prime login`. */
+  writtenBy: string;
 }
 
 /** The runtime globals {@link missingKeyAdvice} looks at. */
 interface RuntimeGlobals {
   Deno?: {
     permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+    readTextFileSync?: unknown;
   };
-  process?: { env?: unknown };
+  process?: { env?: unknown; getBuiltinModule?: unknown };
 }
 
 /**
  * What to do about a missing key, for the runtime at hand: Deno without the
  * env permission cannot see a key that is set; Workers have no process
- * environment at all (secrets arrive in the handler's `env`).
+ * environment at all (secrets arrive in the handler's `env`). `keyFile` is
+ * the provider's config file (`~/.prime/config.json`), mentioned where the
+ * runtime reads files the way config_file.ts does (Deno, Node ≥ 20.16, Bun).
  */
-export function missingKeyAdvice(envVar: string, globals: object = globalThis): string {
+export function missingKeyAdvice(
+  envVar: string,
+  globals: object = globalThis,
+  keyFile?: KeyFile,
+): string {
   const g = globals as RuntimeGlobals;
+  const readsFiles = typeof g.Deno?.readTextFileSync === "function" ||
+    typeof g.process?.getBuiltinModule === "function";
+  const file = readsFiles ? keyFile : undefined;
+  const login = file
+    ? `, or run \`${file.writtenBy}\` (it writes ${file.path}, read after the environment)`
+    : "";
   if (g.Deno) {
     let state = "granted";
     try {
@@ -187,13 +222,16 @@ export function missingKeyAdvice(envVar: string, globals: object = globalThis): 
     }
     if (state !== "granted") {
       return `${envVar} cannot be read without permission: run Deno with --allow-env=${envVar}, ` +
-        "or pass the `apiKey` option";
+        "or pass the `apiKey` option" +
+        (file ? `; ${file.path} is read with --allow-env=HOME --allow-read` : "");
     }
   } else if (typeof g.process?.env !== "object" || g.process.env === null) {
     return `this runtime has no process environment (e.g. Cloudflare Workers): pass ` +
       `\`apiKey: env.${envVar}\` from the handler's \`env\``;
   }
-  return `pass the \`apiKey\` option or set the ${envVar} environment variable`;
+  return login
+    ? `pass the \`apiKey\` option, set the ${envVar} environment variable${login}`
+    : `pass the \`apiKey\` option or set the ${envVar} environment variable`;
 }
 
 /**
@@ -309,6 +347,12 @@ export class RateLimitStoreError extends SandgateError {
   }
 }
 
+/** Options of {@link UnexpectedResponseError}. */
+export interface UnexpectedResponseErrorOptions extends ErrorOptions {
+  /** The id of the resource a create answer named (see {@link UnexpectedResponseError.createdId}). */
+  createdId?: string;
+}
+
 /**
  * A successful response did not have the shape the spec promises.
  *
@@ -317,10 +361,36 @@ export class RateLimitStoreError extends SandgateError {
  * import { UnexpectedResponseError } from "@sandgate/sdk";
  * console.log(new UnexpectedResponseError("exposePort: response lacks url").message);
  * ```
+ *
+ * @example A create that took effect but answered badly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UnexpectedResponseError } from "@sandgate/sdk";
+ * const error = new UnexpectedResponseError(
+ *   "exposePort: .tls_socket is missing; the exposure it created could not be removed",
+ *   { createdId: "exp-1" },
+ * );
+ * assert.equal(error.createdId, "exp-1"); // remove it yourself, e.g. unexposePort("exp-1")
+ * ```
  */
 export class UnexpectedResponseError extends SandgateError {
   static {
     nameClass(this, "UnexpectedResponseError");
+  }
+
+  /**
+   * Set when the malformed answer was to a create (exposePort,
+   * createSshSession, createPty) and named the new resource: its id
+   * (`exposure_id`, `session_id`). sandgate has already tried to remove it
+   * and the message says whether that worked; when it did not, this id is how
+   * to clean up. `undefined` otherwise.
+   */
+  readonly createdId: string | undefined;
+
+  /** Creates the error; `options.createdId` names a resource the create made. */
+  constructor(message: string, options?: UnexpectedResponseErrorOptions) {
+    super(message, options);
+    this.createdId = options?.createdId;
   }
 }
 

@@ -172,15 +172,19 @@ export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTIO
   (key) => key !== "sandbox" && key !== "baseUrl",
 );
 
-/** Spellings people reach for, from other SDKs (ky, axios, openai), and what we call them. */
-const ALIASES: Record<string, string> = {
+/**
+ * Spellings people reach for, from other SDKs (ky, axios, openai), and what we
+ * call them: the first of a list that the options at hand know (a base URL on
+ * `new Tensorlake()` is its `proxyUrl`).
+ */
+const ALIASES: Record<string, string | readonly string[]> = {
   timeout: "timeoutMs",
   retries: "retry: { retries }",
   maxRetries: "retry: { retries }",
   retryDelay: "retry: { baseDelayMs }",
-  baseURL: "baseUrl",
-  baseurl: "baseUrl",
-  url: "baseUrl",
+  baseURL: ["baseUrl", "proxyUrl"],
+  baseurl: ["baseUrl", "proxyUrl"],
+  url: ["baseUrl", "proxyUrl"],
   key: "apiKey",
   token: "apiKey",
   apikey: "apiKey",
@@ -207,8 +211,10 @@ function distance(a: string, b: string): number {
 
 /** The known option `key` was most likely meant to be, if any. */
 export function didYouMean(key: string, known: readonly string[]): string | undefined {
-  const alias = ALIASES[key];
-  if (alias && known.includes(alias.split(":")[0]!)) return alias;
+  const aliases = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
+  for (const alias of typeof aliases === "string" ? [aliases] : aliases ?? []) {
+    if (known.includes(alias.split(":")[0]!)) return alias;
+  }
   const lower = key.toLowerCase();
   const same = known.find((k) => k.toLowerCase() === lower);
   if (same) return same;

@@ -239,10 +239,10 @@ export async function requireCreated<T>(
         "`createdId` on this error): it may still be running";
     }
     // The id goes on the error, not into the message (a hostile answer may put anything there).
-    throw Object.assign(
-      new UnexpectedResponseError(`${(error as Error).message}; ${outcome}`, { cause: error }),
-      { createdId: id },
-    );
+    throw new UnexpectedResponseError(`${(error as Error).message}; ${outcome}`, {
+      cause: error,
+      createdId: id,
+    });
   }
 }
 

@@ -131,7 +131,12 @@ export function createTransport(
     );
   }
   stack.push(
-    authMiddleware({ provider: profile.provider, apiKey: options.apiKey, envVar: profile.envVar }),
+    authMiddleware({
+      provider: profile.provider,
+      apiKey: options.apiKey,
+      envVar: profile.envVar,
+      clock,
+    }),
   );
   // An explicit `limit` or `windowMs` is one budget for every call (the old
   // behaviour); otherwise the provider's documented budgets apply, per operation.

@@ -592,6 +592,22 @@ test("each fault kind looks as documented", async () => {
       assert.ok(r instanceof TypeError);
       assert.equal(effect, true);
     },
+    trickle: async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      assert.equal((await r.json()).port, 80);
+      assert.equal(effect, true);
+    },
+    endless: async (r, effect) => {
+      assert.ok(r instanceof Response && r.status === 200);
+      const reader = r.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      for (let i = 0; i < 5; i++) text += decoder.decode((await reader.read()).value);
+      // Half of the real body, then a space per interval, never the end.
+      assert.match(text, /^\{"exposure_id".* {4}$/);
+      await reader.cancel();
+      assert.equal(effect, true);
+    },
   };
   for (
     const [kind, check] of Object.entries(expectations) as [
@@ -617,7 +633,9 @@ test("each fault kind looks as documented", async () => {
       result = error as Error;
     }
     await check(result, emulator.live().exposures === 1);
-    assert.equal(slept, kind === "slow" ? 5000 : 0, kind);
+    if (kind === "trickle") assert.ok(slept > 0 && slept <= 5000, `${kind}: ${slept}`);
+    else if (kind === "endless") assert.equal(slept, 4 * 10_000, kind);
+    else assert.equal(slept, kind === "slow" ? 5000 : 0, kind);
     assert.equal(emulator.stats.faultsByKind[kind], 1, kind);
   }
 });

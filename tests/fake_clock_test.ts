@@ -94,3 +94,49 @@ test("FakeClock drives the SDK and the emulator together: a rate-limit wait cost
   assert.ok((await Promise.all(calls)).every((r) => r.response.ok));
   assert.equal(emulator.stats.rateLimited ?? 0, 0);
 });
+
+/** Work that settles after `count` real macrotask turns, unseen by any clock (as Web Crypto is). */
+function offThread(count: number): Promise<string> {
+  let chain = Promise.resolve();
+  for (let i = 0; i < count; i++) {
+    chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+  }
+  return chain.then(() => "done");
+}
+
+test("FakeClock.track: tracked work holds auto-advance and tickAsync until it settles", async () => {
+  const order: string[] = [];
+  {
+    using clock = new FakeClock(0, { autoAdvance: true });
+    const racing = clock.sleep(1_000).then(() => order.push("timer"));
+    await clock.track(offThread(20)).then(() => order.push("work"));
+    await racing;
+  }
+  assert.deepEqual(order, ["work", "timer"]);
+
+  const manual = new FakeClock(0);
+  let settled = false;
+  void manual.track(offThread(20)).then(() => (settled = true));
+  await manual.tickAsync(0);
+  assert.equal(settled, true);
+});
+
+test("FakeClock.track: the SDK hands it the hashing of a new key, once per key", async () => {
+  const tracked: Promise<unknown>[] = [];
+  class Recording extends FakeClock {
+    override track<T>(work: Promise<T>): Promise<T> {
+      tracked.push(work);
+      return super.track(work);
+    }
+  }
+  using clock = new Recording(0, { autoAdvance: true });
+  const emulator = createEmulator({ clock });
+  const client = createPrimeIntellectClient({ apiKey: "k-1", fetch: emulator.fetch, clock });
+  const list = () =>
+    client.GET("/api/v1/sandbox/{sandbox_id}/expose", {
+      params: { path: { sandbox_id: "sb-1" } },
+    });
+  assert.equal((await list()).response.status, 200);
+  assert.equal((await list()).response.status, 200);
+  assert.equal(tracked.length, 1);
+});

@@ -31,6 +31,8 @@ export interface AttachBenchOptions {
   keystrokes?: number;
   /** Output produced while the reader is paused. Default 100 MB. */
   pausedBytes?: number;
+  /** `maxBufferedBytes` of the paused reader; must be below `pausedBytes`. Default 16 MiB. */
+  maxBufferedBytes?: number;
 }
 
 /** What {@link benchAttach} measures. */
@@ -190,7 +192,10 @@ export async function benchAttach(options: AttachBenchOptions = {}): Promise<Att
 
   // A paused reader during 100 MB of output.
   gc();
-  const maxBufferedBytes = 16 * 1024 * 1024;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+  if (maxBufferedBytes >= pausedBytes) {
+    throw new RangeError("benchAttach: maxBufferedBytes must be below pausedBytes");
+  }
   const base = memory();
   let peakRss = base.rss;
   let peakHeap = base.heap;

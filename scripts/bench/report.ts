@@ -6,6 +6,7 @@
  * @module
  */
 import type { FleetSimResult } from "../fleet_sim.ts";
+import type { AttachBenchResult } from "./attach.ts";
 import type { BundleResult } from "./bundle.ts";
 import type { HeapResult } from "./heap_growth.ts";
 import type { ImportResult } from "./import_time.ts";
@@ -21,6 +22,7 @@ export interface Results {
   limiter: LimiterResult;
   heap: HeapResult;
   sharedFleet: { name: string; result: FleetSimResult }[];
+  attach: AttachBenchResult;
 }
 
 /** Context of a run. */
@@ -54,7 +56,25 @@ export function verdicts(r: Results): [string, string, boolean][] {
   const long = fleet.reduce((a, b) => (b.calls > a.calls ? b : a));
   const use = (long.calls - 20) / long.spanMs / (20 / 60_000);
   const heap = r.heap.bytesPerCall;
+  const { throughput, keystroke, pausedReader } = r.attach;
   return [
+    [
+      "PTY attach output throughput ≥ 0.9× a raw WebSocket client (loopback)",
+      `${throughput.ratio.toFixed(2)}×`,
+      throughput.ratio >= 0.9,
+    ],
+    [
+      "PTY attach keystroke round-trip p50 ≤ 1.1× raw",
+      `${keystroke.ratio.toFixed(2)}×`,
+      keystroke.ratio <= 1.1,
+    ],
+    [
+      "PTY attach: peak memory with a paused reader bounded (≤ 4× maxBufferedBytes)",
+      `${f1(pausedReader.peakRssDeltaMB)} MB RSS over ${
+        f1(pausedReader.outputBytes / 1e6)
+      } MB of output`,
+      pausedReader.peakRssDeltaMB * 1e6 <= 4 * pausedReader.maxBufferedBytes,
+    ],
     [
       "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
       `${high.toFixed(2)}×`,
@@ -166,6 +186,35 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
         r.heap.forcedGc ? "" : " (no forced GC)"
       }.`,
     ].join("\n"),
+    attach: table(
+      ["measure", "attach", "raw WebSocket", "ratio", "goal"],
+      [
+        [
+          "output throughput MB/s",
+          f1(r.attach.throughput.attachMBps),
+          f1(r.attach.throughput.rawMBps),
+          r.attach.throughput.ratio.toFixed(2),
+          r.attach.throughput.goal,
+        ],
+        [
+          "keystroke round-trip p50 ms",
+          r.attach.keystroke.attachP50Ms.toFixed(3),
+          r.attach.keystroke.rawP50Ms.toFixed(3),
+          r.attach.keystroke.ratio.toFixed(2),
+          r.attach.keystroke.goal,
+        ],
+        [
+          `paused reader, ${f1(r.attach.pausedReader.outputBytes / 1e6)} MB of output: ` +
+          `peak RSS / heap Δ MB (${r.attach.pausedReader.outcome})`,
+          `${f1(r.attach.pausedReader.peakRssDeltaMB)} / ${
+            f1(r.attach.pausedReader.peakHeapDeltaMB)
+          }`,
+          "—",
+          "—",
+          `bounded (maxBufferedBytes ${mib(r.attach.pausedReader.maxBufferedBytes)} MiB)`,
+        ],
+      ],
+    ),
     fleet: table(
       ["scenario", "calls", "most in any 60 s window", "429s", "span / ideal"],
       r.sharedFleet.map(({ name, result: s }) => [

@@ -13,6 +13,7 @@
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
+import type { Clock } from "../shared/clock.ts";
 import { callUser } from "../shared/callback.ts";
 import { redactError, redactResponse } from "../shared/redact.ts";
 import { followRedirects } from "./redirect.ts";
@@ -29,6 +30,8 @@ export interface AuthOptions {
   envVar: string;
   /** Redirects followed per request before giving up. Default 5. */
   maxRedirects?: number;
+  /** The client's clock, told about the off-thread hashing of a new key ({@link Clock.track}). */
+  clock?: Clock;
 }
 
 /**
@@ -64,7 +67,7 @@ export function authMiddleware(options: AuthOptions): Middleware {
       // Named once per key (Web Crypto is asynchronous); a known key needs no promise hop.
       const name = hash(key);
       if (typeof name !== "string") {
-        return name.then((tokenHash) => {
+        return (options.clock?.track?.(name) ?? name).then((tokenHash) => {
           context.tokenHash = tokenHash;
           return sendAs(key);
         });

@@ -70,6 +70,17 @@ export function guardClock(clock: Clock): Clock {
           throw tagCallbackError(error);
         }),
     };
+    const track = clock.track;
+    // A clock that cannot track is no reason to fail a call: the work is awaited as is.
+    if (track) {
+      wrapper.track = <T>(work: Promise<T>): Promise<T> => {
+        try {
+          return clock.track!(work) ?? work;
+        } catch {
+          return work;
+        }
+      };
+    }
     guarded.set(clock, wrapper);
   }
   return wrapper;

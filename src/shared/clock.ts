@@ -14,6 +14,13 @@ export interface Clock {
    * `signal` aborts. Must not keep timers alive after it settles.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Told about work the SDK awaits off the JavaScript thread (the Web Crypto
+   * hash of a new API key), so a fake clock can keep time still until it
+   * settles instead of mistaking the wait for idleness. Returns `work`.
+   * Optional: the real clock has no use for it.
+   */
+  track?<T>(work: Promise<T>): Promise<T>;
 }
 
 /** The longest delay `setTimeout` honours; longer ones fire at once on every runtime. */

@@ -30,6 +30,7 @@ import {
 import { DisposableFields } from "../handle.ts";
 import { systemClock } from "../shared/clock.ts";
 import { timedSignal } from "../shared/timed_signal.ts";
+import { REDACTED, redactError, type Redactor, redactor } from "../shared/redact.ts";
 import { assertCallOptions, assertDimension, assertIntegerInRange } from "../validate.ts";
 import {
   dataFrame,
@@ -128,10 +129,12 @@ export interface AttachOptions {
   /** Budget for the WebSocket handshake. Default 30 000 ms. */
   timeoutMs?: number;
   /**
-   * Most output bytes kept for a reader that does not keep up, when the
-   * socket cannot be paused (every standard WebSocket): past it the
+   * Most output bytes kept for a reader that does not keep up: past it the
    * connection is dropped with a `PtyDisconnectedError` (the PTY keeps
-   * running; attach again). Default 16 MiB.
+   * running; attach again). A socket that can be paused (the `ws` package,
+   * Bun) stops reading at the stream's high-water mark first, so the cap is
+   * only reached by messages it had already read or by one huge message;
+   * other standard WebSockets reach it when the reader stalls. Default 16 MiB.
    */
   maxBufferedBytes?: number;
 }
@@ -321,6 +324,9 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const headers = { ...params.headers, "X-PTY-Token": params.token };
   const url = ptyWebSocketUrl(params.baseUrl, params.sessionId, params.token);
+  // Every secret the handshake carries: a server, a WebSocket or the follow-up
+  // getPty may echo any of them, so whatever leaves this function is redacted.
+  const secrets = secretsOf(params.token, headers);
 
   let socket: WebSocketLike | undefined;
   const timed = timedSignal(options.signal, timeoutMs, systemClock, "attachPty");
@@ -336,11 +342,17 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
         if (error instanceof SandgateError) throw error;
         // Never echo the error: a WebSocket constructor may quote the URL (and its token).
         throw new NetworkError("attachPty: could not open the PTY WebSocket", {
-          cause: scrub(error, params.token),
+          cause: foreignCause(error, secrets),
         });
       }
       socket.binaryType = "arraybuffer";
-      const connection = new Connection(params.sessionId, socket, options, params.onDispose);
+      const connection = new Connection(
+        params.sessionId,
+        socket,
+        options,
+        params.onDispose,
+        secrets,
+      );
       await connection.opened;
       return connection;
     })();
@@ -355,7 +367,7 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
     return connection;
   } catch (error) {
     closeQuietly(socket);
-    throw error;
+    throw redactError(error, secrets);
   } finally {
     timed.dispose();
   }
@@ -367,15 +379,46 @@ function closeQuietly(socket: WebSocketLike | undefined): void {
   } catch { /* already closed */ }
 }
 
-/** Replaces the token in an error's message, for a `cause` that may quote the URL. */
-function scrub(error: unknown, token: string): unknown {
-  if (error instanceof Error && token && error.message.includes(token)) {
-    return new Error(error.message.split(token).join("[redacted]"));
+/** The token and every header value (`Bearer` stripped) worth redacting. */
+function secretsOf(token: string, headers: Record<string, string>): string[] {
+  const secrets = new Set([token]);
+  for (const [name, value] of Object.entries(headers)) {
+    if (/^(authorization|x-pty-token)$/i.test(name)) secrets.add(value.replace(/^Bearer\s+/i, ""));
   }
-  if (error instanceof Error && error.message.includes("token=")) {
-    return new Error(error.message.replace(/token=[^&\s"']*/g, "token=[redacted]"));
+  return [...secrets].filter((secret) => secret.length > 0);
+}
+
+/**
+ * A foreign error (a WebSocket constructor's, which may quote the URL and its
+ * headers) as a cause without the secrets: errors are redacted, anything
+ * else is replaced by a plain `Error` of its redacted text.
+ */
+function foreignCause(error: unknown, secrets: readonly string[]): unknown {
+  if (error instanceof Error) {
+    const clean = redactError(error, secrets);
+    return typeof clean === "string" ? new Error(clean) : clean;
   }
-  return error;
+  let text: string;
+  try {
+    text = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    text = Object.prototype.toString.call(error);
+  }
+  const redact = redactor(secrets);
+  return new Error(redact.text(text).replace(/token=[^&\s"']*/g, `token=${REDACTED}`));
+}
+
+/**
+ * A close reason as it may be shown: at most 123 characters, secrets
+ * removed; a reason that still holds the start of one (a server may cut an
+ * echoed token short) is dropped whole.
+ */
+function safeReason(reason: string, redact: Redactor, secrets: readonly string[]): string {
+  const text = redact.text(reason.slice(0, 123));
+  if (secrets.some((secret) => secret.length >= 8 && text.includes(secret.slice(0, 8)))) {
+    return REDACTED;
+  }
+  return text;
 }
 
 /** Internal: the socket closed or failed before it opened. */
@@ -442,14 +485,19 @@ class Connection extends DisposableFields<{ sessionId: string }> implements PtyC
   readonly #closedPromise: Promise<void>;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
+  readonly #secrets: readonly string[];
+  readonly #redact: Redactor;
 
   constructor(
     sessionId: string,
     socket: WebSocketLike,
     options: AttachOptions,
     onDispose: (() => Promise<unknown>) | undefined,
+    secrets: readonly string[],
   ) {
     super();
+    this.#secrets = secrets;
+    this.#redact = redactor(secrets);
     this.sessionId = sessionId;
     this.#socket = socket;
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -527,14 +575,13 @@ class Connection extends DisposableFields<{ sessionId: string }> implements PtyC
     this.#output.enqueue(frame.bytes);
     const desired = this.#output.desiredSize ?? 0;
     if (desired > 0) return;
-    if (this.#socket.pause && this.#socket.resume) {
-      // Real backpressure: the `ws` package stops reading from TCP.
-      if (!this.#paused) {
-        this.#paused = true;
-        this.#socket.pause();
-      }
-      return;
+    if (this.#socket.pause && this.#socket.resume && !this.#paused) {
+      // Real backpressure: the `ws` package and Bun stop reading from TCP.
+      this.#paused = true;
+      this.#socket.pause();
     }
+    // The hard cap holds either way: a paused socket still delivers what it had
+    // already read, and one message may be larger than the cap.
     if (OUTPUT_HIGH_WATER_BYTES - desired > this.#maxBuffered) {
       // Output was lost for this reader: its stream errors instead of ending cleanly.
       this.#finish({
@@ -563,7 +610,8 @@ class Connection extends DisposableFields<{ sessionId: string }> implements PtyC
 
   #closedError(event: WebSocketEventLike): PtyDisconnectedError {
     const code = event.code;
-    const reason = (event.reason ?? "").slice(0, 123);
+    // A hostile server may echo the token in its close reason.
+    const reason = safeReason(String(event.reason ?? ""), this.#redact, this.#secrets);
     if (this.#detaching) {
       return new PtyDisconnectedError("PTY connection: detached by the client", {
         byClient: true,

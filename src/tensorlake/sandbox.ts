@@ -30,10 +30,12 @@ import {
 import {
   assertSandboxRef,
   createTensorlakeClient,
+  SANDBOX_ID_HEADER,
   TENSORLAKE_PROFILE,
   tensorlakeBaseUrl,
   type TensorlakeClient,
   type TensorlakeClientOptions,
+  tensorlakeSandboxIdHeader,
 } from "./client.ts";
 import {
   CREATE_PTY_SHAPE,
@@ -105,7 +107,10 @@ export class Tensorlake {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
-          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)",
+          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)" +
+            (key === "baseUrl"
+              ? "; did you mean `proxyUrl` (a sandbox proxy used as given, e.g. an emulator's URL)?"
+              : ""),
           { secret: true },
         );
       }
@@ -133,6 +138,7 @@ export class Tensorlake {
     const client = createTensorlakeClient(options);
     const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock, {
       baseUrl: tensorlakeBaseUrl(options),
+      sandboxId: tensorlakeSandboxIdHeader(options),
       webSocket: options.webSocket,
       apiKey: apiKeyResolver({
         provider: PROVIDER,
@@ -321,6 +327,14 @@ const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
   baseUrl: string;
+  /**
+   * `X-Tensorlake-Sandbox-Id` for the WebSocket, as for the REST calls: a proxy
+   * used as given routes by it (tensorlakeai/tensorlake@cab3838
+   * typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
+   * `build_ws_headers`). Runtimes whose WebSocket cannot send headers (browsers)
+   * reach only a sandbox's own host or ingress URL.
+   */
+  sandboxId: string | undefined;
   webSocket: TensorlakeClientOptions["webSocket"];
   apiKey: () => string | Promise<string>;
 }
@@ -431,6 +445,9 @@ class SandboxHandle implements TensorlakeSandbox {
     }
     assertAttachOptions(options);
     const headers: Record<string, string> = {};
+    if (this.#attach.sandboxId !== undefined) {
+      headers[SANDBOX_ID_HEADER] = this.#attach.sandboxId;
+    }
     try {
       headers.Authorization = `Bearer ${await this.#attach.apiKey()}`;
     } catch {

@@ -10,6 +10,7 @@ import {
   decideFault,
   faultResponse,
   isBeforeEffect,
+  slowBody,
 } from "./faults.ts";
 import { systemClock } from "../shared/clock.ts";
 import { authorize } from "./gateway_routes.ts";
@@ -201,6 +202,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   /**
+   * The Tensorlake sandbox a request (REST or the PTY upgrade) is for: the
+   * `X-Tensorlake-Sandbox-Id` header, else the host's first label; an IP or
+   * `localhost` without the header names `defaultSandbox`.
+   */
+  function tensorlakeSandboxName(request: Request, url: URL): string {
+    const header = request.headers.get("x-tensorlake-sandbox-id");
+    if (header) return header;
+    return isLoopbackOrIp(url.hostname) ? defaultSandbox : url.hostname.split(".")[0]!;
+  }
+
+  /**
    * The PTY WebSocket upgrade (https://docs.tensorlake.ai/api-reference/v2/pty/websocket):
    * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
    * Assumption: a bearer token is checked when sent (browsers cannot send one).
@@ -213,7 +225,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
       return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
     }
-    const sandboxName = isLoopbackOrIp(url.hostname) ? defaultSandbox : url.hostname.split(".")[0]!;
+    const sandboxName = tensorlakeSandboxName(request, url);
     state.expire(clock.now());
     const sandbox = state.sandbox(sandboxName);
     if (!sandbox) {
@@ -281,14 +293,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       stats.served += 1;
       return prime.listAllExposures(state);
     }
-    const headerSandbox = isPrime ? null : request.headers.get("x-tensorlake-sandbox-id");
-    const sandboxName = isPrime
-      ? route.params[0]!
-      : headerSandbox
-      ? headerSandbox
-      : isLoopbackOrIp(url.hostname)
-      ? defaultSandbox
-      : url.hostname.split(".")[0]!;
+    const sandboxName = isPrime ? route.params[0]! : tensorlakeSandboxName(request, url);
     const routeLimiter = limiterOf(route, request.method);
     if (routeLimiter) {
       const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
@@ -383,6 +388,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
       return count(await corruptBody(fault, response));
+    }
+    if (fault === "trickle" || fault === "endless") {
+      return count(
+        await slowBody(fault, response, options.faults?.slowMs ?? 200, sleep, request.signal),
+      );
     }
     return count(response);
   }

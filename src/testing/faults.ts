@@ -8,7 +8,11 @@ import { drawsFor } from "./prng.ts";
 import { json } from "./http.ts";
 import { FAULT_KINDS, type FaultContext, type FaultKind, type FaultOptions } from "./types.ts";
 
-const DEFAULT_KINDS = FAULT_KINDS.filter((k) => k !== "lost-response");
+const DEFAULT_KINDS = FAULT_KINDS.filter((k) => k !== "lost-response" && k !== "endless");
+/** Pieces of a `"trickle"` body. */
+const TRICKLE_PIECES = 8;
+/** How often an `"endless"` body sends a space (sparse: a reader may wait out a long budget). */
+const ENDLESS_EVERY_MS = 10_000;
 
 /** Faults answered without running the handler. */
 const BEFORE_EFFECT = new Set<FaultKind>([
@@ -109,4 +113,62 @@ export async function corruptBody(kind: FaultKind, response: Response): Promise<
   }
   if (kind === "empty") return init("");
   return init(text.slice(0, Math.floor(text.length / 2)));
+}
+
+/**
+ * Replaces a real answer's body for `"trickle"` (the whole body in
+ * {@link TRICKLE_PIECES} pieces, `slowMs / 8` apart) and `"endless"` (the
+ * first half of the body, then a space every 10 s, never ending).
+ * Waits go through `sleep` (the emulator's clock, virtual in the soak) and
+ * stop when the reader cancels or `signal` aborts, so nothing outlives the
+ * client giving up.
+ */
+export async function slowBody(
+  kind: "trickle" | "endless",
+  response: Response,
+  slowMs: number,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  if (response.status === 204 || response.status === 304) return response;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const gap = kind === "endless" ? ENDLESS_EVERY_MS : Math.max(1, slowMs / TRICKLE_PIECES);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const pieceSize = Math.max(1, Math.ceil(bytes.byteLength / TRICKLE_PIECES));
+  const end = kind === "trickle" ? bytes.byteLength : Math.floor(bytes.byteLength / 2);
+  const space = new Uint8Array([0x20]);
+  let offset = 0;
+  let started = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (started) {
+        try {
+          await sleep(gap, stop.signal);
+        } catch {
+          return; // cancelled or aborted: pull is not called again
+        }
+      }
+      started = true;
+      if (stop.signal.aborted) return;
+      if (offset < end) {
+        const next = kind === "endless" ? end : Math.min(end, offset + pieceSize);
+        controller.enqueue(bytes.slice(offset, next));
+        offset = next;
+      } else if (kind === "trickle") {
+        signal?.removeEventListener("abort", onAbort);
+        controller.close();
+      } else {
+        controller.enqueue(space);
+      }
+    },
+    cancel() {
+      signal?.removeEventListener("abort", onAbort);
+      stop.abort();
+    },
+  }, { highWaterMark: 0 });
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -63,10 +63,11 @@ export interface FakeClockOptions {
    * Advance by itself: whenever the event loop has been idle for
    * `quietTurns` macrotask turns in a row (no timer added or cancelled) while
    * sleeps are pending, jump to the earliest one and wake every sleep due
-   * then. `true` for the defaults. Work off the JavaScript thread (Web
-   * Crypto, real sockets) does not count as activity: a timer racing it, such
-   * as a client's `timeoutMs`, may fire first, so give such calls no budget
-   * (`timeoutMs: Infinity`) or more `quietTurns`.
+   * then. `true` for the defaults. Work the SDK awaits off the JavaScript
+   * thread (Web Crypto) is {@link FakeClock.track}ed and holds time still;
+   * real sockets are not: a timer racing a loopback server, such as a
+   * client's `timeoutMs`, may fire first, so give such calls more
+   * `quietTurns` or no budget.
    *
    * @default {false}
    */
@@ -139,6 +140,7 @@ export class FakeClock implements Clock, Disposable {
   #ticker: Ticker | undefined;
   #pumping = false;
   #activity = 0;
+  readonly #held = new Set<Promise<unknown>>();
 
   /**
    * Starts at `start` (epoch milliseconds or a `Date`).
@@ -196,6 +198,24 @@ export class FakeClock implements Clock, Disposable {
   }
 
   /**
+   * Holds time still until `work` settles: auto-advance does not jump, and
+   * {@link FakeClock.tickAsync} / {@link FakeClock.runAllAsync} wait for it
+   * before waking sleeps. The SDK passes the work it awaits off the
+   * JavaScript thread (hashing a new API key with Web Crypto), which no
+   * macrotask count can see. Returns `work`.
+   */
+  track<T>(work: Promise<T>): Promise<T> {
+    const held = work.then(() => {}, () => {});
+    this.#held.add(held);
+    this.#activity++;
+    held.then(() => {
+      this.#held.delete(held);
+      this.#activity++;
+    });
+    return work;
+  }
+
+  /**
    * Moves time forward by `ms` at once, waking every sleep due by then in
    * time order. The woken code runs after this returns (their promises
    * resolve, continuations are queued); use {@link FakeClock.tickAsync} to
@@ -217,14 +237,14 @@ export class FakeClock implements Clock, Disposable {
    */
   async tickAsync(ms = 0): Promise<void> {
     const target = this.#now + Math.max(0, ms);
-    await turns(3);
+    await this.#settle();
     for (let next = this.#timers[0]; next && next.at <= target; next = this.#timers[0]) {
       this.#now = Math.max(this.#now, next.at);
       this.#fire(next);
-      await turns(3);
+      await this.#settle();
     }
     this.#now = target;
-    await turns(3);
+    await this.#settle();
   }
 
   /**
@@ -233,13 +253,13 @@ export class FakeClock implements Clock, Disposable {
    * sleeping).
    */
   async runAllAsync(maxTimers = 10_000): Promise<void> {
-    await turns(3);
+    await this.#settle();
     for (let fired = 0; fired < maxTimers; fired++) {
       const next = this.#timers[0];
       if (!next || !Number.isFinite(next.at)) return;
       this.#now = Math.max(this.#now, next.at);
       this.#fire(next);
-      await turns(3);
+      await this.#settle();
     }
     throw new Error(`FakeClock.runAllAsync: more than ${maxTimers} timers fired`);
   }
@@ -256,6 +276,15 @@ export class FakeClock implements Clock, Disposable {
   /** {@link FakeClock.close}, for `using`. */
   [dispose](): void {
     this.close();
+  }
+
+  /** A few macrotask turns, then until no tracked work is pending (each settles by itself). */
+  async #settle(): Promise<void> {
+    await turns(3);
+    while (this.#held.size > 0) {
+      await Promise.all(this.#held);
+      await turns(3);
+    }
   }
 
   #fire(timer: Timer): void {
@@ -297,7 +326,7 @@ export class FakeClock implements Clock, Disposable {
         this.close();
         return;
       }
-      if (this.#activity !== seen) {
+      if (this.#activity !== seen || this.#held.size > 0) {
         seen = this.#activity;
         quiet = 0;
       }

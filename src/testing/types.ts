@@ -23,6 +23,8 @@ import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
  * | `"empty"`              | the normal status, an empty body                       | yes                          |
  * | `"truncated-json"`     | the normal status, the JSON body cut in half           | yes                          |
  * | `"lost-response"`      | the `fetch` rejects with a `TypeError` (socket reset)  | yes: processed, answer lost  |
+ * | `"trickle"`            | the normal answer, its body in 8 pieces `slowMs/8` apart | yes                        |
+ * | `"endless"`            | the normal status, a body that never ends (a space every 10 s)   | yes              |
  *
  * Faulted requests that did not take effect are not counted by the server-side
  * rate limit either.
@@ -38,7 +40,9 @@ export type FaultKind =
   | "non-json"
   | "empty"
   | "truncated-json"
-  | "lost-response";
+  | "lost-response"
+  | "trickle"
+  | "endless";
 
 /** Every {@link FaultKind}, in a fixed order. */
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -53,6 +57,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "empty",
   "truncated-json",
   "lost-response",
+  "trickle",
+  "endless",
 ];
 
 /** What a fault hook learns about a request. */
@@ -73,9 +79,12 @@ export interface FaultOptions {
    * `decide`. Default 0.
    */
   rate?: number;
-  /** Kinds to draw from, uniformly. Default: every kind except `"lost-response"`. */
+  /**
+   * Kinds to draw from, uniformly. Default: every kind except `"lost-response"`
+   * and `"endless"` (it ends only when the client gives up).
+   */
   kinds?: readonly FaultKind[];
-  /** Delay of a `"slow"` fault in milliseconds. Default 200. */
+  /** Delay of a `"slow"` fault (and the span of a `"trickle"`) in milliseconds. Default 200. */
   slowMs?: number;
   /** `Retry-After` of a `"429"` fault, in seconds. Default 1. */
   retryAfterSeconds?: number;

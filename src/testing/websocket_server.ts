@@ -5,6 +5,13 @@
  * messages, ping/pong and the closing handshake (§5, §7). Test tooling only:
  * no extensions, no subprotocols.
  *
+ * A hostile client cannot crash it or grow its memory without bound: unmasked
+ * frames, reserved bits, fragmented or long control frames, stray
+ * continuations and unknown opcodes fail the connection (1002); messages over
+ * 16 MiB, by length field or by fragments (at most 4096 of them), fail it
+ * with 1009; pongs are skipped while the client is not reading, and a client
+ * with 32 MiB unread is cut off.
+ *
  * @module
  */
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
@@ -24,6 +31,17 @@ export interface RawSocket {
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** Largest message accepted from a client (a hostile one must not grow memory). */
 const MAX_MESSAGE = 16 * 1024 * 1024;
+/** Most frames one fragmented message may take (empty continuations would grow a list). */
+const MAX_FRAGMENTS = 4096;
+/** Largest control frame payload (RFC 6455 §5.5). */
+const MAX_CONTROL_PAYLOAD = 125;
+/**
+ * Unsent bytes above which a pong is skipped: a client that does not read
+ * gets no pong backlog (RFC 6455 §5.5.3 allows answering only the latest ping).
+ */
+const PONG_SKIP_ABOVE = 64 * 1024;
+/** Unsent bytes above which the client is cut off (it is not reading at all). */
+const MAX_UNSENT = 32 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 1_000;
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -91,10 +109,15 @@ function frameHeader(opcode: number, length: number): Uint8Array {
 class FramedSocket {
   readonly #socket: RawSocket;
   readonly #handlers: PeerHandlers;
-  #buffer = new Uint8Array(0);
+  /** Received bytes not parsed yet, as chunks (joined once a whole frame is there). */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  /** Bytes the next frame needs before parsing is worth a try. */
+  #need = 2;
   #fragments: Uint8Array[] = [];
   #fragmentBytes = 0;
   #closeSent = false;
+  #failed = false;
   #ended = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -115,6 +138,11 @@ class FramedSocket {
 
   #send(opcode: number, payload: Uint8Array): void {
     if (this.#closeSent || this.#ended) return;
+    if (this.#socket.writableLength > MAX_UNSENT) {
+      // The client stopped reading long ago: nothing more is queued for it.
+      this.#socket.destroy();
+      return;
+    }
     this.#socket.write(frameHeader(opcode, payload.byteLength));
     this.#socket.write(payload);
   }
@@ -135,69 +163,98 @@ class FramedSocket {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#closeTimer);
+    this.#pending = [];
+    this.#fragments = [];
     this.#handlers.closed();
   }
 
+  /** A protocol violation: close with `code`, and ignore whatever the client sends after. */
   #fail(code: number, reason: string): void {
+    this.#failed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#fragments = [];
+    this.#fragmentBytes = 0;
     this.#close(code, reason);
-    this.#buffer = new Uint8Array(0);
+    // RFC 6455 §7.1.7: after a violation the connection is closed, not kept for a reply.
+    this.#socket.end();
   }
 
   #receive(chunk: Uint8Array): void {
-    if (this.#ended) return;
-    const joined = new Uint8Array(this.#buffer.byteLength + chunk.byteLength);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.byteLength);
+    if (this.#ended || this.#failed) return;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.byteLength;
+    // A large frame arrives in many chunks: join them once, not once per chunk.
+    if (this.#pendingBytes < this.#need) return;
+    const joined = this.#pending.length === 1
+      ? this.#pending[0]!
+      : concat(this.#pending, this.#pendingBytes);
     let offset = 0;
-    while (!this.#ended) {
+    this.#need = 2;
+    while (!this.#ended && !this.#failed) {
       const frame = this.#parse(joined, offset);
-      if (frame === "incomplete") break;
+      if (typeof frame === "number") {
+        this.#need = frame;
+        break;
+      }
       if (frame === "invalid") return;
       offset = frame.next;
       this.#frame(frame.fin, frame.opcode, frame.payload);
     }
-    this.#buffer = joined.slice(offset);
+    if (this.#failed || this.#ended) return;
+    const rest = joined.slice(offset);
+    this.#pending = rest.byteLength > 0 ? [rest] : [];
+    this.#pendingBytes = rest.byteLength;
   }
 
+  /** One frame at `offset`, the bytes needed from `offset` when incomplete, or `"invalid"`. */
   #parse(
     data: Uint8Array,
     offset: number,
   ):
     | { fin: boolean; opcode: number; payload: Uint8Array; next: number }
-    | "incomplete"
+    | number
     | "invalid" {
-    if (data.byteLength - offset < 2) return "incomplete";
+    const available = data.byteLength - offset;
+    if (available < 2) return 2;
     const b0 = data[offset]!;
     const b1 = data[offset + 1]!;
-    if ((b1 & 0x80) === 0) {
-      this.#fail(1002, "client frames must be masked");
-      return "invalid";
-    }
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    if ((b0 & 0x70) !== 0) return this.#invalid(1002, "reserved bits set (no extensions)");
+    if ((b1 & 0x80) === 0) return this.#invalid(1002, "client frames must be masked");
+    if (opcode >= 0x8 && !fin) return this.#invalid(1002, "fragmented control frame");
     let length = b1 & 0x7f;
-    let at = offset + 2;
+    let header = 2;
     if (length === 126) {
-      if (data.byteLength - at < 2) return "incomplete";
-      length = (data[at]! << 8) | data[at + 1]!;
-      at += 2;
+      if (available < 4) return 4;
+      length = (data[offset + 2]! << 8) | data[offset + 3]!;
+      header = 4;
     } else if (length === 127) {
-      if (data.byteLength - at < 8) return "incomplete";
-      const big = new DataView(data.buffer, data.byteOffset + at, 8).getBigUint64(0);
-      if (big > BigInt(MAX_MESSAGE)) {
-        this.#fail(1009, "message too big");
-        return "invalid";
-      }
+      if (available < 10) return 10;
+      const big = new DataView(data.buffer, data.byteOffset + offset + 2, 8).getBigUint64(0);
+      if (big > BigInt(MAX_MESSAGE)) return this.#invalid(1009, "message too big");
       length = Number(big);
-      at += 8;
+      header = 10;
     }
-    if (length > MAX_MESSAGE) {
-      this.#fail(1009, "message too big");
-      return "invalid";
+    if (opcode >= 0x8 && length > MAX_CONTROL_PAYLOAD) {
+      return this.#invalid(1002, "control frame too long");
     }
-    if (data.byteLength - at < 4 + length) return "incomplete";
+    if (length > MAX_MESSAGE || this.#fragmentBytes + length > MAX_MESSAGE) {
+      return this.#invalid(1009, "message too big");
+    }
+    const total = header + 4 + length;
+    if (available < total) return total;
+    const at = offset + header;
     const mask = data.subarray(at, at + 4);
     const payload = data.slice(at + 4, at + 4 + length);
     for (let i = 0; i < payload.byteLength; i++) payload[i]! ^= mask[i & 3]!;
-    return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload, next: at + 4 + length };
+    return { fin, opcode, payload, next: offset + total };
+  }
+
+  #invalid(code: number, reason: string): "invalid" {
+    this.#fail(code, reason);
+    return "invalid";
   }
 
   #frame(fin: boolean, opcode: number, payload: Uint8Array): void {
@@ -211,12 +268,20 @@ class FramedSocket {
       this.#end();
       return;
     }
-    if (opcode === 0x9) return this.#send(0xa, payload);
+    if (opcode === 0x9) {
+      if (this.#socket.writableLength <= PONG_SKIP_ABOVE) this.#send(0xa, payload);
+      return;
+    }
     if (opcode === 0xa) return;
     if (opcode === 0x1 || opcode === 0x2 || opcode === 0x0) {
+      const continuing = this.#fragments.length > 0;
+      if (opcode === 0x0 && !continuing) return this.#fail(1002, "continuation without a message");
+      if (opcode !== 0x0 && continuing) {
+        return this.#fail(1002, "new message inside a fragmented one");
+      }
+      if (this.#fragments.length >= MAX_FRAGMENTS) return this.#fail(1009, "too many fragments");
       this.#fragments.push(payload);
       this.#fragmentBytes += payload.byteLength;
-      if (this.#fragmentBytes > MAX_MESSAGE) return this.#fail(1009, "message too big");
       if (!fin) return;
       const message = this.#fragments.length === 1
         ? this.#fragments[0]!

@@ -125,6 +125,22 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.match(insecure.stderr, /^error: ConfigError: /m);
   });
 
+  test("ports --all lists every sandbox's exposures (GET /api/v1/sandbox/expose/all)", async () => {
+    for (const [sandbox, port] of [["all-a", "3001"], ["all-b", "3002"]] as const) {
+      const exposed = await cli(["expose", sandbox, port], env);
+      assert.equal(exposed.code, 0, exposed.stderr);
+    }
+    const listed = await cli(["ports", "--all", "--json"], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = JSON.parse(listed.stdout) as { sandboxId: string; port: number }[];
+    const mine = rows.filter((e) => e.sandboxId.startsWith("all-"))
+      .map((e) => `${e.sandboxId}:${e.port}`).sort();
+    assert.deepEqual(mine, ["all-a:3001", "all-b:3002"]);
+    const table = await cli(["ports", "--all"], env);
+    assert.match(table.stdout, /^SANDBOX\s+EXPOSURE\s+PORT/m);
+    assert.match(table.stdout, /^all-b\s+\S+\s+3002\s/m);
+  });
+
   test("pty ls and pty kill work on the served emulator", async () => {
     const tlEnv = { TENSORLAKE_API_KEY: "cli-test-key" };
     const empty = await cli(["pty", "ls", server.url, "--json"], tlEnv);
@@ -160,6 +176,7 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
     assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.env.PRIME_API_BASE_URL, info.url);
+    assert.equal(info.env.TENSORLAKE_SANDBOX_PROXY_URL, info.url);
     const exposed = await cli(["expose", "emu-sb", "3000"], info.env);
     assert.equal(exposed.code, 0, exposed.stderr);
     const listed = await cli(["ports", "emu-sb", "--json"], info.env);
@@ -170,11 +187,38 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     assert.match(result.stderr, /emulator stopped/);
   });
 
+  test("sandgate pty my-sandbox reaches it through TENSORLAKE_SANDBOX_PROXY_URL", {
+    // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
+    skip: typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)",
+  }, async () => {
+    const running = start(["emulator", "--json"], {});
+    await until(() => running.stdout().includes("}"), "the emulator's JSON");
+    const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
+    try {
+      // A named sandbox reaches the emulator through the proxy, by X-Tensorlake-Sandbox-Id
+      // (REST and the PTY WebSocket alike), as the banner suggests.
+      const pty = start(["pty", "my-sandbox"], info.env);
+      pty.write("echo named-hello\nexit 6\n");
+      pty.end();
+      const result = await pty.done;
+      assert.equal(result.code, 6, result.stderr);
+      assert.match(result.stdout, /^named-hello\r$/m);
+    } finally {
+      running.kill("SIGINT");
+      await running.done;
+    }
+  });
+
   test("the human form prints export lines", async () => {
     const running = start(["emulator"], {});
     await until(() => running.stdout().includes("sandgate pty"), "the emulator's banner");
     assert.match(running.stdout(), /^export PRIME_API_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(running.stdout(), /^export PRIME_API_KEY=/m);
+    assert.match(
+      running.stdout(),
+      /^export TENSORLAKE_SANDBOX_PROXY_URL=http:\/\/127\.0\.0\.1:\d+$/m,
+    );
+    assert.match(running.stdout(), /^sandgate pty my-sandbox$/m);
     running.kill("SIGTERM");
     assert.equal((await running.done).code, 0);
   });

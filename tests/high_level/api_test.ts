@@ -13,6 +13,7 @@ import {
   ApiError,
   ConfigError,
   ForbiddenError,
+  InvalidArgumentError,
   isApiError,
   isSandgateError,
   NotFoundError,
@@ -177,6 +178,65 @@ test("a missing key says what to do on Deno without --allow-env, on Workers, and
   assert.match(error.message, /^Prime Intellect: no API key: /);
 });
 
+test("a missing Prime key names ~/.prime/config.json (`prime login`) where that file is read", () => {
+  const file = { path: "~/.prime/config.json", writtenBy: "prime login" };
+  // Node ≥ 20.16 and Bun (process.getBuiltinModule), Deno (readTextFileSync): the file is read.
+  const node = { process: { env: {}, getBuiltinModule: () => undefined } };
+  assert.match(
+    missingKeyAdvice("PRIME_API_KEY", node, file),
+    /set the PRIME_API_KEY environment variable, or run `prime login` \(it writes ~\/\.prime\/config\.json/,
+  );
+  const deno = {
+    Deno: { permissions: { querySync: () => ({ state: "granted" }) }, readTextFileSync() {} },
+  };
+  assert.match(missingKeyAdvice("PRIME_API_KEY", deno, file), /`prime login`/);
+  const denied = {
+    Deno: { permissions: { querySync: () => ({ state: "prompt" }) }, readTextFileSync() {} },
+  };
+  assert.match(missingKeyAdvice("PRIME_API_KEY", denied, file), /--allow-env=PRIME_API_KEY/);
+  assert.match(
+    missingKeyAdvice("PRIME_API_KEY", denied, file),
+    /config\.json is read with --allow-env=HOME --allow-read/,
+  );
+  // Edge (no file system): never read there, so never suggested.
+  const workers = { navigator: { userAgent: "Cloudflare-Workers" } };
+  assert.doesNotMatch(missingKeyAdvice("PRIME_API_KEY", workers, file), /prime login|config\.json/);
+  // A Node without process.getBuiltinModule (older than 20.16) does not read it either.
+  assert.doesNotMatch(missingKeyAdvice("PRIME_API_KEY", { process: { env: {} } }, file), /config/);
+  // The error itself, on this runtime (Deno, Node ≥ 20.16, Bun all read the file).
+  const prime = new MissingApiKeyError("primeintellect", "PRIME_API_KEY");
+  assert.match(prime.message, /`prime login` \(it writes ~\/\.prime\/config\.json/);
+  // Tensorlake has no such file.
+  const tensorlake = new MissingApiKeyError("tensorlake", "TENSORLAKE_API_KEY");
+  assert.doesNotMatch(tensorlake.message, /config\.json|login/);
+});
+
+test("a base URL on new Tensorlake() points to proxyUrl", () => {
+  for (const key of ["baseURL", "baseurl", "url"]) {
+    assert.throws(
+      () => new Tensorlake({ [key]: "http://127.0.0.1:1" } as never),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(
+          error.message,
+          new RegExp(`options\\.${key}: unknown option; did you mean \`proxyUrl\`\\?`),
+        );
+        return true;
+      },
+    );
+  }
+  assert.throws(
+    () => new Tensorlake({ baseUrl: "http://127.0.0.1:1" } as never),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError, String(error));
+      assert.match(error.message, /^options\.baseUrl: is per sandbox: .*; did you mean `proxyUrl`/);
+      return true;
+    },
+  );
+  // Where a baseUrl exists, baseURL still points to it.
+  assert.throws(() => new PrimeIntellect({ baseURL: "x" } as never), /did you mean `baseUrl`\?/);
+});
+
 test("unknown constructor options are a ConfigError with a did-you-mean", () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ timeout: 5000 }, /options\.timeout: unknown option; did you mean `timeoutMs`\?/],
@@ -207,9 +267,9 @@ test("unknown constructor options are a ConfigError with a did-you-mean", () => 
   ];
   for (const [label, make] of makers) {
     for (const [options, message] of cases) {
-      // `new Tensorlake` takes no baseUrl (it is per sandbox), so nothing is suggested.
+      // `new Tensorlake` takes no baseUrl (it is per sandbox): its proxyUrl is suggested.
       const expected = label === "new Tensorlake" && "baseURL" in options
-        ? /options\.baseURL: unknown option \(known: /
+        ? /options\.baseURL: unknown option; did you mean `proxyUrl`\?/
         : message;
       assert.throws(() => make(options as never), (error: unknown) => {
         assert.ok(error instanceof ConfigError, `${label} ${JSON.stringify(options)}: ${error}`);

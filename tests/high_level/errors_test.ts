@@ -252,3 +252,18 @@ test("an aborted signal rejects with its reason", async () => {
     (error: unknown) => error === reason,
   );
 });
+
+test("UnexpectedResponseError.createdId: the id a create named, undefined otherwise", () => {
+  const plain = new UnexpectedResponseError("listPtys: .ptys must be an array");
+  assert.equal(plain.createdId, undefined);
+  const cause = new Error("shape");
+  const created = new UnexpectedResponseError("exposePort: bad; could not be removed", {
+    cause,
+    createdId: "exp-9",
+  });
+  assert.equal(created.createdId, "exp-9");
+  assert.equal(created.cause, cause);
+  assert.equal(created.name, "UnexpectedResponseError");
+  // A public, enumerable field: it survives JSON (an id, never a secret).
+  assert.equal(JSON.parse(JSON.stringify(created)).createdId, "exp-9");
+});

@@ -33,7 +33,10 @@ test("exposePort: a 2xx answer with the id but no tls_socket removes the exposur
     assert.ok(error instanceof UnexpectedResponseError, String(error));
     assert.match(error.message, /tls_socket/);
     assert.match(error.message, /the exposure it created was removed/);
-    assert.equal((error as { createdId?: string }).createdId, "exp-half");
+    // A typed, documented field (was an untyped property added with Object.assign).
+    const createdId: string | undefined = error.createdId;
+    assert.equal(createdId, "exp-half");
+    assert.ok(Object.hasOwn(error, "createdId"));
     // Was: only the POST; the exposure stayed up with no handle to remove it.
     const deletes = server.received.filter((r) => r.method === "DELETE");
     assert.deepEqual(deletes.map((r) => r.url), ["/api/v1/sandbox/sb-c/expose/exp-half"]);
@@ -85,6 +88,8 @@ test("createPty: a 2xx answer with a session id but no token kills that PTY; a f
       assert.equal(kills.length >= 1, true, "the PTY was not killed");
       assert.ok(kills.every((r) => r.url.endsWith("/pty-half")));
       assert.match(error.message, killStatus === 200 ? /was removed/ : /could not be removed/);
+      // The id to clean up with when the kill failed (and the message says which).
+      assert.equal(error.createdId, "pty-half");
     } finally {
       await server.close();
     }

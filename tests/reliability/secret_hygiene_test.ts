@@ -16,6 +16,8 @@ import {
   PrimeIntellect,
   SandgateError,
   Tensorlake,
+  type WebSocketFactory,
+  type WebSocketLike,
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/compose.ts";
@@ -387,4 +389,118 @@ test("plain http: to a non-loopback host is refused at construction", () => {
   for (const baseUrl of ["http://localhost:8080", "http://127.0.0.1:1", "http://[::1]:2"]) {
     new PrimeIntellect({ apiKey: "k", baseUrl });
   }
+});
+
+/** A WebSocket that opens, then closes with `reason(url)`: a gateway echoing what it got. */
+function echoingWebSocket(reason: (url: string, headers: Record<string, string>) => string) {
+  return (url: string, init: { headers: Record<string, string> }): WebSocketLike => {
+    const listeners = new Map<string, ((event: unknown) => void)[]>();
+    const emit = (type: string, event: unknown) => {
+      for (const listener of listeners.get(type) ?? []) listener(event);
+    };
+    const socket = {
+      readyState: 0,
+      bufferedAmount: 0,
+      binaryType: "blob",
+      send() {},
+      close() {
+        socket.readyState = 3;
+      },
+      addEventListener(type: string, listener: (event: never) => void) {
+        listeners.set(type, [...(listeners.get(type) ?? []), listener as (e: unknown) => void]);
+      },
+    };
+    setTimeout(() => {
+      socket.readyState = 1;
+      emit("open", {});
+      emit("message", { data: new TextEncoder().encode(`\x00echo ${url}`).buffer });
+      socket.readyState = 3;
+      emit("close", { code: 4001, reason: reason(url, init.headers).slice(0, 123) });
+    }, 0);
+    return socket;
+  };
+}
+
+test("the PTY token never reaches what attach, attachPty and openPty produce", async () => {
+  const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
+  const made = "pty-SECRET-made-up-token-5Wq8";
+  scanner.add("made-up pty token", made);
+  const emulator = createEmulator({ apiKeys: [SECRET_API_KEY] });
+  const tl = new Tensorlake({
+    apiKey: SECRET_API_KEY,
+    fetch: emulator.fetch,
+    webSocket: emulator.webSocket,
+  }).sandbox("sb-hygiene-attach");
+  const produced: [unknown, string][] = [];
+  const outcome = async (label: string, run: () => Promise<unknown>) => {
+    try {
+      produced.push([await run(), `${label} (value)`]);
+    } catch (error) {
+      produced.push([error, `${label} (error)`]);
+    }
+  };
+
+  // Create + attach, exit, input after the exit.
+  const connection = await tl.openPty({ command: "bash" });
+  produced.push([connection, "openPty connection"]);
+  const writer = connection.input.getWriter();
+  await writer.write("exit 3\n");
+  produced.push([await connection.exit, "exit"]);
+  await outcome("write after exit", () => writer.write("late"));
+  await outcome("resize after exit", () => connection.resize({ cols: 1, rows: 1 }));
+  await connection[ASYNC_DISPOSE]();
+
+  // Attach, kill, detach by abort.
+  const pty = await tl.createPty({ command: "bash" });
+  scanner.add("pty token", pty.token);
+  const killed = await pty.attach();
+  await pty.kill();
+  produced.push([await killed.exit, "killed exit"]);
+  await outcome("attach after kill", () => pty.attach());
+  const second = await tl.createPty({ command: "bash" });
+  scanner.add("pty token 2", second.token);
+  const controller = new AbortController();
+  const aborted = await tl.attachPty(second.sessionId, second.token, { signal: controller.signal });
+  controller.abort(new Error("user gave up"));
+  produced.push([await aborted.exit, "aborted exit"]);
+  await outcome("wrong token", () => tl.attachPty(second.sessionId, made));
+  await outcome("unknown session", () => tl.attachPty("no-such-session", made));
+  await outcome("bad options", () => tl.attachPty(second.sessionId, made, { timeoutMs: -1 }));
+  await outcome("token with a space", () => tl.attachPty(second.sessionId, `${made} x`));
+  await second.kill();
+
+  // Hostile WebSockets: a close reason and output echoing the URL and headers, a
+  // constructor that throws quoting them, one that never opens.
+  const hostile = (webSocket: WebSocketFactory) =>
+    new Tensorlake({ apiKey: SECRET_API_KEY, fetch: emulator.fetch, webSocket })
+      .sandbox("sb-hygiene-attach");
+  const echoed = await hostile(echoingWebSocket((url, h) => `${url} ${JSON.stringify(h)}`))
+    .attachPty("sess-echo", made);
+  produced.push([await echoed.exit, "exit of a close reason quoting the URL"]);
+  const read = await echoed.output.getReader().read().catch((error: unknown) => error);
+  produced.push([read, "output of the echoing socket"]);
+  const tokenOnly = await hostile(echoingWebSocket(() => `refused ${made}`))
+    .attachPty("sess-echo", made);
+  produced.push([await tokenOnly.exit, "exit of a close reason quoting the token"]);
+  await outcome("constructor quoting the URL", () =>
+    hostile((url, init) => {
+      throw Object.assign(new TypeError(`bad URL ${url}`), { init });
+    }).attachPty("sess-throw", made));
+  await outcome("openPty with a throwing constructor", () =>
+    hostile((url) => {
+      throw new Error(`cannot reach ${url}`);
+    }).openPty({ command: "bash" }));
+  const never: WebSocketFactory = () => ({
+    readyState: 0,
+    bufferedAmount: 0,
+    binaryType: "blob",
+    send() {},
+    close() {},
+    addEventListener() {},
+  });
+  await outcome("timeout", () => hostile(never).attachPty("sess-never", made, { timeoutMs: 20 }));
+
+  for (const [value, label] of produced) await scanner.scan(value, label);
+  assert.ok(produced.length >= 17, `${produced.length} values`);
+  scanner.assertClean();
 });

@@ -26,13 +26,43 @@
  *   janitor with faults off;
  * - *leaks*: anything live in the emulator beyond the orphans — must be 0.
  *
- * The emulator runs with `rateLimit.enforce: false`: it serves every request
- * and counts those above 20 / 60 s per (token, sandbox) in `stats.overLimit`,
- * which must stay 0 (the client-side limiter alone keeps it there).
+ * **Fault kinds.** Every emulator {@link FAULT_KINDS} kind, drawn uniformly:
+ * statuses, resets, slow answers, garbled bodies, lost answers, trickled
+ * bodies and endless bodies (bounded by the client's `timeoutMs`). On top,
+ * the harness itself injects *event-loop stalls*: at seeded virtual times,
+ * time jumps by `stallMs` at once with no timer firing in between — what a
+ * process busy for that long looks like to its timers: rate-limit waits,
+ * backoffs and timeouts all end late, together — and the server's rate limit
+ * must still hold. (A delay *after* `fetch` is called is network latency, not
+ * a stall: no client can keep a server window through latency swings larger
+ * than its margin.) *Keep-alive drops after a
+ * POST* are served-only: they are a transport behaviour (Deno's fetch resends
+ * a POST on a reused connection the server dropped), and in-process there is
+ * no connection; their application-level effect (processed, answer lost) is
+ * `lost-response`, and the transport case is
+ * tests/reliability/hostile_body_test.ts against a real socket.
+ *
+ * **PTY attach** (`attach: true`; `npm run soak` and the bounded soak turn
+ * it on): some PTY flows attach over the emulator's in-process WebSocket,
+ * type a command, read its echo and then detach, exit or kill; exits and
+ * errors are scanned for the token like everything else.
+ *
+ * **Determinism.** Fault draws, flow choices and stall times come from the
+ * seed. The exact figures of a run are not seed-exact, and were not before
+ * attach either (two runs of one seed in one process differ slightly): the
+ * virtual clock jumps on real macrotask turns, whose order against other
+ * real timers (timer clamping, the in-process WebSocket) depends on timing.
+ * Every guarantee holds on every run.
  *
  * @module
  */
-import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
+import {
+  PrimeIntellect,
+  type Pty,
+  PtyDisconnectedError,
+  SandgateError,
+  Tensorlake,
+} from "../../mod.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { mulberry32 } from "../../src/testing/prng.ts";
 import { SECRET_API_KEY, SecretScanner } from "../helpers/secrets.ts";
@@ -50,6 +80,14 @@ export interface SoakOptions {
   faultRate: number;
   /** Sandboxes per provider; workers share them round-robin. */
   sandboxes: number;
+  /** Mean virtual time between event-loop stalls, in ms (0: none). Default 20 000. */
+  stallEveryMs?: number;
+  /** Length of a stall, in (virtual) ms. Default 1 200. */
+  stallMs?: number;
+  /** Fault kinds to draw from, uniformly. Default: every kind. */
+  kinds?: readonly FaultKind[];
+  /** Add PTY attach flows (not seed-exact, see above). Default false. */
+  attach?: boolean;
   /** Scan every error and handle for secrets (slower). Default true. */
   scanSecrets?: boolean;
   /**
@@ -75,6 +113,8 @@ export interface SoakReport {
   faultsByKind: Record<string, number>;
   retriesSeen: number;
   rateLimitWaits: number;
+  stalls: number;
+  attaches: { attempted: number; exited: number; killed: number; detached: number };
   creates: { attempted: number; succeeded: number; effective: number };
   duplicates: number;
   orphans: { exposures: number; sshSessions: number; ptys: number };
@@ -151,6 +191,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const virtualStart = clock.now();
   const random = mulberry32(options.seed);
   const faultRandom = mulberry32(options.seed ^ 0x9e3779b9);
+  const stallRandom = mulberry32(options.seed ^ 0x5a11ed);
+  const stallEveryMs = options.stallEveryMs ?? 20_000;
+  const stallMs = options.stallMs ?? 1_200;
+  let stalls = 0;
+  const stopStalls = new AbortController();
+  /** Stalls the "event loop" at seeded virtual times until the workers are done. */
+  async function staller(): Promise<void> {
+    while (stallEveryMs > 0 && !stopStalls.signal.aborted) {
+      try {
+        await clock.sleep(stallRandom() * 2 * stallEveryMs, stopStalls.signal);
+      } catch {
+        return;
+      }
+      stalls++;
+      clock.advance(stallMs);
+    }
+  }
   const scanner = new SecretScanner({ apiKey: SECRET_API_KEY });
   const scan = options.scanSecrets ?? true;
 
@@ -167,7 +224,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       decide({ request, api }) {
         if (!faultsOn || api === "unknown") return recordFault(request, null);
         if (faultRandom() >= options.faultRate) return recordFault(request, null);
-        const kind = FAULT_KINDS[Math.floor(faultRandom() * FAULT_KINDS.length)]!;
+        const kinds = options.kinds ?? FAULT_KINDS;
+        const kind = kinds[Math.floor(faultRandom() * kinds.length)]!;
         return recordFault(request, kind);
       },
     },
@@ -245,7 +303,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     onRateLimit: () => void rateLimitWaits++,
   };
   const prime = new PrimeIntellect(common);
-  const tensorlake = new Tensorlake(common);
+  const tensorlake = new Tensorlake({ ...common, webSocket: emulator.webSocket });
+  const attaches = { attempted: 0, exited: 0, killed: 0, detached: 0 };
   const sandboxNames = Array.from({ length: options.sandboxes }, (_, i) => `soak-${i + 1}`);
   const primeSandboxes = sandboxNames.map((id) => prime.sandbox(id));
   const tlSandboxes = sandboxNames.map((id) => tensorlake.sandbox(id));
@@ -420,9 +479,47 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const cols = 1 + Math.floor(random() * 400);
         await call("resizePty", () => sb.resizePty(id, { rows, cols }));
       }
+      if (options.attach && random() < 0.3 && budgetLeft()) await attachFlow(p);
       if (random() < 0.2 && budgetLeft()) await call("getPty", () => sb.getPty(id));
       if (random() < 0.1 && budgetLeft()) await call("listPtys", () => sb.listPtys());
       if (random() < 0.2 && budgetLeft()) await call("killPty", () => sb.killPty(id));
+    });
+  }
+
+  /** Attach, type, read the echo, then exit, kill or detach: one call. */
+  async function attachFlow(p: Pty): Promise<void> {
+    attaches.attempted++;
+    const ending = random();
+    await call("attach", async () => {
+      const connection = await p.attach({ timeoutMs: 10_000 });
+      if (scan) toScan.push([connection, "PTY connection"]);
+      const reader = connection.output.getReader();
+      const writer = connection.input.getWriter();
+      const marker = `m${++seq}`;
+      await writer.write(`echo ${marker}\r`);
+      let seen = "";
+      const decoder = new TextDecoder();
+      while (!seen.includes(`${marker}\r\n`) && seen.length < 64 * 1024) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += decoder.decode(value, { stream: true });
+      }
+      if (ending < 0.3) {
+        await writer.write("exit 0\r");
+      } else if (ending < 0.5) {
+        await p.kill();
+      } else {
+        await connection.close();
+      }
+      const exit = await connection.exit;
+      if (scan) toScan.push([exit, "PTY exit"]);
+      if (exit.kind === "exited") attaches.exited++;
+      else if (exit.kind === "killed") attaches.killed++;
+      else if (exit.error instanceof PtyDisconnectedError && exit.error.byClient) {
+        attaches.detached++;
+      } else throw exit.error;
+      reader.releaseLock();
+      writer.releaseLock();
     });
   }
 
@@ -441,7 +538,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     );
   }, 2_000);
   try {
+    const stalling = staller();
     await Promise.all(Array.from({ length: options.workers }, (_, w) => worker(w)));
+    stopStalls.abort();
+    await stalling;
 
     // Retry failed cleanups (what a careful caller does after a failed dispose).
     let cleanupsRetried = 0;
@@ -504,6 +604,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       faultsByKind: { ...stats.faultsByKind },
       retriesSeen,
       rateLimitWaits,
+      stalls,
+      attaches,
       creates: createStats,
       duplicates,
       orphans,
@@ -578,6 +680,11 @@ export function formatTable(r: SoakReport): string {
     ),
     row("requests to the emulator", r.requests),
     row("retries / rate-limit waits", `${r.retriesSeen} / ${r.rateLimitWaits}`),
+    row("event-loop stalls injected", r.stalls),
+    row(
+      "attaches / exited / killed / detached",
+      `${r.attaches.attempted} / ${r.attaches.exited} / ${r.attaches.killed} / ${r.attaches.detached}`,
+    ),
     row(
       "faults injected",
       Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(", ") || "-",

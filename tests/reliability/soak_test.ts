@@ -13,6 +13,7 @@ test("bounded fault soak: no leaks, no over-limit requests, typed failures, no d
     seed: 20260101,
     faultRate: 0.15,
     sandboxes: 3,
+    attach: true,
   });
   console.log(formatTable(report));
   assert.deepEqual(report.violations, []);
@@ -23,6 +24,10 @@ test("bounded fault soak: no leaks, no over-limit requests, typed failures, no d
   assert.ok(report.retriesSeen > 20, `retries: ${report.retriesSeen}`);
   assert.ok(report.rateLimitWaits > 20, `rate-limit waits: ${report.rateLimitWaits}`);
   assert.ok(report.secretsTracked > 10, `secrets tracked: ${report.secretsTracked}`);
+  // The new kinds ran: trickled and endless bodies, event-loop stalls, attach flows.
+  assert.ok((report.faultsByKind.trickle ?? 0) > 0 && (report.faultsByKind.endless ?? 0) > 0);
+  assert.ok(report.stalls > 0, `stalls: ${report.stalls}`);
+  assert.ok(report.attaches.attempted > 10, JSON.stringify(report.attaches));
 });
 
 test("the soak's accounting catches a retry policy that repeats a POST whose answer was lost", async () => {
@@ -34,6 +39,9 @@ test("the soak's accounting catches a retry policy that repeats a POST whose ans
     sandboxes: 2,
     scanSecrets: false,
     sabotageReplayLostPosts: true,
+    // Lost answers on creates are what the sabotage replays: drawn often enough that every
+    // run has some, whatever the interleaving (with all 13 kinds a run on Node once had none).
+    kinds: ["lost-response", "500", "slow"],
   });
   assert.ok(report.duplicates > 0, formatTable(report));
   assert.ok(report.violations.some((v) => v.includes("duplicate")), report.violations.join("\n"));

@@ -18,8 +18,9 @@ export const EMULATOR: CommandSpec = {
   details: [
     "Prints the URL and the environment variables that point the CLI and the SDK at it.",
     "Any API key is accepted; SSH sessions get a TCP endpoint on 127.0.0.1 that accepts",
-    "connections (it is not an SSH server). On loopback the Tensorlake sandbox is the",
-    'emulator\'s "default" one: pass the URL itself as the sandbox (sandgate pty URL).',
+    "connections (it is not an SSH server). With TENSORLAKE_SANDBOX_PROXY_URL set to its URL,",
+    "a named Tensorlake sandbox (sandgate pty my-sandbox) reaches it by the",
+    "X-Tensorlake-Sandbox-Id header; the URL itself as the sandbox is the emulator's default one.",
   ],
   options: {
     port: { type: "string", value: "N", description: "port to listen on (default: a free one)" },
@@ -33,6 +34,8 @@ export function emulatorEnvironment(url: string): Record<string, string> {
     PRIME_API_BASE_URL: url,
     PRIME_API_KEY: "emulator",
     TENSORLAKE_API_KEY: "emulator",
+    // A proxy used as given: each Tensorlake sandbox is named in X-Tensorlake-Sandbox-Id.
+    TENSORLAKE_SANDBOX_PROXY_URL: url,
   };
 }
 
@@ -57,7 +60,7 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       ctx.out.line("sandgate expose my-sandbox 8080");
       ctx.out.line("sandgate ports my-sandbox");
       ctx.out.line("sandgate ssh my-sandbox");
-      ctx.out.line(`sandgate pty ${server.url}`);
+      ctx.out.line("sandgate pty my-sandbox");
     }
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();

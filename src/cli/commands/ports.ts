@@ -108,7 +108,10 @@ export async function ports(ctx: Context, args: string[]): Promise<number> {
   }
   const prime = primeIntellect(ctx, parsed);
   const exposures = all
-    ? await ctx.out.during("listing every sandbox's exposures", listAll(prime, ctx.signal))
+    ? await ctx.out.during(
+      "listing every sandbox's exposures",
+      prime.listAllExposures({ signal: ctx.signal }),
+    )
     : await ctx.out.during(
       `listing the exposures of ${given[0]}`,
       prime.sandbox(given[0]!).listExposures({ signal: ctx.signal }),
@@ -123,20 +126,6 @@ export async function ports(ctx: Context, args: string[]): Promise<number> {
   }
   table(ctx, exposures, all);
   return 0;
-}
-
-/** Every sandbox's exposures, where the SDK offers that. */
-function listAll(
-  prime: ReturnType<typeof primeIntellect>,
-  signal: AbortSignal,
-): Promise<ExposureInfo[]> {
-  const method = (prime as unknown as {
-    listAllExposures?: (options: { signal: AbortSignal }) => Promise<ExposureInfo[]>;
-  }).listAllExposures;
-  if (typeof method !== "function") {
-    throw new UsageError("ports --all: this version of sandgate cannot list every sandbox's ports");
-  }
-  return method.call(prime, { signal });
 }
 
 function table(ctx: Context, exposures: ExposureInfo[], withSandbox: boolean): void {
