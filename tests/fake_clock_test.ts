@@ -140,3 +140,16 @@ test("FakeClock.track: the SDK hands it the hashing of a new key, once per key",
   assert.equal((await list()).response.status, 200);
   assert.equal(tracked.length, 1);
 });
+
+test("advance moves time without waking a due sleep; the next tick wakes it late", async () => {
+  const clock = new FakeClock(0);
+  let wokeAt: number | undefined;
+  const slept = clock.sleep(10).then(() => (wokeAt = clock.now()));
+  clock.advance(50);
+  await Promise.resolve();
+  assert.equal(clock.now(), 50);
+  assert.equal(wokeAt, undefined);
+  clock.tick(0);
+  await slept;
+  assert.equal(wokeAt, 50);
+});

@@ -216,6 +216,15 @@ export class FakeClock implements Clock, Disposable {
   }
 
   /**
+   * Moves time forward by `ms` without waking any sleep: an event-loop stall.
+   * Sleeps that fell due wake late, at the next {@link FakeClock.tick},
+   * {@link FakeClock.tickAsync} or auto-advance, and see the later time.
+   */
+  advance(ms: number): void {
+    this.#now += Math.max(0, ms);
+  }
+
+  /**
    * Moves time forward by `ms` at once, waking every sleep due by then in
    * time order. The woken code runs after this returns (their promises
    * resolve, continuations are queued); use {@link FakeClock.tickAsync} to
