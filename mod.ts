@@ -92,7 +92,7 @@ export type {
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";
-export type { Clock } from "./src/shared/clock.ts";
+export type { Clock } from "./src/util/clock.ts";
 
 // Errors.
 export {

@@ -10,7 +10,7 @@
  * @module
  */
 import { createMemoryRateLimitStore } from "../src/rate_limit/memory_store.ts";
-import { systemClock } from "../src/shared/clock.ts";
+import { systemClock } from "../src/util/clock.ts";
 import { mulberry32 } from "../src/testing/prng.ts";
 
 /** One simulated run. */

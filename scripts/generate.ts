@@ -11,7 +11,7 @@
  * @module
  */
 import openapiTS, { astToString } from "openapi-typescript";
-import { digestHex } from "../src/shared/hash.ts";
+import { digestHex } from "../src/util/hash.ts";
 import { mergeAll } from "./merge_specs.ts";
 
 /** One spec and the module generated from it. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Clock } from "./shared/clock.ts";
+import type { Clock } from "./util/clock.ts";
 import type { RateLimitInfo, RetryInfo } from "./options.ts";
 
 /** How often a long rate-limit wait reports progress, in milliseconds. */

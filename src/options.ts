@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "./errors.ts";
 import type { SandgateEvent } from "./events.ts";
-import type { Clock } from "./shared/clock.ts";
+import type { Clock } from "./util/clock.ts";
 import type { RateLimitStore } from "./rate_limit/store.ts";
 import type { TensorlakeClientOptions } from "./tensorlake/client.ts";
 import { userAgent } from "./version.ts";

@@ -15,8 +15,8 @@ import {
   SandgateError,
   UnexpectedResponseError,
 } from "./errors.ts";
-import { isCallbackError } from "./shared/callback.ts";
-import type { Clock } from "./shared/clock.ts";
+import { isCallbackError } from "./util/callback.ts";
+import type { Clock } from "./util/clock.ts";
 import { parseRetryAfter } from "./http/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
 import type { CallOptions } from "./options.ts";

@@ -23,8 +23,8 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, describeValue, type Provider } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
-import { guardClock } from "./shared/callback.ts";
-import { type Clock, systemClock } from "./shared/clock.ts";
+import { guardClock } from "./util/callback.ts";
+import { type Clock, systemClock } from "./util/clock.ts";
 import { defaultFetch } from "./http/default_fetch.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
 import { rateLimitMiddleware } from "./middleware/rate_limit.ts";

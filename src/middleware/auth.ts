@@ -13,11 +13,11 @@
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
 import { readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
-import type { Clock } from "../shared/clock.ts";
-import { callUser } from "../shared/callback.ts";
-import { redactError, redactResponse } from "../shared/redact.ts";
+import type { Clock } from "../util/clock.ts";
+import { callUser } from "../util/callback.ts";
+import { redactError, redactResponse } from "../util/redact.ts";
 import { followRedirects } from "./redirect.ts";
-import { tokenHasher } from "../shared/hash.ts";
+import { tokenHasher } from "../util/hash.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link authMiddleware}. */

@@ -9,8 +9,8 @@
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../options.ts";
-import { callUser } from "../shared/callback.ts";
-import type { Clock } from "../shared/clock.ts";
+import { callUser } from "../util/callback.ts";
+import type { Clock } from "../util/clock.ts";
 import { defaultRateLimitStore } from "../rate_limit/memory_store.ts";
 import type { RateLimitStore, Reservation } from "../rate_limit/store.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
@@ -73,7 +73,7 @@ export function rateLimitKey(
  * @example
  * ```ts
  * import { rateLimitMiddleware } from "./rate_limit.ts";
- * import { systemClock } from "../shared/clock.ts";
+ * import { systemClock } from "../util/clock.ts";
  * const limiter = rateLimitMiddleware({ limit: 20, windowMs: 60000, marginMs: 500, clock: systemClock });
  * console.log(typeof limiter);
  * ```

@@ -16,8 +16,8 @@
  */
 import { createApiError, NetworkError } from "../errors.ts";
 import type { RetryInfo } from "../options.ts";
-import { callUser } from "../shared/callback.ts";
-import type { Clock } from "../shared/clock.ts";
+import { callUser } from "../util/callback.ts";
+import type { Clock } from "../util/clock.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
 import type { Middleware } from "./types.ts";
 
@@ -60,7 +60,7 @@ export interface RetryMiddlewareOptions {
  * @example
  * ```ts
  * import { retryMiddleware } from "./retry.ts";
- * import { systemClock } from "../shared/clock.ts";
+ * import { systemClock } from "../util/clock.ts";
  * const retry = retryMiddleware({
  *   retries: 3,
  *   baseDelayMs: 250,

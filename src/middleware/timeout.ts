@@ -14,8 +14,8 @@
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
-import type { Clock } from "../shared/clock.ts";
-import { timedSignal } from "../shared/timed_signal.ts";
+import type { Clock } from "../util/clock.ts";
+import { timedSignal } from "../util/timed_signal.ts";
 import type { Middleware } from "./types.ts";
 
 /** Options of {@link timeoutMiddleware}. */
@@ -38,7 +38,7 @@ export interface TimeoutOptions {
  * @example
  * ```ts
  * import { compose } from "./compose.ts";
- * import { systemClock } from "../shared/clock.ts";
+ * import { systemClock } from "../util/clock.ts";
  * import { TimeoutError } from "../errors.ts";
  * import { timeoutMiddleware } from "./timeout.ts";
  * const never = () => new Promise<Response>(() => {});
@@ -156,7 +156,7 @@ export interface CallSignal {
  * @example
  * ```ts
  * import { callSignal } from "./timeout.ts";
- * import { systemClock } from "../shared/clock.ts";
+ * import { systemClock } from "../util/clock.ts";
  * const call = callSignal({ timeoutMs: 1000 }, systemClock, "exposePort");
  * try {
  *   console.log(call.signal?.aborted); // false

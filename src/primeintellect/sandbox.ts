@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
-import { type Clock, systemClock } from "../shared/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import {
   assertClientOptions,
   type CallOptions,
@@ -24,7 +24,7 @@ import {
 import { callSignal } from "../middleware/timeout.ts";
 import { bufferResponse } from "../http/body.ts";
 import { defaultFetch } from "../http/default_fetch.ts";
-import { redactError, redactResponse } from "../shared/redact.ts";
+import { redactError, redactResponse } from "../util/redact.ts";
 import { DEFAULTS } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../shared/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateLimitStore, Reservation, ReserveRequest } from "./store.ts";
 
 /** Options of {@link createMemoryRateLimitStore}. */

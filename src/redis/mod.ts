@@ -47,5 +47,5 @@ export {
   type StoreErrorInfo,
 } from "./store.ts";
 export { RateLimitStoreError, SandgateError } from "../errors.ts";
-export type { Clock } from "../shared/clock.ts";
+export type { Clock } from "../util/clock.ts";
 export type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { oneLine, RateLimitStoreError } from "../errors.ts";
-import { type Clock, systemClock } from "../shared/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { createMemoryRateLimitStore } from "../rate_limit/memory_store.ts";
 import type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";
 import { isNoScriptError, type RedisEval } from "./client.ts";

@@ -28,9 +28,9 @@ import {
   SandgateError,
 } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
-import { systemClock } from "../shared/clock.ts";
-import { timedSignal } from "../shared/timed_signal.ts";
-import { REDACTED, redactError, type Redactor, redactor } from "../shared/redact.ts";
+import { systemClock } from "../util/clock.ts";
+import { timedSignal } from "../util/timed_signal.ts";
+import { REDACTED, redactError, type Redactor, redactor } from "../util/redact.ts";
 import { assertCallOptions, assertDimension, assertIntegerInRange } from "../validate.ts";
 import {
   dataFrame,

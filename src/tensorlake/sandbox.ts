@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
-import { type Clock, systemClock } from "../shared/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";

@@ -12,7 +12,7 @@ import {
   isBeforeEffect,
   slowBody,
 } from "./faults.ts";
-import { systemClock } from "../shared/clock.ts";
+import { systemClock } from "../util/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { toHex } from "../shared/hash.ts";
+import { toHex } from "../util/hash.ts";
 
 /** A JSON response. */
 export function json(body: unknown, status = 200, headers?: Record<string, string>): Response {

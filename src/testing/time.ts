@@ -51,7 +51,7 @@
  *
  * @module
  */
-import type { Clock } from "../shared/clock.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** `Symbol.dispose`, or the registered symbol polyfills use where the runtime lacks it (Node 20). */
 const dispose: typeof Symbol.dispose =

@@ -9,7 +9,7 @@ import {
 } from "../../mod.ts";
 import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/compose.ts";
-import { digestHex } from "../../src/shared/hash.ts";
+import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
-import { digestHex, toHex, tokenHasher } from "../../src/shared/hash.ts";
+import { digestHex, toHex, tokenHasher } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE } from "./support.ts";
 

@@ -8,7 +8,7 @@ import {
   type RateLimitInfo,
   RateLimitStoreError,
 } from "../../mod.ts";
-import { digestHex } from "../../src/shared/hash.ts";
+import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE, exposed, recordingFetch, settle } from "./support.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CallContext } from "../../src/middleware/types.ts";
-import type { Clock } from "../../src/shared/clock.ts";
+import type { Clock } from "../../src/util/clock.ts";
 
 /** One request as the fake fetch saw it. */
 export interface Sent {

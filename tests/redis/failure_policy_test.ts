@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { ConfigError } from "../../mod.ts";
-import { systemClock } from "../../src/shared/clock.ts";
+import { systemClock } from "../../src/util/clock.ts";
 import {
   createRedisRateLimitStore,
   fromIoredis,

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient } from "../../mod.ts";
-import type { Clock } from "../../src/shared/clock.ts";
+import type { Clock } from "../../src/util/clock.ts";
 import { createRedisRateLimitStore, type RedisEval } from "../../src/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { flush } from "../helpers/flush.ts";

@@ -13,7 +13,7 @@ import {
   NetworkError,
   PrimeIntellect,
 } from "../../mod.ts";
-import { systemClock } from "../../src/shared/clock.ts";
+import { systemClock } from "../../src/util/clock.ts";
 import { parseRetryAfter } from "../../src/http/retry_after.ts";
 import { createRedisRateLimitStore } from "../../src/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
