@@ -8,51 +8,32 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-
-/** One consumer's bundle. */
-export interface BundleRow {
-  /** What the consumer imports. */
-  name: string;
-  /** Minified bytes (NaN when it could not be bundled). */
-  minBytes: number;
-  /** Minified + gzipped bytes. */
-  gzipBytes: number;
-  /** Package version, for peers. */
-  version?: string;
-  /** Why there is no number. */
-  error?: string;
-}
-
-/** Results of benchmark 2. */
-export interface BundleResult {
-  /** sandgate consumers. */
-  sandgate: BundleRow[];
-  /** Peer SDKs and libraries, measured the same way. */
-  peers: BundleRow[];
-  /** Per consumer name: each input file's minified bytes in its bundle, largest first. */
-  breakdown: Record<string, { file: string; bytes: number }[]>;
-}
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const PEER_DIR = `${ROOT}node_modules/.cache/sandgate-peers`;
 
-/** sandgate consumers, as entry source. */
-export const CONSUMERS: [string, string][] = [
+/** sandgate consumers, as entry source; the breakdown shows those with a short name. */
+const CONSUMERS: [name: string, source: string, short?: string][] = [
   ["openapi-fetch alone (reference)", `import c from "openapi-fetch"; globalThis.x = c;`],
   [
     "low-level createPrimeIntellectClient",
     `export { createPrimeIntellectClient } from "sandgate";`,
+    "low-level createPrimeIntellectClient",
   ],
-  ['`import { PrimeIntellect } from "sandgate"`', `export { PrimeIntellect } from "sandgate";`],
+  [
+    '`import { PrimeIntellect } from "sandgate"`',
+    `export { PrimeIntellect } from "sandgate";`,
+    "PrimeIntellect",
+  ],
   ['`import { Tensorlake } from "sandgate"`', `export { Tensorlake } from "sandgate";`],
-  ["full client (every export of `sandgate`)", `export * from "sandgate";`],
+  ["full client (every export of `sandgate`)", `export * from "sandgate";`, "full client"],
 ];
 
 /** Peers: package and the import a typical consumer writes. */
-export const PEERS: [string, string][] = [
+const PEERS: [string, string][] = [
   ["e2b", `export { Sandbox } from "e2b";`],
   ["@daytonaio/sdk", `export { Daytona } from "@daytonaio/sdk";`],
   ["@cloudflare/sandbox", `export { getSandbox } from "@cloudflare/sandbox";`],
@@ -60,8 +41,8 @@ export const PEERS: [string, string][] = [
   ["openapi-fetch", `export { default } from "openapi-fetch";`],
 ];
 
-async function bundle(name: string, source: string, resolveDir = ROOT) {
-  const result = await esbuild.build({
+async function bundle(source: string, resolveDir = ROOT) {
+  const { outputFiles, metafile } = await esbuild.build({
     stdin: { contents: source, resolveDir, loader: "ts" },
     bundle: true,
     minify: true,
@@ -75,84 +56,62 @@ async function bundle(name: string, source: string, resolveDir = ROOT) {
     // Workers' and Node's built-in modules are the platform's, not the bundle's.
     external: ["cloudflare:*", "node:*"],
   });
-  const code = result.outputFiles[0]!.contents;
-  const row = {
-    name,
-    minBytes: code.byteLength,
-    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+  const code = outputFiles[0]!.contents;
+  const size = {
+    "min kB": code.byteLength / 1e3,
+    "min+gz kB": gzipSync(code, { level: 9 }).byteLength / 1e3,
   };
-  return { row, metafile: result.metafile };
+  return { size, inputs: Object.values(metafile.outputs)[0]!.inputs };
 }
-
-async function installPeers(install: boolean): Promise<string | undefined> {
-  const missing = PEERS.map(([p]) => p).filter((p) => !existsSync(`${PEER_DIR}/node_modules/${p}`));
-  if (missing.length === 0 || !install) return undefined;
-  const out = await new Deno.Command("npm", {
-    args: [
-      "install",
-      "--prefix",
-      PEER_DIR,
-      "--no-audit",
-      "--no-fund",
-      "--no-package-lock",
-      ...missing,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return out.success ? undefined : new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
-}
-
-const version = (pkg: string) => {
-  try {
-    return (JSON.parse(Deno.readTextFileSync(`${PEER_DIR}/node_modules/${pkg}/package.json`)) as {
-      version: string;
-    }).version;
-  } catch {
-    return undefined;
-  }
-};
 
 /**
- * Bundles every consumer; peers are installed first unless `install` is false (then only
- * peers already in the cache are measured).
+ * Bundles every consumer; peers missing from the cache are installed first unless `install` is
+ * false (then only peers already there are measured).
  */
-export async function benchBundle(install: boolean): Promise<BundleResult> {
-  const sandgate: BundleRow[] = [];
-  const breakdown: BundleResult["breakdown"] = {};
-  for (const [name, source] of CONSUMERS) {
-    const { row, metafile } = await bundle(name, source);
-    sandgate.push(row);
-    const output = Object.values(metafile.outputs)[0]!;
-    breakdown[name] = Object.entries(output.inputs)
-      .map(([file, { bytesInOutput }]) => ({
-        file: file.replace(/^.*node_modules\//, ""),
-        bytes: bytesInOutput,
-      }))
-      .filter((i) => i.bytes > 0).sort((a, b) => b.bytes - a.bytes);
+export async function benchBundle(install: boolean) {
+  const sandgate = [];
+  const bytes = new Map<string, Record<string, number>>(); // input file → short name → bytes
+  for (const [consumer, source, short] of CONSUMERS) {
+    const { size, inputs } = await bundle(source);
+    sandgate.push({ consumer, ...size });
+    for (const [file, { bytesInOutput }] of Object.entries(short ? inputs : {})) {
+      const name = file.replace(/^.*node_modules\//, "");
+      if (bytesInOutput > 0) bytes.set(name, { ...bytes.get(name), [short!]: bytesInOutput });
+    }
   }
-  const installError = await installPeers(install);
-  const peers: BundleRow[] = [];
+  // Largest first in the first consumer shown, then in the next.
+  const shorts = CONSUMERS.flatMap(([, , short]) => short ?? []);
+  type Entry = [string, Record<string, number>];
+  const order = ([, a]: Entry, [, b]: Entry) =>
+    shorts.map((s) => (b[s] ?? 0) - (a[s] ?? 0)).find((d) => d !== 0) ?? 0;
+  const breakdown = [...bytes].sort(order).map(([file, by]) => ({
+    "input file": file,
+    ...Object.fromEntries(shorts.map((s) => [s, by[s] ?? 0])),
+  }));
+
+  const missing = PEERS.map(([p]) => p).filter((p) => !existsSync(`${PEER_DIR}/node_modules/${p}`));
+  let installError = "--quick installs nothing";
+  if (install && missing.length > 0) {
+    const args = ["install", "--prefix", PEER_DIR, "--no-audit", "--no-fund", "--no-package-lock"];
+    const out = await new Deno.Command("npm", { args: [...args, ...missing] }).output();
+    installError = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ||
+      "npm install failed";
+  }
+  const peers = [];
   for (const [pkg, source] of PEERS) {
-    const v = version(pkg);
-    if (!v) {
-      const error = install
-        ? `not installed: ${installError ?? "npm install failed"}`
-        : "not installed (--quick installs nothing)";
-      peers.push({ name: pkg, minBytes: NaN, gzipBytes: NaN, error });
+    const row = { package: pkg, version: "—", "min kB": NaN, "min+gz kB": NaN, note: "" };
+    try {
+      row.version =
+        JSON.parse(readFileSync(`${PEER_DIR}/node_modules/${pkg}/package.json`, "utf8")).version;
+    } catch {
+      peers.push({ ...row, note: `not installed (${installError})` });
       continue;
     }
     try {
-      peers.push({ ...(await bundle(pkg, source, PEER_DIR)).row, version: v });
+      peers.push({ ...row, ...(await bundle(source, PEER_DIR)).size });
     } catch (error) {
       const message = (error as { errors?: { text: string }[] }).errors?.[0]?.text ?? String(error);
-      peers.push({
-        name: pkg,
-        version: v,
-        minBytes: NaN,
-        gzipBytes: NaN,
-        error: `esbuild: ${message}`,
-      });
+      peers.push({ ...row, note: `esbuild: ${message}` });
     }
   }
   await esbuild.stop();

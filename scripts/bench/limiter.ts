@@ -9,25 +9,7 @@
 import { measure } from "mitata";
 import { createMemoryRateLimitStore } from "../../src/rate_limit/memory_store.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { canForceGc, heapUsed } from "./machine.ts";
-
-/** Results of benchmark 4. */
-export interface LimiterResult {
-  /** Per-call `reserve` cost (ns, mitata p50) with N keys live. */
-  perCall: { keys: number; nsPerCall: number }[];
-  /** Largest / smallest per-call cost over the key counts. */
-  flatness: number;
-  /** Heap with `keys` keys touched once, and after they went idle. */
-  memory: {
-    keys: number;
-    bytesPerKey: number;
-    heapWithKeysBytes: number;
-    retainedAfterIdleBytes: number;
-    keysHeld: number;
-    keysHeldAfterIdle: number;
-    forcedGc: boolean;
-  };
-}
+import { canForceGc, heapUsed, mib } from "./machine.ts";
 
 const LIMIT = 20;
 const WINDOW = 60_000 + 500;
@@ -41,8 +23,9 @@ function newStore() {
 }
 
 /**
- * Per-call cost with `keys` live keys: calls cycle over the keys while the clock advances so
- * that each key sees one call per window / limit, the steady state of a fully used budget.
+ * Per-call cost (ns, mitata p50) with `keys` live keys: calls cycle over the keys while the clock
+ * advances so that each key sees one call per window / limit, the steady state of a fully used
+ * budget.
  */
 async function perCallCost(keys: number, quick: boolean) {
   const { clock, reserve } = newStore();
@@ -55,42 +38,40 @@ async function perCallCost(keys: number, quick: boolean) {
     reserve(names[i % keys]!, ids[i++ & 0xffff]!);
   };
   for (let w = keys * LIMIT; w > 0; w--) call();
-  return { keys, nsPerCall: (await measure(call, { min_cpu_time: quick ? 1e6 : 1e9 })).p50 };
+  const { p50 } = await measure(call, { min_cpu_time: quick ? 1e6 : 1e9 });
+  return { "live keys": keys, "ns / call (p50)": Math.round(p50) };
 }
 
 /** Heap with `keys` keys touched once, then after they idled while 10 other keys kept busy. */
-async function idleMemory(keys: number): Promise<LimiterResult["memory"]> {
+async function idleMemory(keys: number) {
   const { clock, store, reserve } = newStore();
   const before = await heapUsed();
   for (let k = 0; k < keys; k++) reserve(`https://api.test|tok|sb-${k}`, `m${k}`);
-  const withKeys = await heapUsed();
+  const withKeys = (await heapUsed()) - before;
   const keysHeld = store.size;
   clock.tick(2 * WINDOW);
   for (let i = 0; i < keys; i++) {
     clock.tick(WINDOW / LIMIT / 10);
     reserve(`https://api.test|tok|active-${i % 10}`, `a${i}`);
   }
-  return {
-    keys,
-    bytesPerKey: (withKeys - before) / keys,
-    heapWithKeysBytes: withKeys - before,
-    retainedAfterIdleBytes: (await heapUsed()) - before,
-    keysHeld,
-    keysHeldAfterIdle: store.size,
-    forcedGc: canForceGc,
-  };
+  const retained = (await heapUsed()) - before;
+  const perKey = (withKeys / keys).toFixed(0);
+  return [
+    [`${keys} keys touched once`, `${mib(withKeys)} MiB (${perKey} B/key), ${keysHeld} keys held`],
+    [
+      `after they went idle and ${keys} calls on 10 other keys`,
+      `${mib(retained)} MiB retained, ${store.size} keys held`,
+    ],
+  ].map(([what, value]) => ({ [`memory${canForceGc ? " (after forced GC)" : ""}`]: what, value }));
 }
 
-/** Runs benchmark 4. */
-export async function benchLimiter(quick: boolean): Promise<LimiterResult> {
+/** Runs benchmark 4: per-call rows, their flatness (largest / smallest cost) and memory rows. */
+export async function benchLimiter(quick: boolean) {
   const perCall = [];
   for (const keys of quick ? [10, 1_000] : [10, 1_000, 100_000]) {
     perCall.push(await perCallCost(keys, quick));
   }
-  const costs = perCall.map((p) => p.nsPerCall);
-  return {
-    perCall,
-    flatness: Math.max(...costs) / Math.min(...costs),
-    memory: await idleMemory(quick ? 1_000 : 100_000),
-  };
+  const costs = perCall.map((p) => p["ns / call (p50)"]);
+  const flatness = Math.max(...costs) / Math.min(...costs);
+  return { perCall, flatness, memory: await idleMemory(quick ? 1_000 : 100_000) };
 }

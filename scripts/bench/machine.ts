@@ -1,38 +1,23 @@
 /**
- * The machine a run measured on, and heap readings after a forced GC (with
- * `--v8-flags=--expose-gc`, as the bench task runs).
+ * The machine a run measured on, and what the benchmarks share: heap readings after a forced GC
+ * (with `--v8-flags=--expose-gc`, as the bench task runs), the median, MiB.
  *
  * @module
  */
 import { cpus, totalmem } from "node:os";
 
-/** Machine and runtime description for the report. */
-export interface Machine {
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  os: string;
-  versions: Record<string, string>;
-}
-
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
-async function version(cmd: string): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args: ["--version"], stdout: "piped" }).output();
-    return new TextDecoder().decode(out.stdout).split("\n")[0]!.replace(/^v/, "").trim();
-  } catch {
-    return "not found";
-  }
-}
-
+const version = (cmd: string) =>
+  new Deno.Command(cmd, { args: ["--version"] }).output().then(
+    (out) => new TextDecoder().decode(out.stdout).split("\n")[0]!.replace(/^v/, "").trim(),
+    () => "not found",
+  );
 const packageVersion = (name: string) =>
-  (JSON.parse(Deno.readTextFileSync(`${ROOT}node_modules/${name}/package.json`)) as {
-    version: string;
-  }).version;
+  JSON.parse(Deno.readTextFileSync(`${ROOT}node_modules/${name}/package.json`)).version as string;
 
-/** Reads the machine description. */
-export async function describeMachine(): Promise<Machine> {
+/** The machine description line and the runtimes' versions, for the report. */
+export async function describeMachine() {
   return {
     cpus: navigator.hardwareConcurrency,
     cpuModel: cpus()[0]?.model.trim() ?? "unknown",
@@ -61,7 +46,16 @@ export const canForceGc = typeof (globalThis as { gc?: unknown }).gc === "functi
 export async function heapUsed(): Promise<number> {
   for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 0));
-    (globalThis as { gc?: () => void }).gc?.();
+    gc();
   }
   return Deno.memoryUsage().heapUsed;
 }
+
+/** A full GC when the flag allows it. */
+export const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** The median (the upper one of an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Bytes as MiB, two decimals. */
+export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
