@@ -1,7 +1,7 @@
 /**
- * The whole spec chain, offline: merges the upstream snapshots into
- * `openapi/*.yaml` (scripts/merge_specs.ts), then generates
- * `src/generated/*.ts` from those specs with openapi-typescript.
+ * The whole spec chain, offline: merges the upstream snapshots into `openapi/*.yaml`
+ * (scripts/merge_specs.ts), then generates from each merged spec the module `sources.json` names
+ * (`src/generated/*.ts`) with openapi-typescript.
  *
  * ```sh
  * deno task generate          # write the merged specs and the generated files
@@ -12,26 +12,23 @@
  */
 import openapiTS, { astToString } from "openapi-typescript";
 import { digestHex } from "../src/util/hash.ts";
-import { mergeAll } from "./merge_specs.ts";
+import { mergeAll, readSources, update } from "./merge_specs.ts";
 
-/** One spec and the module generated from it. */
-export interface GenerationTarget {
-  /** Spec path relative to the repository root. */
-  spec: string;
-  /** Output path relative to the repository root. */
-  output: string;
-}
-
-/** Every spec the SDK is generated from. */
-export const TARGETS: readonly GenerationTarget[] = [
-  { spec: "openapi/primeintellect.yaml", output: "src/generated/primeintellect.ts" },
-  { spec: "openapi/tensorlake.yaml", output: "src/generated/tensorlake.ts" },
-];
+/** Every spec the SDK is generated from and its module, relative to the repository root. */
+export const TARGETS: readonly { spec: string; output: string }[] = Object.entries(readSources())
+  .map(([name, entry]) => ({ spec: `openapi/${name}`, output: entry.generated }));
 
 const ROOT = new URL("../", import.meta.url);
+const EXPORT_DOCS: Record<string, string> = {
+  paths: "Every path of the spec, keyed by URL template, with its operations.",
+  webhooks: "The spec's webhooks (none).",
+  components: "The spec's reusable components: schemas, responses, parameters.",
+  $defs: "The spec's `$defs` (none).",
+  operations: "Every operation of the spec, keyed by operationId.",
+};
 
 /** Renders the TypeScript module for one spec, header included. */
-export async function render(target: GenerationTarget, root: URL = ROOT): Promise<string> {
+export async function render(target: (typeof TARGETS)[number], root = ROOT): Promise<string> {
   const specUrl = new URL(target.spec, root);
   const ast = await openapiTS(specUrl, {
     exportType: false,
@@ -50,72 +47,29 @@ export async function render(target: GenerationTarget, root: URL = ROOT): Promis
     "/* oxlint-disable */",
     "",
   ].join("\n");
-  return header + documentExports(astToString(ast), target.spec);
-}
-
-const EXPORT_DOCS: Record<string, string> = {
-  paths: "Every path of the spec, keyed by URL template, with its operations.",
-  webhooks: "The spec's webhooks (none).",
-  components: "The spec's reusable components: schemas, responses, parameters.",
-  $defs: "The spec's `$defs` (none).",
-  operations: "Every operation of the spec, keyed by operationId.",
-};
-
-/** Gives each top-level export a doc comment, so the types can be public API. */
-function documentExports(source: string, spec: string): string {
-  return source.replace(
+  // Each top-level export gets a doc comment, so the types can be public API.
+  return header + astToString(ast).replace(
     /^export (interface|type) (\$?\w+)/gm,
     (line, _kind: string, name: string) =>
-      `/** ${EXPORT_DOCS[name] ?? "Generated type."} Generated from ${spec}. */\n${line}`,
+      `/** ${EXPORT_DOCS[name] ?? "Generated type."} Generated from ${target.spec}. */\n${line}`,
   );
 }
 
-async function readOrEmpty(url: URL): Promise<string> {
-  try {
-    return await Deno.readTextFile(url);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "";
-    throw error;
+if (import.meta.main) {
+  const check = Deno.args.includes("--check");
+  // Snapshots → merged specs first: the generated code is checked against the merged spec the
+  // snapshots produce, not against a stale one.
+  const stale = (await mergeAll(check)).map((file) => `${file} does not match its snapshots`);
+  for (const target of stale.length > 0 ? [] : TARGETS) {
+    if (!await update(new URL(target.output, ROOT), await render(target), check)) continue;
+    if (check) stale.push(`${target.output} does not match ${target.spec}`);
+    else console.log(`wrote ${target.output} from ${target.spec}`);
   }
-}
-
-async function main(args: string[]): Promise<number> {
-  const check = args.includes("--check");
-  // Snapshots → merged specs first: the generated code is checked against the merged spec
-  // the snapshots produce, not against a stale one.
-  const staleSpecs = await mergeAll(check);
-  for (const file of staleSpecs) {
-    console.error(
-      `drift: ${file} does not match its snapshots in openapi/upstream; run \`deno task generate\``,
-    );
+  for (const line of stale) {
+    console.error(`drift: ${line}; run \`deno task generate\` and commit the result`);
   }
-  if (staleSpecs.length > 0) return 1;
-  const stale: string[] = [];
-  for (const target of TARGETS) {
-    const expected = await render(target);
-    const outputUrl = new URL(target.output, ROOT);
-    const actual = await readOrEmpty(outputUrl);
-    if (actual === expected) continue;
-    if (check) {
-      stale.push(target.output);
-    } else {
-      await Deno.writeTextFile(outputUrl, expected);
-      console.log(`wrote ${target.output} from ${target.spec}`);
-    }
-  }
-  if (stale.length > 0) {
-    for (const file of stale) {
-      const spec = TARGETS.find((t) => t.output === file)?.spec;
-      console.error(
-        `drift: ${file} does not match ${spec}; run \`deno task generate\` and commit the result`,
-      );
-    }
-    return 1;
-  }
-  if (check) {
+  if (check && stale.length === 0) {
     console.log(`merged specs and generated code are up to date (${TARGETS.length} specs)`);
   }
-  return 0;
+  Deno.exit(stale.length === 0 ? 0 : 1);
 }
-
-if (import.meta.main) Deno.exit(await main(Deno.args));
