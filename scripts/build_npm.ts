@@ -1,67 +1,45 @@
 /**
- * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only). The
- * work is configuration: three TypeScript projects and the npm metadata in `scripts/npm/`, one
- * esbuild call per output; this script runs them and writes `package.json`.
+ * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only). The work is
+ * configuration: three TypeScript projects and the npm metadata in `scripts/npm/`, one esbuild
+ * call per output; this script runs them and writes `package.json`.
  *
  * - `dist/`: the ES modules `import` loads, one esbuild bundle per entry point of `deno.json`
  *   (shared code in common chunks, so the entries share one copy of the error classes), with
  *   their declarations (`esm.json`);
  * - `cjs/`: real CommonJS (`cjs.json`, a `{"type":"commonjs"}` folder), so `require` works on
  *   every Node ≥ 20;
- * - `bin/sandgate.js`: the CLI, bundled from `src/cli/main.ts` when that file exists;
+ * - `bin/sandgate.js`: the CLI, bundled from `src/cli/main.ts`;
  * - `esm/` (not packed): the library and the portable tests as ES modules (`tests.json`), for
  *   `node --test` and `bun test`.
  *
  * That `src/` uses Web APIs only is oxlint's job (`.oxlintrc.json`); here, esbuild's metafile
  * must show no bare import that is not an `npm:` dependency of `deno.json`.
  *
- * ```sh
- * deno task build:npm
- * ```
- *
  * @module
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as esbuild from "esbuild";
 
-/** The parts of `deno.json` the build reads. */
-export interface DenoConfig {
-  /** Package version. */
+/** The parts of `deno.json` the build reads: subpath → source file, and the import map. */
+type DenoConfig = {
   version: string;
-  /** License identifier. */
   license?: string;
-  /** Subpath → source file, e.g. `{".": "./mod.ts"}`. */
   exports: Record<string, string>;
-  /** Import map (`npm:` targets become dependencies). */
   imports?: Record<string, string>;
-}
+};
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const OUT = `${ROOT}npm`;
-/** Subpaths of `deno.json` that npm does not get (the CLI is the `sandgate` bin there). */
-const NOT_ON_NPM = new Set(["./cli"]);
-const CLI = "src/cli/main.ts";
 /** The fields of the npm `package.json` that `deno.json` has none for. */
-const BASE = JSON.parse(readFileSync(`${ROOT}scripts/npm/package.base.json`, "utf8")) as {
-  name: string;
-  sideEffects: boolean;
-};
+const BASE = JSON.parse(readFileSync(`${ROOT}scripts/npm/package.base.json`, "utf8"));
 
 /** `./src/testing/mod.ts` → `src/testing/mod`. */
 const stem = (source: string) => source.replace(/^\.\//, "").replace(/\.ts$/, "");
-
-/** The npm entry points as `[subpath, source]` pairs. */
-export function entries(config: DenoConfig): [string, string][] {
-  return Object.entries(config.exports).filter(([subpath]) => !NOT_ON_NPM.has(subpath));
-}
+/** The npm entry points as `[subpath, stem]`: the CLI is the `sandgate` bin there, no subpath. */
+const entries = (config: DenoConfig) =>
+  Object.entries(config.exports).filter(([k]) => k !== "./cli").map((
+    [k, v],
+  ): [string, string] => [k, stem(v)]);
 
 /** Splits an npm import-map target `npm:name@range/sub` into name and range. */
 export function parseNpmSpecifier(spec: string): { name: string; range: string } | undefined {
@@ -70,21 +48,15 @@ export function parseNpmSpecifier(spec: string): { name: string; range: string }
 }
 
 /** The generated `package.json`. */
-export function packageJson(
-  config: DenoConfig,
-  dependencies: Record<string, string>,
-  bin?: string,
-) {
+export function packageJson(config: DenoConfig, dependencies: Record<string, string>, bin: string) {
   const exportsField: Record<string, unknown> = {};
-  for (const [subpath, source] of entries(config)) {
-    const s = stem(source);
+  for (const [subpath, s] of entries(config)) {
     exportsField[subpath] = {
       import: { types: `./dist/${s}.d.ts`, default: `./dist/${s}.js` },
       require: { types: `./cjs/${s}.d.ts`, default: `./cjs/${s}.js` },
     };
   }
-  exportsField["./package.json"] = "./package.json";
-  const main = stem(config.exports["."] ?? "./mod.ts");
+  const main = stem(config.exports["."]!);
   const stubs = entries(config).map(([k]) => k.slice(2)).filter((k) => k !== "");
   return {
     ...BASE,
@@ -93,9 +65,9 @@ export function packageJson(
     main: `./cjs/${main}.js`,
     module: `./dist/${main}.js`,
     types: `./cjs/${main}.d.ts`,
-    ...(bin ? { bin: { [BASE.name]: bin } } : {}),
-    exports: exportsField,
-    files: ["dist/", "cjs/", ...(bin ? ["bin/"] : []), ...stubs.map((s) => `${s}/`)],
+    bin: { [BASE.name]: bin },
+    exports: { ...exportsField, "./package.json": "./package.json" },
+    files: ["dist/", "cjs/", "bin/", ...stubs.map((s) => `${s}/`)],
     dependencies,
   };
 }
@@ -109,10 +81,11 @@ export function toNpmSpecifiers(text: string): string {
   return text.replace(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g, "$1sandgate$2$1");
 }
 
-function walk(dir: string, accept: (file: string) => boolean): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .map((f) => `${dir}/${f}`).filter(accept);
-}
+const files = (dir: string, pattern: RegExp) =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((f) => pattern.test(f))
+    .map((f) => `${dir}/${f}`);
+const json = (file: string, value: unknown) =>
+  writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
 
 async function tsc(project: string): Promise<void> {
   const args = ["-p", `${ROOT}scripts/npm/${project}.json`, "--pretty"];
@@ -121,54 +94,50 @@ async function tsc(project: string): Promise<void> {
   if (!out.success) throw new Error(`tsc -p scripts/npm/${project}.json failed`);
 }
 
-const json = (file: string, value: unknown) =>
-  writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
-
 /** Runs the whole build; returns the problems found. */
 export async function build(): Promise<string[]> {
   const t0 = performance.now();
-  const config = JSON.parse(readFileSync(`${ROOT}deno.json`, "utf8")) as DenoConfig;
+  const config: DenoConfig = JSON.parse(readFileSync(`${ROOT}deno.json`, "utf8"));
   rmSync(OUT, { recursive: true, force: true });
   await Promise.all(["esm", "cjs", "tests"].map(tsc));
   writeFileSync(`${OUT}/cjs/package.json`, `{ "type": "commonjs" }\n`);
 
-  const common: esbuild.BuildOptions = {
+  const common = {
     bundle: true,
     format: "esm",
     target: "es2022",
     packages: "external",
     metafile: true,
     logLevel: "warning",
-  };
-  const lib = await esbuild.build({
-    ...common,
-    entryPoints: entries(config).map(([, source]) => `${ROOT}${stem(source)}.ts`),
-    splitting: true,
-    platform: "neutral",
-    // serve.ts imports node:http lazily, only when it runs on a server runtime.
-    external: ["node:*"],
-    outbase: ROOT,
-    outdir: `${OUT}/dist`,
-  });
-  const hasCli = existsSync(`${ROOT}${CLI}`);
-  const cli = hasCli
-    ? await esbuild.build({
+  } as const;
+  const outputs = [
+    await esbuild.build({
       ...common,
-      entryPoints: [`${ROOT}${CLI}`],
+      entryPoints: entries(config).map(([, s]) => `${ROOT}${s}.ts`),
+      splitting: true,
+      platform: "neutral",
+      // serve.ts imports node:http lazily, only when it runs on a server runtime.
+      external: ["node:*"],
+      outbase: ROOT,
+      outdir: `${OUT}/dist`,
+    }),
+    await esbuild.build({
+      ...common,
+      entryPoints: [`${ROOT}src/cli/main.ts`],
       platform: "node",
       banner: { js: "#!/usr/bin/env node" },
       outfile: `${OUT}/bin/sandgate.js`,
-    })
-    : undefined;
+    }),
+  ].flatMap((r) => Object.values(r.metafile.outputs));
   await esbuild.stop();
 
   const problems: string[] = [];
   const dependencies: Record<string, string> = {};
-  const bare = [lib, cli].flatMap((r) => Object.values(r?.metafile?.outputs ?? {}))
-    .flatMap((o) => o.imports).filter((i) => i.external && !i.path.startsWith("node:"));
-  for (const { path } of bare) {
-    const name = path.startsWith("@") ? path.split("/").slice(0, 2).join("/") : path.split("/")[0]!;
-    const npm = parseNpmSpecifier(config.imports?.[name] ?? "");
+  for (const { path, external } of outputs.flatMap((o) => o.imports)) {
+    if (!external || path.startsWith("node:")) continue;
+    const npm = parseNpmSpecifier(
+      config.imports?.[path.split("/").slice(0, path.startsWith("@") ? 2 : 1).join("/")] ?? "",
+    );
     if (npm) dependencies[npm.name] = npm.range;
     else problems.push(`imports "${path}", which is not an npm: import of deno.json`);
   }
@@ -177,23 +146,21 @@ export async function build(): Promise<string[]> {
   const fixture = (f: string) => !f.endsWith(".ts") && !/\/tests\/(repo|workerd)(\/|$)/.test(f);
   cpSync(`${ROOT}tests`, `${OUT}/esm/tests`, { recursive: true, filter: fixture });
   cpSync(`${ROOT}openapi`, `${OUT}/esm/openapi`, { recursive: true });
-
   // npm users import `sandgate`: the README's and the doc comments' examples say so there.
   cpSync(`${ROOT}README.md`, `${OUT}/README.md`);
   cpSync(`${ROOT}LICENSE`, `${OUT}/LICENSE`);
   const documented = [
     `${OUT}/README.md`,
-    ...walk(`${OUT}/dist`, (f) => f.endsWith(".d.ts")),
-    ...walk(`${OUT}/cjs`, (f) => /\.(js|ts)$/.test(f)),
+    ...files(`${OUT}/dist`, /\.d\.ts$/),
+    ...files(`${OUT}/cjs`, /\.(js|ts)$/),
   ];
   for (const f of documented) writeFileSync(f, toNpmSpecifiers(readFileSync(f, "utf8")));
 
-  const pkg = packageJson(config, dependencies, hasCli ? "./bin/sandgate.js" : undefined);
+  const pkg = packageJson(config, dependencies, "./bin/sandgate.js");
   json(`${OUT}/package.json`, pkg);
   // node10 resolution (TypeScript's legacy `moduleResolution`) reads `sandgate/testing` as a folder.
-  for (const [subpath, source] of entries(config).filter(([k]) => k !== ".")) {
+  for (const [subpath, s] of entries(config).filter(([k]) => k !== ".")) {
     const up = "../".repeat(subpath.split("/").length - 1);
-    const s = stem(source);
     mkdirSync(`${OUT}/${subpath.slice(2)}`, { recursive: true });
     json(`${OUT}/${subpath.slice(2)}/package.json`, {
       main: `${up}cjs/${s}.js`,
@@ -202,8 +169,11 @@ export async function build(): Promise<string[]> {
     });
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  const outputs = [...Object.keys(pkg.exports), ...(hasCli ? ["bin sandgate"] : [])].join(", ");
-  console.log(`built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${outputs}`);
+  console.log(
+    `built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${
+      Object.keys(pkg.exports).join(", ")
+    }, bin sandgate`,
+  );
   return problems;
 }
 
