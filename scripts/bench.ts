@@ -21,9 +21,9 @@ import { benchBundle } from "./bench/bundle.ts";
 import { benchHeapGrowth } from "./bench/heap_growth.ts";
 import { benchImportTime } from "./bench/import_time.ts";
 import { benchLimiter } from "./bench/limiter.ts";
-import { describeMachine } from "./bench/machine.ts";
+import { describeMachine, type Machine } from "./bench/machine.ts";
 import { benchOverhead } from "./bench/overhead.ts";
-import { blocks, fill, type Results, verdicts } from "./bench/report.ts";
+import { blocks, fill, verdicts } from "./bench/report.ts";
 import { SCENARIOS, simulateFleet } from "./fleet_sim.ts";
 
 async function step<T>(name: string, run: () => Promise<T> | T): Promise<T> {
@@ -40,6 +40,27 @@ function nonFinite(value: unknown, path = ""): string[] {
   return Object.entries(value).flatMap(([k, v]) => nonFinite(v, `${path}.${k}`));
 }
 
+/** Runs every benchmark (`quick`: tiny counts, no peers installed). */
+async function measure(quick: boolean) {
+  return {
+    overhead: await step("1. per-call overhead", () => benchOverhead(quick)),
+    bundle: await step("2. bundle size", () => benchBundle(!quick)),
+    importTime: await step("3. import time", () => benchImportTime(quick ? 1 : 10)),
+    limiter: await step("4. limiter", () => benchLimiter(quick)),
+    heap: await step("5. heap growth", () => benchHeapGrowth(quick ? 1_000 : 100_000)),
+    sharedFleet: await step(
+      "6. shared budget",
+      () => SCENARIOS.map(([name, options]) => [name, simulateFleet(options)] as const),
+    ),
+    attach: await step("7. PTY attach", () => benchAttach(quick)),
+  };
+}
+
+/** Everything one run measures. */
+export type Results = Awaited<ReturnType<typeof measure>>;
+/** Context of a run. */
+export type RunInfo = { command: string; date: string; seconds: number; machine: Machine };
+
 async function main(args: string[]): Promise<number> {
   const options = {
     quick: { type: "boolean" },
@@ -48,19 +69,8 @@ async function main(args: string[]): Promise<number> {
   } as const;
   const { quick = false, json, out } = parseArgs({ args, options }).values;
   const started = performance.now();
-  const results: Results = {
-    overhead: await step("1. per-call overhead", () => benchOverhead(quick)),
-    bundle: await step("2. bundle size", () => benchBundle(!quick)),
-    importTime: await step("3. import time", () => benchImportTime(quick ? 1 : 10)),
-    limiter: await step("4. limiter", () => benchLimiter(quick)),
-    heap: await step("5. heap growth", () => benchHeapGrowth(quick ? 1_000 : 100_000)),
-    sharedFleet: await step(
-      "6. shared budget",
-      () => SCENARIOS.map(([name, options]) => [name, simulateFleet(options)]),
-    ),
-    attach: await step("7. PTY attach", () => benchAttach(quick)),
-  };
-  const info = {
+  const results = await measure(quick);
+  const info: RunInfo = {
     command: ["npm run bench", ...(args.length ? ["--", ...args] : [])].join(" "),
     date: new Date().toISOString(),
     seconds: (performance.now() - started) / 1000,

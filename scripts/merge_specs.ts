@@ -13,35 +13,33 @@ import { parse, stringify } from "yaml";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-/** One snapshot entry of `openapi/sources.json`; `file` is relative to `openapi/`. */
-export interface SnapshotSource {
+/**
+ * One snapshot entry of `openapi/sources.json`: its file (relative to `openapi/`), the docs page
+ * the fragment comes from (its `.md` variant carries the yaml), the day it was retrieved
+ * (`YYYY-MM-DD`), whether it is the page's yaml block as is or `reconstructed` from its fields
+ * and examples, and the seed page it was copied from, when it came with the repository's seeds.
+ */
+export type SnapshotSource = {
   file: string;
-  /** The docs page the fragment comes from (its `.md` variant carries the yaml). */
   source: string;
-  /** Day it was retrieved, `YYYY-MM-DD`. */
   retrieved: string;
-  /** `verbatim` (the page's yaml block as is) or `reconstructed` (from its fields and examples). */
   status: "verbatim" | "reconstructed";
-  /** The seed page it was copied from, when it came with the repository's seeds. */
   seed?: string;
-}
+};
 
-/** One spec entry of `openapi/sources.json`: snapshots merged in order, then the overlay. */
-export interface SpecEntry {
+/**
+ * One spec of `openapi/sources.json`: the module generated from it (relative to the repository
+ * root), its overlay (relative to `openapi/`) and the snapshots merged in this order.
+ */
+export type SpecEntry = {
   provider: string;
-  /** Generated module, relative to the repository root. */
   generated: string;
-  /** Overlay file, relative to `openapi/`. */
   overlay?: string;
   snapshots: SnapshotSource[];
-}
+};
 
 /** One correction of an overlay: the value set at a JSON pointer, and where it comes from. */
-export interface OverlayPatch {
-  pointer: string;
-  value: Json;
-  source: string;
-}
+type OverlayPatch = { pointer: string; value: Json; source: string };
 
 const isObject = (value: Json | undefined): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -92,7 +90,7 @@ export function mergeFragments(fragments: readonly { name: string; doc: unknown 
     item.servers !== undefined && same(item.servers, paths[0]!.servers)
   );
   const servers = hoisted ? paths[0]!.servers! : first.servers ?? [];
-  if (hoisted) { for (const item of paths) delete item.servers; }
+  for (const item of hoisted ? paths : []) delete item.servers;
   return {
     openapi: first.openapi!,
     info: first.info!,

@@ -16,7 +16,10 @@ const version = (cmd: string) =>
 const packageVersion = (name: string) =>
   JSON.parse(Deno.readTextFileSync(`${ROOT}node_modules/${name}/package.json`)).version as string;
 
-/** The machine description line and the runtimes' versions, for the report. */
+/** The machine a run measured on and the runtimes' versions, for the report. */
+export type Machine = Awaited<ReturnType<typeof describeMachine>>;
+
+/** Reads the {@link Machine} description. */
 export async function describeMachine() {
   return {
     cpus: navigator.hardwareConcurrency,

@@ -6,34 +6,7 @@
  *
  * @module
  */
-import type { FleetSimResult } from "../fleet_sim.ts";
-import type { benchAttach } from "./attach.ts";
-import type { benchBundle } from "./bundle.ts";
-import type { benchHeapGrowth } from "./heap_growth.ts";
-import type { benchImportTime } from "./import_time.ts";
-import type { benchLimiter } from "./limiter.ts";
-import type { describeMachine } from "./machine.ts";
-import type { benchOverhead } from "./overhead.ts";
-
-type Of<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
-/** Everything one run measures. */
-export interface Results {
-  overhead: Of<typeof benchOverhead>;
-  bundle: Of<typeof benchBundle>;
-  importTime: Of<typeof benchImportTime>;
-  limiter: Of<typeof benchLimiter>;
-  heap: Of<typeof benchHeapGrowth>;
-  sharedFleet: [name: string, result: FleetSimResult][];
-  attach: Of<typeof benchAttach>;
-}
-
-/** Context of a run. */
-export interface RunInfo {
-  command: string;
-  date: string;
-  seconds: number;
-  machine: Of<typeof describeMachine>;
-}
+import type { Results, RunInfo } from "../bench.ts";
 
 const cell = (v: unknown) =>
   typeof v !== "number" || Number.isInteger(v) ? String(v) : Number.isNaN(v) ? "—" : v.toFixed(2);
