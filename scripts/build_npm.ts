@@ -1,19 +1,10 @@
 /**
- * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only). The work is
- * configuration: three TypeScript projects and the npm metadata in `scripts/npm/`, one esbuild
- * call per output; this script runs them and writes `package.json`.
- *
- * - `dist/`: the ES modules `import` loads, one esbuild bundle per entry point of `deno.json`
- *   (shared code in common chunks, so the entries share one copy of the error classes), with
- *   their declarations (`esm.json`);
- * - `cjs/`: real CommonJS (`cjs.json`, a `{"type":"commonjs"}` folder), so `require` works on
- *   every Node ≥ 20;
- * - `bin/sandgate.js`: the CLI, bundled from `src/cli/main.ts`;
- * - `esm/` (not packed): the library and the portable tests as ES modules (`tests.json`), for
- *   `node --test` and `bun test`.
- *
- * That `src/` uses Web APIs only is oxlint's job (`.oxlintrc.json`); here, esbuild's metafile
- * must show no bare import that is not an `npm:` dependency of `deno.json`.
+ * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only), as README's
+ * "The npm build" describes: `tsc -p` of the three projects in `scripts/npm/` (declarations,
+ * CommonJS, the portable tests), one esbuild bundle per `deno.json` entry into `dist/` and one
+ * for the CLI bin; then `package.json`. That `src/` uses Web APIs only is oxlint's job
+ * (`.oxlintrc.json`); here, esbuild's metafile must show no bare import that is not an `npm:`
+ * dependency of `deno.json`.
  *
  * @module
  */
@@ -36,10 +27,8 @@ const BASE = JSON.parse(readFileSync(`${ROOT}scripts/npm/package.base.json`, "ut
 /** `./src/testing/mod.ts` → `src/testing/mod`. */
 const stem = (source: string) => source.replace(/^\.\//, "").replace(/\.ts$/, "");
 /** The npm entry points as `[subpath, stem]`: the CLI is the `sandgate` bin there, no subpath. */
-const entries = (config: DenoConfig) =>
-  Object.entries(config.exports).filter(([k]) => k !== "./cli").map((
-    [k, v],
-  ): [string, string] => [k, stem(v)]);
+const entries = (config: DenoConfig): [string, string][] =>
+  Object.entries(config.exports).filter(([k]) => k !== "./cli").map(([k, v]) => [k, stem(v)]);
 
 /** Splits an npm import-map target `npm:name@range/sub` into name and range. */
 export function parseNpmSpecifier(spec: string): { name: string; range: string } | undefined {
@@ -81,9 +70,6 @@ export function toNpmSpecifiers(text: string): string {
   return text.replace(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g, "$1sandgate$2$1");
 }
 
-const files = (dir: string, pattern: RegExp) =>
-  (readdirSync(dir, { recursive: true }) as string[]).filter((f) => pattern.test(f))
-    .map((f) => `${dir}/${f}`);
 const json = (file: string, value: unknown) =>
   writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
 
@@ -110,7 +96,7 @@ export async function build(): Promise<string[]> {
     metafile: true,
     logLevel: "warning",
   } as const;
-  const outputs = [
+  const bundles = [
     await esbuild.build({
       ...common,
       entryPoints: entries(config).map(([, s]) => `${ROOT}${s}.ts`),
@@ -133,7 +119,7 @@ export async function build(): Promise<string[]> {
 
   const problems: string[] = [];
   const dependencies: Record<string, string> = {};
-  for (const { path, external } of outputs.flatMap((o) => o.imports)) {
+  for (const { path, external } of bundles.flatMap((o) => o.imports)) {
     if (!external || path.startsWith("node:")) continue;
     const npm = parseNpmSpecifier(
       config.imports?.[path.split("/").slice(0, path.startsWith("@") ? 2 : 1).join("/")] ?? "",
@@ -149,12 +135,10 @@ export async function build(): Promise<string[]> {
   // npm users import `sandgate`: the README's and the doc comments' examples say so there.
   cpSync(`${ROOT}README.md`, `${OUT}/README.md`);
   cpSync(`${ROOT}LICENSE`, `${OUT}/LICENSE`);
-  const documented = [
-    `${OUT}/README.md`,
-    ...files(`${OUT}/dist`, /\.d\.ts$/),
-    ...files(`${OUT}/cjs`, /\.(js|ts)$/),
-  ];
-  for (const f of documented) writeFileSync(f, toNpmSpecifiers(readFileSync(f, "utf8")));
+  for (const f of readdirSync(OUT, { recursive: true }) as string[]) {
+    if (!/^(README\.md|dist\/.*\.d\.ts|cjs\/.*\.(js|ts))$/.test(f)) continue;
+    writeFileSync(`${OUT}/${f}`, toNpmSpecifiers(readFileSync(`${OUT}/${f}`, "utf8")));
+  }
 
   const pkg = packageJson(config, dependencies, "./bin/sandgate.js");
   json(`${OUT}/package.json`, pkg);
@@ -169,11 +153,8 @@ export async function build(): Promise<string[]> {
     });
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(
-    `built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${
-      Object.keys(pkg.exports).join(", ")
-    }, bin sandgate`,
-  );
+  const outputs = [...Object.keys(pkg.exports), "bin sandgate"].join(", ");
+  console.log(`built npm/ ${pkg.name}@${pkg.version} in ${seconds} s: ${outputs}`);
   return problems;
 }
 

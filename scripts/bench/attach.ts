@@ -1,14 +1,8 @@
 /**
- * PTY attach benchmarks (issue 16), step 7 of `npm run bench`, against a served emulator on
- * 127.0.0.1:
- *
- * 1. output throughput of `pty.attach()` vs a raw WebSocket client reading the same server
- *    (goal ≥ 0.9×);
- * 2. keystroke round-trip p50 (type one byte, wait for its echo) vs raw (goal ≤ 1.1×);
- * 3. peak memory while a reader is paused during 100 MB of output (bounded: the connection is
- *    dropped past `maxBufferedBytes`, the server paces on the socket).
- *
- * Variants alternate round by round, so a noisy machine hits both alike.
+ * Benchmark 7, PTY attach (issue 16), against a served emulator on 127.0.0.1: output throughput
+ * of `pty.attach()` and keystroke round-trip p50 each against a raw WebSocket client of the same
+ * server (variants alternate round by round, so a noisy machine hits both alike), and peak memory
+ * while a reader is paused during a flood (BENCHMARKS.md section 7 says the sizes and goals).
  *
  * ```sh
  * deno run -A --v8-flags=--expose-gc scripts/bench/attach.ts [--quick]

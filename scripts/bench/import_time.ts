@@ -6,7 +6,8 @@
  * @module
  */
 import { measure } from "mitata";
-import { median } from "./machine.ts";
+import { existsSync } from "node:fs";
+import { median, version } from "./machine.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const ENTRY = `${ROOT}npm/dist/mod.js`;
@@ -32,16 +33,12 @@ const timed = (file: string) =>
  * per runtime that could run, or why there is none.
  */
 export async function benchImportTime(runs: number) {
-  try {
-    await Deno.stat(ENTRY);
-  } catch {
-    return "npm/ not built (run `npm run build`)";
-  }
+  if (!existsSync(ENTRY)) return "npm/ not built (run `npm run build`)";
   const opts = { min_samples: runs, max_samples: runs, min_cpu_time: 0, batch_threshold: 0 };
   const rows = [];
   for (const [name, cmd, args] of RUNTIMES) {
-    const version = await run(cmd, ["--version"]).catch(() => undefined);
-    if (version === undefined) continue;
+    const bare = await version(cmd);
+    if (bare === "not found") continue;
     /** mitata's p50 of the whole process in ms; `inside` gets what the process printed. */
     const wall = async (code: string, inside: number[] = []) => {
       const stats = await measure(async () => {
@@ -53,7 +50,7 @@ export async function benchImportTime(runs: number) {
     const sdk = await wall(timed(ENTRY));
     const ref = await wall(timed(`${ROOT}node_modules/openapi-fetch/dist/index.mjs`));
     rows.push({
-      runtime: `${name} ${version.split("\n")[0]!.replace(/^(v|deno |bun )|\s*\(.*$/g, "").trim()}`,
+      runtime: `${name} ${bare}`,
       "import ms (in-process)": sdk.inside,
       "process Δ ms": sdk.ms - empty.ms,
       "empty process ms": empty.ms,

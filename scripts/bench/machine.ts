@@ -8,9 +8,12 @@ import { cpus, totalmem } from "node:os";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
-const version = (cmd: string) =>
+/** `cmd --version`, bare (`v20.1.0`, `deno 2.9.6 (stable…)` → the number), or "not found". */
+export const version = (cmd: string) =>
   new Deno.Command(cmd, { args: ["--version"] }).output().then(
-    (out) => new TextDecoder().decode(out.stdout).split("\n")[0]!.replace(/^v/, "").trim(),
+    (out) =>
+      new TextDecoder().decode(out.stdout).split("\n")[0]!
+        .replace(/^(v|deno |bun )|\s*\(.*$/g, "").trim(),
     () => "not found",
   );
 const packageVersion = (name: string) =>

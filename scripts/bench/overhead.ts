@@ -91,13 +91,10 @@ function layers(): Variant[] {
 
 /** One table row per variant: per-call µs and the p50 ratio to bare openapi-fetch. */
 async function time(list: Variant[], quick: boolean) {
+  const opts = quick ? { min_cpu_time: 1e6, max_samples: 50 } : { min_cpu_time: 1e9 };
   const rows = [];
   for (const [variant, run] of list) {
-    const s = await measure(run, {
-      batch_threshold: 0,
-      min_cpu_time: quick ? 1e6 : 1e9,
-      max_samples: quick ? 50 : 1e9,
-    });
+    const s = await measure(run, { batch_threshold: 0, ...opts });
     rows.push({
       variant,
       calls: s.samples.length,
