@@ -88,9 +88,6 @@ export function simulateFleet(options: FleetSimOptions = {}) {
   };
 }
 
-/** What {@link simulateFleet} reports. */
-export type FleetSimResult = ReturnType<typeof simulateFleet>;
-
 /** The scenarios reported in BENCHMARKS.md. */
 export const SCENARIOS: [name: string, options: FleetSimOptions][] = [
   ["8 × 25 calls, 60 s window, 500 ms margin", {}],

@@ -30,11 +30,7 @@ const EXPORT_DOCS: Record<string, string> = {
 /** Renders the TypeScript module for one spec, header included. */
 export async function render(target: (typeof TARGETS)[number], root = ROOT): Promise<string> {
   const specUrl = new URL(target.spec, root);
-  const ast = await openapiTS(specUrl, {
-    exportType: false,
-    alphabetize: false,
-    defaultNonNullable: false,
-  });
+  const ast = await openapiTS(specUrl, { defaultNonNullable: false });
   // openapi-typescript drops constraints such as `maximum`; the spec's hash in
   // the header makes every spec change, however small, show up as drift.
   const hash = await digestHex("SHA-256", await Deno.readFile(specUrl));

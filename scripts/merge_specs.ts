@@ -112,15 +112,14 @@ export function applyOverlay(doc: JsonObject, patches: readonly OverlayPatch[]):
       p.replaceAll("~1", "/").replaceAll("~0", "~")
     );
     const last = parts.pop();
-    if (last === undefined) throw new Error(`overlay: bad pointer ${pointer}`);
-    let node: Json = doc;
+    let node: Json | undefined = doc;
     for (const part of parts) {
-      if (!isObject(node) || node[part] === undefined) {
-        throw new Error(`overlay ${pointer}: ${part} does not exist`);
-      }
-      node = node[part]!;
+      node = isObject(node) ? node[part] : undefined;
+      if (node === undefined) throw new Error(`overlay ${pointer}: ${part} does not exist`);
     }
-    if (!isObject(node)) throw new Error(`overlay ${pointer}: parent is not an object`);
+    if (last === undefined || !isObject(node)) {
+      throw new Error(`overlay ${pointer}: the parent is not an object`);
+    }
     node[last] = value;
   }
   return doc;

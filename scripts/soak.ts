@@ -1,13 +1,9 @@
 /**
- * The full fault soak behind `npm run soak` (`deno task soak`): 50 concurrent
- * workers, 10 000 SDK calls, faults at a fixed seed (every emulator fault
- * kind, trickled and endless bodies included, plus event-loop stalls), PTY
- * attach flows, in-process against the emulator with a virtual clock (see
- * tests/reliability/soak_harness.ts).
- * Prints the figures as a table and exits non-zero when a guarantee broke.
+ * The full fault soak behind `npm run soak`: the harness of tests/reliability/soak_harness.ts
+ * (every emulator fault kind, event-loop stalls, PTY attach flows; in-process, virtual clock) at
+ * full size. Prints the figures as a table and exits non-zero when a guarantee broke.
  *
  * ```sh
- * npm run soak
  * deno task soak --workers=50 --calls=10000 --seed=20260101 --fault-rate=0.15 --sandboxes=10 --stall-every-ms=20000
  * ```
  *
