@@ -62,11 +62,8 @@ export type Results = Awaited<ReturnType<typeof measure>>;
 export type RunInfo = { command: string; date: string; seconds: number; machine: Machine };
 
 async function main(args: string[]): Promise<number> {
-  const options = {
-    quick: { type: "boolean" },
-    json: { type: "boolean" },
-    out: { type: "string" },
-  } as const;
+  const flag = { type: "boolean" } as const;
+  const options = { quick: flag, json: flag, out: { type: "string" } } as const;
   const { quick = false, json, out } = parseArgs({ args, options }).values;
   const started = performance.now();
   const results = await measure(quick);

@@ -10,6 +10,7 @@
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as esbuild from "esbuild";
+import { run } from "./_run.ts";
 
 /** The parts of `deno.json` the build reads: subpath → source file, and the import map. */
 type DenoConfig = {
@@ -73,12 +74,8 @@ export function toNpmSpecifiers(text: string): string {
 const json = (file: string, value: unknown) =>
   writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
 
-async function tsc(project: string): Promise<void> {
-  const args = ["-p", `${ROOT}scripts/npm/${project}.json`, "--pretty"];
-  const out = await new Deno.Command(`${ROOT}node_modules/.bin/tsc`, { args, stdout: "inherit" })
-    .output();
-  if (!out.success) throw new Error(`tsc -p scripts/npm/${project}.json failed`);
-}
+const tsc = (project: string) =>
+  run(`${ROOT}node_modules/.bin/tsc`, ["-p", `${ROOT}scripts/npm/${project}.json`, "--pretty"]);
 
 /** Runs the whole build; returns the problems found. */
 export async function build(): Promise<string[]> {

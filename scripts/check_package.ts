@@ -14,6 +14,8 @@
  *
  * @module
  */
+import { run } from "./_run.ts";
+
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 /** The flow each consumer runs; prints one JSON line of what it saw. */
@@ -57,13 +59,8 @@ const DUAL = (e: unknown) => isApiError(e);
 ${FLOW}`,
 };
 
-async function must(cmd: string, args: string[], cwd: string): Promise<string> {
-  const options = { args, cwd, env: { NO_COLOR: "1" }, signal: AbortSignal.timeout(120_000) };
-  const out = await new Deno.Command(cmd, options).output();
-  const [stdout, stderr] = [out.stdout, out.stderr].map((b) => new TextDecoder().decode(b));
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
-  return stdout!;
-}
+const must = (cmd: string, args: string[], cwd: string) =>
+  run(cmd, args, { cwd, env: { NO_COLOR: "1" }, signal: AbortSignal.timeout(120_000) });
 
 if (import.meta.main) {
   const dir = await Deno.makeTempDir({ prefix: "sandgate-consumer-" });

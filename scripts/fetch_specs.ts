@@ -1,11 +1,9 @@
 /**
- * Refreshes the upstream snapshots listed in `openapi/sources.json`: for each one, downloads its
- * docs page (the `.md` variant, which embeds the endpoint's OpenAPI fragment as a ````yaml
- * block), and when the whole fragment is there, rewrites `openapi/upstream/…` verbatim with a
- * header naming the URL and the day, and records `verbatim` in `sources.json`. Offline, or on a
- * page without a complete fragment, it exits non-zero with a clear message and leaves the
- * snapshot untouched: the checked-in snapshots are the source of truth. Then
- * `deno task generate` merges them and regenerates the code.
+ * Refreshes the upstream snapshots of `openapi/sources.json` from their docs pages (the `.md`
+ * variant embeds the endpoint's OpenAPI fragment as a ````yaml block): a complete fragment is
+ * written verbatim under a header naming the URL and the day, and `sources.json` records it.
+ * Offline, or without a complete fragment, the snapshot stays as it is and the exit code is 1:
+ * the checked-in snapshots are the source of truth.
  *
  * ```sh
  * deno task fetch-specs              # every snapshot

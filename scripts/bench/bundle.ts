@@ -1,16 +1,14 @@
 /**
- * Benchmark 2: what a consumer's bundle grows by. Each consumer is one import line bundled by
- * esbuild (`bundle`, `minify`, ESM, browser platform, es2022) and gzipped at level 9; sandgate
- * is bundled from the sources (`sandgate` → `mod.ts`: the npm `dist/` is esbuild output of the
- * same files), peers from the npm registry, installed at bench time into
- * `node_modules/.cache/sandgate-peers` (never into package.json). esbuild's metafile says
- * where the bytes of a bundle go.
+ * Benchmark 2: what a consumer's bundle grows by (BENCHMARKS.md section 2 says how): one import
+ * line per consumer bundled by esbuild from the sources, peers installed at bench time into
+ * `node_modules/.cache/sandgate-peers`; esbuild's metafile says where the bytes go.
  *
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
+import { run } from "../_run.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const PEER_DIR = `${ROOT}node_modules/.cache/sandgate-peers`;
@@ -93,9 +91,10 @@ export async function benchBundle(install: boolean) {
   let installError = "--quick installs nothing";
   if (install && missing.length > 0) {
     const args = ["install", "--prefix", PEER_DIR, "--no-audit", "--no-fund", "--no-package-lock"];
-    const out = await new Deno.Command("npm", { args: [...args, ...missing] }).output();
-    installError = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ||
-      "npm install failed";
+    installError = await run("npm", [...args, ...missing]).then(
+      () => "npm install failed",
+      (error) => error.message.trim().split("\n").at(-1),
+    );
   }
   const peers = [];
   for (const [pkg, source] of PEERS) {

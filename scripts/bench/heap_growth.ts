@@ -1,9 +1,7 @@
 /**
- * Benchmark 5: heap growth over many calls of the high-level client against the in-process
- * emulator, with the default limiter, retries and timeout. The client and the emulator share a
- * manual clock that advances by one limiter slot per call ((60 000 + 500) / 20 ms), so the budget
- * is used in full but nothing ever waits; calls alternate `exposePort` and `unexpose` so that the
- * emulator's own state stays the same size.
+ * Benchmark 5: heap growth over many calls of the high-level client (default limiter, retries,
+ * timeout) against the in-process emulator, both on a manual clock advanced one limiter slot per
+ * call, so the budget is used in full but nothing waits.
  *
  * @module
  */

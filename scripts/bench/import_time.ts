@@ -7,6 +7,7 @@
  */
 import { measure } from "mitata";
 import { existsSync } from "node:fs";
+import { run } from "../_run.ts";
 import { median, version } from "./machine.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -16,13 +17,6 @@ const RUNTIMES: [string, string, (code: string) => string[]][] = [
   ["bun", `${ROOT}node_modules/.bin/bun`, (code) => ["-e", code]],
   ["deno", Deno.execPath(), (code) => ["eval", "--no-config", "--node-modules-dir=manual", code]],
 ];
-
-async function run(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, cwd: ROOT }).output();
-  const [stdout, stderr] = [out.stdout, out.stderr].map((b) => new TextDecoder().decode(b));
-  if (!out.success) throw new Error(`${cmd}: ${stderr!.slice(0, 500)}`);
-  return stdout!;
-}
 
 const timed = (file: string) =>
   `const t0 = performance.now(); await import("file://${file}"); ` +
@@ -42,7 +36,7 @@ export async function benchImportTime(runs: number) {
     /** mitata's p50 of the whole process in ms; `inside` gets what the process printed. */
     const wall = async (code: string, inside: number[] = []) => {
       const stats = await measure(async () => {
-        inside.push(Number((await run(cmd, args(code))).trim().split("\n").at(-1)));
+        inside.push(Number((await run(cmd, args(code), { cwd: ROOT })).trim().split("\n").at(-1)));
       }, opts);
       return { ms: stats.p50 / 1e6, inside: median(inside) };
     };

@@ -1,8 +1,7 @@
 /**
- * Benchmark 4: the in-memory rate-limit store on a simulated clock (no real waits), booked as
- * the rate-limit middleware books it (limit 20, window 60 s + 500 ms margin): mitata's per-call
- * `reserve` cost with 10 to 100 000 live keys, and the heap those keys hold before and after they
- * go idle. Utilisation and sends above the limit are section 6's (`scripts/fleet_sim.ts`).
+ * Benchmark 4: the in-memory rate-limit store on a simulated clock, booked as the middleware
+ * books it (limit 20, window 60 s + 500 ms margin): mitata's per-call `reserve` cost with 10 to
+ * 100 000 live keys, and the heap those keys hold before and after they go idle.
  *
  * @module
  */

@@ -5,15 +5,14 @@
  * @module
  */
 import { cpus, totalmem } from "node:os";
+import { run } from "../_run.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
 /** `cmd --version`, bare (`v20.1.0`, `deno 2.9.6 (stable…)` → the number), or "not found". */
 export const version = (cmd: string) =>
-  new Deno.Command(cmd, { args: ["--version"] }).output().then(
-    (out) =>
-      new TextDecoder().decode(out.stdout).split("\n")[0]!
-        .replace(/^(v|deno |bun )|\s*\(.*$/g, "").trim(),
+  run(cmd, ["--version"]).then(
+    (out) => out.split("\n")[0]!.replace(/^(v|deno |bun )|\s*\(.*$/g, "").trim(),
     () => "not found",
   );
 const packageVersion = (name: string) =>
