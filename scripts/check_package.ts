@@ -39,7 +39,10 @@ console.log(JSON.stringify({
 // classes must recognise this copy's errors (dual-package hazard).
 const DUAL = `const DUAL = (e) => other.NotFoundError !== NotFoundError && other.isApiError(e) &&
   e instanceof other.NotFoundError;`;
-const SMOKE = {
+/** The consumer project's files. */
+const PROJECT = {
+  "package.json": `{ "name": "consumer", "private": true }`,
+  "deno.json": `{ "nodeModulesDir": "manual" }`,
   "smoke.mjs": `import { createRequire } from "node:module";
 import { NotFoundError, PrimeIntellect, SandgateError } from "sandgate";
 import { createEmulator } from "sandgate/testing";
@@ -71,13 +74,11 @@ if (import.meta.main) {
     ) as { filename: string; files: unknown[]; size: number }[];
     console.log(`packed ${packed!.filename}: ${packed!.files.length} files, ${packed!.size} bytes`);
     await Deno.mkdir(project);
-    await Deno.writeTextFile(`${project}/package.json`, `{ "name": "consumer", "private": true }`);
-    await Deno.writeTextFile(`${project}/deno.json`, `{ "nodeModulesDir": "manual" }`);
-    const install = ["install", "--no-audit", "--no-fund", "--prefer-offline"];
-    await must("npm", [...install, `../${packed!.filename}`], project);
-    for (const [file, code] of Object.entries(SMOKE)) {
+    for (const [file, code] of Object.entries(PROJECT)) {
       await Deno.writeTextFile(`${project}/${file}`, code);
     }
+    const install = ["install", "--no-audit", "--no-fund", "--prefer-offline"];
+    await must("npm", [...install, `../${packed!.filename}`], project);
     const [deno, bun] = [Deno.execPath(), `${ROOT}node_modules/.bin/bun`];
     await must(deno, ["check", "smoke.ts"], project);
     const cases: [string, string, ...string[]][] = [

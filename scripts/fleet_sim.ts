@@ -15,20 +15,14 @@ type Range = [min: number, max: number];
 /** One simulated run; ranges are `[min, max]` in milliseconds. */
 const DEFAULTS = {
   processes: 8,
-  /** Concurrent calls per process, all started at once. */
-  callsPerProcess: 25,
-  /** Gateway limit per window. */
-  limit: 20,
+  callsPerProcess: 25, // concurrent, all started at once
+  limit: 20, // the gateway's, per window
   windowMs: 60_000,
-  /** Client-side margin added to the window. */
-  marginMs: 500,
-  /** Largest process start skew. */
-  startSkewMs: 200,
+  marginMs: 500, // client-side, added to the window
+  startSkewMs: 200, // the largest process start skew
   redisRttMs: [0.2, 3] as Range,
-  /** Timer lateness after the local sleep. */
-  timerLateMs: [0, 5] as Range,
-  /** Client → gateway latency. */
-  networkMs: [5, 80] as Range,
+  timerLateMs: [0, 5] as Range, // lateness after the local sleep
+  networkMs: [5, 80] as Range, // client → gateway
   seed: 1,
 };
 /** Options of {@link simulateFleet}, each defaulting as {@link DEFAULTS}. */

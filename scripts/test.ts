@@ -59,6 +59,7 @@ export function parseCounts(kind: Counts, output: string): [number, number] | un
   return p !== undefined && f !== undefined ? [Number(p), Number(f)] : undefined;
 }
 
+/** Runs one task; its output is shown as it comes and kept for the counts. */
 async function run(task: string): Promise<{ ok: boolean; output: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", task],
@@ -66,20 +67,16 @@ async function run(task: string): Promise<{ ok: boolean; output: string }> {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const decoder = new TextDecoder();
-  let output = "";
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
-    for await (const chunk of stream) {
-      output += decoder.decode(chunk, { stream: true });
-      await sink.write(chunk);
-    }
+  const show = (stream: ReadableStream<Uint8Array>, sink: WritableStream<Uint8Array>) => {
+    const [shown, kept] = stream.tee();
+    return Promise.all([new Response(kept).text(), shown.pipeTo(sink, { preventClose: true })]);
   };
-  const [status] = await Promise.all([
+  const [status, [out], [err]] = await Promise.all([
     child.status,
-    pump(child.stdout, Deno.stdout),
-    pump(child.stderr, Deno.stderr),
+    show(child.stdout, Deno.stdout.writable),
+    show(child.stderr, Deno.stderr.writable),
   ]);
-  return { ok: status.success, output };
+  return { ok: status.success, output: out + err };
 }
 
 async function main(args: string[]): Promise<number> {

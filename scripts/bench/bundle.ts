@@ -77,12 +77,9 @@ export async function benchBundle(install: boolean) {
       if (bytesInOutput > 0) bytes.set(name, { ...bytes.get(name), [short!]: bytesInOutput });
     }
   }
-  // Largest first in the first consumer shown, then in the next.
   const shorts = CONSUMERS.flatMap(([, , short]) => short ?? []);
-  type Entry = [string, Record<string, number>];
-  const order = ([, a]: Entry, [, b]: Entry) =>
-    shorts.map((s) => (b[s] ?? 0) - (a[s] ?? 0)).find((d) => d !== 0) ?? 0;
-  const breakdown = [...bytes].sort(order).map(([file, by]) => ({
+  const full = (by: Record<string, number>) => by[shorts.at(-1)!] ?? 0; // largest first
+  const breakdown = [...bytes].sort(([, a], [, b]) => full(b) - full(a)).map(([file, by]) => ({
     "input file": file,
     ...Object.fromEntries(shorts.map((s) => [s, by[s] ?? 0])),
   }));
