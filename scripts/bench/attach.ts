@@ -154,22 +154,18 @@ export async function benchAttach(quick: boolean) {
   const [throughput, keystroke] = [attachMBps! / rawMBps!, attachMs! / rawMs!];
   const peakRssMB = (peak.rss - base.rss) / 1e6;
   const memoryMB = `${f(peakRssMB)} / ${f((peak.heap - base.heapUsed - base.external) / 1e6)}`;
+  const outputMB = pausedBytes / 1e6;
+  const label = `paused reader, ${f(outputMB)} MB of output: peak RSS / heap Δ MB (${outcome})`;
   const head = ["measure", "attach", "raw WebSocket", "ratio", "goal"];
   const row = (...cells: string[]) => Object.fromEntries(head.map((h, i) => [h, cells[i]]));
   return {
     throughput,
     keystroke,
-    paused: { peakRssMB, outputMB: pausedBytes / 1e6, maxBufferedMB: cap / 1e6 },
+    paused: { peakRssMB, outputMB, maxBufferedMB: cap / 1e6 },
     rows: [
       row("output throughput MB/s", f(attachMBps!), f(rawMBps!), f(throughput, 2), ">= 0.9"),
       row("keystroke round-trip p50 ms", f(attachMs!, 3), f(rawMs!, 3), f(keystroke, 2), "<= 1.1"),
-      row(
-        `paused reader, ${f(pausedBytes / 1e6)} MB of output: peak RSS / heap Δ MB (${outcome})`,
-        memoryMB,
-        "—",
-        "—",
-        `bounded (maxBufferedBytes ${mib(cap)} MiB)`,
-      ),
+      row(label, memoryMB, "—", "—", `bounded (maxBufferedBytes ${mib(cap)} MiB)`),
     ],
   };
 }

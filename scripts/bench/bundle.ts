@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { run } from "../_run.ts";
+import { packageVersion } from "./machine.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const PEER_DIR = `${ROOT}node_modules/.cache/sandgate-peers`;
@@ -97,8 +98,7 @@ export async function benchBundle(install: boolean) {
   for (const [pkg, source] of PEERS) {
     const row = { package: pkg, version: "—", "min kB": NaN, "min+gz kB": NaN, note: "" };
     try {
-      row.version =
-        JSON.parse(readFileSync(`${PEER_DIR}/node_modules/${pkg}/package.json`, "utf8")).version;
+      row.version = packageVersion(pkg, `${PEER_DIR}/`);
     } catch {
       peers.push({ ...row, note: `not installed (${installError})` });
       continue;

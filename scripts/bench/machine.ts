@@ -15,8 +15,9 @@ export const version = (cmd: string) =>
     (out) => out.split("\n")[0]!.replace(/^(v|deno |bun )|\s*\(.*$/g, "").trim(),
     () => "not found",
   );
-const packageVersion = (name: string) =>
-  JSON.parse(Deno.readTextFileSync(`${ROOT}node_modules/${name}/package.json`)).version as string;
+/** The version of an npm package installed under `dir`. */
+export const packageVersion = (name: string, dir = ROOT) =>
+  JSON.parse(Deno.readTextFileSync(`${dir}node_modules/${name}/package.json`)).version as string;
 
 /** The machine a run measured on and the runtimes' versions, for the report. */
 export type Machine = Awaited<ReturnType<typeof describeMachine>>;

@@ -109,10 +109,9 @@ async function time(list: Variant[], quick: boolean) {
 
 /** Runs benchmark 1 (`quick`: a handful of calls per variant). */
 export async function benchOverhead(quick: boolean) {
-  const worker = new Worker(
-    URL.createObjectURL(new Blob([SERVER], { type: "application/javascript" })),
-    { type: "module" },
-  );
+  const worker = new Worker(`data:text/javascript,${encodeURIComponent(SERVER)}`, {
+    type: "module",
+  });
   const port = await new Promise<number>((resolve, reject) => {
     worker.onmessage = (event) => resolve(event.data as number);
     worker.onerror = (event) => reject(new Error(event.message));
