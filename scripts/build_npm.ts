@@ -39,15 +39,14 @@ export function parseNpmSpecifier(spec: string): { name: string; range: string }
 
 /** The generated `package.json`. */
 export function packageJson(config: DenoConfig, dependencies: Record<string, string>, bin: string) {
-  const exportsField: Record<string, unknown> = {};
-  for (const [subpath, s] of entries(config)) {
-    exportsField[subpath] = {
+  const exportsField = Object.fromEntries(
+    entries(config).map(([subpath, s]) => [subpath, {
       import: { types: `./dist/${s}.d.ts`, default: `./dist/${s}.js` },
       require: { types: `./cjs/${s}.d.ts`, default: `./cjs/${s}.js` },
-    };
-  }
+    }]),
+  );
   const main = stem(config.exports["."]!);
-  const stubs = entries(config).map(([k]) => k.slice(2)).filter((k) => k !== "");
+  const stubs = entries(config).flatMap(([k]) => (k === "." ? [] : `${k.slice(2)}/`));
   return {
     ...BASE,
     version: config.version,
@@ -57,7 +56,7 @@ export function packageJson(config: DenoConfig, dependencies: Record<string, str
     types: `./cjs/${main}.d.ts`,
     bin: { [BASE.name]: bin },
     exports: { ...exportsField, "./package.json": "./package.json" },
-    files: ["dist/", "cjs/", "bin/", ...stubs.map((s) => `${s}/`)],
+    files: ["dist/", "cjs/", "bin/", ...stubs],
     dependencies,
   };
 }

@@ -13,12 +13,7 @@ import { parse, stringify } from "yaml";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-/**
- * One snapshot entry of `openapi/sources.json`: its file (relative to `openapi/`), the docs page
- * the fragment comes from (its `.md` variant carries the yaml), the day it was retrieved
- * (`YYYY-MM-DD`), whether it is the page's yaml block as is or `reconstructed` from its fields
- * and examples, and the seed page it was copied from, when it came with the repository's seeds.
- */
+/** One snapshot of `openapi/sources.json`, whose `$comment` says what `status` means. */
 export type SnapshotSource = {
   file: string;
   source: string;
@@ -28,8 +23,8 @@ export type SnapshotSource = {
 };
 
 /**
- * One spec of `openapi/sources.json`: the module generated from it (relative to the repository
- * root), its overlay (relative to `openapi/`) and the snapshots merged in this order.
+ * One spec of `openapi/sources.json`: `generated` is relative to the repository root, `overlay`
+ * and the snapshots' files to `openapi/`; the snapshots are merged in their order.
  */
 export type SpecEntry = {
   provider: string;

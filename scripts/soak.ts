@@ -11,22 +11,21 @@
  */
 import { formatTable, runSoak } from "../tests/reliability/soak_harness.ts";
 
-function flag(args: string[], name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+function flag(name: string, fallback: number): number {
+  const raw = Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const value = raw === undefined ? fallback : Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: not a positive number`);
   return value;
 }
 
 if (import.meta.main) {
-  const args = Deno.args;
   const options = {
-    workers: flag(args, "workers", 50),
-    calls: flag(args, "calls", 10_000),
-    seed: flag(args, "seed", 20260101),
-    faultRate: flag(args, "fault-rate", 0.15),
-    sandboxes: flag(args, "sandboxes", 10),
-    stallEveryMs: flag(args, "stall-every-ms", 20_000),
+    workers: flag("workers", 50),
+    calls: flag("calls", 10_000),
+    seed: flag("seed", 20260101),
+    faultRate: flag("fault-rate", 0.15),
+    sandboxes: flag("sandboxes", 10),
+    stallEveryMs: flag("stall-every-ms", 20_000),
     attach: true,
   };
   console.log(

@@ -23,8 +23,7 @@ export const STEPS: [string, string, Counts?][] = [
   ["doc lint", "doc:lint"],
   ["README examples type-check", "doc:readme"],
   ["doc examples", "doc:examples", "deno"],
-  // Install redis-server / tmux when missing (root + apt-get, as on CI); otherwise warn loudly
-  // that their suites are skipped (fails under SANDGATE_REQUIRE_REDIS=1 / CI=true).
+  // Install redis-server / tmux when missing (root + apt-get), else warn that their tests skip.
   ["redis-server for the Redis store tests", "redis:ensure"],
   ["tmux for the CLI pty test", "tmux:ensure"],
   ["tests on deno", "test:deno", "deno"],
@@ -32,8 +31,7 @@ export const STEPS: [string, string, Counts?][] = [
   ["bench --quick", "bench:quick"],
   ["jsr publish dry run", "publish:dry-run"],
   ["npm build", "build:npm"],
-  // The same test files as `deno test`, compiled next to the built package; Node 20 is
-  // end-of-life, so also on the current LTS lines (scripts/node_lts.ts).
+  // The same test files as `deno test`, compiled next to the built package; Node 22/24 too.
   ["tests on node (built package)", "test:node", "node"],
   ["tests on node 22 (built package)", "test:node22", "node"],
   ["tests on node 24 (built package)", "test:node24", "node"],

@@ -23,8 +23,7 @@ function newStore() {
 
 /**
  * Per-call cost (ns, mitata p50) with `keys` live keys: calls cycle over the keys while the clock
- * advances so that each key sees one call per window / limit, the steady state of a fully used
- * budget.
+ * advances so that each key sees one call per window / limit, as a fully used budget does.
  */
 async function perCallCost(keys: number, quick: boolean) {
   const { clock, reserve } = newStore();

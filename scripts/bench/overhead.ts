@@ -37,14 +37,13 @@ self.postMessage(server.addr.port);
 self.onmessage = async () => { await server.shutdown(); self.close(); };`;
 
 type Variant = [name: string, run: () => Promise<unknown>];
-type Client = ReturnType<typeof createClient<paths>>;
 
 const KEY = "bench-key";
 const BARE = "openapi-fetch (bare)";
 const LIMIT = { limit: 1e9, windowMs: 60_000 }; // the full stack, never waiting
 const IN_PROCESS = "http://127.0.0.1:1";
 
-async function post(client: Client) {
+async function post(client: ReturnType<typeof createClient<paths>>) {
   const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
     params: { path: { sandbox_id: "sb-bench" } },
     body: { port: 8080 },

@@ -1,8 +1,7 @@
 /**
- * The generated parts of BENCHMARKS.md: the targets with their verdicts and one table per
- * benchmark, each made from the benchmark's rows (a row's keys are the table's header). Each
- * block replaces what stands between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`; the
- * analysis around the blocks is written by hand.
+ * The generated blocks of BENCHMARKS.md, each between `<!-- bench:NAME -->` and
+ * `<!-- /bench:NAME -->`: the targets with their verdicts, and each benchmark's rows as a table
+ * (a row's keys are its header). The analysis around the blocks is written by hand.
  *
  * @module
  */
