@@ -16,10 +16,10 @@
  *
  * @module
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import process from "node:process";
+import { ensureTool, findTool, type SystemTool, toolSkipReason } from "./system_tool.ts";
 
 /** A running throwaway Redis. */
 export interface RedisServer {
@@ -33,6 +33,16 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
+const REDIS: SystemTool = {
+  binary: "redis-server",
+  pkg: "redis-server",
+  tests: "the Redis rate-limit store suite",
+  requiredBy: "SANDGATE_REQUIRE_REDIS=1",
+  required: () => process.env.SANDGATE_REQUIRE_REDIS === "1",
+  otherHint: "brew install redis",
+  extraDirs: ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"],
+};
+
 /**
  * Path of the `redis-server` binary, or `undefined` when it is not installed.
  * `SANDGATE_REDIS_SERVER` overrides the search (`none`: act as if missing).
@@ -40,36 +50,15 @@ export interface RedisServer {
 export function findRedisServer(): string | undefined {
   const override = process.env.SANDGATE_REDIS_SERVER;
   if (override) return override === "none" ? undefined : override;
-  const dirs = (process.env.PATH ?? "").split(":").filter(Boolean);
-  for (const dir of [...dirs, "/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"]) {
-    const candidate = `${dir}/redis-server`;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findTool(REDIS);
 }
-
-let warned = false;
 
 /**
  * `false` when the Redis suite can run; otherwise why it is skipped (and a
  * loud warning, once). Under `SANDGATE_REQUIRE_REDIS=1` it never skips: the
  * tests then fail on the missing binary.
  */
-export function redisSkipReason(): string | false {
-  if (findRedisServer() || process.env.SANDGATE_REQUIRE_REDIS === "1") return false;
-  const reason = "redis-server is not installed (apt-get install -y redis-server): " +
-    "SKIPPING the Redis rate-limit store suite";
-  if (!warned) {
-    warned = true;
-    console.warn(`\n!!! ${reason} !!!\n`);
-  }
-  return reason;
-}
+export const redisSkipReason = (): string | false => toolSkipReason(REDIS, findRedisServer());
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -156,47 +145,6 @@ function launch(binary: string, port: number): Promise<ChildProcess> {
   });
 }
 
-/** `ensure`: installs `redis-server` when missing and possible; exit code 1 only if required. */
-function ensure(): number {
-  if (findRedisServer()) {
-    console.log(`redis-server: ${findRedisServer()}`);
-    return 0;
-  }
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  let hasApt = false;
-  try {
-    execFileSync("apt-get", ["--version"], { stdio: "ignore" });
-    hasApt = true;
-  } catch {
-    // no apt-get
-  }
-  if (isRoot && hasApt) {
-    console.log("redis-server missing: apt-get install -y redis-server");
-    try {
-      execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-      execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], {
-        stdio: "inherit",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
-    } catch (error) {
-      console.error(`installing redis-server failed: ${(error as Error).message}`);
-    }
-  }
-  if (findRedisServer()) {
-    console.log(`redis-server: ${findRedisServer()}`);
-    return 0;
-  }
-  const required = process.env.SANDGATE_REQUIRE_REDIS === "1";
-  console.warn(
-    `\n!!! redis-server is not installed${isRoot ? "" : " (and not root: cannot apt-get)"}: ` +
-      `the Redis store suite will be ${
-        required ? "FAILED (SANDGATE_REQUIRE_REDIS=1)" : "SKIPPED"
-      }.` +
-      ` Install it: sudo apt-get install -y redis-server (or brew install redis) !!!\n`,
-  );
-  return required ? 1 : 0;
-}
-
 if ((import.meta as { main?: boolean }).main && process.argv.includes("ensure")) {
-  process.exit(ensure());
+  process.exit(ensureTool(REDIS, findRedisServer));
 }
