@@ -1,7 +1,7 @@
 /**
  * What every disposable high-level handle (exposure, SSH session, PTY)
- * shares: the dispose symbol, idempotent cleanup with `{ alreadyGone }`
- * results, and inspection that leaves secrets out.
+ * shares: the table of handle kinds, the dispose symbol, idempotent cleanup
+ * with `{ alreadyGone }` results, and inspection that leaves secrets out.
  *
  * @module
  */
