@@ -1,12 +1,13 @@
 /**
  * What every disposable high-level handle (exposure, SSH session, PTY)
- * shares: the dispose symbol, idempotent cleanup with `{ alreadyGone }`
- * results, and inspection that leaves secrets out.
+ * shares: the table of handle kinds, the dispose symbol, idempotent cleanup
+ * with `{ alreadyGone }` results, and inspection that leaves secrets out.
  *
  * @module
  */
 import { NotFoundError, type Provider } from "./errors.ts";
 import type { CallOptions } from "./options.ts";
+import { assertCallOptions, assertPathId } from "./validate.ts";
 
 /**
  * `Symbol.asyncDispose`, or the registered symbol polyfills use on runtimes
@@ -65,18 +66,24 @@ export interface CleanupResult {
 }
 
 /**
- * Runs a cleanup request: resolves `{ alreadyGone: false }` on success and,
- * unless `strict`, `{ alreadyGone: true }` on a 404.
+ * Runs the cleanup call (unexpose, close, kill) of the resource of `kind`
+ * with this `id`: checks the id (named as the kind names it) and `options`
+ * before anything is sent, then runs `send`; resolves `{ alreadyGone: false }`
+ * on success and, unless `options.strict`, `{ alreadyGone: true }` on a 404.
  */
 export async function cleanup(
-  strict: boolean | undefined,
-  action: () => Promise<unknown>,
+  kind: HandleKind,
+  id: string,
+  options: CleanupOptions | undefined,
+  send: () => Promise<unknown>,
 ): Promise<CleanupResult> {
+  assertPathId(kind.idField, id);
+  assertCallOptions(options, ["strict"]);
   try {
-    await action();
+    await send();
     return { alreadyGone: false };
   } catch (error) {
-    if (error instanceof NotFoundError && !strict) return { alreadyGone: true };
+    if (error instanceof NotFoundError && !options?.strict) return { alreadyGone: true };
     throw error;
   }
 }
@@ -182,7 +189,10 @@ export abstract class DisposableFields<Fields extends object> extends PublicFiel
   }
 }
 
-/** What kind of resource a {@link Handle} stands for. */
+/**
+ * What kind of resource a {@link Handle} stands for: a row of
+ * {@link PRIME_INTELLECT_HANDLES} or {@link TENSORLAKE_HANDLES}.
+ */
 export interface HandleKind {
   /** Name shown by inspect, e.g. `"Exposure"`. */
   readonly name: string;
@@ -192,9 +202,45 @@ export interface HandleKind {
   readonly cleanup: string;
   /** How errors name the resource, e.g. `"exposure"`. */
   readonly what: string;
-  /** The field holding the resource's id, e.g. `"exposureId"`. */
+  /** The handle's field holding the resource's id, e.g. `"exposureId"`. */
   readonly idField: string;
+  /** The field of the create call's answer holding the new resource's id, e.g. `"exposure_id"`. */
+  readonly createdIdField: string;
 }
+
+/** A {@link HandleKind} without its provider: one row of a provider's table. */
+type KindRow = readonly [
+  name: string,
+  cleanup: string,
+  what: string,
+  idField: string,
+  createdIdField: string,
+];
+
+function kinds<K extends string>(
+  provider: Provider,
+  rows: Record<K, KindRow>,
+): Record<K, HandleKind> {
+  const table = {} as Record<K, HandleKind>;
+  for (const key in rows) {
+    const [name, cleanup, what, idField, createdIdField] = rows[key];
+    table[key] = { name, provider, cleanup, what, idField, createdIdField };
+  }
+  return table;
+}
+
+// The handle kinds, one row each (see KindRow), in one table per provider so a
+// bundle of one provider carries only its own.
+/** Prime Intellect's handle kinds. */
+export const PRIME_INTELLECT_HANDLES: Record<"exposure" | "sshSession", HandleKind> =
+  /* @__PURE__ */ kinds("primeintellect", {
+    exposure: ["Exposure", "unexposePort", "exposure", "exposureId", "exposure_id"],
+    sshSession: ["SshSession", "closeSshSession", "SSH session", "sessionId", "session_id"],
+  });
+/** Tensorlake's handle kinds. */
+export const TENSORLAKE_HANDLES: Record<"pty", HandleKind> = /* @__PURE__ */ kinds("tensorlake", {
+  pty: ["Pty", "killPty", "PTY session", "sessionId", "session_id"],
+});
 
 /**
  * Base of the disposable handles (exposure, SSH session, PTY). The public

@@ -9,6 +9,7 @@ import type { SandgateEvent } from "./events.ts";
 import type { Clock } from "./util/clock.ts";
 import type { RateLimitStore } from "./rate_limit/store.ts";
 import type { TensorlakeClientOptions } from "./tensorlake/client.ts";
+import { exhaustive } from "./util/exhaustive.ts";
 import { userAgent } from "./version.ts";
 
 /** An API key, or a function returning one (called per request, for rotating tokens). */
@@ -123,49 +124,37 @@ export interface CallOptions {
 /** `User-Agent` of every request this process sends. */
 export const USER_AGENT: string = userAgent();
 
-// Every option, by name: `satisfies` fails the type check when an option is
+// Every option, by name: `exhaustive` fails the type check when an option is
 // added to the interfaces but not here (so it would be rejected as unknown).
-const CLIENT_KEYS = {
-  apiKey: true,
-  baseUrl: true,
-  fetch: true,
-  timeoutMs: true,
-  rateLimit: true,
-  retry: true,
-  onRetry: true,
-  onRateLimit: true,
-  onEvent: true,
-  debug: true,
-  clock: true,
-} as const satisfies Record<keyof ClientOptions, true>;
-const TENSORLAKE_KEYS = {
-  sandbox: true,
-  proxyUrl: true,
-  webSocket: true,
-} as const satisfies Record<
-  Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>,
-  true
->;
-const RATE_LIMIT_KEYS = {
-  limit: true,
-  windowMs: true,
-  marginMs: true,
-  maxWaitMs: true,
-  store: true,
-} as const satisfies Record<keyof RateLimitOptions, true>;
-const RETRY_KEYS = {
-  retries: true,
-  baseDelayMs: true,
-  maxDelayMs: true,
-  maxRetryDelayMs: true,
-} as const satisfies Record<keyof RetryOptions, true>;
+const CLIENT_KEYS = exhaustive<keyof ClientOptions>()([
+  "apiKey",
+  "baseUrl",
+  "fetch",
+  "timeoutMs",
+  "rateLimit",
+  "retry",
+  "onRetry",
+  "onRateLimit",
+  "onEvent",
+  "debug",
+  "clock",
+]);
+const TENSORLAKE_KEYS = exhaustive<Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>>()(
+  ["sandbox", "proxyUrl", "webSocket"],
+);
+const RATE_LIMIT_KEYS = exhaustive<keyof RateLimitOptions>()(
+  ["limit", "windowMs", "marginMs", "maxWaitMs", "store"],
+);
+const RETRY_KEYS = exhaustive<keyof RetryOptions>()(
+  ["retries", "baseDelayMs", "maxDelayMs", "maxRetryDelayMs"],
+);
 
 /** Options of `new PrimeIntellect()` and `createPrimeIntellectClient()`. */
-export const PRIME_INTELLECT_OPTION_KEYS: readonly string[] = Object.keys(CLIENT_KEYS);
+export const PRIME_INTELLECT_OPTION_KEYS: readonly string[] = CLIENT_KEYS;
 /** Options of `createTensorlakeClient()`. */
 export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
-  ...Object.keys(CLIENT_KEYS),
-  ...Object.keys(TENSORLAKE_KEYS),
+  ...CLIENT_KEYS,
+  ...TENSORLAKE_KEYS,
 ];
 /** Options of `new Tensorlake()` (the sandbox comes per call, so no `sandbox` or `baseUrl`). */
 export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
@@ -249,10 +238,10 @@ export function assertClientOptions(options: unknown, known: readonly string[]):
   checkKeys("options", options, known);
   const { rateLimit, retry, debug, onEvent } = options as ClientOptions;
   if (typeof rateLimit === "object" && rateLimit !== null) {
-    checkKeys("options.rateLimit", rateLimit, Object.keys(RATE_LIMIT_KEYS));
+    checkKeys("options.rateLimit", rateLimit, RATE_LIMIT_KEYS);
   }
   if (typeof retry === "object" && retry !== null) {
-    checkKeys("options.retry", retry, Object.keys(RETRY_KEYS));
+    checkKeys("options.retry", retry, RETRY_KEYS);
   }
   if (debug !== undefined && typeof debug !== "boolean") {
     throw new ConfigError(`options.debug: must be a boolean (got ${typeof debug})`);

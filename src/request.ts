@@ -19,6 +19,7 @@ import { isCallbackError } from "./util/callback.ts";
 import type { Clock } from "./util/clock.ts";
 import { parseRetryAfter } from "./http/retry_after.ts";
 import { callSignal } from "./middleware/timeout.ts";
+import type { HandleKind } from "./handle.ts";
 import type { CallOptions } from "./options.ts";
 
 /** What an openapi-fetch method resolves with. */
@@ -209,33 +210,45 @@ export function requireFields<T>(
 }
 
 /**
+ * For a create call: the kind of resource it creates, and how to remove one
+ * by id when the answer fails the check.
+ */
+export interface Created {
+  /** The resource's kind: how errors name it and which answer field holds its id. */
+  kind: HandleKind;
+  /** Removes the resource with this id. */
+  remove(id: string): Promise<unknown>;
+}
+
+/**
  * Checks the answer to a create call like {@link requireFields}, so that a
  * create that took effect is never lost: when the answer fails the check but
- * names the new resource (`idField` is a non-empty string), `remove(id)` is
- * called before the {@link UnexpectedResponseError} is thrown; the error says
- * whether it worked and carries the id as `createdId`, so the caller can clean
- * up otherwise.
+ * names the new resource (its kind's `createdIdField` is a non-empty string),
+ * `remove(id)` is called before the {@link UnexpectedResponseError} is thrown;
+ * the error says whether it worked and carries the id as `createdId`, so the
+ * caller can clean up otherwise.
  */
 export async function requireCreated<T>(
   provider: Provider,
   operation: string,
   body: unknown,
   shape: Shape<T>,
-  created: { idField: string; noun: string; remove(id: string): Promise<unknown> },
+  created: Created,
 ): Promise<T> {
   try {
     return requireFields(provider, operation, body, shape);
   } catch (error) {
+    const { createdIdField, what } = created.kind;
     const id = typeof body === "object" && body !== null
-      ? (body as Record<string, unknown>)[created.idField]
+      ? (body as Record<string, unknown>)[createdIdField]
       : undefined;
     if (typeof id !== "string" || id === "") throw error;
     let outcome: string;
     try {
       await created.remove(id);
-      outcome = `the ${created.noun} it created was removed`;
+      outcome = `the ${what} it created was removed`;
     } catch {
-      outcome = `the ${created.noun} it created could not be removed (its id is ` +
+      outcome = `the ${what} it created could not be removed (its id is ` +
         "`createdId` on this error): it may still be running";
     }
     // The id goes on the error, not into the message (a hostile answer may put anything there).
@@ -250,8 +263,8 @@ export async function requireCreated<T>(
 export interface Expected<S> {
   /** The fields the answer promises. */
   shape: Shape<S>;
-  /** For a create call: how to name and remove what it created when the answer fails the check. */
-  created?: { idField: string; noun: string; remove(id: string): Promise<unknown> };
+  /** For a create call: what it creates, removed when the answer fails the check. */
+  created?: Created;
 }
 
 /**

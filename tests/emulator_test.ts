@@ -5,7 +5,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { Ajv } from "ajv";
-import { createEmulator, type EmulatorOptions, type FaultKind } from "../src/testing/mod.ts";
+import {
+  createEmulator,
+  type EmulatorOptions,
+  FakeClock,
+  type FaultKind,
+} from "../src/testing/mod.ts";
 
 const PRIME = "https://api.primeintellect.ai";
 const TL = "https://my-sb.sandbox.tensorlake.ai";
@@ -44,17 +49,12 @@ function req(
   });
 }
 
-function fakeClock(start = Date.UTC(2026, 0, 1)) {
-  const clock = { t: start, now: () => clock.t };
-  return clock;
-}
-
 function emulatorWith(options: EmulatorOptions = {}) {
   return createEmulator({ rateLimit: false, ...options });
 }
 
 test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
-  const clock = fakeClock();
+  const clock = new FakeClock();
   const emulator = emulatorWith({ clock });
   const res = await emulator.fetch(
     req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8080, name: "web" }),
@@ -79,7 +79,7 @@ test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
     .json();
   assertSchema("primeintellect", "ListExposedPortsResponse", listed);
   assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8080, 5432]);
-  assert.equal(listed.exposures[0].created_at, new Date(clock.t).toISOString());
+  assert.equal(listed.exposures[0].created_at, new Date(clock.now()).toISOString());
 
   const del = await emulator.fetch(
     req("DELETE", `${PRIME}/api/v1/sandbox/sb-1/expose/${exposed.exposure_id}`),
@@ -128,7 +128,7 @@ test("Prime: 422 ErrorResponse for out-of-range and malformed input", async () =
 });
 
 test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes its exposure", async () => {
-  const clock = fakeClock();
+  const clock = new FakeClock();
   const emulator = emulatorWith({ clock });
   const res = await emulator.fetch(
     req("POST", `${PRIME}/api/v1/sandbox/sb-1/ssh-session`, { ttl_seconds: 120 }),
@@ -137,7 +137,7 @@ test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes
   const session = await res.json();
   assertSchema("primeintellect", "SSHSessionResponse", session);
   assert.equal(Object.keys(session).length, 12);
-  assert.equal(session.expires_at, new Date(clock.t + 120_000).toISOString());
+  assert.equal(session.expires_at, new Date(clock.now() + 120_000).toISOString());
   assert.equal(session.gateway_url, `${PRIME}/gateway`);
   assert.ok(session.token.length >= 32);
   assert.equal(session.external_endpoint, `${session.host}:${session.port}`);
@@ -146,7 +146,7 @@ test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes
     req("POST", `${PRIME}/api/v1/sandbox/sb-1/ssh-session`, {}),
   )).json();
   assert.equal(defaults.ttl_seconds, 900);
-  assert.equal(defaults.expires_at, new Date(clock.t + 900_000).toISOString());
+  assert.equal(defaults.expires_at, new Date(clock.now() + 900_000).toISOString());
   assert.notEqual(defaults.token, session.token);
 
   const listed = await (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`)))
@@ -169,7 +169,7 @@ test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes
   assert.deepEqual(await again.json(), { detail: "SSH session not found" });
 
   // Expired sessions disappear with their exposure.
-  clock.t += 900_000;
+  clock.advance(900_000);
   assert.equal(emulator.live().sshSessions, 0);
   assert.equal(emulator.live().exposures, 0);
 });
@@ -224,7 +224,7 @@ test("gateway authorize checks the session token and body", async () => {
 });
 
 test("Tensorlake: PTY create, list, get, resize, kill", async () => {
-  const clock = fakeClock();
+  const clock = new FakeClock();
   const emulator = emulatorWith({ clock });
   const res = await emulator.fetch(
     req("POST", `${TL}/api/v1/pty`, { command: "bash", args: ["-l"], working_dir: "/work" }),
@@ -244,7 +244,7 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
     args: ["-l"],
     rows: 24,
     cols: 80,
-    created_at: clock.t,
+    created_at: clock.now(),
     ended_at: null,
     exit_code: null,
     is_alive: true,
@@ -403,7 +403,7 @@ test("unknown paths are 404 and wrong methods 405", async () => {
 });
 
 test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on Tensorlake", async () => {
-  const clock = fakeClock(0);
+  const clock = new FakeClock(0);
   const emulator = createEmulator({ clock });
   // 60 / 60 s per token and sandbox for listing (list-exposed-ports-endpoint) …
   const lister = createEmulator({ clock });
@@ -431,7 +431,7 @@ test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on
     );
   for (let i = 0; i < 20; i++) {
     assert.equal((await list("a")).status, 404);
-    clock.t += 1000; // requests at 0 s, 1 s, … 19 s
+    clock.advance(1000); // requests at 0 s, 1 s, … 19 s
   }
   const limited = await list("a"); // at 20 s: the window (−40 s, 20 s] is full
   assert.equal(limited.status, 429);
@@ -440,7 +440,7 @@ test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on
   // Other sandboxes and tokens have their own windows.
   assert.equal((await list("b")).status, 404);
   assert.equal((await list("a", "other")).status, 404);
-  clock.t = 60_000; // the request at 0 s has left the window
+  clock.advance(40_000); // at 60 s the request at 0 s has left the window
   assert.equal((await list("a")).status, 404);
   assert.equal((await list("a")).status, 429);
   assert.equal(emulator.stats.rateLimited, 2);
@@ -456,7 +456,7 @@ test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on
 });
 
 test("rate limit not enforced: serves everything and counts overLimit", async () => {
-  const clock = fakeClock(0);
+  const clock = new FakeClock(0);
   const emulator = createEmulator({
     clock,
     rateLimit: { limit: 5, windowMs: 1000, enforce: false },
@@ -469,7 +469,7 @@ test("rate limit not enforced: serves everything and counts overLimit", async ()
   }
   assert.equal(emulator.stats.overLimit, 3);
   assert.equal(emulator.stats.rateLimited, 0);
-  clock.t += 1000;
+  clock.advance(1000);
   assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/s/expose`))).status, 200);
   assert.equal(emulator.stats.overLimit, 3);
 });

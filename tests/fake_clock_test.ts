@@ -153,3 +153,12 @@ test("advance moves time without waking a due sleep; the next tick wakes it late
   await slept;
   assert.equal(wokeAt, 50);
 });
+
+test("tickAsync never moves time back past an advance made by woken code", async () => {
+  const clock = new FakeClock(0);
+  // The woken code is busy for 100 ms (an event-loop stall inside the tick).
+  void clock.sleep(10).then(() => clock.advance(100));
+  await clock.tickAsync(20);
+  // Was: 20, time went back to the tick's target.
+  assert.equal(clock.now(), 110);
+});

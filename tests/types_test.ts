@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient, createTensorlakeClient } from "../mod.ts";
+import { exhaustive } from "../src/util/exhaustive.ts";
 
 const neverFetch = () => Promise.reject(new Error("not called"));
 
@@ -34,4 +35,17 @@ test("the low-level clients are typed by the generated paths", () => {
       }),
   ];
   assert.equal(calls.length, 4);
+});
+
+test("exhaustive: a list that leaves out a member of the union, or adds one, does not type-check", () => {
+  interface Options {
+    limit?: number;
+    windowMs?: number;
+  }
+  const every = exhaustive<keyof Options>();
+  assert.deepEqual(every(["limit", "windowMs"]), ["limit", "windowMs"]);
+  // @ts-expect-error `windowMs` is missing (an option added to the interface but not to the list)
+  every(["limit"]);
+  // @ts-expect-error `limt` is not a key of Options
+  every(["limt", "windowMs"]);
 });

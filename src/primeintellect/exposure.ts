@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { type CleanupOptions, type CleanupResult, Handle, type HandleKind } from "../handle.ts";
+import {
+  type CleanupOptions,
+  type CleanupResult,
+  Handle,
+  PRIME_INTELLECT_HANDLES,
+} from "../handle.ts";
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
 
@@ -160,21 +165,13 @@ function parseDate(value: string | null | undefined): Date | null {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
-const EXPOSURE: HandleKind = {
-  name: "Exposure",
-  provider: "primeintellect",
-  cleanup: "unexposePort",
-  what: "exposure",
-  idField: "exposureId",
-};
-
 /** The {@link Exposure} implementation. */
 export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
   constructor(
     fields: ExposureInfo,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
   ) {
-    super(EXPOSURE, fields, unexpose);
+    super(PRIME_INTELLECT_HANDLES.exposure, fields, unexpose);
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {

@@ -5,7 +5,13 @@
  * @module
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
-import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
+import {
+  cleanup,
+  type CleanupOptions,
+  type CleanupResult,
+  type HandleKind,
+  PRIME_INTELLECT_HANDLES,
+} from "../handle.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import {
   assertClientOptions,
@@ -64,6 +70,7 @@ import {
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 const PROVIDER = "primeintellect";
+const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
 const LIST_EXPOSURES: Expected<ListExposedPortsResponse> = {
@@ -322,11 +329,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
       context(this.#internals, "exposePort", callOptions),
       {
         shape: EXPOSE_PORT_SHAPE,
-        created: {
-          idField: "exposure_id",
-          noun: "exposure",
-          remove: (id) => this.unexposePort(id),
-        },
+        created: { kind: EXPOSURE, remove: (id) => this.unexposePort(id) },
       },
     );
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
@@ -338,19 +341,34 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
-    assertPathId("exposureId", exposureId);
-    assertCallOptions(options, ["strict"]);
+    return await this.#remove(EXPOSURE, exposureId, options);
+  }
+
+  /** Unexposes a port or closes an SSH session by id: both are answered `{ success, message }`. */
+  #remove(
+    kind: HandleKind,
+    id: string,
+    options: CleanupOptions | undefined,
+  ): Promise<CleanupResult> {
     const { client } = this.#internals;
-    return await cleanup(options?.strict, () =>
-      invokeChecked(
-        (init) =>
-          client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
-            params: { path: { sandbox_id: this.id, exposure_id: exposureId } },
-            ...init,
-          }),
-        context(this.#internals, "unexposePort", options),
-        { shape: UNEXPOSE_SHAPE },
-      ));
+    const call = kind === EXPOSURE
+      ? (init: { signal?: AbortSignal }) =>
+        client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
+          params: { path: { sandbox_id: this.id, exposure_id: id } },
+          ...init,
+        })
+      : (init: { signal?: AbortSignal }) =>
+        client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
+          params: { path: { sandbox_id: this.id, session_id: id } },
+          ...init,
+        });
+    const expected = { shape: UNEXPOSE_SHAPE };
+    return cleanup(
+      kind,
+      id,
+      options,
+      () => invokeChecked(call, context(this.#internals, kind.cleanup, options), expected),
+    );
   }
 
   async listExposures(callOptions?: CallOptions): Promise<Exposure[]> {
@@ -385,8 +403,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
       {
         shape: SSH_SESSION_SHAPE,
         created: {
-          idField: "session_id",
-          noun: "SSH session",
+          kind: SSH_SESSION,
           remove: (id) => this.closeSshSession(id),
         },
       },
@@ -398,19 +415,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
-    assertPathId("sessionId", sessionId);
-    assertCallOptions(options, ["strict"]);
-    const { client } = this.#internals;
-    return await cleanup(options?.strict, () =>
-      invokeChecked(
-        (init) =>
-          client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
-            params: { path: { sandbox_id: this.id, session_id: sessionId } },
-            ...init,
-          }),
-        context(this.#internals, "closeSshSession", options),
-        { shape: UNEXPOSE_SHAPE },
-      ));
+    return await this.#remove(SSH_SESSION, sessionId, options);
   }
 
   /**

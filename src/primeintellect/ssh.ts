@@ -8,7 +8,7 @@ import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import {
   type CleanupOptions,
   type CleanupResult,
-  type HandleKind,
+  PRIME_INTELLECT_HANDLES,
   SecretHandle,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
@@ -248,20 +248,17 @@ export interface SshSessionActions {
   authorize(session: SshSessionHandle, publicKey: string, options?: CallOptions): Promise<void>;
 }
 
-const SSH_SESSION: HandleKind = {
-  name: "SshSession",
-  provider: "primeintellect",
-  cleanup: "closeSshSession",
-  what: "SSH session",
-  idField: "sessionId",
-};
-
 /** The {@link SshSession} implementation. */
 export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements SshSession {
   readonly #actions: SshSessionActions;
 
   constructor(info: SshSessionInfo, token: string, actions: SshSessionActions) {
-    super(SSH_SESSION, info, token, (options) => actions.close(info.sessionId, options));
+    super(
+      PRIME_INTELLECT_HANDLES.sshSession,
+      info,
+      token,
+      (options) => actions.close(info.sessionId, options),
+    );
     this.#actions = actions;
   }
 

@@ -7,8 +7,8 @@
 import {
   type CleanupOptions,
   type CleanupResult,
-  type HandleKind,
   SecretHandle,
+  TENSORLAKE_HANDLES,
 } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
@@ -228,14 +228,6 @@ export interface PtyActions {
   attach(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
 }
 
-const PTY: HandleKind = {
-  name: "Pty",
-  provider: "tensorlake",
-  cleanup: "killPty",
-  what: "PTY session",
-  idField: "sessionId",
-};
-
 /** The public fields of a {@link PtyHandle}. */
 export interface PtyHandleFields {
   /** Session id. */
@@ -246,7 +238,12 @@ export class PtyHandle extends SecretHandle<PtyHandleFields> implements Pty {
   readonly #actions: PtyActions;
 
   constructor(sessionId: string, token: string, actions: PtyActions) {
-    super(PTY, { sessionId }, token, (options) => actions.kill(sessionId, options));
+    super(
+      TENSORLAKE_HANDLES.pty,
+      { sessionId },
+      token,
+      (options) => actions.kill(sessionId, options),
+    );
     this.#actions = actions;
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
+import { cleanup, type CleanupOptions, type CleanupResult, TENSORLAKE_HANDLES } from "../handle.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
@@ -387,7 +387,7 @@ class SandboxHandle implements TensorlakeSandbox {
       this.#context("createPty", callOptions),
       {
         shape: CREATE_PTY_SHAPE,
-        created: { idField: "session_id", noun: "PTY", remove: (id) => this.killPty(id) },
+        created: { kind: TENSORLAKE_HANDLES.pty, remove: (id) => this.killPty(id) },
       },
     );
     return new PtyHandle(created.session_id, created.token, {
@@ -516,16 +516,15 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async killPty(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
-    assertPathId("sessionId", sessionId);
-    assertCallOptions(options, ["strict"]);
-    return await cleanup(options?.strict, () =>
+    const kind = TENSORLAKE_HANDLES.pty;
+    return await cleanup(kind, sessionId, options, () =>
       invoke(
         (init) =>
           this.client.DELETE(`${PTY}/{session_id}`, {
             params: { path: { session_id: sessionId } },
             ...init,
           }),
-        this.#context("killPty", options),
+        this.#context(kind.cleanup, options),
       ));
   }
 }

@@ -33,14 +33,96 @@ import type {
 
 type Api = FaultContext["api"];
 
-interface Route {
-  api: Api;
-  /** Route name, e.g. `"expose"`. */
-  name: string;
-  /** Methods the path accepts. */
-  methods: readonly string[];
+/** What every route's handler gets. */
+interface RequestContext {
+  request: Request;
+  state: EmulatorState;
+  now: number;
   /** Decoded path parameters. */
-  params: string[];
+  params: readonly string[];
+}
+
+/** What the handler of a route addressed to one sandbox gets. */
+interface SandboxContext extends RequestContext, prime.PrimeContext, tensorlake.TensorlakeContext {
+  /** Ends the emulated shell of a PTY session that was killed. */
+  killTerminal(sessionId: string): void;
+}
+
+/** A route's handler per method: the methods it accepts. */
+type Handlers<C> = Readonly<Record<string, (ctx: C) => Response | Promise<Response>>>;
+
+/** A route: which API it belongs to, and who answers each method. */
+type RouteSpec =
+  | { api: Api; sandboxed: false; handlers: Handlers<RequestContext> }
+  | { api: Api; sandboxed: true; handlers: Handlers<SandboxContext> };
+
+/** Every route, by name. Routes of a sandbox are checked for auth, rate limit and sandbox first. */
+const ROUTES = {
+  // Not addressed by sandbox: "60 requests per 60 seconds per IP and token".
+  exposeAll: {
+    api: "primeintellect",
+    sandboxed: false,
+    handlers: { GET: (ctx) => prime.listAllExposures(ctx.state) },
+  },
+  // The SSH gateway: authorized by the session token, not the API key.
+  authorize: {
+    api: "gateway",
+    sandboxed: false,
+    handlers: { POST: (ctx) => authorize(ctx.request, ctx.state, ctx.params[0]!, ctx.params[1]!) },
+  },
+  expose: {
+    api: "primeintellect",
+    sandboxed: true,
+    handlers: { GET: prime.listExposures, POST: prime.exposePort },
+  },
+  exposure: {
+    api: "primeintellect",
+    sandboxed: true,
+    handlers: { DELETE: (ctx) => prime.unexposePort(ctx, ctx.params[1]!) },
+  },
+  ssh: { api: "primeintellect", sandboxed: true, handlers: { POST: prime.createSshSession } },
+  sshSession: {
+    api: "primeintellect",
+    sandboxed: true,
+    handlers: { DELETE: (ctx) => prime.closeSession(ctx, ctx.params[1]!) },
+  },
+  pty: {
+    api: "tensorlake",
+    sandboxed: true,
+    handlers: { GET: tensorlake.listPtys, POST: tensorlake.createPty },
+  },
+  ptySession: {
+    api: "tensorlake",
+    sandboxed: true,
+    handlers: {
+      GET: (ctx) => tensorlake.getPty(ctx, ctx.params[0]!),
+      DELETE: (ctx) => {
+        const response = tensorlake.killPty(ctx, ctx.params[0]!);
+        if (response.ok) ctx.killTerminal(ctx.params[0]!);
+        return response;
+      },
+    },
+  },
+  resize: {
+    api: "tensorlake",
+    sandboxed: true,
+    handlers: { POST: (ctx) => tensorlake.resizePty(ctx, ctx.params[0]!) },
+  },
+  ptyWs: {
+    api: "tensorlake",
+    sandboxed: true,
+    // Without an upgrade (serve() and emulator.webSocket do the upgrade).
+    handlers: {
+      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
+    },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+/** A matched route: its spec, name and decoded path parameters. */
+type Route = RouteSpec & { name: keyof typeof ROUTES; params: string[] };
+
+function route(name: keyof typeof ROUTES, params: string[]): Route {
+  return { ...ROUTES[name], name, params };
 }
 
 function matchRoute(pathname: string): Route | undefined {
@@ -53,38 +135,22 @@ function matchRoute(pathname: string): Route | undefined {
   }
   const [a, b, c, d, e, f, g] = parts;
   if (a === "api" && b === "v1" && c === "sandbox" && d === "expose" && e === "all" && !f) {
-    return { api: "primeintellect", name: "exposeAll", methods: ["GET"], params: [] };
+    return route("exposeAll", []);
   }
   if (a === "api" && b === "v1" && c === "sandbox" && d) {
-    if (e === "expose" && f === undefined) {
-      return { api: "primeintellect", name: "expose", methods: ["GET", "POST"], params: [d] };
-    }
-    if (e === "expose" && f && g === undefined) {
-      return { api: "primeintellect", name: "exposure", methods: ["DELETE"], params: [d, f] };
-    }
-    if (e === "ssh-session" && f === undefined) {
-      return { api: "primeintellect", name: "ssh", methods: ["POST"], params: [d] };
-    }
-    if (e === "ssh-session" && f && g === undefined) {
-      return { api: "primeintellect", name: "sshSession", methods: ["DELETE"], params: [d, f] };
-    }
+    if (e === "expose" && f === undefined) return route("expose", [d]);
+    if (e === "expose" && f && g === undefined) return route("exposure", [d, f]);
+    if (e === "ssh-session" && f === undefined) return route("ssh", [d]);
+    if (e === "ssh-session" && f && g === undefined) return route("sshSession", [d, f]);
   }
   if (a === "api" && b === "v1" && c === "pty") {
-    if (d === undefined) {
-      return { api: "tensorlake", name: "pty", methods: ["GET", "POST"], params: [] };
-    }
-    if (e === undefined) {
-      return { api: "tensorlake", name: "ptySession", methods: ["GET", "DELETE"], params: [d] };
-    }
-    if (e === "resize" && f === undefined) {
-      return { api: "tensorlake", name: "resize", methods: ["POST"], params: [d] };
-    }
-    if (e === "ws" && f === undefined) {
-      return { api: "tensorlake", name: "ptyWs", methods: ["GET"], params: [d] };
-    }
+    if (d === undefined) return route("pty", []);
+    if (e === undefined) return route("ptySession", [d]);
+    if (e === "resize" && f === undefined) return route("resize", [d]);
+    if (e === "ws" && f === undefined) return route("ptyWs", [d]);
   }
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
-    return { api: "gateway", name: "authorize", methods: ["POST"], params: [b, c] };
+    return route("authorize", [b, c]);
   }
   return undefined;
 }
@@ -262,39 +328,26 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     now: number,
   ): Promise<Response> {
     if (!route) return json({ detail: "Not Found" }, 404);
-    if (!route.methods.includes(request.method)) {
-      return json({ detail: "Method Not Allowed" }, 405, { allow: route.methods.join(", ") });
+    const { method } = request;
+    if (!Object.hasOwn(route.handlers, method)) {
+      const allow = Object.keys(route.handlers).join(", ");
+      return json({ detail: "Method Not Allowed" }, 405, { allow });
     }
     state.expire(now);
-    if (route.api === "gateway") {
-      stats.served += 1;
-      return await authorize(request, state, route.params[0]!, route.params[1]!);
-    }
     const isPrime = route.api === "primeintellect";
+    const base: RequestContext = { request, state, now, params: route.params };
     const token = bearerToken(request);
-    if (!token || (apiKeys && !apiKeys.has(token))) {
+    if (route.api !== "gateway" && (!token || (apiKeys && !apiKeys.has(token)))) {
       return isPrime
         ? primeError(401, "Unauthorized")
         : proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
     }
-    if (route.name === "exposeAll") {
-      // Not addressed by sandbox: "60 requests per 60 seconds per IP and token".
-      const routeLimiter = limiterOf(route, request.method);
-      if (routeLimiter) {
-        const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000*`, now);
-        if (!admission.allowed) {
-          stats.rateLimited += 1;
-          return primeError(429, "Rate limit exceeded", {
-            "retry-after": String(admission.retryAfterSeconds),
-          });
-        }
-        if (admission.over) stats.overLimit += 1;
-      }
-      stats.served += 1;
-      return prime.listAllExposures(state);
-    }
-    const sandboxName = isPrime ? route.params[0]! : tensorlakeSandboxName(request, url);
-    const routeLimiter = limiterOf(route, request.method);
+    const sandboxName = !route.sandboxed
+      ? "*"
+      : isPrime
+      ? route.params[0]!
+      : tensorlakeSandboxName(request, url);
+    const routeLimiter = route.api === "gateway" ? undefined : limiterOf(route, method);
     if (routeLimiter) {
       const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
       if (!admission.allowed) {
@@ -307,59 +360,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (admission.over) stats.overLimit += 1;
     }
     stats.served += 1;
+    if (!route.sandboxed) return await route.handlers[method]!(base);
     const sandbox = state.sandbox(sandboxName);
     if (!sandbox) {
       return isPrime
         ? primeError(404, "Sandbox not found")
         : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
     }
-    if (isPrime) {
-      const ctx: prime.PrimeContext = {
-        request,
-        state,
-        sandbox,
-        now,
-        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
-        sshEndpoint: sshEndpoints?.open,
-      };
-      switch (`${request.method} ${route.name}`) {
-        case "GET expose":
-          return prime.listExposures(ctx);
-        case "POST expose":
-          return await prime.exposePort(ctx);
-        case "DELETE exposure":
-          return prime.unexposePort(ctx, route.params[1]!);
-        case "POST ssh":
-          return await prime.createSshSession(ctx);
-        default:
-          return prime.closeSession(ctx, route.params[1]!);
-      }
-    }
-    const ctx: tensorlake.TensorlakeContext = {
-      request,
-      state,
+    return await route.handlers[method]!({
+      ...base,
       sandbox,
-      now,
+      gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+      sshEndpoint: sshEndpoints?.open,
       maxSessions: maxPtySessions,
-    };
-    switch (`${request.method} ${route.name}`) {
-      case "GET pty":
-        return tensorlake.listPtys(ctx);
-      case "POST pty":
-        return await tensorlake.createPty(ctx);
-      case "GET ptySession":
-        return tensorlake.getPty(ctx, route.params[0]!);
-      case "DELETE ptySession": {
-        const response = tensorlake.killPty(ctx, route.params[0]!);
-        if (response.ok) killTerminal(sandbox.id, route.params[0]!);
-        return response;
-      }
-      case "GET ptyWs":
-        // Without an upgrade (serve() and emulator.webSocket do the upgrade).
-        return proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED");
-      default:
-        return await tensorlake.resizePty(ctx, route.params[0]!);
-    }
+      killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+    });
   }
 
   async function fetch(request: Request): Promise<Response> {

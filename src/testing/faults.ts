@@ -6,27 +6,24 @@
  */
 import { drawsFor } from "./prng.ts";
 import { json } from "./http.ts";
-import { FAULT_KINDS, type FaultContext, type FaultKind, type FaultOptions } from "./types.ts";
+import {
+  BEFORE_EFFECT_KINDS,
+  FAULT_KINDS,
+  type FaultContext,
+  type FaultKind,
+  type FaultOptions,
+} from "./types.ts";
 
+/** What a random draw picks from: all but the kinds that must be asked for (`endless` never ends). */
 const DEFAULT_KINDS = FAULT_KINDS.filter((k) => k !== "lost-response" && k !== "endless");
 /** Pieces of a `"trickle"` body. */
 const TRICKLE_PIECES = 8;
 /** How often an `"endless"` body sends a space (sparse: a reader may wait out a long budget). */
 const ENDLESS_EVERY_MS = 10_000;
 
-/** Faults answered without running the handler. */
-const BEFORE_EFFECT = new Set<FaultKind>([
-  "429",
-  "429-no-retry-after",
-  "500",
-  "502",
-  "503",
-  "reset",
-]);
-
-/** Whether a fault is answered without the request taking effect. */
+/** Whether a fault is answered without the request taking effect (the handler does not run). */
 export function isBeforeEffect(kind: FaultKind): boolean {
-  return BEFORE_EFFECT.has(kind);
+  return BEFORE_EFFECT_KINDS.has(kind);
 }
 
 /** Picks the fault for a request, or `undefined` for none. */

@@ -219,6 +219,19 @@ export class FakeClock implements Clock, Disposable {
    * Moves time forward by `ms` without waking any sleep: an event-loop stall.
    * Sleeps that fell due wake late, at the next {@link FakeClock.tick},
    * {@link FakeClock.tickAsync} or auto-advance, and see the later time.
+   *
+   * @example A stall: the sleep is due after 10 ms but wakes at 50 ms
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FakeClock } from "@sandgate/sdk/testing";
+   *
+   * const clock = new FakeClock(0);
+   * const woke = clock.sleep(10).then(() => clock.now());
+   * clock.advance(50);
+   * assert.equal(clock.pending, 1); // due, not woken
+   * await clock.tickAsync(0);
+   * assert.equal(await woke, 50);
+   * ```
    */
   advance(ms: number): void {
     this.#now += Math.max(0, ms);
@@ -252,7 +265,8 @@ export class FakeClock implements Clock, Disposable {
       this.#fire(next);
       await this.#settle();
     }
-    this.#now = target;
+    // Woken code may have moved time on itself (`advance`): time never goes back.
+    this.#now = Math.max(this.#now, target);
     await this.#settle();
   }
 

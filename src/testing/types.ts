@@ -5,6 +5,7 @@
  */
 import type { WebSocketFactory } from "../tensorlake/attach.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
+import { exhaustive } from "../util/exhaustive.ts";
 
 /**
  * A fault the emulator can inject instead of (or on top of) a normal answer.
@@ -44,22 +45,33 @@ export type FaultKind =
   | "trickle"
   | "endless";
 
+/**
+ * The fault kinds, in {@link FAULT_KINDS} order, by whether the request
+ * takes effect (the last column of the table on {@link FaultKind}).
+ * `FAULT_KINDS` fails the type check when a {@link FaultKind} is in neither.
+ */
+const FAULTS = {
+  /** Answered in front of the server: the request does not take effect. */
+  beforeEffect: ["429", "429-no-retry-after", "500", "502", "503", "reset"],
+  /** The server ran the request; its answer is late, corrupt, endless or lost. */
+  afterEffect: [
+    "slow",
+    "non-json",
+    "empty",
+    "truncated-json",
+    "lost-response",
+    "trickle",
+    "endless",
+  ],
+} as const;
+
 /** Every {@link FaultKind}, in a fixed order. */
-export const FAULT_KINDS: readonly FaultKind[] = [
-  "429",
-  "429-no-retry-after",
-  "500",
-  "502",
-  "503",
-  "reset",
-  "slow",
-  "non-json",
-  "empty",
-  "truncated-json",
-  "lost-response",
-  "trickle",
-  "endless",
-];
+export const FAULT_KINDS: readonly FaultKind[] = exhaustive<FaultKind>()(
+  [...FAULTS.beforeEffect, ...FAULTS.afterEffect],
+);
+
+/** The kinds answered without the request taking effect (internal, for `faults.ts`). */
+export const BEFORE_EFFECT_KINDS: ReadonlySet<FaultKind> = new Set(FAULTS.beforeEffect);
 
 /** What a fault hook learns about a request. */
 export interface FaultContext {

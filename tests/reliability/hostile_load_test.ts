@@ -11,59 +11,8 @@ import { createPrimeIntellectClient } from "../../mod.ts";
 import type { Clock } from "../../src/util/clock.ts";
 import { createRedisRateLimitStore, type RedisEval } from "../../src/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { flush } from "../helpers/flush.ts";
 
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose" as const;
-
-/**
- * A clock whose timers fire only when the test says so, at whatever time it
- * is then: `stall(ms)` moves time on while nothing runs (a blocked event loop),
- * `fire()` then wakes every due sleeper, late.
- */
-class StallingClock implements Clock {
-  #now = 1_000_000;
-  #timers: { at: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.#now;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!(ms > 0)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = { at: this.#now + ms, resolve };
-      this.#timers.push(timer);
-      signal?.addEventListener("abort", () => {
-        this.#timers = this.#timers.filter((t) => t !== timer);
-        reject(signal.reason);
-      }, { once: true });
-    });
-  }
-  /** Moves time on by `ms` without running any timer. */
-  stall(ms: number): void {
-    this.#now += ms;
-  }
-  /**
-   * Moves time to the earliest timer (if later), then wakes every due timer;
-   * each woken sleeper costs `costMs` (a busy process works through a long
-   * queue of timers, so the later ones wake late).
-   */
-  async fire(costMs = 0): Promise<void> {
-    const earliest = Math.min(...this.#timers.map((t) => t.at));
-    if (Number.isFinite(earliest)) this.#now = Math.max(this.#now, earliest);
-    const due = this.#timers.filter((t) => t.at <= this.#now);
-    this.#timers = this.#timers.filter((t) => t.at > this.#now);
-    for (const timer of due) {
-      timer.resolve();
-      // Let the woken call run to its send (promise jobs only) before time moves on.
-      for (let i = 0; i < 30; i++) await Promise.resolve();
-      this.#now += costMs;
-    }
-    await flush();
-  }
-  get pending(): number {
-    return this.#timers.length;
-  }
-}
 
 function gateway(clock: Clock, answer: (index: number) => Response = () => Response.json({})) {
   const sentAt: number[] = [];
@@ -92,7 +41,7 @@ function expose(client: ReturnType<typeof createPrimeIntellectClient>, sandbox: 
 }
 
 test("a 1.2 s event-loop stall does not let a 21st send into a 60 s window", async () => {
-  const clock = new StallingClock();
+  const clock = new FakeClock();
   const server = gateway(clock);
   const client = createPrimeIntellectClient({
     apiKey: "k-stall-1234567890",
@@ -103,13 +52,13 @@ test("a 1.2 s event-loop stall does not let a 21st send into a 60 s window", asy
   });
   const calls: Promise<unknown>[] = [];
   for (let i = 0; i < 40; i++) calls.push(expose(client, "sb-stall"));
-  await flush();
+  await clock.tickAsync(0);
   assert.equal(server.sentAt.length, 20); // the first 20 at once, 20 queued for the next window
-  clock.stall(60_500 + 1_200); // the loop is blocked when the queued slots come due
-  await clock.fire();
+  clock.advance(60_500 + 1_200); // the loop is blocked when the queued slots come due
+  await clock.tickAsync(0); // they wake late, all at once
+  assert.equal(server.sentAt.length, 40);
   for (let i = 0; i < 20; i++) calls.push(expose(client, "sb-stall"));
-  await flush();
-  for (let round = 0; round < 10 && clock.pending > 0; round++) await clock.fire();
+  await clock.runAllAsync();
   await Promise.all(calls);
   assert.equal(server.sentAt.length, 60);
   // Was: 40 (the late sends kept their booked times, so the next 20 were booked too early).
@@ -117,8 +66,13 @@ test("a 1.2 s event-loop stall does not let a 21st send into a 60 s window", asy
 });
 
 test("a burst of 400 queued calls, each wake-up 60 ms of work, stays within 20 per 60 s", async () => {
-  const clock = new StallingClock();
-  const server = gateway(clock);
+  const clock = new FakeClock();
+  // Each send keeps the loop busy for 60 ms: the calls of a window wake one
+  // after the other, the last 1.2 s late.
+  const server = gateway(clock, () => {
+    clock.advance(60);
+    return Response.json({});
+  });
   const client = createPrimeIntellectClient({
     apiKey: "k-burst-1234567890",
     fetch: server.fetch,
@@ -128,13 +82,11 @@ test("a burst of 400 queued calls, each wake-up 60 ms of work, stays within 20 p
   });
   const calls: Promise<unknown>[] = [];
   for (let i = 0; i < 400; i++) calls.push(expose(client, "sb-burst"));
-  await flush();
-  // The 20 calls of a window wake one after the other, the last 1.2 s late.
-  let settled = 0;
-  for (const call of calls) call.then(() => settled++);
-  for (let round = 0; round < 10_000 && settled < calls.length; round++) await clock.fire(60);
+  await clock.runAllAsync();
   await Promise.all(calls);
   assert.equal(server.sentAt.length, 400);
+  const late = server.sentAt.slice(20, 40);
+  assert.equal(late.at(-1)! - late[0]!, 19 * 60, "the second window's sends are 60 ms apart");
   assert.ok(busiestWindow(server.sentAt, 60_000) <= 20, `${busiestWindow(server.sentAt, 60_000)}`);
 });
 

@@ -13,8 +13,7 @@
  * @module
  */
 import { connect, createServer, type Socket } from "node:net";
-
-const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+import { acceptKey } from "../../src/testing/websocket_server.ts";
 
 /** A WebSocket upgrade request the server read. */
 export interface Upgrade {
@@ -64,12 +63,6 @@ export interface HostileWsServer {
   requests: string[];
   /** Destroys every socket and closes the server. */
   close(): Promise<void>;
-}
-
-/** `Sec-WebSocket-Accept` for a key. */
-async function acceptKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(key + GUID));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
 
 /** A server frame header for `length`, with the length field in the shortest form (or `form`). */
