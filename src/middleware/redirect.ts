@@ -57,6 +57,7 @@ export async function followRedirects(
   // converting them one by one), with the body bytes, the call's signal and manual
   // redirects; credentials are then set on the copy's headers.
   let current = new Request(request, {
+    method,
     body,
     signal,
     redirect: follow ? "manual" : request.redirect,
