@@ -210,15 +210,16 @@ export function createTransport(
     const context = contexts.get(request) ?? unknownCall(request);
     // The body is read once, here: every layer below reuses these bytes (retries
     // need no copy) and the auth middleware builds the one `Request` each attempt sends.
-    if (request.body === null) {
-      context.body = null;
-      return handler(request, context);
-    }
     // openapi-fetch serializes JSON bodies to a string: take it as it was
     // given instead of reading the Request's stream back (a costly async read).
+    // Looked up first: reading `request.body` makes some runtimes (Deno) build a stream.
     const serialized = serializedBodies.get(request);
-    if (typeof serialized === "string") {
+    if (serialized !== undefined) {
       context.body = serialized;
+      return handler(request, context);
+    }
+    if (request.body === null) {
+      context.body = null;
       return handler(request, context);
     }
     return request.arrayBuffer().then((body) => {

@@ -53,12 +53,11 @@ export async function followRedirects(
     : await request.arrayBuffer();
   let method = request.method;
   let url = request.url;
-  // Built from parts, not from `request`: some runtimes keep the original
-  // headers when the new ones are empty, which would keep an `Authorization`.
-  // Headers are copied by the constructor, then credentials set on the copy.
-  let current = new Request(url, {
+  // The first hop copies `request` (its headers are copied inside the runtime, without
+  // converting them one by one), with the body bytes, the call's signal and manual
+  // redirects; credentials are then set on the copy's headers.
+  let current = new Request(request, {
     method,
-    headers: request.headers,
     body,
     signal,
     redirect: follow ? "manual" : request.redirect,
@@ -98,6 +97,8 @@ export async function followRedirects(
       body = null;
     }
     url = target.href;
+    // Built from parts: some runtimes keep the original headers when the new ones are
+    // empty, which would keep an `Authorization`. Credentials are set on the copy.
     current = new Request(url, {
       method,
       headers: request.headers,

@@ -29,14 +29,23 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   pause(key: string, forMs: number): void;
 }
 
-interface Slot {
-  readonly at: number;
-  readonly id: string;
-}
-
+/**
+ * One key's log. Slots `head … at.length − 1` are live, ascending by time:
+ * send times in `at` (a plain number array, which V8 stores unboxed) and
+ * reservation ids in `ids`, side by side. Expired slots are skipped by moving
+ * `head` and compacted away in bulk, so a booking allocates no object and
+ * 100 000 keys hold a few small arrays each rather than one object per slot.
+ */
 interface Entry {
-  /** Booked send times, ascending. */
-  slots: Slot[];
+  readonly key: string;
+  at: number[];
+  ids: string[];
+  head: number;
+  /**
+   * The latest slot time booked (kept when that slot is given back: the key is
+   * then forgotten a little later), so that the sweep reads this object only.
+   */
+  lastAt: number;
   pausedUntil: number;
   /** The window of the latest reservation: how long the last slot matters. */
   windowMs: number;
@@ -68,35 +77,52 @@ export function createMemoryRateLimitStore(
 ): MemoryRateLimitStore {
   const clock = options.clock ?? systemClock;
   const entries = new Map<string, Entry>();
-  // A sweep cursor that survives between calls: each call moves it two entries on,
-  // forgetting idle ones, and starts a new pass at the end. Live entries are never
-  // moved, so the map never fills with holes.
-  let cursor: Iterator<[string, Entry]> | undefined;
+  // The same entries in a list, for the sweep: a cursor that survives between calls
+  // moves two entries on per call, forgetting idle ones, and starts a new pass at the
+  // end. A forgotten entry's place is taken by the list's last one, which the cursor
+  // then examines: nothing is skipped, and no iterator is allocated.
+  let list: Entry[] = [];
+  let cursor = 0;
+  // The list's length when it was last copied: once it shrinks to a quarter,
+  // it is copied again, so that its storage follows the keys in use.
+  let peak = 0;
 
-  const idle = (entry: Entry, now: number): boolean => {
-    const last = entry.slots[entry.slots.length - 1];
-    return (last === undefined || last.at <= now - entry.windowMs) && entry.pausedUntil <= now;
-  };
+  const idle = (entry: Entry, now: number): boolean =>
+    entry.lastAt <= now - entry.windowMs && entry.pausedUntil <= now;
 
   const sweep = (now: number): void => {
-    for (let i = 0; i < SWEEP_PER_CALL; i++) {
-      cursor ??= entries.entries();
-      const step = cursor.next();
-      if (step.done) {
-        cursor = undefined;
-        if (i > 0 || entries.size === 0) return;
+    for (let i = 0; i < SWEEP_PER_CALL && list.length > 0; i++) {
+      if (cursor >= list.length) cursor = 0;
+      const entry = list[cursor]!;
+      if (!idle(entry, now)) {
+        cursor++;
         continue;
       }
-      const [key, entry] = step.value;
-      if (idle(entry, now)) entries.delete(key);
+      entries.delete(entry.key);
+      const last = list.pop()!;
+      if (last !== entry) list[cursor] = last;
+      if (list.length * 4 < peak) {
+        list = list.slice();
+        peak = list.length;
+      }
     }
   };
 
   const touch = (key: string, windowMs: number): Entry => {
     let entry = entries.get(key);
     if (!entry) {
-      entry = { slots: [], pausedUntil: -Infinity, windowMs };
+      entry = {
+        key,
+        at: [],
+        ids: [],
+        head: 0,
+        lastAt: -Infinity,
+        pausedUntil: -Infinity,
+        windowMs,
+      };
       entries.set(key, entry);
+      list.push(entry);
+      peak = Math.max(peak, list.length);
     }
     return entry;
   };
@@ -106,28 +132,62 @@ export function createMemoryRateLimitStore(
     const windowMs = Math.max(0, request.windowMs);
     const entry = touch(key, windowMs);
     entry.windowMs = windowMs;
-    const { slots } = entry;
-    let expired = 0;
-    while (expired < slots.length && slots[expired]!.at <= now - windowMs) expired++;
-    if (expired > 0) slots.splice(0, expired);
+    const { at, ids } = entry;
+    let head = entry.head;
+    // Expired ids stay referenced until the next compaction (fewer writes per call).
+    while (head < at.length && at[head]! <= now - windowMs) head++;
+    if (head === at.length) {
+      at.length = ids.length = head = 0;
+    } else if (head >= 8 && head * 2 >= at.length) {
+      // Compacted once half the array has expired: amortized O(1) per slot.
+      at.copyWithin(0, head);
+      ids.copyWithin(0, head);
+      at.length = ids.length = at.length - head;
+      head = 0;
+    }
+    entry.head = head;
     return entry;
+  };
+
+  /** Adds slot `(t, id)` at `index` (usually the end). */
+  const insert = (entry: Entry, index: number, t: number, id: string): void => {
+    if (t > entry.lastAt) entry.lastAt = t;
+    if (entry.at.length === 0) {
+      // Sized to fit: a key used once holds one slot, not a grown array.
+      entry.at = [t];
+      entry.ids = [id];
+    } else if (index === entry.at.length) {
+      entry.at.push(t);
+      entry.ids.push(id);
+    } else {
+      entry.at.splice(index, 0, t);
+      entry.ids.splice(index, 0, id);
+    }
+  };
+
+  /** Removes the live slot booked under `id`, if there is one and `test` allows. */
+  const remove = (entry: Entry, id: string, test?: (t: number) => boolean): void => {
+    const index = entry.ids.indexOf(id, entry.head);
+    if (index < 0 || (test && !test(entry.at[index]!))) return;
+    entry.at.splice(index, 1);
+    entry.ids.splice(index, 1);
   };
 
   /** Steps 2–4 of the booking rule (see `RateLimitStore`). */
   const book = (entry: Entry, request: ReserveRequest, now: number): Reservation => {
-    const { slots, windowMs } = entry;
+    const { at, windowMs } = entry;
     const limit = Math.max(1, Math.floor(request.limit));
-    const n = slots.length;
-    let at = Math.max(now, entry.pausedUntil);
-    if (n >= limit) at = Math.max(at, slots[n - limit]!.at + windowMs);
-    const delayMs = at - now;
+    const end = at.length;
+    let t = Math.max(now, entry.pausedUntil);
+    if (end - entry.head >= limit) t = Math.max(t, at[end - limit]! + windowMs);
+    const delayMs = t - now;
     if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
       return { rejected: true, retryAfterMs: delayMs };
     }
-    // Insert after every slot at or before `at` (usually at the end).
-    let index = slots.length;
-    while (index > 0 && slots[index - 1]!.at > at) index--;
-    slots.splice(index, 0, { at, id: request.id });
+    // Insert after every slot at or before `t` (usually at the end).
+    let index = end;
+    while (index > entry.head && at[index - 1]! > t) index--;
+    insert(entry, index, t, request.id);
     return { rejected: false, delayMs };
   };
 
@@ -145,24 +205,23 @@ export function createMemoryRateLimitStore(
     confirm(key, request) {
       const now = clock.now();
       const entry = prepare(key, request, now);
-      const { slots } = entry;
-      const own = slots.findIndex((slot) => slot.id === request.id);
-      if (own >= 0) slots.splice(own, 1);
+      remove(entry, request.id);
+      const { at, head } = entry;
       // Sends (and due bookings) in (now − window, now]: all slots left at or before now.
-      let due = 0;
-      while (due < slots.length && slots[due]!.at <= now) due++;
+      let due = head;
+      while (due < at.length && at[due]! <= now) due++;
       const limit = Math.max(1, Math.floor(request.limit));
       // Not yet: the earliest time the window allows, keeping the caller's place in
       // the queue (no booking after it is moved). Every send is confirmed anyway.
-      let at = Math.max(now, entry.pausedUntil);
-      if (due >= limit) at = Math.max(at, slots[due - limit]!.at + entry.windowMs);
-      const delayMs = at - now;
+      let t = Math.max(now, entry.pausedUntil);
+      if (due - head >= limit) t = Math.max(t, at[due - limit]! + entry.windowMs);
+      const delayMs = t - now;
       if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
         return { rejected: true, retryAfterMs: delayMs };
       }
       let index = due;
-      while (index < slots.length && slots[index]!.at <= at) index++;
-      slots.splice(index, 0, { at, id: request.id });
+      while (index < at.length && at[index]! <= t) index++;
+      insert(entry, index, t, request.id);
       return { rejected: false, delayMs };
     },
 
@@ -170,8 +229,7 @@ export function createMemoryRateLimitStore(
       const entry = entries.get(key);
       if (!entry) return;
       const now = clock.now();
-      const index = entry.slots.findIndex((slot) => slot.id === id);
-      if (index >= 0 && entry.slots[index]!.at > now) entry.slots.splice(index, 1);
+      remove(entry, id, (t) => t > now);
     },
 
     pause(key, forMs) {

@@ -46,14 +46,17 @@ import type { PtySize } from "./pty.ts";
 const OPEN = 1;
 /** Default connect budget (handshake until open). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-/** Output bytes the `output` stream queues before it signals backpressure. */
-const OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
+/**
+ * Output bytes the `output` stream queues before it signals backpressure. (Sizes are written
+ * as literals: bundlers keep a top-level `a * b` of a module nothing else is used from.)
+ */
+const OUTPUT_HIGH_WATER_BYTES = 262_144; // 256 KiB
 /** Default hard cap of queued output when the socket cannot be paused. */
-const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED_BYTES = 16_777_216; // 16 MiB
 /** Largest data frame sent; bigger writes are split so backpressure applies within them. */
-const MAX_FRAME_PAYLOAD = 64 * 1024;
+const MAX_FRAME_PAYLOAD = 65_536; // 64 KiB
 /** `bufferedAmount` above which writers wait for the socket to drain. */
-const SEND_HIGH_WATER_BYTES = 256 * 1024;
+const SEND_HIGH_WATER_BYTES = 262_144; // 256 KiB
 /** How often a waiting writer looks at `bufferedAmount` (it has no event). */
 const DRAIN_POLL_MS = 2;
 /** How long `close()` waits for the server's closing handshake. */
