@@ -15,7 +15,8 @@
  *
  * Assumptions (not documented upstream): the close code when the 1 MB
  * pre-READY buffer overflows (1008 here), that output produced while nobody is
- * attached waits (the newest 1 MB) for the next client, and that attaching to an
+ * attached — or read by nobody, because the only client left before READY — waits
+ * (the newest 1 MB) for the next client, and that attaching to an
  * exited session replays its exit frame and closes.
  *
  * @module
@@ -121,6 +122,11 @@ export class PtyTerminal {
       message: (bytes) => this.#message(peer, bytes),
       closed: () => {
         this.#peers.delete(peer);
+        // A client that leaves before READY read nothing: its output waits for the next one.
+        if (!peer.ready && this.#peers.size === 0) {
+          for (const chunk of peer.pending) this.#keepUnread(chunk);
+          peer.pending = [];
+        }
       },
     };
   }
@@ -233,12 +239,7 @@ export class PtyTerminal {
 
   #broadcast(bytes: Uint8Array): void {
     if (this.#peers.size === 0) {
-      // Like a terminal's scrollback: the newest 1 MB is kept.
-      this.#unread.push(bytes.slice());
-      this.#unreadBytes += bytes.byteLength;
-      while (this.#unreadBytes > PRE_READY_LIMIT && this.#unread.length > 1) {
-        this.#unreadBytes -= this.#unread.shift()!.byteLength;
-      }
+      this.#keepUnread(bytes.slice());
       return;
     }
     for (const peer of this.#peers) {
@@ -252,6 +253,15 @@ export class PtyTerminal {
         this.#peers.delete(peer);
         peer.socket.close(1008, "output buffer full (no READY)");
       }
+    }
+  }
+
+  /** Output nobody has read: like a terminal's scrollback, the newest 1 MB is kept. */
+  #keepUnread(chunk: Uint8Array): void {
+    this.#unread.push(chunk);
+    this.#unreadBytes += chunk.byteLength;
+    while (this.#unreadBytes > PRE_READY_LIMIT && this.#unread.length > 1) {
+      this.#unreadBytes -= this.#unread.shift()!.byteLength;
     }
   }
 

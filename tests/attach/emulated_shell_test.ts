@@ -95,3 +95,25 @@ test("output waits for READY, then flushes in order; without READY, 1 MB then di
   assert.deepEqual([...a.frames.at(-1)!], [0x03, 0, 0, 0, 5]);
   assert.deepEqual(a.closes, [[1000, "exit:5"]]);
 });
+
+test("a client that leaves before READY read nothing: the next one gets that output", async () => {
+  const { emulator, id, token } = await created();
+  const attach = () => {
+    const accept = emulator.acceptWebSocket(
+      new Request(`http://127.0.0.1/api/v1/pty/${id}/ws?token=${token}`),
+    );
+    assert.equal(typeof accept, "function");
+    const r = recorder();
+    type Handlers = { message(b: Uint8Array): void; closed(): void };
+    return { ...r, handlers: (accept as (p: PeerSocket) => Handlers)(r.peer) };
+  };
+  const first = attach();
+  first.handlers.message(new Uint8Array([0x00, ...new TextEncoder().encode("echo y\r")]));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  first.handlers.closed();
+  assert.equal(first.frames.length, 0, "the first client never sent READY");
+  const second = attach();
+  second.handlers.message(new Uint8Array([0x02]));
+  const text = second.frames.map((f) => new TextDecoder().decode(f.subarray(1))).join("");
+  assert.equal(text, "$ echo y\r\ny\r\n$ ");
+});
