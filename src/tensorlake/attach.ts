@@ -28,7 +28,7 @@ import {
   SandgateError,
 } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
-import { systemClock } from "../util/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
 import { REDACTED, redactError, type Redactor, redactor } from "../util/redact.ts";
 import { assertCallOptions, assertDimension, assertIntegerInRange } from "../validate.ts";
@@ -231,6 +231,12 @@ export interface ConnectPtyParams {
   diagnose?: (cause: unknown) => Promise<SandgateError>;
   /** Runs on dispose, after detaching (e.g. kill the PTY `openPty` created). */
   onDispose?: () => Promise<unknown>;
+  /**
+   * The client's clock, which times the handshake (`timeoutMs`) as it times requests.
+   * The waits for a socket to drain or to close stay on real time: they follow the network.
+   * @default {systemClock}
+   */
+  clock?: Clock;
 }
 
 interface GlobalsLike {
@@ -332,7 +338,7 @@ export async function connectPty(params: ConnectPtyParams): Promise<PtyConnectio
   const secrets = secretsOf(params.token, headers);
 
   let socket: WebSocketLike | undefined;
-  const timed = timedSignal(options.signal, timeoutMs, systemClock, "attachPty");
+  const timed = timedSignal(options.signal, timeoutMs, params.clock ?? systemClock, "attachPty");
   const interrupted = new Promise<never>((_, reject) => {
     timed.signal.addEventListener("abort", () => reject(timed.signal.reason), { once: true });
   });

@@ -466,6 +466,7 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
+      clock: this.#clock,
     });
   }
 

@@ -6,8 +6,9 @@ import {
   NotFoundError,
   PtyDisconnectedError,
   Tensorlake,
+  TimeoutError,
 } from "../../mod.ts";
-import { createEmulator } from "../../src/testing/mod.ts";
+import { createEmulator, FakeClock } from "../../src/testing/mod.ts";
 import { echoResizeExit, readUntil } from "./_terminal.ts";
 
 function setup() {
@@ -95,6 +96,29 @@ test("in-process: bad arguments fail before any connection", async () => {
   await using pty = await sandbox.createPty({ command: "bash" });
   await using connection = await pty.attach();
   await assert.rejects(connection.resize({ cols: 0, rows: 10 }), /cols: must be an integer/);
+});
+
+test("in-process: the handshake timeout runs on the client's clock", async () => {
+  const clock = new FakeClock();
+  const emulator = createEmulator();
+  let opened = 0;
+  const sandbox = new Tensorlake({
+    apiKey: "tl_apiKey_test",
+    fetch: emulator.fetch,
+    clock,
+    // A handshake that never completes.
+    webSocket: () => (opened++, new Promise<never>(() => {})),
+  }).sandbox("my-sb");
+  const attaching = sandbox.attachPty("pty-1", "token-1", { timeoutMs: 5_000 });
+  const state: { settled: unknown } = { settled: "pending" };
+  attaching.then((v) => (state.settled = v), (e) => (state.settled = e));
+  await clock.tickAsync(4_999);
+  assert.equal(state.settled, "pending", "not before timeoutMs of the client's time");
+  assert.equal(opened, 1);
+  await clock.tickAsync(1);
+  for (let i = 0; i < 20 && state.settled === "pending"; i++) await Promise.resolve();
+  const error: unknown = state.settled;
+  assert.ok(error instanceof TimeoutError, String(error));
 });
 
 test("in-process: openPty creates and attaches; disposing it kills the PTY", async () => {
