@@ -181,7 +181,8 @@ export function createTransport(
   // A request openapi-fetch did not build (a caller's own `fetch` use): named by method and path.
   const unknownCall = (request: Request): CallContext => {
     const url = new URL(request.url);
-    return callContext(`${request.method} ${url.pathname}`, profile.sandboxIdOf(undefined, url));
+    const key = `${request.method} ${url.pathname}`;
+    return callContext(profile.operations[key] ?? key, profile.sandboxIdOf(undefined, url));
   };
   // Path parameters are checked while openapi-fetch builds the URL, before
   // encodeURIComponent can throw (lone surrogates) and before any Request exists.

@@ -16,22 +16,17 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import {
   assertClientOptions,
   type CallOptions,
-  type FetchLike,
   PRIME_INTELLECT_OPTION_KEYS,
   USER_AGENT,
 } from "../options.ts";
 import {
-  apiErrorOf,
+  type ClientResult,
   type Expected,
+  invoke,
   invokeChecked,
   type InvokeContext,
-  translateFailure,
 } from "../request.ts";
-import { callSignal } from "../middleware/timeout.ts";
-import { bufferResponse } from "../http/body.ts";
-import { defaultFetch } from "../http/default_fetch.ts";
-import { redactError, redactResponse } from "../util/redact.ts";
-import { DEFAULTS } from "../transport.ts";
+import { createTransport, type ProviderProfile } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
   assertCallOptions,
@@ -46,6 +41,7 @@ import {
 } from "../validate.ts";
 import {
   createPrimeIntellectClient,
+  PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
 } from "./client.ts";
@@ -90,9 +86,8 @@ function context(
 interface Internals {
   client: PrimeIntellectClient;
   clock: Clock;
-  fetch: FetchLike;
-  /** The client's whole-call budget: also bounds `authorizeKey`, which bypasses the middleware. */
-  timeoutMs: number;
+  /** The client's options, for the gateway pipeline `authorizeKey` builds per session. */
+  options: PrimeIntellectClientOptions;
 }
 
 /**
@@ -127,12 +122,10 @@ export class PrimeIntellect {
     assertOptionsObject("options", options);
     assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
     this.client = createPrimeIntellectClient(options);
-    const userFetch = options.fetch;
     this.#internals = {
       client: this.client,
       clock: options.clock ?? systemClock,
-      fetch: userFetch ?? defaultFetch,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      options,
     };
   }
 
@@ -430,7 +423,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
   ): Promise<void> {
     const key = normalizePublicKey(publicKey);
     assertCallOptions(callOptions);
-    const url = authorizeUrl(
+    const url = new URL(authorizeUrl(
       session,
       (gateway) =>
         parseSecureUrl(
@@ -438,55 +431,47 @@ class SandboxHandle implements PrimeIntellectSandbox {
           (rule) =>
             new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
         ),
-    );
-    const { clock, fetch, timeoutMs } = this.#internals;
-    const operation = "authorizeKey";
-    const budget = callOptions?.timeoutMs ??
-      (timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined);
-    const call = callSignal(
-      {
-        ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
-        ...(budget === undefined ? {} : { timeoutMs: budget }),
-      },
-      clock,
-      operation,
-    );
-    try {
-      const request = new Request(url, {
-        method: "POST",
-        headers: {
-          "authorization": `Bearer ${session.token}`,
-          "content-type": "application/json",
-          "user-agent": USER_AGENT,
-        },
-        body: JSON.stringify({
-          session_id: session.sessionId,
-          public_key: key,
-          ttl_seconds: session.ttlSeconds,
+    ));
+    // The same pipeline as every other call (timeout, retries, redirects, network errors),
+    // on the gateway's origin with the session token as the bearer, which the auth layer
+    // then redacts from every answer and error as it does the API key.
+    const { options } = this.#internals;
+    const transport = createTransport(gatewayProfile(url.pathname), url.origin, {
+      ...options,
+      apiKey: session.token,
+      rateLimit: false,
+    });
+    const body = JSON.stringify({
+      session_id: session.sessionId,
+      public_key: key,
+      ttl_seconds: session.ttlSeconds,
+    });
+    await invoke(async ({ signal }): Promise<ClientResult<never>> => {
+      const response = await transport.fetch(
+        new Request(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": USER_AGENT },
+          body,
+          ...(signal ? { signal } : {}),
         }),
-        ...(call.signal ? { signal: call.signal } : {}),
-      });
-      // The session token is a secret like the API key: the same redaction covers
-      // what the gateway or the fetch echoes of it.
-      const secrets = [session.token];
-      let response: Response;
-      let text: string;
-      try {
-        response = await redactResponse(
-          await bufferResponse(await fetch(request), call.signal, operation),
-          secrets,
-        );
-        text = await response.text();
-      } catch (error) {
-        throw redactError(translateFailure(error, call.signal, PROVIDER, operation), secrets);
-      }
-      if (!response.ok) {
-        throw apiErrorOf(response, parseMaybeJson(text), PROVIDER, operation, clock);
-      }
-    } finally {
-      call.dispose();
-    }
+      );
+      const text = await response.text();
+      return response.ok ? { response } : { error: parseMaybeJson(text), response };
+    }, context(this.#internals, "authorizeKey", callOptions));
   }
+}
+
+/**
+ * The gateway's authorize endpoint as a profile of its own: Prime Intellect's
+ * retry policy, no client-side budget (none is documented for the gateway).
+ */
+function gatewayProfile(pathname: string): ProviderProfile {
+  return {
+    ...PRIME_INTELLECT_PROFILE,
+    operations: { [`POST ${pathname}`]: "authorizeKey" },
+    sandboxIdOf: () => "",
+    policy: { ...PRIME_INTELLECT_PROFILE.policy, rateLimits: {} },
+  };
 }
 
 function parseMaybeJson(text: string): unknown {

@@ -20,6 +20,7 @@ import {
   sshBody,
   unexposeBody,
 } from "./fake.ts";
+import { FakeClock } from "../../src/testing/mod.ts";
 
 const BASE = "https://api.primeintellect.ai/api/v1/sandbox";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE7xq0v3 me@laptop";
@@ -237,6 +238,27 @@ test("authorizeKey maps gateway failures to typed errors", async () => {
   });
 });
 
+test("authorizeKey goes through the client's pipeline: a gateway 429 is waited out and retried", async () => {
+  let refused = 0;
+  const { requests, fetch } = recordingFetch((request) => {
+    if (!request.url.endsWith("/authorize")) return Response.json(sshBody());
+    if (refused++ === 0) {
+      return Response.json({ detail: "slow down" }, {
+        status: 429,
+        headers: { "retry-after": "0" },
+      });
+    }
+    return Response.json({ ok: true });
+  });
+  using clock = new FakeClock(0, { autoAdvance: true });
+  const session = await prime(fetch, { retry: { retries: 2 }, clock }).sandbox("sb-1")
+    .createSshSession();
+  await session.authorizeKey(PUBLIC_KEY);
+  const authorizes = requests.filter((r) => r.url.endsWith("/authorize"));
+  assert.equal(authorizes.length, 2, "the 429 was retried once");
+  for (const r of authorizes) assert.equal(r.headers.get("authorization"), `Bearer ${SSH_TOKEN}`);
+});
+
 test("authorizeKey refuses an insecure or path-breaking gateway without sending", async () => {
   for (
     const overrides of [
@@ -306,7 +328,7 @@ test("the low-level client is available as an escape hatch", async () => {
   assert.equal(requests[0]!.url, `${BASE}/sb-9/expose`);
 });
 
-test("authorizeKey is bounded by the client's timeoutMs although it bypasses the middleware", async () => {
+test("authorizeKey is bounded by the client's timeoutMs, like every call", async () => {
   let fire: (() => void) | undefined;
   const clock: Clock = {
     now: () => 0,
