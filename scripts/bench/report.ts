@@ -51,7 +51,7 @@ export function verdicts(r: Results): [string, string, boolean][] {
   const { throughput, keystroke, paused } = r.attach;
   const { flatness } = r.limiter;
   const x = (ratio: number) => `${ratio.toFixed(2)}×`;
-  const memory = `${cell(paused.peakMB)} MB (the larger of RSS and heap Δ) over ${
+  const memory = `${cell(paused.peakMB)} MB live heap (sampled after forced GCs) over ${
     cell(paused.outputMB)
   } MB of output`;
   return [
