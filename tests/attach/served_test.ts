@@ -11,6 +11,7 @@ import {
 } from "../../mod.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { echoResizeExit, readUntil } from "./_terminal.ts";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 
 // Node 20 has a global WebSocket only with --experimental-websocket (README, runtime table).
 const skip = typeof globalThis.WebSocket !== "function" &&
@@ -122,8 +123,7 @@ test("served: a handshake that never completes is a TimeoutError", { skip }, asy
   // A TCP server that accepts and never answers the upgrade.
   const sockets: { destroy(): void }[] = [];
   const silent = createServer((socket) => void sockets.push(socket));
-  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  const port = (silent.address() as { port: number }).port;
+  const port = await listenOnLoopback(silent);
   try {
     const sandbox = new Tensorlake({ apiKey: "tl_apiKey_test" })
       .sandbox(`http://127.0.0.1:${port}`);

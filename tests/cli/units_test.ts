@@ -24,6 +24,7 @@ import { Output, useColor } from "../../src/cli/output.ts";
 import { SSH } from "../../src/cli/commands/ssh.ts";
 import { waitForTcp } from "../../src/cli/system.ts";
 import { terminalEnv } from "../../src/cli/terminal.ts";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 
 function memoryStream(isTTY: boolean) {
   let text = "";
@@ -112,8 +113,7 @@ describe("CLI parts", () => {
 
   test("the readiness probe resolves once the port accepts, and gives up in bounded time", async () => {
     const server = createServer((socket) => socket.end());
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const { port } = server.address() as { port: number };
+    const port = await listenOnLoopback(server);
     const signal = new AbortController().signal;
     await waitForTcp("127.0.0.1", port, { timeoutMs: 2000, signal });
     await new Promise<void>((resolve) => server.close(() => resolve()));

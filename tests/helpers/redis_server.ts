@@ -17,9 +17,9 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import process from "node:process";
 import { ensureTool, findTool, type SystemTool, toolSkipReason } from "./system_tool.ts";
+import { freePort } from "./loopback.ts";
 
 /** A running throwaway Redis. */
 export interface RedisServer {
@@ -59,19 +59,6 @@ export function findRedisServer(): string | undefined {
  * tests then fail on the missing binary.
  */
 export const redisSkipReason = (): string | false => toolSkipReason(REDIS, findRedisServer());
-
-/** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `redis-server` on a free port (or `port`) and waits until it accepts connections. */
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {

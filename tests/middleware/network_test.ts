@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
 import { digestHex, toHex, tokenHasher } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { EXPOSE } from "./support.ts";
+import { freePort } from "../helpers/loopback.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -57,16 +57,8 @@ test("anything else may have reached the server", () => {
   assert.equal(classifyNetworkError(cases[0]).code, "ECONNRESET");
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 test("a real refused connection is a NetworkError with neverSent = true", async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const client = createPrimeIntellectClient({
     apiKey: "sk-test-network-key-0001",
     baseUrl: `http://127.0.0.1:${port}`,

@@ -27,6 +27,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { type RedisServer, redisSkipReason, startRedisServer } from "./helpers.ts";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 
 const skip = redisSkipReason();
 
@@ -80,24 +81,18 @@ function startGateway(): Promise<Gateway> {
     response.writeHead(200, { "content-type": "application/json" })
       .end(JSON.stringify({ id: `exp-${arrivals.length}`, url: "https://example.test" }));
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        arrivals,
-        arrivedAt,
-        get tooMany() {
-          return state.tooMany;
-        },
-        close: () => {
-          server.closeAllConnections();
-          return new Promise((done) => server.close(() => done()));
-        },
-      });
-    });
-  });
+  return listenOnLoopback(server).then((port) => ({
+    url: `http://127.0.0.1:${port}`,
+    arrivals,
+    arrivedAt,
+    get tooMany() {
+      return state.tooMany;
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((done) => server.close(() => done()));
+    },
+  }));
 }
 
 /** Most arrivals inside any half-open window of `windowMs`. */

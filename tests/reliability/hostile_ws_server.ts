@@ -14,6 +14,7 @@
  */
 import { connect, createServer, type Socket } from "node:net";
 import { acceptKey } from "../../src/testing/websocket_server.ts";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 
 /** A WebSocket upgrade request the server read. */
 export interface Upgrade {
@@ -228,9 +229,7 @@ export async function startHostileWsServer(script: WsScript): Promise<HostileWsS
       })().catch(() => socket.destroy());
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     upgrades,
