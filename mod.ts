@@ -51,14 +51,12 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
 export type {
-  AttachOptions,
-  PtyConnection,
-  PtyExit,
   WebSocketEventLike,
   WebSocketFactory,
   WebSocketLike,
-} from "./src/tensorlake/attach.ts";
+} from "./src/websocket/socket.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
