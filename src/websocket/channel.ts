@@ -249,38 +249,56 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * the socket did not take while open.
    */
   send(message: Uint8Array<ArrayBuffer>): Promise<void> {
-    if (this.#closing && !this.#end) return Promise.reject(this.#clientClosed().error);
-    const sent = this.#sendChain.then(async () => {
-      if (this.#end) throw this.#end.error;
-      if (this.#socket.readyState !== OPEN) {
-        // Closing (the server's close frame is in, its event not yet): a standard
-        // WebSocket would take the bytes and drop them without a word.
-        throw this.#protocol.closed({ code: undefined, reason: "", rawReason: "", byClient: false })
-          .error;
-      }
-      this.#socket.send(message);
-      while (this.#socket.bufferedAmount > SEND_HIGH_WATER_BYTES) {
-        // `close()` or the server may end the channel while this send waits.
-        const end = this.end;
-        if (end) throw end.error;
-        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      }
-    });
-    this.#sendChain = sent.catch(() => {});
-    return sent;
+    return this.#transmit([message]);
   }
 
   /**
    * Sends `bytes` in messages of at most {@link MAX_MESSAGE_PAYLOAD} bytes,
-   * each wrapped by `frame` (default: as they are), in order.
+   * each wrapped by `frame` (default: as they are), in order, as one unit of
+   * the send queue: a write started before `close()` is delivered whole.
    */
-  async write(
+  write(
     bytes: Uint8Array,
     frame: (chunk: Uint8Array) => Uint8Array<ArrayBuffer> = copy,
   ): Promise<void> {
-    for (let offset = 0; offset < bytes.byteLength; offset += MAX_MESSAGE_PAYLOAD) {
-      await this.send(frame(bytes.subarray(offset, offset + MAX_MESSAGE_PAYLOAD)));
-    }
+    return this.#transmit(function* () {
+      for (let offset = 0; offset < bytes.byteLength; offset += MAX_MESSAGE_PAYLOAD) {
+        yield frame(bytes.subarray(offset, offset + MAX_MESSAGE_PAYLOAD));
+      }
+    }());
+  }
+
+  #throwIfEnded(): void {
+    if (this.#end) throw this.#end.error;
+  }
+
+  /** Queues messages (built lazily) behind every earlier send. */
+  #transmit(messages: Iterable<Uint8Array<ArrayBuffer>>): Promise<void> {
+    if (this.#closing && !this.#end) return Promise.reject(this.#clientClosed().error);
+    const sent = this.#sendChain.then(async () => {
+      for (const message of messages) {
+        this.#throwIfEnded();
+        if (this.#socket.readyState !== OPEN) {
+          // Closing (the server's close frame is in, its event not yet): a standard
+          // WebSocket would take the bytes and drop them without a word.
+          throw this.#protocol.closed({
+            code: undefined,
+            reason: "",
+            rawReason: "",
+            byClient: false,
+          })
+            .error;
+        }
+        this.#socket.send(message);
+        while (this.#socket.bufferedAmount > SEND_HIGH_WATER_BYTES) {
+          // `close()` or the server may end the channel while this send waits.
+          this.#throwIfEnded();
+          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+        }
+      }
+    });
+    this.#sendChain = sent.catch(() => {});
+    return sent;
   }
 
   /**
