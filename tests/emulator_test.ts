@@ -11,6 +11,7 @@ import {
   FakeClock,
   type FaultKind,
 } from "../src/testing/mod.ts";
+import { Tensorlake } from "../mod.ts";
 
 const PRIME = "https://api.primeintellect.ai";
 const TL = "https://my-sb.sandbox.tensorlake.ai";
@@ -284,6 +285,34 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
     assertSchema("tensorlake", "SandboxProxyError", json);
     assert.equal(json.code, "NOT_FOUND");
   }
+});
+
+test("Tensorlake: a PTY's exit is recorded: is_alive false, exit_code, ended_at (get and list)", async () => {
+  const clock = new FakeClock();
+  const emulator = emulatorWith({ clock });
+  const sandbox = new Tensorlake({
+    apiKey: KEY,
+    fetch: emulator.fetch,
+    webSocket: emulator.webSocket,
+  }).sandbox("my-sb");
+  const pty = await sandbox.createPty({ command: "bash" });
+  const terminal = await sandbox.attachPty(pty.sessionId, pty.token);
+  clock.advance(1500);
+  const writer = terminal.input.getWriter();
+  await writer.write("exit 7\n");
+  assert.deepEqual(await terminal.exit, { kind: "exited", exitCode: 7 });
+  const one = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${pty.sessionId}`))).json();
+  assertSchema("tensorlake", "PtySessionInfo", one);
+  assert.equal(one.is_alive, false);
+  assert.equal(one.exit_code, 7);
+  assert.equal(one.ended_at, clock.now());
+  assert.ok(one.ended_at > one.created_at);
+  const [listed] = await sandbox.listPtys();
+  assert.deepEqual([listed?.isAlive, listed?.exitCode], [false, 7]);
+  assert.equal(listed?.endedAt?.getTime(), clock.now());
+  // The README's clean-up loop now finds it: an ended PTY is still listed until killed.
+  assert.deepEqual(await pty.kill(), { alreadyGone: false });
+  assert.equal((await sandbox.listPtys()).length, 0);
 });
 
 test("Tensorlake: sandboxes are named by X-Tensorlake-Sandbox-Id, else the host's first label, loopback is the default", async () => {

@@ -314,6 +314,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     let terminal = terminals.get(key);
     if (!terminal) {
       terminal = new PtyTerminal(session);
+      // The session's info tells of the exit, as Tensorlake's get/list do
+      // (docs.tensorlake.ai/api-reference/v2/pty/get: is_alive, exit_code, ended_at).
+      terminal.onExit = (code) => {
+        session.exitCode = code;
+        session.endedAt = clock.now();
+      };
       terminals.set(key, terminal);
     }
     const attached = terminal;
