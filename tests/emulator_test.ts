@@ -423,6 +423,51 @@ test("known sandboxes: others answer 404", async () => {
   assert.equal((await tl.json()).code, "SANDBOX_NOT_FOUND");
 });
 
+test("Prime: GET /api/v1/sandbox/{id} answers a SandboxResponse with the configured status and vm", async () => {
+  const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+  const emulator = emulatorWith({
+    clock,
+    sandboxes: ["sb-1", { id: "sb-vm", vm: true }, { id: "sb-new", status: "PENDING" }],
+  });
+  const get = (id: string) => emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/${id}`));
+  const running = await get("sb-1");
+  assert.equal(running.status, 200);
+  const body = await running.json();
+  assertSchema("primeintellect", "SandboxResponse", body);
+  // What their SDK's VM guard and their CLI's ssh read (prime models.py@66fb4b7, Sandbox).
+  assert.equal(body.id, "sb-1");
+  assert.equal(body.status, "RUNNING");
+  assert.equal(body.vm, false);
+  assert.equal(body.createdAt, "2026-12-06T12:00:00.000Z");
+  assert.equal(body.startedAt, body.createdAt);
+  const vm = await (await get("sb-vm")).json();
+  assert.deepEqual([vm.status, vm.vm], ["RUNNING", true]);
+  const pending = await (await get("sb-new")).json();
+  assert.deepEqual([pending.status, pending.vm, pending.startedAt], ["PENDING", false, null]);
+  const unknown = await get("zz");
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(await unknown.json(), { detail: "Sandbox not found" });
+  const anonymous = await emulator.fetch(
+    req("GET", `${PRIME}/api/v1/sandbox/sb-1`, undefined, null),
+  );
+  assert.equal(anonymous.status, 401);
+});
+
+test("Prime: GET /api/v1/sandbox/{id} has its documented budget of 300 / 60 s, apart from the writes", async () => {
+  const clock = new FakeClock(0);
+  const emulator = createEmulator({ clock });
+  for (let i = 0; i < 20; i += 1) {
+    const res = await emulator.fetch(
+      req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, { port: 3000 + i }),
+    );
+    assert.equal(res.status, 200);
+  }
+  for (let i = 0; i < 300; i += 1) {
+    assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 200);
+  }
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 429);
+});
+
 test("unknown paths are 404 and wrong methods 405, in the addressed provider's error shape", async () => {
   const emulator = emulatorWith();
   const prime = await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`));

@@ -71,6 +71,8 @@ const ROUTES = {
     sandboxed: false,
     handlers: { POST: (ctx) => authorize(ctx.request, ctx.state, ctx.params[0]!, ctx.params[1]!) },
   },
+  // What Prime's SDK (VM guard) and CLI (status check) ask before anything else.
+  sandbox: { api: "primeintellect", sandboxed: true, handlers: { GET: prime.getSandbox } },
   expose: {
     api: "primeintellect",
     sandboxed: true,
@@ -93,9 +95,9 @@ const ROUTES = {
     sandboxed: false,
     handlers: {
       GET: (ctx) => {
-        const sandbox = ctx.state.sandbox(ctx.params[1]!);
+        const sandbox = ctx.state.sandbox(ctx.params[1]!, ctx.now);
         return sandbox
-          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, ctx.now)
+          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, sandbox.createdAt)
           : proxyError(404, `sandbox ${ctx.params[1]} not found`, "SANDBOX_NOT_FOUND");
       },
     },
@@ -152,6 +154,7 @@ function matchRoute(pathname: string): Route | undefined {
     return route("exposeAll", []);
   }
   if (a === "api" && b === "v1" && c === "sandbox" && d) {
+    if (e === undefined) return route("sandbox", [d]);
     if (e === "expose" && f === undefined) return route("expose", [d]);
     if (e === "expose" && f && g === undefined) return route("exposure", [d, f]);
     if (e === "ssh-session" && f === undefined) return route("ssh", [d]);
@@ -287,6 +290,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       writes: new ServerRateLimiter(20, 60_000, enforce),
       list: new ServerRateLimiter(60, 60_000, enforce),
       listAll: new ServerRateLimiter(60, 60_000, enforce),
+      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint: 300 / 60 s.
+      get: new ServerRateLimiter(300, 60_000, enforce),
     }
     : undefined;
   /** The limiter of a route: Prime's documented per-endpoint budgets, or the custom one. */
@@ -294,6 +299,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (limiter) return limiter;
     if (!documented || route.api !== "primeintellect") return undefined;
     if (route.name === "exposeAll") return documented.listAll;
+    if (route.name === "sandbox") return documented.get;
     return route.name === "expose" && method === "GET" ? documented.list : documented.writes;
   };
 
@@ -422,7 +428,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     stats.served += 1;
     if (!route.sandboxed) return await route.handlers[method]!(base);
-    const sandbox = state.sandbox(sandboxName);
+    const sandbox = state.sandbox(sandboxName, now);
     if (!sandbox) {
       return isPrime
         ? primeError(404, "Sandbox not found")

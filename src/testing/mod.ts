@@ -41,6 +41,7 @@ export type {
   EmulatorOptions,
   EmulatorRateLimitOptions,
   EmulatorRequestLog,
+  EmulatorSandbox,
   EmulatorSnapshot,
   EmulatorStats,
   ExposureSnapshot,
