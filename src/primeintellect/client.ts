@@ -42,6 +42,7 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   // Literal keys, not templates: a computed key keeps the table (and this module) in
   // every bundle, Tensorlake-only ones included.
   operations: {
+    "GET /api/v1/sandbox/{sandbox_id}": "getSandbox",
     "GET /api/v1/sandbox/{sandbox_id}/expose": "listExposures",
     "GET /api/v1/sandbox/expose/all": "listAllExposures",
     "POST /api/v1/sandbox/{sandbox_id}/expose": "exposePort",
@@ -63,6 +64,8 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
       createSshSession: PER_SANDBOX_WRITES,
       closeSshSession: PER_SANDBOX_WRITES,
       listExposures: { bucket: "sandbox-list", limit: 60, windowMs: 60_000 },
+      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint
+      getSandbox: { bucket: "sandbox-get", limit: 300, windowMs: 60_000 },
       // "per IP and token", not per sandbox: the key's sandbox id is empty.
       listAllExposures: { bucket: "list-all", limit: 60, windowMs: 60_000 },
     },
