@@ -25,7 +25,7 @@ import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import { openWebSocket } from "../websocket/open.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
 import { Connection, PTY_PROTOCOL, type PtyEnd } from "./pty_connection.ts";
-import type { PtySize } from "./pty.ts";
+import type { PtySize } from "./pty_size.ts";
 
 /**
  * Options of `attach`, `attachPty` and `openPty`.
