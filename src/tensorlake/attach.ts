@@ -24,8 +24,9 @@ import type { Clock } from "../util/clock.ts";
 import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import { openWebSocket } from "../websocket/open.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
-import { Connection, PTY_PROTOCOL, type PtyEnd } from "./pty_connection.ts";
-import type { PtySize } from "./pty_size.ts";
+import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
+
+export type { PtyConnection, PtyExit } from "./pty_connection.ts";
 
 /**
  * Options of `attach`, `attachPty` and `openPty`.
@@ -51,74 +52,6 @@ export interface AttachOptions {
    * other standard WebSockets reach it when the reader stalls. Default 16 MiB.
    */
   maxBufferedBytes?: number;
-}
-
-/**
- * How an attached PTY connection ended. `exit` never rejects.
- *
- * @example
- * ```ts
- * import type { PtyExit } from "@sandgate/sdk";
- * function describe(exit: PtyExit): string {
- *   if (exit.kind === "exited") return `exit code ${exit.exitCode}`;
- *   if (exit.kind === "killed") return "killed";
- *   return `disconnected: ${exit.error.message}`;
- * }
- * console.log(describe({ kind: "exited", exitCode: 3 }));
- * ```
- */
-export type PtyExit =
-  | { readonly kind: "exited"; readonly exitCode: number }
-  | { readonly kind: "killed" }
-  | { readonly kind: "disconnected"; readonly error: SandgateError };
-
-/**
- * A live attachment to a PTY session.
- *
- * - `output`: terminal output; it ends when the program exits, the session is
- *   killed or you detach, and errors with a `PtyDisconnectedError` when the
- *   connection drops.
- * - `input`: terminal input (strings are sent as UTF-8); a writer waits while
- *   the socket's `bufferedAmount` is high. Closing it sends nothing (send
- *   `"\x04"` for end-of-file).
- * - `close()` detaches without killing; `await using` does the same (for
- *   `openPty`'s connection it also kills the PTY).
- *
- * The token is not on the connection, in its `inspect` output or in any error.
- *
- * @example
- * ```ts
- * import { Tensorlake } from "@sandgate/sdk";
- * import { createEmulator } from "@sandgate/sdk/testing";
- *
- * const emulator = createEmulator();
- * const tensorlake = new Tensorlake({
- *   apiKey: "demo",
- *   fetch: emulator.fetch,
- *   webSocket: emulator.webSocket,
- * });
- * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
- * const connection = await pty.attach();
- * const writer = connection.input.getWriter();
- * await writer.write("exit 3\n");
- * console.log(await connection.exit); // { kind: "exited", exitCode: 3 }
- * ```
- */
-export interface PtyConnection extends AsyncDisposable {
-  /** The session id. */
-  readonly sessionId: string;
-  /** Terminal output bytes. */
-  readonly output: ReadableStream<Uint8Array>;
-  /** Terminal input. */
-  readonly input: WritableStream<Uint8Array | string>;
-  /** Resizes the terminal over the socket (cols and rows, 1–65535). */
-  resize(size: PtySize): Promise<void>;
-  /** How the connection ended; never rejects. */
-  readonly exit: Promise<PtyExit>;
-  /** Detaches (the PTY keeps running); resolves once the socket is closed. */
-  close(): Promise<void>;
-  /** The public fields (never the token). */
-  toJSON(): { sessionId: string };
 }
 
 /** What {@link connectPty} needs. */
