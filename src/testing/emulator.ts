@@ -196,9 +196,9 @@ function emptyStats(): EmulatorStats {
  * const client = createPrimeIntellectClient({ apiKey: "test-key", fetch: emulator.fetch });
  * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
- * console.log(data?.url, emulator.live().exposures); // https://8080-sb-1.emulator.sandgate.invalid 1
+ * console.log(data?.url, emulator.live().exposures); // https://8000-sb-1.emulator.sandgate.invalid 1
  * ```
  *
  * @example Deterministic faults and a fake clock

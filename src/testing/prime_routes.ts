@@ -18,6 +18,7 @@ import {
   randomToken,
   readJson,
 } from "./http.ts";
+import { RESERVED_PORTS } from "../validate.ts";
 import {
   closeSshSession,
   type EmulatorState,
@@ -132,6 +133,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const errors: Detail[] = [];
   if (port === undefined) errors.push({ param: "port", details: "Field required" });
   else checkInteger(errors, "port", port, 22, 9000);
+  // RESERVED_PORTS: Prime does not expose them (docs.primeintellect.ai/sandboxes/cli, "Expose
+  // Ports"). Their answer is undocumented: assumed a 422 `ErrorResponse` on `port`, like the range.
+  if (RESERVED_PORTS.includes(port as number)) {
+    errors.push({ param: "port", details: `Port ${port} cannot be exposed (reserved)` });
+  }
   if (name !== null && typeof name !== "string") {
     errors.push({ param: "name", details: "Input should be a valid string" });
   } else if (typeof name === "string" && name.length > 50) {
