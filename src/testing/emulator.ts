@@ -17,7 +17,12 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
-import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import {
+  type AcceptsSshEndpoints,
+  SshEndpointLimitError,
+  type SshEndpoints,
+  USE_SSH_ENDPOINTS,
+} from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -258,6 +263,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     sshEndpoints.retain(live);
   };
+  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
+    retainSshEndpoints();
+    return sshEndpoints!.open(sessionId, ttlMs);
+  };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
   const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
@@ -367,14 +377,28 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? primeError(404, "Sandbox not found")
         : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
     }
-    return await route.handlers[method]!({
-      ...base,
-      sandbox,
-      gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
-      sshEndpoint: sshEndpoints?.open,
-      maxSessions: maxPtySessions,
-      killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
-    });
+    try {
+      return await route.handlers[method]!({
+        ...base,
+        sandbox,
+        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        maxSessions: maxPtySessions,
+        killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+      });
+    } catch (error) {
+      // serve()'s cap on SSH endpoints (an assumption: Prime documents no such limit).
+      if (error instanceof SshEndpointLimitError) return primeError(503, error.message);
+      throw error;
+    }
+  }
+
+  /** A request refused before routing (serve()'s body cap), in its API's error shape. */
+  function refuse(request: Request, status: number, message: string): Response {
+    const api = matchRoute(new URL(request.url).pathname)?.api;
+    return count(
+      api === "tensorlake" ? json({ error: message }, status) : primeError(status, message),
+    );
   }
 
   async function fetch(request: Request): Promise<Response> {
@@ -415,6 +439,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const emulator: Emulator & AcceptsSshEndpoints = {
     fetch,
     acceptWebSocket,
+    refuse,
     webSocket: (url, init) =>
       new MemoryWebSocket(() =>
         acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
