@@ -79,16 +79,16 @@ export type {
   CallOptions,
   ClientOptions,
   FetchLike,
-  RateLimitInfo,
   RateLimitOptions,
-  RetryInfo,
   RetryOptions,
 } from "./src/options.ts";
 export type {
+  RateLimitInfo,
   RateLimitWaitEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
+  RetryInfo,
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";

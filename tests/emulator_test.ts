@@ -11,6 +11,7 @@ import {
   FakeClock,
   type FaultKind,
 } from "../src/testing/mod.ts";
+import { Tensorlake } from "../mod.ts";
 
 const PRIME = "https://api.primeintellect.ai";
 const TL = "https://my-sb.sandbox.tensorlake.ai";
@@ -286,6 +287,34 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
   }
 });
 
+test("Tensorlake: a PTY's exit is recorded: is_alive false, exit_code, ended_at (get and list)", async () => {
+  const clock = new FakeClock();
+  const emulator = emulatorWith({ clock });
+  const sandbox = new Tensorlake({
+    apiKey: KEY,
+    fetch: emulator.fetch,
+    webSocket: emulator.webSocket,
+  }).sandbox("my-sb");
+  const pty = await sandbox.createPty({ command: "bash" });
+  const terminal = await sandbox.attachPty(pty.sessionId, pty.token);
+  clock.advance(1500);
+  const writer = terminal.input.getWriter();
+  await writer.write("exit 7\n");
+  assert.deepEqual(await terminal.exit, { kind: "exited", exitCode: 7 });
+  const one = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${pty.sessionId}`))).json();
+  assertSchema("tensorlake", "PtySessionInfo", one);
+  assert.equal(one.is_alive, false);
+  assert.equal(one.exit_code, 7);
+  assert.equal(one.ended_at, clock.now());
+  assert.ok(one.ended_at > one.created_at);
+  const [listed] = await sandbox.listPtys();
+  assert.deepEqual([listed?.isAlive, listed?.exitCode], [false, 7]);
+  assert.equal(listed?.endedAt?.getTime(), clock.now());
+  // The README's clean-up loop now finds it: an ended PTY is still listed until killed.
+  assert.deepEqual(await pty.kill(), { alreadyGone: false });
+  assert.equal((await sandbox.listPtys()).length, 0);
+});
+
 test("Tensorlake: sandboxes are named by X-Tensorlake-Sandbox-Id, else the host's first label, loopback is the default", async () => {
   const emulator = emulatorWith();
   const named = req("POST", "http://127.0.0.1:8000/api/v1/pty", { command: "sh" });
@@ -392,6 +421,51 @@ test("known sandboxes: others answer 404", async () => {
   const tl = await emulator.fetch(req("GET", "http://127.0.0.1/api/v1/pty"));
   assert.equal(tl.status, 404);
   assert.equal((await tl.json()).code, "SANDBOX_NOT_FOUND");
+});
+
+test("Prime: GET /api/v1/sandbox/{id} answers a SandboxResponse with the configured status and vm", async () => {
+  const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+  const emulator = emulatorWith({
+    clock,
+    sandboxes: ["sb-1", { id: "sb-vm", vm: true }, { id: "sb-new", status: "PENDING" }],
+  });
+  const get = (id: string) => emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/${id}`));
+  const running = await get("sb-1");
+  assert.equal(running.status, 200);
+  const body = await running.json();
+  assertSchema("primeintellect", "SandboxResponse", body);
+  // What their SDK's VM guard and their CLI's ssh read (prime models.py@66fb4b7, Sandbox).
+  assert.equal(body.id, "sb-1");
+  assert.equal(body.status, "RUNNING");
+  assert.equal(body.vm, false);
+  assert.equal(body.createdAt, "2026-12-06T12:00:00.000Z");
+  assert.equal(body.startedAt, body.createdAt);
+  const vm = await (await get("sb-vm")).json();
+  assert.deepEqual([vm.status, vm.vm], ["RUNNING", true]);
+  const pending = await (await get("sb-new")).json();
+  assert.deepEqual([pending.status, pending.vm, pending.startedAt], ["PENDING", false, null]);
+  const unknown = await get("zz");
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(await unknown.json(), { detail: "Sandbox not found" });
+  const anonymous = await emulator.fetch(
+    req("GET", `${PRIME}/api/v1/sandbox/sb-1`, undefined, null),
+  );
+  assert.equal(anonymous.status, 401);
+});
+
+test("Prime: GET /api/v1/sandbox/{id} has its documented budget of 300 / 60 s, apart from the writes", async () => {
+  const clock = new FakeClock(0);
+  const emulator = createEmulator({ clock });
+  for (let i = 0; i < 20; i += 1) {
+    const res = await emulator.fetch(
+      req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, { port: 3000 + i }),
+    );
+    assert.equal(res.status, 200);
+  }
+  for (let i = 0; i < 300; i += 1) {
+    assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 200);
+  }
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 429);
 });
 
 test("unknown paths are 404 and wrong methods 405", async () => {

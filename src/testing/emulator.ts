@@ -75,6 +75,8 @@ const ROUTES = {
     sandboxed: false,
     handlers: { POST: (ctx) => authorize(ctx.request, ctx.state, ctx.params[0]!, ctx.params[1]!) },
   },
+  // What Prime's SDK (VM guard) and CLI (status check) ask before anything else.
+  sandbox: { api: "primeintellect", sandboxed: true, handlers: { GET: prime.getSandbox } },
   expose: {
     api: "primeintellect",
     sandboxed: true,
@@ -143,6 +145,7 @@ function matchRoute(pathname: string): Route | undefined {
     return route("exposeAll", []);
   }
   if (a === "api" && b === "v1" && c === "sandbox" && d) {
+    if (e === undefined) return route("sandbox", [d]);
     if (e === "expose" && f === undefined) return route("expose", [d]);
     if (e === "expose" && f && g === undefined) return route("exposure", [d, f]);
     if (e === "ssh-session" && f === undefined) return route("ssh", [d]);
@@ -241,6 +244,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       writes: new ServerRateLimiter(20, 60_000, enforce),
       list: new ServerRateLimiter(60, 60_000, enforce),
       listAll: new ServerRateLimiter(60, 60_000, enforce),
+      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint: 300 / 60 s.
+      get: new ServerRateLimiter(300, 60_000, enforce),
     }
     : undefined;
   /** The limiter of a route: Prime's documented per-endpoint budgets, or the custom one. */
@@ -248,6 +253,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (limiter) return limiter;
     if (!documented || route.api !== "primeintellect") return undefined;
     if (route.name === "exposeAll") return documented.listAll;
+    if (route.name === "sandbox") return documented.get;
     return route.name === "expose" && method === "GET" ? documented.list : documented.writes;
   };
 
@@ -318,6 +324,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     let terminal = terminals.get(key);
     if (!terminal) {
       terminal = new PtyTerminal(session);
+      // The session's info tells of the exit, as Tensorlake's get/list do
+      // (docs.tensorlake.ai/api-reference/v2/pty/get: is_alive, exit_code, ended_at).
+      terminal.onExit = (code) => {
+        session.exitCode = code;
+        session.endedAt = clock.now();
+      };
       terminals.set(key, terminal);
     }
     const attached = terminal;
@@ -371,7 +383,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     stats.served += 1;
     if (!route.sandboxed) return await route.handlers[method]!(base);
-    const sandbox = state.sandbox(sandboxName);
+    const sandbox = state.sandbox(sandboxName, now);
     if (!sandbox) {
       return isPrime
         ? primeError(404, "Sandbox not found")

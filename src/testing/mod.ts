@@ -40,6 +40,7 @@ export type {
   EmulatorClock,
   EmulatorOptions,
   EmulatorRateLimitOptions,
+  EmulatorSandbox,
   EmulatorSnapshot,
   EmulatorStats,
   ExposureSnapshot,

@@ -8,6 +8,7 @@
 import { createEmulator, serve } from "../../testing/mod.ts";
 import { type CommandSpec, integerOption, JSON_OPTION, parse, positionals } from "../args.ts";
 import type { Context } from "../context.ts";
+import { rich } from "../output.ts";
 import { EXIT } from "../errors.ts";
 
 /** `sandgate emulator`. */
@@ -51,7 +52,7 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       ctx.out.json({ url: server.url, port: server.port, env });
     } else {
       const { bold, dim } = ctx.out.out;
-      ctx.out.line(`emulator listening on ${bold(server.url)} ${dim("(Ctrl-C to stop)")}`);
+      ctx.out.line(rich`emulator listening on ${bold(server.url)} ${dim("(Ctrl-C to stop)")}`);
       ctx.out.line("");
       ctx.out.line(dim("# point the CLI and the SDK at it:"));
       for (const [name, value] of Object.entries(env)) ctx.out.line(`export ${name}=${value}`);
