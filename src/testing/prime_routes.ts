@@ -42,7 +42,9 @@ export interface PrimeContext {
   now: number;
   gatewayUrl: string;
   /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
-  sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
+  sshEndpoint?:
+    | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -232,7 +234,7 @@ export async function createSshSession(ctx: PrimeContext): Promise<Response> {
   const exposureId = ctx.state.id("exp-");
   // Served over HTTP, a session gets a loopback port that accepts connections.
   const { host, port: externalPort } = ctx.sshEndpoint
-    ? await ctx.sshEndpoint(sessionId)
+    ? await ctx.sshEndpoint(sessionId, ttlSeconds * 1000)
     : { host: `ssh.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
   const endpoint = `${host}:${externalPort}`;
   ctx.sandbox.exposures.set(exposureId, {
