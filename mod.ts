@@ -21,7 +21,7 @@
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  *
@@ -80,16 +80,16 @@ export type {
   CallOptions,
   ClientOptions,
   FetchLike,
-  RateLimitInfo,
   RateLimitOptions,
-  RetryInfo,
   RetryOptions,
 } from "./src/options.ts";
 export type {
+  RateLimitInfo,
   RateLimitWaitEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
+  RetryInfo,
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";

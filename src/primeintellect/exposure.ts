@@ -4,12 +4,8 @@
  *
  * @module
  */
-import {
-  type CleanupOptions,
-  type CleanupResult,
-  Handle,
-  PRIME_INTELLECT_HANDLES,
-} from "../handle.ts";
+import { type CleanupOptions, type CleanupResult, Handle } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
 
@@ -24,7 +20,10 @@ import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "
  * ```
  */
 export interface ExposePortOptions {
-  /** Port inside the sandbox: an integer from 22 to 9000. */
+  /**
+   * Port inside the sandbox: an integer from 22 to 9000, except 8080, 2222 and 8081, which
+   * Prime Intellect does not expose (https://docs.primeintellect.ai/sandboxes/cli, "Expose Ports").
+   */
   port: number;
   /** Human-readable name, at most 50 characters. */
   name?: string | null;
@@ -43,7 +42,7 @@ export interface ExposePortOptions {
  *
  * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
  *   .sandbox("sb-1");
- * await using exposure = await sandbox.exposePort({ port: 8080 });
+ * await using exposure = await sandbox.exposePort({ port: 8000 });
  * const fields: ExposureInfo = exposure.toJSON();
  * const [listed]: ExposureInfo[] = await sandbox.listExposures();
  * console.log(fields.url === listed?.url, listed?.createdAt?.toISOString());
@@ -90,7 +89,7 @@ export interface ExposureInfo {
  *
  * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
  *   .sandbox("sb-1");
- * const exposure = await sandbox.exposePort({ port: 8080 });
+ * const exposure = await sandbox.exposePort({ port: 8000 });
  * console.log(exposure.url);
  * console.log(await exposure.unexpose()); // { alreadyGone: false }
  *

@@ -5,20 +5,10 @@
  * @module
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
-import {
-  cleanup,
-  type CleanupOptions,
-  type CleanupResult,
-  type HandleKind,
-  PRIME_INTELLECT_HANDLES,
-} from "../handle.ts";
+import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import {
-  assertClientOptions,
-  type CallOptions,
-  PRIME_INTELLECT_OPTION_KEYS,
-  USER_AGENT,
-} from "../options.ts";
+import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
 import {
   type ClientResult,
   type Expected,
@@ -41,6 +31,7 @@ import {
 } from "../validate.ts";
 import {
   createPrimeIntellectClient,
+  PRIME_INTELLECT_OPTION_KEYS,
   PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
@@ -105,7 +96,7 @@ interface Internals {
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  */
@@ -148,7 +139,7 @@ export class PrimeIntellect {
    * import { createEmulator } from "@sandgate/sdk/testing";
    *
    * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
-   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8000 });
    * await using _db = await prime.sandbox("sb-2").exposePort({ port: 5432, protocol: "tcp" });
    * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
    * ```
@@ -237,7 +228,7 @@ export interface PrimeIntellectSandbox {
    *
    * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
    *   .sandbox("sb-1");
-   * await sandbox.exposePort({ port: 8080, name: "web" });
+   * await sandbox.exposePort({ port: 8000, name: "web" });
    * for (const exposure of await sandbox.listExposures()) {
    *   console.log(exposure.name, exposure.url);
    *   await exposure.unexpose();

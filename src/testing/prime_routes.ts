@@ -18,6 +18,7 @@ import {
   randomToken,
   readJson,
 } from "./http.ts";
+import { RESERVED_PORTS } from "../validate.ts";
 import {
   closeSshSession,
   type EmulatorState,
@@ -41,7 +42,9 @@ export interface PrimeContext {
   now: number;
   gatewayUrl: string;
   /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
-  sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
+  sshEndpoint?:
+    | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -81,6 +84,46 @@ function checkInteger(
   }
 }
 
+/**
+ * `GET /api/v1/sandbox/{sandbox_id}`: the sandbox with the fields
+ * https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint lists
+ * and PrimeIntellect-ai/prime `models.py`@66fb4b7 (`Sandbox`) reads, among them the
+ * `status` and `vm` their SDK's VM guard and their CLI's `ssh` check. Values the
+ * emulator has no notion of (image, resources) are fixed placeholders.
+ */
+export function getSandbox(ctx: PrimeContext): Response {
+  const { sandbox } = ctx;
+  const created = iso(sandbox.createdAt);
+  const running = sandbox.status === "RUNNING";
+  const ended = ["TERMINATED", "ERROR", "TIMEOUT"].includes(sandbox.status);
+  return json({
+    id: sandbox.id,
+    name: sandbox.id,
+    dockerImage: "python:3.11-slim",
+    startCommand: "tail -f /dev/null",
+    cpuCores: 1,
+    memoryGB: 2,
+    diskSizeGB: 10,
+    diskMountPath: "/sandbox-workspace",
+    gpuCount: 0,
+    networkAccess: true,
+    status: sandbox.status,
+    timeoutMinutes: 60,
+    environmentVars: null,
+    advancedConfigs: null,
+    createdAt: created,
+    updatedAt: created,
+    startedAt: running || ended ? created : null,
+    terminatedAt: ended ? created : null,
+    exitCode: null,
+    userId: null,
+    teamId: null,
+    kubernetesJobId: sandbox.jobId,
+    vm: sandbox.vm,
+    labels: [],
+  });
+}
+
 /** `POST /api/v1/sandbox/{sandbox_id}/expose`. */
 export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const body = await readJson(ctx.request);
@@ -92,6 +135,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const errors: Detail[] = [];
   if (port === undefined) errors.push({ param: "port", details: "Field required" });
   else checkInteger(errors, "port", port, 22, 9000);
+  // RESERVED_PORTS: Prime does not expose them (docs.primeintellect.ai/sandboxes/cli, "Expose
+  // Ports"). Their answer is undocumented: assumed a 422 `ErrorResponse` on `port`, like the range.
+  if (RESERVED_PORTS.includes(port as number)) {
+    errors.push({ param: "port", details: `Port ${port} cannot be exposed (reserved)` });
+  }
   if (name !== null && typeof name !== "string") {
     errors.push({ param: "name", details: "Input should be a valid string" });
   } else if (typeof name === "string" && name.length > 50) {
@@ -186,7 +234,7 @@ export async function createSshSession(ctx: PrimeContext): Promise<Response> {
   const exposureId = ctx.state.id("exp-");
   // Served over HTTP, a session gets a loopback port that accepts connections.
   const { host, port: externalPort } = ctx.sshEndpoint
-    ? await ctx.sshEndpoint(sessionId)
+    ? await ctx.sshEndpoint(sessionId, ttlSeconds * 1000)
     : { host: `ssh.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
   const endpoint = `${host}:${externalPort}`;
   ctx.sandbox.exposures.set(exposureId, {
