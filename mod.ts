@@ -59,6 +59,7 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./src/tensorlake/attach.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
@@ -86,6 +87,7 @@ export type {
 } from "./src/options.ts";
 export type {
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
