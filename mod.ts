@@ -80,17 +80,17 @@ export type {
   CallOptions,
   ClientOptions,
   FetchLike,
-  RateLimitInfo,
   RateLimitOptions,
-  RetryInfo,
   RetryOptions,
 } from "./src/options.ts";
 export type {
+  RateLimitInfo,
   RateLimitWaitEvent,
   ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
+  RetryInfo,
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";

@@ -5,13 +5,8 @@
  * @module
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
-import {
-  cleanup,
-  type CleanupOptions,
-  type CleanupResult,
-  type HandleKind,
-  PRIME_INTELLECT_HANDLES,
-} from "../handle.ts";
+import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import { eventSink, type SandgateEvent } from "../events.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { nodeConnect } from "../readiness/tcp_connect_node.ts";
@@ -25,12 +20,7 @@ import {
   type WaitUntilReadyOptions,
 } from "../readiness/wait.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import {
-  assertClientOptions,
-  type CallOptions,
-  PRIME_INTELLECT_OPTION_KEYS,
-  USER_AGENT,
-} from "../options.ts";
+import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
 import {
   type ClientResult,
   type Expected,
@@ -53,6 +43,7 @@ import {
 } from "../validate.ts";
 import {
   createPrimeIntellectClient,
+  PRIME_INTELLECT_OPTION_KEYS,
   PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
