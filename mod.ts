@@ -21,7 +21,7 @@
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  *

@@ -21,7 +21,10 @@ import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "
  * ```
  */
 export interface ExposePortOptions {
-  /** Port inside the sandbox: an integer from 22 to 9000. */
+  /**
+   * Port inside the sandbox: an integer from 22 to 9000, except 8080, 2222 and 8081, which
+   * Prime Intellect does not expose (https://docs.primeintellect.ai/sandboxes/cli, "Expose Ports").
+   */
   port: number;
   /** Human-readable name, at most 50 characters. */
   name?: string | null;
@@ -46,7 +49,7 @@ export interface ExposePortOptions {
  *
  * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
  *   .sandbox("sb-1");
- * await using exposure = await sandbox.exposePort({ port: 8080 });
+ * await using exposure = await sandbox.exposePort({ port: 8000 });
  * const fields: ExposureInfo = exposure.toJSON();
  * const [listed]: ExposureInfo[] = await sandbox.listExposures();
  * console.log(fields.url === listed?.url, listed?.createdAt?.toISOString());
@@ -93,7 +96,7 @@ export interface ExposureInfo {
  *
  * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
  *   .sandbox("sb-1");
- * const exposure = await sandbox.exposePort({ port: 8080 });
+ * const exposure = await sandbox.exposePort({ port: 8000 });
  * console.log(exposure.url);
  * console.log(await exposure.unexpose()); // { alreadyGone: false }
  *

@@ -110,7 +110,7 @@ interface Internals {
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  */
@@ -154,7 +154,7 @@ export class PrimeIntellect {
    * import { createEmulator } from "@sandgate/sdk/testing";
    *
    * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
-   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8000 });
    * await using _db = await prime.sandbox("sb-2").exposePort({ port: 5432, protocol: "tcp" });
    * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
    * ```
@@ -243,7 +243,7 @@ export interface PrimeIntellectSandbox {
    *
    * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
    *   .sandbox("sb-1");
-   * await sandbox.exposePort({ port: 8080, name: "web" });
+   * await sandbox.exposePort({ port: 8000, name: "web" });
    * for (const exposure of await sandbox.listExposures()) {
    *   console.log(exposure.name, exposure.url);
    *   await exposure.unexpose();

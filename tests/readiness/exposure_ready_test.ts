@@ -49,7 +49,7 @@ test("HTTP: gateway 502 page, 503, 504 and a network error are 'not yet'; the se
     return new Response("hello from the service", { status: 404 });
   });
   const sandbox = prime(w.fetch, { clock, onEvent: w.onEvent }).sandbox("sb-1");
-  const exposure = await sandbox.exposePort({ port: 8080 });
+  const exposure = await sandbox.exposePort({ port: 8000 });
   const ready = await exposure.waitUntilReady({ timeoutMs: 60_000 });
   assert.deepEqual({ ...ready, elapsedMs: undefined }, {
     target: `${SERVICE}/`,
@@ -87,7 +87,7 @@ test("HTTP: path and isReady decide among the service's own answers", async () =
   using clock = new FakeClock(0, { autoAdvance: true });
   const w = world((n) => new Response(n < 3 ? "starting" : "ok", { status: n < 3 ? 404 : 200 }));
   const exposure = await prime(w.fetch, { clock, onEvent: w.onEvent }).sandbox("sb-1")
-    .exposePort({ port: 8080 });
+    .exposePort({ port: 8000 });
   const ready = await exposure.waitUntilReady({
     path: "/health?deep=1",
     isReady: async (response) => response.status === 200 && (await response.text()) === "ok",
@@ -105,7 +105,7 @@ test("HTTP: a TimeoutError naming the URL and the last answer once timeoutMs is 
   using clock = new FakeClock(0, { autoAdvance: true });
   const w = world(() => gatewayPage(502));
   const exposure = await prime(w.fetch, { clock, onEvent: w.onEvent }).sandbox("sb-1")
-    .exposePort({ port: 8080 });
+    .exposePort({ port: 8000 });
   const error = await exposure.waitUntilReady({ timeoutMs: 20_000 }).catch((e) => e);
   assert.ok(error instanceof TimeoutError, String(error));
   assert.equal(error.timeoutMs, 20_000);
@@ -125,7 +125,7 @@ test("HTTP: a TimeoutError naming the URL and the last answer once timeoutMs is 
 test("an aborted wait rejects with the signal's reason and stops probing", async () => {
   using clock = new FakeClock(0);
   const w = world(() => gatewayPage(503));
-  const exposure = await prime(w.fetch, { clock }).sandbox("sb-1").exposePort({ port: 8080 });
+  const exposure = await prime(w.fetch, { clock }).sandbox("sb-1").exposePort({ port: 8000 });
   const controller = new AbortController();
   const waiting = exposure.waitUntilReady({ signal: controller.signal });
   // Two timers while it sleeps between attempts: the budget and the backoff.
@@ -143,13 +143,13 @@ test("exposePort({ waitUntilReady }) resolves once ready, and unexposes again wh
   using clock = new FakeClock(0, { autoAdvance: true });
   const ok = world((n) => (n < 2 ? gatewayPage(502) : new Response("ok")));
   const exposure = await prime(ok.fetch, { clock }).sandbox("sb-1")
-    .exposePort({ port: 8080, waitUntilReady: true });
+    .exposePort({ port: 8000, waitUntilReady: true });
   assert.equal(exposure.exposureId, "exp-123");
   assert.equal(ok.probesOf().length, 2);
 
   const never = world(() => gatewayPage(502));
   const error = await prime(never.fetch, { clock }).sandbox("sb-1")
-    .exposePort({ port: 8080, waitUntilReady: { timeoutMs: 5_000 } })
+    .exposePort({ port: 8000, waitUntilReady: { timeoutMs: 5_000 } })
     .catch((e) => e);
   assert.ok(error instanceof TimeoutError);
   const deletes = never.requests.filter((r) => r.method === "DELETE");
@@ -171,7 +171,7 @@ test("bad wait options are InvalidArgumentErrors naming the field, before any re
   for (const [wait, message] of cases) {
     await assert.rejects(
       // deno-lint-ignore no-explicit-any
-      sandbox.exposePort({ port: 8080, waitUntilReady: wait as any }),
+      sandbox.exposePort({ port: 8000, waitUntilReady: wait as any }),
       (e: unknown) => e instanceof InvalidArgumentError && message.test(e.message),
     );
   }
@@ -180,7 +180,7 @@ test("bad wait options are InvalidArgumentErrors naming the field, before any re
     /options\.waitUntilReady\.path: is not a known option \(known: timeoutMs, signal\)/,
   );
   assert.equal(w.requests.length, 0, "nothing was sent");
-  const exposure = await sandbox.exposePort({ port: 8080 });
+  const exposure = await sandbox.exposePort({ port: 8000 });
   await assert.rejects(
     exposure.waitUntilReady({ path: "x" }),
     /^InvalidArgumentError: options\.path/,
@@ -223,7 +223,7 @@ test("HTTP over real loopback: refused, then the gateway's 502, then a redirect 
         server.listen(port, "127.0.0.1");
       }
     },
-  }).sandbox("sb-1").exposePort({ port: 8080 });
+  }).sandbox("sb-1").exposePort({ port: 8000 });
   const waiting = exposure.waitUntilReady();
   try {
     // Let each backoff pass on the fake clock as soon as the loop sleeps.
