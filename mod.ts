@@ -60,6 +60,7 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./src/tensorlake/attach.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
@@ -86,6 +87,7 @@ export type {
 export type {
   RateLimitInfo,
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
