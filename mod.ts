@@ -21,7 +21,7 @@
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  *
@@ -51,6 +51,7 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
   AttachOptions,
   PtyConnection,
@@ -59,6 +60,7 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./src/tensorlake/attach.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
@@ -79,16 +81,17 @@ export type {
   CallOptions,
   ClientOptions,
   FetchLike,
-  RateLimitInfo,
   RateLimitOptions,
-  RetryInfo,
   RetryOptions,
 } from "./src/options.ts";
 export type {
+  RateLimitInfo,
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
+  RetryInfo,
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";

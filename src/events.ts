@@ -7,7 +7,28 @@
  * @module
  */
 import type { Clock } from "./util/clock.ts";
-import type { RateLimitInfo, RetryInfo } from "./options.ts";
+
+/** Passed to `onRetry` before each backoff wait. */
+export interface RetryInfo {
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** Why it failed: a `SandgateError` or the failed `Response`'s `ApiError`. */
+  error: unknown;
+  /** How long the client waits before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** The operation being retried. */
+  operation: string;
+}
+
+/** Passed to `onRateLimit` when a call has to wait for a rate-limit slot. */
+export interface RateLimitInfo {
+  /** The limiter key: origin, token hash and sandbox id (never the token). */
+  key: string;
+  /** How long the call waits, in milliseconds. */
+  waitMs: number;
+  /** The operation that waits. */
+  operation: string;
+}
 
 /** How often a long rate-limit wait reports progress, in milliseconds. */
 export const PROGRESS_INTERVAL_MS = 5_000;
@@ -69,6 +90,28 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
 }
 
 /**
+ * One attempt of `waitUntilReady` (an exposure's URL or endpoint, an SSH
+ * session's endpoint): not ready yet, with the backoff before the next
+ * attempt, or ready.
+ */
+export interface ReadinessEvent extends SandgateEventBase {
+  /** Event kind. */
+  readonly type: "readiness";
+  /** What is probed: the URL, or `host:port`. */
+  readonly target: string;
+  /** The attempt (1 for the first). */
+  readonly attempt: number;
+  /** Whether the service answered. */
+  readonly ready: boolean;
+  /** What the attempt saw, e.g. `"HTTP 502 from the gateway"` or `"HTTP 200"`. */
+  readonly outcome: string;
+  /** Time since the first attempt, in milliseconds. */
+  readonly elapsedMs: number;
+  /** Backoff before the next attempt, in milliseconds; `null` once ready. */
+  readonly delayMs: number | null;
+}
+
+/**
  * Everything `onEvent` receives (and `debug: true` prints).
  *
  * @example Show progress during long rate-limit waits
@@ -86,7 +129,12 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
  * console.log(await prime.sandbox("sb-1").listExposures()); // []
  * ```
  */
-export type SandgateEvent = RequestEvent | ResponseEvent | RetryEvent | RateLimitWaitEvent;
+export type SandgateEvent =
+  | RequestEvent
+  | ResponseEvent
+  | RetryEvent
+  | RateLimitWaitEvent
+  | ReadinessEvent;
 
 /** `debug: true`: one line per event on the console's error stream. */
 export function printEvent(event: SandgateEvent): void {

@@ -10,6 +10,7 @@ import {
   decideFault,
   faultResponse,
   isBeforeEffect,
+  isConnectionReset,
   slowBody,
 } from "./faults.ts";
 import { systemClock } from "../util/clock.ts";
@@ -17,7 +18,12 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
-import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import {
+  type AcceptsSshEndpoints,
+  SshEndpointLimitError,
+  type SshEndpoints,
+  USE_SSH_ENDPOINTS,
+} from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -88,6 +94,19 @@ const ROUTES = {
     sandboxed: true,
     handlers: { DELETE: (ctx) => prime.closeSession(ctx, ctx.params[1]!) },
   },
+  // Tensorlake's lifecycle lookup on a localhost API URL (namespace, sandbox id).
+  lifecycle: {
+    api: "tensorlake",
+    sandboxed: false,
+    handlers: {
+      GET: (ctx) => {
+        const sandbox = ctx.state.sandbox(ctx.params[1]!, ctx.now);
+        return sandbox
+          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, sandbox.createdAt)
+          : proxyError(404, `sandbox ${ctx.params[1]} not found`, "SANDBOX_NOT_FOUND");
+      },
+    },
+  },
   pty: {
     api: "tensorlake",
     sandboxed: true,
@@ -152,6 +171,9 @@ function matchRoute(pathname: string): Route | undefined {
     if (e === "resize" && f === undefined) return route("resize", [d]);
     if (e === "ws" && f === undefined) return route("ptyWs", [d]);
   }
+  if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
+    return route("lifecycle", [c, e]);
+  }
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
     return route("authorize", [b, c]);
   }
@@ -161,6 +183,40 @@ function matchRoute(pathname: string): Route | undefined {
 function isLoopbackOrIp(hostname: string): boolean {
   return hostname === "localhost" || hostname.startsWith("[") ||
     /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Whether a request no route answers is meant for Tensorlake (its PTY, lifecycle
+ * or other sandbox paths, a sandbox named by header or by a `{id}.local` /
+ * `*.tensorlake.ai` host) rather than Prime Intellect, whose shape is the default.
+ */
+export function addressesTensorlake(pathname: string, host: string, headers?: Headers): boolean {
+  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  return headers?.has("x-tensorlake-sandbox-id") === true ||
+    hostname.endsWith(".local") || hostname.endsWith("tensorlake.ai") ||
+    /^\/(api\/v1\/(pty|processes|files|tunnels)|v1\/namespaces|sandboxes)(\/|$)/.test(pathname);
+}
+
+/**
+ * An error in the shape of the provider a request addresses: Tensorlake's
+ * `SandboxProxyError { error, code }` (docs.tensorlake.ai/api-reference/v2/pty),
+ * else Prime Intellect's FastAPI `{ detail }`. The codes `NOT_FOUND`,
+ * `METHOD_NOT_ALLOWED` and `BAD_REQUEST` are assumptions: Tensorlake documents none
+ * for these cases.
+ */
+export function providerError(
+  tensorlakeShape: boolean,
+  status: 400 | 404 | 405,
+  headers?: Record<string, string>,
+): Response {
+  const [detail, code] = status === 404
+    ? ["Not Found", "NOT_FOUND"]
+    : status === 405
+    ? ["Method Not Allowed", "METHOD_NOT_ALLOWED"]
+    : ["Bad Request", "BAD_REQUEST"];
+  return tensorlakeShape
+    ? proxyError(status, detail.toLowerCase(), code, headers)
+    : primeError(status, detail, headers);
 }
 
 function emptyStats(): EmulatorStats {
@@ -196,9 +252,9 @@ function emptyStats(): EmulatorStats {
  * const client = createPrimeIntellectClient({ apiKey: "test-key", fetch: emulator.fetch });
  * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
- * console.log(data?.url, emulator.live().exposures); // https://8080-sb-1.emulator.sandgate.invalid 1
+ * console.log(data?.url, emulator.live().exposures); // https://8000-sb-1.emulator.sandgate.invalid 1
  * ```
  *
  * @example Deterministic faults and a fake clock
@@ -264,6 +320,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     sshEndpoints.retain(live);
   };
+  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
+    retainSshEndpoints();
+    return sshEndpoints!.open(sessionId, ttlMs);
+  };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
   const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
@@ -292,7 +353,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   function acceptWebSocket(request: Request): Response | WebSocketAccept {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
-    if (!route || route.name !== "ptyWs") return json({ detail: "Not Found" }, 404);
+    if (!route || route.name !== "ptyWs") {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const bearer = bearerToken(request);
     if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
       return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
@@ -339,11 +402,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     route: Route | undefined,
     now: number,
   ): Promise<Response> {
-    if (!route) return json({ detail: "Not Found" }, 404);
+    if (!route) {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const { method } = request;
     if (!Object.hasOwn(route.handlers, method)) {
       const allow = Object.keys(route.handlers).join(", ");
-      return json({ detail: "Method Not Allowed" }, 405, { allow });
+      return providerError(route.api === "tensorlake", 405, { allow });
     }
     state.expire(now);
     const isPrime = route.api === "primeintellect";
@@ -379,17 +444,55 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? primeError(404, "Sandbox not found")
         : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
     }
-    return await route.handlers[method]!({
-      ...base,
-      sandbox,
-      gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
-      sshEndpoint: sshEndpoints?.open,
-      maxSessions: maxPtySessions,
-      killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
-    });
+    try {
+      return await route.handlers[method]!({
+        ...base,
+        sandbox,
+        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        maxSessions: maxPtySessions,
+        killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+      });
+    } catch (error) {
+      // serve()'s cap on SSH endpoints (an assumption: Prime documents no such limit).
+      if (error instanceof SshEndpointLimitError) return primeError(503, error.message);
+      throw error;
+    }
+  }
+
+  /** A request refused before routing (serve()'s body cap), in its API's error shape. */
+  function refuse(request: Request, status: number, message: string): Response {
+    const url = new URL(request.url);
+    return count(
+      addressesTensorlake(url.pathname, url.host, request.headers)
+        ? json({ error: message }, status)
+        : primeError(status, message),
+    );
+  }
+
+  /** Reports one request to `options.onRequest`; a throwing logger does not break the answer. */
+  function logRequest(request: Request, status: number | "reset"): void {
+    if (!options.onRequest) return;
+    try {
+      options.onRequest({ method: request.method, path: new URL(request.url).pathname, status });
+    } catch {
+      // The log is best effort.
+    }
   }
 
   async function fetch(request: Request): Promise<Response> {
+    if (!options.onRequest) return await answer(request);
+    try {
+      const response = await answer(request);
+      logRequest(request, response.status);
+      return response;
+    } catch (error) {
+      if (isConnectionReset(error)) logRequest(request, "reset");
+      throw error;
+    }
+  }
+
+  async function answer(request: Request): Promise<Response> {
     // Arrival time: rate-limit windows, created_at and expires_at count from here.
     const arrivedAt = clock.now();
     const url = new URL(request.url);
@@ -426,10 +529,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   const emulator: Emulator & AcceptsSshEndpoints = {
     fetch,
-    acceptWebSocket,
+    acceptWebSocket: (request) => {
+      const decision = acceptWebSocket(request);
+      logRequest(request, decision instanceof Response ? decision.status : 101);
+      return decision;
+    },
+    refuse,
     webSocket: (url, init) =>
       new MemoryWebSocket(() =>
-        acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
+        emulator.acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
       ),
     get stats() {
       return stats;

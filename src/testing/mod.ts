@@ -40,6 +40,7 @@ export type {
   EmulatorClock,
   EmulatorOptions,
   EmulatorRateLimitOptions,
+  EmulatorRequestLog,
   EmulatorSandbox,
   EmulatorSnapshot,
   EmulatorStats,

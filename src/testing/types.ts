@@ -185,6 +185,25 @@ export interface EmulatorOptions {
   maxPtySessions?: number;
   /** Base of `SSHSessionResponse.gateway_url`. Default: the request's origin + `/gateway`. */
   gatewayUrl?: string;
+  /**
+   * Called once per request when its answer is decided (a WebSocket upgrade
+   * too): a request log, as `sandgate emulator` prints it. Never throws into
+   * the emulator.
+   */
+  onRequest?: (entry: EmulatorRequestLog) => void;
+}
+
+/** One request, as {@link EmulatorOptions.onRequest} reports it. */
+export interface EmulatorRequestLog {
+  /** The HTTP method. */
+  method: string;
+  /**
+   * The URL path, percent-encoded as URLs are (no raw control, bidi or
+   * non-ASCII character); never the query, where a PTY token may travel.
+   */
+  path: string;
+  /** The status answered, `101` for an accepted WebSocket, or `"reset"` for a dropped connection. */
+  status: number | "reset";
 }
 
 /** Counters of what the emulator did since creation or `reset()`. */
@@ -306,6 +325,12 @@ export interface Emulator {
    * side of the accepted socket.
    */
   acceptWebSocket(request: Request): Response | WebSocketAccept;
+  /**
+   * The answer to a request `serve()` refuses before it reaches `fetch` (413:
+   * its body is over `maxBodyBytes`), in the error shape of the API its path
+   * belongs to: Tensorlake `{ error }`, Prime Intellect `{ detail }`.
+   */
+  refuse(request: Request, status: number, message: string): Response;
 }
 
 /** Attaches the server side of an accepted WebSocket and returns its callbacks. */
