@@ -60,6 +60,13 @@ export type {
   WebSocketLike,
 } from "./src/tensorlake/attach.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+export type {
+  ConnectOptions,
+  Forward,
+  ForwardOptions,
+  ForwardStats,
+  TcpConnection,
+} from "./src/forward/types.ts";
 
 // Low-level typed clients.
 export {
@@ -120,6 +127,7 @@ export {
   type UnexpectedResponseErrorOptions,
   ValidationError,
 } from "./src/errors.ts";
+export { UnsupportedRuntimeError } from "./src/forward/unsupported_runtime_error.ts";
 
 // Rate-limit stores (the Redis one is `sandgate/redis`).
 export type { RateLimitStore, Reservation, ReserveRequest } from "./src/rate_limit/store.ts";

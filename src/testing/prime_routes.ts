@@ -42,6 +42,10 @@ export interface PrimeContext {
   gatewayUrl: string;
   /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
   sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
+  /** Opens a loopback listener standing for a new TCP exposure (served emulator only). */
+  tcpEndpoint?:
+    | ((exposureId: string, port: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -117,8 +121,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
       externalEndpoint: null,
     };
   } else {
-    const externalPort = ctx.state.externalPort();
-    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    // Served over HTTP, the endpoint is a loopback listener relaying to the declared service.
+    const { host, port: externalPort } = ctx.tcpEndpoint
+      ? await ctx.tcpEndpoint(exposureId, portNumber)
+      : { host: `tcp.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
+    const address = `${host}:${externalPort}`;
     endpoint = {
       url: `${proto.toLowerCase()}://${address}`,
       tlsSocket: address,

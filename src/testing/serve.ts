@@ -12,6 +12,7 @@
  */
 import { isConnectionReset } from "./faults.ts";
 import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import { acceptsTcpEndpoints, loopbackTcpEndpoints, USE_TCP_ENDPOINTS } from "./tcp_services.ts";
 import type { WebSocketAccept } from "./types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
@@ -51,7 +52,9 @@ export interface FetchHandler {
    * refuses it, a function attaches the accepted socket. Without it,
    * upgrades are answered 404.
    */
-  acceptWebSocket?(request: Request): Response | WebSocketAccept;
+  acceptWebSocket?(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
 }
 
 // Minimal shapes of node:http, so this file type-checks without @types/node.
@@ -174,7 +177,7 @@ async function serveWithNode(
         }
         const host = headers.get("host") ?? `${hostname}:${actualPort}`;
         const request = new Request(`http://${host}${req.url ?? "/"}`, { headers });
-        const decision = handler.acceptWebSocket?.(request) ??
+        const decision = await handler.acceptWebSocket?.(request) ??
           new Response("Not Found", { status: 404 });
         if (decision instanceof Response) await refuseUpgrade(socket, decision);
         else await acceptUpgrade(socket, headers, head, decision);
@@ -303,7 +306,34 @@ export async function serve(
   const served = http?.createServer
     ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true)
     : serveNative(handler, port, hostname);
-  return await withSshEndpoints(handler, served, hostname);
+  return await withTcpEndpoints(
+    handler,
+    await withSshEndpoints(handler, served, hostname),
+    hostname,
+  );
+}
+
+/**
+ * An emulator served over HTTP gives each TCP exposure a loopback listener
+ * relaying to the service declared for its port; closing the server closes them.
+ */
+async function withTcpEndpoints(
+  handler: FetchHandler,
+  served: ServedEmulator,
+  hostname: string,
+): Promise<ServedEmulator> {
+  if (!acceptsTcpEndpoints(handler)) return served;
+  const services = handler[USE_TCP_ENDPOINTS](undefined);
+  const endpoints = await loopbackTcpEndpoints(hostname, services);
+  if (!endpoints) return served;
+  handler[USE_TCP_ENDPOINTS](endpoints);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      handler[USE_TCP_ENDPOINTS](undefined);
+      await Promise.all([served.close(), endpoints.close()]);
+    })();
+  return { url: served.url, port: served.port, close, [Symbol.asyncDispose]: close };
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { WebSocketFactory } from "../tensorlake/attach.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 import { exhaustive } from "../util/exhaustive.ts";
+import type { EmulatedService } from "./tcp_services.ts";
 
 /**
  * A fault the emulator can inject instead of (or on top of) a normal answer.
@@ -156,6 +157,15 @@ export interface EmulatorOptions {
   maxPtySessions?: number;
   /** Base of `SSHSessionResponse.gateway_url`. Default: the request's origin + `/gateway`. */
   gatewayUrl?: string;
+  /**
+   * What listens inside every emulated sandbox, by port: a `"host:port"`
+   * to relay to (e.g. a Redis server the test started) or a handler given
+   * each connection. Tensorlake's TCP tunnel reaches it; served over HTTP,
+   * so does each Prime Intellect TCP exposure's `external_endpoint` (a
+   * loopback listener of its own). A port without a service refuses the
+   * tunnel (502) and closes exposure connections at once. Default: none.
+   */
+  services?: Readonly<Record<number, EmulatedService>>;
 }
 
 /** Counters of what the emulator did since creation or `reset()`. */
@@ -272,11 +282,14 @@ export interface Emulator {
    */
   readonly webSocket: WebSocketFactory;
   /**
-   * Decides a WebSocket upgrade of `/api/v1/pty/{id}/ws` (what `serve()`
-   * calls): the refusal as a `Response`, or a function attaching the server
-   * side of the accepted socket.
+   * Decides a WebSocket upgrade of `/api/v1/pty/{id}/ws` or
+   * `/api/v1/tunnels/tcp` (what `serve()` calls): the refusal as a
+   * `Response`, or a function attaching the server side of the accepted
+   * socket (a promise of either for the tunnel, which connects first).
    */
-  acceptWebSocket(request: Request): Response | WebSocketAccept;
+  acceptWebSocket(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
 }
 
 /** Attaches the server side of an accepted WebSocket and returns its callbacks. */

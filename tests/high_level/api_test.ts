@@ -62,6 +62,7 @@ const ROOT_VALUES = [
   "Tensorlake",
   "TimeoutError",
   "UnexpectedResponseError",
+  "UnsupportedRuntimeError",
   "VERSION",
   "ValidationError",
   "createMemoryRateLimitStore",

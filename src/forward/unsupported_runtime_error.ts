@@ -1,0 +1,41 @@
+/**
+ * {@link UnsupportedRuntimeError}: what a runtime lacks for a call.
+ *
+ * @module
+ */
+import { SandgateError } from "../errors.ts";
+
+/**
+ * The runtime cannot do what the call needs: `forward()` needs a local TCP
+ * listener (Deno, Node, Bun), and Prime Intellect's `connect()` a raw TCP
+ * socket (Deno, Node, Bun, workerd's `cloudflare:sockets`), which browsers
+ * do not have. Thrown before any request is sent.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedRuntimeError } from "@sandgate/sdk";
+ * const error = new UnsupportedRuntimeError("forward", "a local TCP listener");
+ * console.log(error.message);
+ * ```
+ */
+export class UnsupportedRuntimeError extends SandgateError {
+  static {
+    Object.defineProperty(this.prototype, "name", {
+      value: "UnsupportedRuntimeError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  /** The call that cannot run here, e.g. `"forward"`. */
+  readonly operation: string;
+  /** What the runtime lacks, e.g. `"a local TCP listener"`. */
+  readonly needs: string;
+
+  /** Creates the error for `operation`, which needs `needs`. */
+  constructor(operation: string, needs: string, hint?: string) {
+    super(`${operation}: this runtime has no ${needs}${hint ? `; ${hint}` : ""}`);
+    this.operation = operation;
+    this.needs = needs;
+  }
+}
