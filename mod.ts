@@ -86,16 +86,16 @@ export type {
   CallOptions,
   ClientOptions,
   FetchLike,
-  RateLimitInfo,
   RateLimitOptions,
-  RetryInfo,
   RetryOptions,
 } from "./src/options.ts";
 export type {
+  RateLimitInfo,
   RateLimitWaitEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
+  RetryInfo,
   SandgateEvent,
   SandgateEventBase,
 } from "./src/events.ts";
@@ -125,9 +125,9 @@ export {
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,
+  UnsupportedRuntimeError,
   ValidationError,
 } from "./src/errors.ts";
-export { UnsupportedRuntimeError } from "./src/forward/unsupported_runtime_error.ts";
 
 // Rate-limit stores (the Redis one is `sandgate/redis`).
 export type { RateLimitStore, Reservation, ReserveRequest } from "./src/rate_limit/store.ts";

@@ -7,7 +7,28 @@
  * @module
  */
 import type { Clock } from "./util/clock.ts";
-import type { RateLimitInfo, RetryInfo } from "./options.ts";
+
+/** Passed to `onRetry` before each backoff wait. */
+export interface RetryInfo {
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** Why it failed: a `SandgateError` or the failed `Response`'s `ApiError`. */
+  error: unknown;
+  /** How long the client waits before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** The operation being retried. */
+  operation: string;
+}
+
+/** Passed to `onRateLimit` when a call has to wait for a rate-limit slot. */
+export interface RateLimitInfo {
+  /** The limiter key: origin, token hash and sandbox id (never the token). */
+  key: string;
+  /** How long the call waits, in milliseconds. */
+  waitMs: number;
+  /** The operation that waits. */
+  operation: string;
+}
 
 /** How often a long rate-limit wait reports progress, in milliseconds. */
 export const PROGRESS_INTERVAL_MS = 5_000;

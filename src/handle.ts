@@ -190,8 +190,8 @@ export abstract class DisposableFields<Fields extends object> extends PublicFiel
 }
 
 /**
- * What kind of resource a {@link Handle} stands for: a row of
- * {@link PRIME_INTELLECT_HANDLES} or {@link TENSORLAKE_HANDLES}.
+ * What kind of resource a {@link Handle} stands for: a row of a provider's
+ * table (see {@link handleKinds}).
  */
 export interface HandleKind {
   /** Name shown by inspect, e.g. `"Exposure"`. */
@@ -209,7 +209,7 @@ export interface HandleKind {
 }
 
 /** A {@link HandleKind} without its provider: one row of a provider's table. */
-type KindRow = readonly [
+export type HandleKindRow = readonly [
   name: string,
   cleanup: string,
   what: string,
@@ -217,9 +217,13 @@ type KindRow = readonly [
   createdIdField: string,
 ];
 
-function kinds<K extends string>(
+/**
+ * A provider's table of handle kinds from its rows (see {@link HandleKindRow}):
+ * each provider keeps its own, so a bundle of one provider carries only its own.
+ */
+export function handleKinds<K extends string>(
   provider: Provider,
-  rows: Record<K, KindRow>,
+  rows: Record<K, HandleKindRow>,
 ): Record<K, HandleKind> {
   const table = {} as Record<K, HandleKind>;
   for (const key in rows) {
@@ -228,19 +232,6 @@ function kinds<K extends string>(
   }
   return table;
 }
-
-// The handle kinds, one row each (see KindRow), in one table per provider so a
-// bundle of one provider carries only its own.
-/** Prime Intellect's handle kinds. */
-export const PRIME_INTELLECT_HANDLES: Record<"exposure" | "sshSession", HandleKind> =
-  /* @__PURE__ */ kinds("primeintellect", {
-    exposure: ["Exposure", "unexposePort", "exposure", "exposureId", "exposure_id"],
-    sshSession: ["SshSession", "closeSshSession", "SSH session", "sessionId", "session_id"],
-  });
-/** Tensorlake's handle kinds. */
-export const TENSORLAKE_HANDLES: Record<"pty", HandleKind> = /* @__PURE__ */ kinds("tensorlake", {
-  pty: ["Pty", "killPty", "PTY session", "sessionId", "session_id"],
-});
 
 /**
  * Base of the disposable handles (exposure, SSH session, PTY). The public

@@ -1,14 +1,13 @@
 /**
- * Options shared by both providers' clients, and the per-call options, with
- * the check that rejects unknown option names.
+ * Options every client accepts, and the per-call options, with the check that
+ * rejects unknown option names (each provider lists its own on top).
  *
  * @module
  */
 import { ConfigError } from "./errors.ts";
-import type { SandgateEvent } from "./events.ts";
+import type { RateLimitInfo, RetryInfo, SandgateEvent } from "./events.ts";
 import type { Clock } from "./util/clock.ts";
 import type { RateLimitStore } from "./rate_limit/store.ts";
-import type { TensorlakeClientOptions } from "./tensorlake/client.ts";
 import { exhaustive } from "./util/exhaustive.ts";
 import { userAgent } from "./version.ts";
 
@@ -48,28 +47,6 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Largest wait a server's `Retry-After` may impose before we give up. Default 60 000. */
   maxRetryDelayMs?: number;
-}
-
-/** Passed to `onRetry` before each backoff wait. */
-export interface RetryInfo {
-  /** The attempt that failed (1 for the first). */
-  attempt: number;
-  /** Why it failed: a `SandgateError` or the failed `Response`'s `ApiError`. */
-  error: unknown;
-  /** How long the client waits before the next attempt, in milliseconds. */
-  delayMs: number;
-  /** The operation being retried. */
-  operation: string;
-}
-
-/** Passed to `onRateLimit` when a call has to wait for a rate-limit slot. */
-export interface RateLimitInfo {
-  /** The limiter key: origin, token hash and sandbox id (never the token). */
-  key: string;
-  /** How long the call waits, in milliseconds. */
-  waitMs: number;
-  /** The operation that waits. */
-  operation: string;
 }
 
 /** Options every sandgate client accepts. */
@@ -126,7 +103,8 @@ export const USER_AGENT: string = userAgent();
 
 // Every option, by name: `exhaustive` fails the type check when an option is
 // added to the interfaces but not here (so it would be rejected as unknown).
-const CLIENT_KEYS = exhaustive<keyof ClientOptions>()([
+/** The options of {@link ClientOptions}: a provider lists its own after these. */
+export const CLIENT_OPTION_KEYS: readonly string[] = exhaustive<keyof ClientOptions>()([
   "apiKey",
   "baseUrl",
   "fetch",
@@ -139,26 +117,11 @@ const CLIENT_KEYS = exhaustive<keyof ClientOptions>()([
   "debug",
   "clock",
 ]);
-const TENSORLAKE_KEYS = exhaustive<Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>>()(
-  ["sandbox", "proxyUrl", "webSocket"],
-);
 const RATE_LIMIT_KEYS = exhaustive<keyof RateLimitOptions>()(
   ["limit", "windowMs", "marginMs", "maxWaitMs", "store"],
 );
 const RETRY_KEYS = exhaustive<keyof RetryOptions>()(
   ["retries", "baseDelayMs", "maxDelayMs", "maxRetryDelayMs"],
-);
-
-/** Options of `new PrimeIntellect()` and `createPrimeIntellectClient()`. */
-export const PRIME_INTELLECT_OPTION_KEYS: readonly string[] = CLIENT_KEYS;
-/** Options of `createTensorlakeClient()`. */
-export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
-  ...CLIENT_KEYS,
-  ...TENSORLAKE_KEYS,
-];
-/** Options of `new Tensorlake()` (the sandbox comes per call, so no `sandbox` or `baseUrl`). */
-export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
-  (key) => key !== "sandbox" && key !== "baseUrl",
 );
 
 /**

@@ -32,6 +32,7 @@ import { retryMiddleware } from "./middleware/retry.ts";
 import { timeoutMiddleware } from "./middleware/timeout.ts";
 import { compose } from "./middleware/compose.ts";
 import type { CallContext, Handler, Middleware } from "./middleware/types.ts";
+import type { KeyFile } from "./env.ts";
 import { eventSink, reportingFetch, reportWait, retryReporter } from "./events.ts";
 import { type ClientOptions, type FetchLike, USER_AGENT } from "./options.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
@@ -74,6 +75,8 @@ export interface ProviderProfile {
   provider: Provider;
   /** Environment variable with the API key. */
   envVar: string;
+  /** The config file the key is also read from, if any: named when no key is found. */
+  keyFile?: KeyFile;
   /** `"METHOD /schema/path"` → friendly operation name. */
   operations: Readonly<Record<string, string>>;
   /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
@@ -135,6 +138,7 @@ export function createTransport(
       provider: profile.provider,
       apiKey: options.apiKey,
       envVar: profile.envVar,
+      keyFile: profile.keyFile,
       clock,
     }),
   );

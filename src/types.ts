@@ -53,6 +53,8 @@ export type CreateSSHSessionRequest =
   PrimeIntellectComponents["schemas"]["CreateSSHSessionRequest"];
 /** Answer of `POST /api/v1/sandbox/{sandbox_id}/ssh-session`. */
 export type SSHSessionResponse = PrimeIntellectComponents["schemas"]["SSHSessionResponse"];
+/** Answer of `GET /api/v1/sandbox/{sandbox_id}`. */
+export type SandboxResponse = PrimeIntellectComponents["schemas"]["SandboxResponse"];
 /** Prime Intellect 422 body. */
 export type ErrorResponse = PrimeIntellectComponents["schemas"]["ErrorResponse"];
 /** One entry of {@link ErrorResponse}. */

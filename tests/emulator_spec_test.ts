@@ -102,6 +102,9 @@ test("every emulator answer validates against the spec; every SDK request too", 
   await prime.sandbox("sb-2").exposePort({ port: 3000 });
   await sandbox.listExposures();
   await prime.listAllExposures();
+  await prime.client.GET("/api/v1/sandbox/{sandbox_id}", {
+    params: { path: { sandbox_id: "sb-1" } },
+  });
   const ssh = await sandbox.createSshSession({ ttlSeconds: 600 });
   await ssh.authorizeKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE7x me@laptop");
   await ssh.close();
@@ -128,6 +131,7 @@ test("every emulator answer validates against the spec; every SDK request too", 
       "POST /api/v1/sandbox/{sandbox_id}/expose 200",
       "GET /api/v1/sandbox/{sandbox_id}/expose 200",
       "GET /api/v1/sandbox/expose/all 200",
+      "GET /api/v1/sandbox/{sandbox_id} 200",
       "DELETE /api/v1/sandbox/{sandbox_id}/expose/{exposure_id} 200",
       "POST /api/v1/sandbox/{sandbox_id}/ssh-session 200",
       "DELETE /api/v1/sandbox/{sandbox_id}/ssh-session/{session_id} 200",

@@ -11,6 +11,7 @@ import {
   FakeClock,
   type FaultKind,
 } from "../src/testing/mod.ts";
+import { Tensorlake } from "../mod.ts";
 
 const PRIME = "https://api.primeintellect.ai";
 const TL = "https://my-sb.sandbox.tensorlake.ai";
@@ -286,6 +287,34 @@ test("Tensorlake: PTY create, list, get, resize, kill", async () => {
   }
 });
 
+test("Tensorlake: a PTY's exit is recorded: is_alive false, exit_code, ended_at (get and list)", async () => {
+  const clock = new FakeClock();
+  const emulator = emulatorWith({ clock });
+  const sandbox = new Tensorlake({
+    apiKey: KEY,
+    fetch: emulator.fetch,
+    webSocket: emulator.webSocket,
+  }).sandbox("my-sb");
+  const pty = await sandbox.createPty({ command: "bash" });
+  const terminal = await sandbox.attachPty(pty.sessionId, pty.token);
+  clock.advance(1500);
+  const writer = terminal.input.getWriter();
+  await writer.write("exit 7\n");
+  assert.deepEqual(await terminal.exit, { kind: "exited", exitCode: 7 });
+  const one = await (await emulator.fetch(req("GET", `${TL}/api/v1/pty/${pty.sessionId}`))).json();
+  assertSchema("tensorlake", "PtySessionInfo", one);
+  assert.equal(one.is_alive, false);
+  assert.equal(one.exit_code, 7);
+  assert.equal(one.ended_at, clock.now());
+  assert.ok(one.ended_at > one.created_at);
+  const [listed] = await sandbox.listPtys();
+  assert.deepEqual([listed?.isAlive, listed?.exitCode], [false, 7]);
+  assert.equal(listed?.endedAt?.getTime(), clock.now());
+  // The README's clean-up loop now finds it: an ended PTY is still listed until killed.
+  assert.deepEqual(await pty.kill(), { alreadyGone: false });
+  assert.equal((await sandbox.listPtys()).length, 0);
+});
+
 test("Tensorlake: sandboxes are named by X-Tensorlake-Sandbox-Id, else the host's first label, loopback is the default", async () => {
   const emulator = emulatorWith();
   const named = req("POST", "http://127.0.0.1:8000/api/v1/pty", { command: "sh" });
@@ -394,12 +423,133 @@ test("known sandboxes: others answer 404", async () => {
   assert.equal((await tl.json()).code, "SANDBOX_NOT_FOUND");
 });
 
-test("unknown paths are 404 and wrong methods 405", async () => {
+test("Prime: GET /api/v1/sandbox/{id} answers a SandboxResponse with the configured status and vm", async () => {
+  const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+  const emulator = emulatorWith({
+    clock,
+    sandboxes: ["sb-1", { id: "sb-vm", vm: true }, { id: "sb-new", status: "PENDING" }],
+  });
+  const get = (id: string) => emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/${id}`));
+  const running = await get("sb-1");
+  assert.equal(running.status, 200);
+  const body = await running.json();
+  assertSchema("primeintellect", "SandboxResponse", body);
+  // What their SDK's VM guard and their CLI's ssh read (prime models.py@66fb4b7, Sandbox).
+  assert.equal(body.id, "sb-1");
+  assert.equal(body.status, "RUNNING");
+  assert.equal(body.vm, false);
+  assert.equal(body.createdAt, "2026-12-06T12:00:00.000Z");
+  assert.equal(body.startedAt, body.createdAt);
+  const vm = await (await get("sb-vm")).json();
+  assert.deepEqual([vm.status, vm.vm], ["RUNNING", true]);
+  const pending = await (await get("sb-new")).json();
+  assert.deepEqual([pending.status, pending.vm, pending.startedAt], ["PENDING", false, null]);
+  const unknown = await get("zz");
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(await unknown.json(), { detail: "Sandbox not found" });
+  const anonymous = await emulator.fetch(
+    req("GET", `${PRIME}/api/v1/sandbox/sb-1`, undefined, null),
+  );
+  assert.equal(anonymous.status, 401);
+});
+
+test("Prime: GET /api/v1/sandbox/{id} has its documented budget of 300 / 60 s, apart from the writes", async () => {
+  const clock = new FakeClock(0);
+  const emulator = createEmulator({ clock });
+  for (let i = 0; i < 20; i += 1) {
+    const res = await emulator.fetch(
+      req("POST", `${PRIME}/api/v1/sandbox/sb/expose`, { port: 3000 + i }),
+    );
+    assert.equal(res.status, 200);
+  }
+  for (let i = 0; i < 300; i += 1) {
+    assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 200);
+  }
+  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 429);
+});
+
+test("unknown paths are 404 and wrong methods 405, in the addressed provider's error shape", async () => {
   const emulator = emulatorWith();
-  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`))).status, 404);
+  const prime = await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`));
+  assert.equal(prime.status, 404);
+  assert.deepEqual(await prime.json(), { detail: "Not Found" });
   const wrong = await emulator.fetch(req("PUT", `${TL}/api/v1/pty`));
   assert.equal(wrong.status, 405);
   assert.equal(wrong.headers.get("allow"), "GET, POST");
+  const wrongBody = await wrong.json();
+  assertSchema("tensorlake", "SandboxProxyError", wrongBody);
+  assert.equal(wrongBody.code, "METHOD_NOT_ALLOWED");
+  // Tensorlake's documented error shape { error, code? }, never FastAPI's { detail }:
+  // by its host, by X-Tensorlake-Sandbox-Id, by a {id}.local host, or by a Tensorlake path.
+  const tensorlakeAsked = [
+    req("GET", `${TL}/nothing`),
+    req("GET", "http://sb-1.local:9/nothing"),
+    req("GET", "http://127.0.0.1:9/api/v1/pty/x/nothing"),
+    req("GET", "http://127.0.0.1:9/v1/namespaces/default/nothing"),
+  ];
+  const named = req("GET", "http://127.0.0.1:9/nothing");
+  named.headers.set("X-Tensorlake-Sandbox-Id", "sb-1");
+  for (const request of [...tensorlakeAsked, named]) {
+    const response = await emulator.fetch(request);
+    assert.equal(response.status, 404, request.url);
+    const body = await response.json();
+    assertSchema("tensorlake", "SandboxProxyError", body);
+    assert.equal(body.code, "NOT_FOUND", request.url);
+    assert.equal("detail" in body, false);
+  }
+  const ws = emulator.acceptWebSocket(new Request(`${TL}/api/v1/nothing/ws`));
+  assert.ok(ws instanceof Response);
+  assert.equal((await ws.json()).code, "NOT_FOUND");
+});
+
+// Tensorlake's SDK on a localhost API URL asks GET /v1/namespaces/{ns}/sandboxes/{id}
+// (tensorlakeai/tensorlake@ef3cf682 crates/rust-cloud-sdk-node/src/sandbox.rs) and routes
+// through its sandbox_url (crates/cloud-sdk/src/sandboxes/mod.rs@cab3838); the fields are
+// docs.tensorlake.ai/api-reference/v2/sandboxes/get's.
+test("Tensorlake lifecycle lookup: a running sandbox whose sandbox_url leads back to the emulator", async () => {
+  const clock = new FakeClock();
+  const emulator = emulatorWith({ clock, sandboxes: ["sb-1"] });
+  const local = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/sb-1"),
+  );
+  assert.equal(local.status, 200);
+  assert.deepEqual(await local.json(), {
+    id: "sb-1",
+    namespace: "default",
+    status: "running",
+    created_at: clock.now(),
+    resources: { cpus: 1, memory_mb: 512, ephemeral_disk_mb: 1024 },
+    timeout_secs: 0,
+    allow_unauthenticated_access: false,
+    sandbox_url: "http://127.0.0.1:8900",
+  });
+  const cloud = await (await emulator.fetch(
+    req("GET", "https://api.tensorlake.ai/v1/namespaces/ns/sandboxes/sb-1"),
+  )).json();
+  assert.equal(cloud.namespace, "ns");
+  assert.equal(cloud.sandbox_url, "https://sb-1.sandbox.tensorlake.ai");
+  assert.equal(cloud.ingress_endpoint, "https://sandbox.tensorlake.ai");
+  // The sandbox_url reaches the same sandbox.
+  const pty = new Request(`${cloud.sandbox_url}/api/v1/pty`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "x-tensorlake-sandbox-id": "sb-1" },
+    body: JSON.stringify({ command: "sh" }),
+  });
+  assert.equal((await emulator.fetch(pty)).status, 201);
+  assert.equal(emulator.live().sandboxes["sb-1"]?.ptys, 1);
+
+  const unknown = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/nope"),
+  );
+  assert.equal(unknown.status, 404);
+  const unknownBody = await unknown.json();
+  assertSchema("tensorlake", "SandboxProxyError", unknownBody);
+  assert.equal(unknownBody.code, "SANDBOX_NOT_FOUND");
+  const anonymous = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/sb-1", undefined, null),
+  );
+  assert.equal(anonymous.status, 401);
+  assert.equal((await anonymous.json()).code, "UNAUTHORIZED");
 });
 
 test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on Tensorlake", async () => {
@@ -671,6 +821,37 @@ test("gateway requests are not faulted by the random rate; the hook sees every r
   const gateway = await emulator.fetch(req("POST", `${PRIME}/gateway/u/j/authorize`, {}, "t"));
   assert.equal(gateway.status, 422);
   assert.deepEqual(seen, ["0:primeintellect", "1:tensorlake", "2:gateway"]);
+});
+
+test("onRequest reports method, path (no query) and status once per request, upgrades and resets too", async () => {
+  const log: unknown[] = [];
+  const emulator = emulatorWith({
+    onRequest: (entry) => log.push(entry),
+    faults: { decide: (ctx) => (ctx.request.url.includes("reset") ? "reset" : null) },
+  });
+  const created = await (await emulator.fetch(
+    req("POST", `${TL}/api/v1/pty?token=secret`, { command: "sh" }),
+  )).json();
+  await emulator.fetch(req("GET", `${TL}/caf\u00e9\u202e`));
+  await assert.rejects(emulator.fetch(req("GET", `${TL}/reset`)));
+  emulator.acceptWebSocket(
+    new Request(`${TL}/api/v1/pty/${created.session_id}/ws?token=${created.token}`),
+  );
+  emulator.acceptWebSocket(new Request(`${TL}/api/v1/pty/${created.session_id}/ws?token=bad`));
+  assert.deepEqual(log, [
+    { method: "POST", path: "/api/v1/pty", status: 201 },
+    { method: "GET", path: "/caf%C3%A9%E2%80%AE", status: 404 },
+    { method: "GET", path: "/reset", status: "reset" },
+    { method: "GET", path: `/api/v1/pty/${created.session_id}/ws`, status: 101 },
+    { method: "GET", path: `/api/v1/pty/${created.session_id}/ws`, status: 403 },
+  ]);
+  // A throwing logger does not break the answer.
+  const throwing = emulatorWith({
+    onRequest: () => {
+      throw new Error("log down");
+    },
+  });
+  assert.equal((await throwing.fetch(req("GET", `${TL}/api/v1/pty`))).status, 200);
 });
 
 test("the bound fetch works detached from the emulator object", async () => {

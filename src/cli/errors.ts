@@ -71,12 +71,12 @@ export function exitCodeOf(failure: unknown): number {
   return EXIT.failure;
 }
 
-/** One line: `error: NotFoundError: Prime Intellect listExposures: 404 …`. */
+/**
+ * One line: `NotFoundError: Prime Intellect listExposures: 404 …`, line
+ * breaks folded into spaces (the output layer escapes any other control).
+ */
 export function describeError(error: unknown): string {
   const cause = primary(error);
-  if (cause instanceof Error) {
-    const text = `${cause.name}: ${cause.message}`;
-    return text.replace(/\s*\n\s*/g, " ");
-  }
-  return String(cause);
+  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return text.replace(/[^\S\r\n]*[\r\n]+\s*/g, " ");
 }

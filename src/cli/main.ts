@@ -10,10 +10,10 @@
  * @module
  */
 import process from "node:process";
-import { processIo } from "./output.ts";
+import { flushProcessOutput, processIo } from "./output.ts";
 import { run } from "./run.ts";
 
 const code = await run(process.argv.slice(2), processIo());
 // Let piped output drain before exiting (process.exit would cut it short).
-await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+await flushProcessOutput();
 process.exit(code);

@@ -12,7 +12,7 @@ import { PTY, pty } from "./commands/pty.ts";
 import { SSH, ssh } from "./commands/ssh.ts";
 import { type Context, interruptionOf, withSignals } from "./context.ts";
 import { describeError, EXIT, exitCodeOf, UsageError } from "./errors.ts";
-import { type Io, Output } from "./output.ts";
+import { type Io, Output, rich } from "./output.ts";
 import { VERSION } from "../../mod.ts";
 
 interface Command {
@@ -66,18 +66,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? COMMANDS.find((c) => c.spec.name === args[0]) : undefined;
-    io.stdout.write(topic ? helpText(topic.spec) : mainHelp());
+    out.lines(topic ? helpText(topic.spec) : mainHelp());
     return EXIT.ok;
   }
   if (name === "--version" || name === "-V") {
-    io.stdout.write(`sandgate ${VERSION}\n`);
+    out.line(`sandgate ${VERSION}`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) {
     out.note(
-      `${out.err.red("error:")} UsageError: unknown command ${JSON.stringify(name)} ` +
-        "(run `sandgate --help` for the list)",
+      rich`${out.err.red("error:")} UsageError: unknown command ${
+        JSON.stringify(name)
+      } ${"(run `sandgate --help` for the list)"}`,
     );
     return EXIT.usage;
   }
@@ -85,7 +86,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const end = args.indexOf("--");
     const help = args.findIndex((a) => a === "--help" || a === "-h");
     if (end === -1 || help < end) {
-      io.stdout.write(helpText(command.spec));
+      out.lines(helpText(command.spec));
       return EXIT.ok;
     }
   }
@@ -99,7 +100,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return interruption.exitCode;
       }
       const usage = error instanceof UsageError;
-      out.note(`${out.err.red("error:")} ${describeError(error)}`);
+      out.note(rich`${out.err.red("error:")} ${describeError(error)}`);
       if (usage) out.note(out.err.dim(`run \`sandgate ${name} --help\` for usage`));
       return exitCodeOf(error);
     }

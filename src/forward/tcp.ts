@@ -9,7 +9,7 @@
 import { connectTcp, listenTcp, loadNodeNet, type TcpListener } from "./tcp_node.ts";
 import { connectWorkerd, isWorkerd } from "./tcp_workerd.ts";
 import type { TcpConnection } from "./types.ts";
-import { UnsupportedRuntimeError } from "./unsupported_runtime_error.ts";
+import { UnsupportedRuntimeError } from "../errors.ts";
 
 export type { TcpListener } from "./tcp_node.ts";
 

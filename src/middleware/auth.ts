@@ -11,7 +11,7 @@
  * @module
  */
 import { InvalidArgumentError, MissingApiKeyError, type Provider } from "../errors.ts";
-import { readEnv } from "../env.ts";
+import { type KeyFile, readEnv } from "../env.ts";
 import type { ApiKeySource } from "../options.ts";
 import type { Clock } from "../util/clock.ts";
 import { callUser } from "../util/callback.ts";
@@ -28,6 +28,8 @@ export interface AuthOptions {
   apiKey: ApiKeySource | undefined;
   /** Environment variable holding the key. */
   envVar: string;
+  /** The provider's config file the key is also read from, named when no key is found. */
+  keyFile?: KeyFile | undefined;
   /** Redirects followed per request before giving up. Default 5. */
   maxRedirects?: number;
   /** The client's clock, told about the off-thread hashing of a new key ({@link Clock.track}). */
@@ -106,10 +108,10 @@ export function authMiddleware(options: AuthOptions): Middleware {
  * key given as a string is checked once.
  */
 export function apiKeyResolver(options: AuthOptions): () => string | Promise<string> {
-  const { apiKey, provider, envVar } = options;
+  const { apiKey, provider, envVar, keyFile } = options;
   const check = (raw: unknown): string => {
     const key = typeof raw === "string" ? raw.trim() : "";
-    if (key.length === 0) throw new MissingApiKeyError(provider, envVar);
+    if (key.length === 0) throw new MissingApiKeyError(provider, envVar, keyFile);
     if (!isHeaderSafe(key)) {
       throw new InvalidArgumentError(
         "apiKey",

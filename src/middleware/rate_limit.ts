@@ -8,7 +8,7 @@
  */
 import { RateLimitedError, RateLimitStoreError, SandgateError } from "../errors.ts";
 import { sleepWithProgress } from "../events.ts";
-import type { RateLimitInfo } from "../options.ts";
+import type { RateLimitInfo } from "../events.ts";
 import { callUser } from "../util/callback.ts";
 import type { Clock } from "../util/clock.ts";
 import { defaultRateLimitStore } from "../rate_limit/memory_store.ts";

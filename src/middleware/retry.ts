@@ -15,7 +15,7 @@
  * @module
  */
 import { createApiError, NetworkError } from "../errors.ts";
-import type { RetryInfo } from "../options.ts";
+import type { RetryInfo } from "../events.ts";
 import { callUser } from "../util/callback.ts";
 import type { Clock } from "../util/clock.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";

@@ -7,11 +7,7 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
-import {
-  assertClientOptions,
-  type ClientOptions,
-  PRIME_INTELLECT_OPTION_KEYS,
-} from "../options.ts";
+import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
@@ -23,6 +19,9 @@ export type PrimeIntellectClient = Client<paths>;
 
 /** Options of {@link createPrimeIntellectClient}. */
 export type PrimeIntellectClientOptions = ClientOptions;
+
+/** Options of `new PrimeIntellect()` and `createPrimeIntellectClient()`: the common ones. */
+export const PRIME_INTELLECT_OPTION_KEYS: readonly string[] = CLIENT_OPTION_KEYS;
 
 /**
  * The budgets Prime Intellect documents on each endpoint's API reference page
@@ -38,9 +37,12 @@ const PER_SANDBOX_WRITES = { bucket: "sandbox-writes", limit: 20, windowMs: 60_0
 export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
   provider: "primeintellect",
   envVar: "PRIME_API_KEY",
+  // Prime's SDK reads the key from here too (config_file.ts); `prime login` writes it.
+  keyFile: { path: "~/.prime/config.json", writtenBy: "prime login" },
   // Literal keys, not templates: a computed key keeps the table (and this module) in
   // every bundle, Tensorlake-only ones included.
   operations: {
+    "GET /api/v1/sandbox/{sandbox_id}": "getSandbox",
     "GET /api/v1/sandbox/{sandbox_id}/expose": "listExposures",
     "GET /api/v1/sandbox/expose/all": "listAllExposures",
     "POST /api/v1/sandbox/{sandbox_id}/expose": "exposePort",
@@ -62,6 +64,8 @@ export const PRIME_INTELLECT_PROFILE: ProviderProfile = {
       createSshSession: PER_SANDBOX_WRITES,
       closeSshSession: PER_SANDBOX_WRITES,
       listExposures: { bucket: "sandbox-list", limit: 60, windowMs: 60_000 },
+      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint
+      getSandbox: { bucket: "sandbox-get", limit: 300, windowMs: 60_000 },
       // "per IP and token", not per sandbox: the key's sandbox id is empty.
       listAllExposures: { bucket: "list-all", limit: 60, windowMs: 60_000 },
     },

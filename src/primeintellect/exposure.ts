@@ -4,12 +4,8 @@
  *
  * @module
  */
-import {
-  type CleanupOptions,
-  type CleanupResult,
-  Handle,
-  PRIME_INTELLECT_HANDLES,
-} from "../handle.ts";
+import { type CleanupOptions, type CleanupResult, Handle } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { Shape } from "../request.ts";
 import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
 

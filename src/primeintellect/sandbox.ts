@@ -5,20 +5,10 @@
  * @module
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
-import {
-  cleanup,
-  type CleanupOptions,
-  type CleanupResult,
-  type HandleKind,
-  PRIME_INTELLECT_HANDLES,
-} from "../handle.ts";
+import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import {
-  assertClientOptions,
-  type CallOptions,
-  PRIME_INTELLECT_OPTION_KEYS,
-  USER_AGENT,
-} from "../options.ts";
+import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
 import {
   type ClientResult,
   type Expected,
@@ -41,6 +31,7 @@ import {
 } from "../validate.ts";
 import {
   createPrimeIntellectClient,
+  PRIME_INTELLECT_OPTION_KEYS,
   PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,

@@ -5,12 +5,8 @@
  * @module
  */
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
-import {
-  type CleanupOptions,
-  type CleanupResult,
-  PRIME_INTELLECT_HANDLES,
-  SecretHandle,
-} from "../handle.ts";
+import { type CleanupOptions, type CleanupResult, SecretHandle } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
 import type { SSHSessionResponse } from "../types.ts";

@@ -40,7 +40,7 @@ import {
   REASON_SESSION_TERMINATED,
   resizeFrame,
 } from "./pty_frames.ts";
-import type { PtySize } from "./pty.ts";
+import type { PtySize } from "./pty_size.ts";
 
 /** `WebSocket.OPEN`. */
 const OPEN = 1;

@@ -8,11 +8,8 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
-import {
-  assertClientOptions,
-  type ClientOptions,
-  TENSORLAKE_CLIENT_OPTION_KEYS,
-} from "../options.ts";
+import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
+import { exhaustive } from "../util/exhaustive.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
 import type { WebSocketFactory } from "./attach.ts";
@@ -50,6 +47,19 @@ export interface TensorlakeClientOptions extends ClientOptions {
    */
   webSocket?: WebSocketFactory;
 }
+
+/** Options of `createTensorlakeClient()`. */
+export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
+  ...CLIENT_OPTION_KEYS,
+  // `exhaustive` fails the type check when an option is added but not listed here.
+  ...exhaustive<Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>>()(
+    ["sandbox", "proxyUrl", "webSocket"],
+  ),
+];
+/** Options of `new Tensorlake()` (the sandbox comes per call, so no `sandbox` or `baseUrl`). */
+export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
+  (key) => key !== "sandbox" && key !== "baseUrl",
+);
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 

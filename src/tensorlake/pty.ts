@@ -4,16 +4,15 @@
  *
  * @module
  */
-import {
-  type CleanupOptions,
-  type CleanupResult,
-  SecretHandle,
-  TENSORLAKE_HANDLES,
-} from "../handle.ts";
+import { type CleanupOptions, type CleanupResult, SecretHandle } from "../handle.ts";
+import { TENSORLAKE_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
 import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
+import type { PtySize } from "./pty_size.ts";
 import type { AttachOptions, PtyConnection } from "./attach.ts";
+
+export type { PtySize };
 
 /**
  * Options of `createPty`.
@@ -38,23 +37,6 @@ export interface CreatePtyOptions {
   rows?: number;
   /** Terminal columns, 1–1000 (the range Tensorlake documents). Server default: 80. */
   cols?: number;
-}
-
-/**
- * A terminal size.
- *
- * @example
- * ```ts
- * import type { PtySize } from "@sandgate/sdk";
- * const size: PtySize = { rows: 50, cols: 200 };
- * console.log(size.rows * size.cols);
- * ```
- */
-export interface PtySize {
-  /** Rows, an integer from 1 to 500. */
-  rows: number;
-  /** Columns, an integer from 1 to 1000. */
-  cols: number;
 }
 
 /**

@@ -69,10 +69,17 @@ export function decodeServerFrame(message: Uint8Array): ServerFrame | undefined 
   return undefined;
 }
 
-/** The exit code in a close reason `exit:<code>`, else `undefined`. */
+/**
+ * The exit code in a close reason `exit:<code>`; `undefined` when the reason
+ * does not start with `exit:`. Anything after `exit:` that is not an int32 is
+ * an exit of -1, as in Tensorlake's own clients (tensorlakeai/tensorlake@cab3838
+ * `typescript/src/sandbox.ts`: `parseInt`, NaN → -1; `src/tensorlake/sandbox/pty.py`:
+ * `int()`, ValueError → -1). They differ on a number with trailing text
+ * (`exit:7abc`: 7 in TS, -1 in Python); sandgate takes Python's stricter reading.
+ */
 export function exitCodeOfReason(reason: string): number | undefined {
-  const match = /^exit:(-?\d+)$/.exec(reason);
-  if (!match) return undefined;
-  const code = Number(match[1]);
-  return Number.isSafeInteger(code) && code >= -(2 ** 31) && code < 2 ** 31 ? code : undefined;
+  if (!reason.startsWith("exit:")) return undefined;
+  const match = /^-?\d+$/.exec(reason.slice(5));
+  const code = match ? Number(match[0]) : NaN;
+  return Number.isSafeInteger(code) && code >= -(2 ** 31) && code < 2 ** 31 ? code : -1;
 }

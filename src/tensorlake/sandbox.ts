@@ -5,9 +5,10 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { cleanup, type CleanupOptions, type CleanupResult, TENSORLAKE_HANDLES } from "../handle.ts";
+import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
+import { TENSORLAKE_HANDLES } from "./handles.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions, TENSORLAKE_OPTION_KEYS } from "../options.ts";
+import { assertClientOptions, type CallOptions } from "../options.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
@@ -31,6 +32,7 @@ import {
   assertSandboxRef,
   createTensorlakeClient,
   SANDBOX_ID_HEADER,
+  TENSORLAKE_OPTION_KEYS,
   TENSORLAKE_PROFILE,
   tensorlakeBaseUrl,
   type TensorlakeClient,

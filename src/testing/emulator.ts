@@ -10,11 +10,12 @@ import {
   decideFault,
   faultResponse,
   isBeforeEffect,
+  isConnectionReset,
   slowBody,
 } from "./faults.ts";
 import { systemClock } from "../util/clock.ts";
 import { authorize } from "./gateway_routes.ts";
-import { bearerToken, json, primeError, proxyError } from "./http.ts";
+import { bearerToken, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
 import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
@@ -77,6 +78,8 @@ const ROUTES = {
     sandboxed: false,
     handlers: { POST: (ctx) => authorize(ctx.request, ctx.state, ctx.params[0]!, ctx.params[1]!) },
   },
+  // What Prime's SDK (VM guard) and CLI (status check) ask before anything else.
+  sandbox: { api: "primeintellect", sandboxed: true, handlers: { GET: prime.getSandbox } },
   expose: {
     api: "primeintellect",
     sandboxed: true,
@@ -92,6 +95,19 @@ const ROUTES = {
     api: "primeintellect",
     sandboxed: true,
     handlers: { DELETE: (ctx) => prime.closeSession(ctx, ctx.params[1]!) },
+  },
+  // Tensorlake's lifecycle lookup on a localhost API URL (namespace, sandbox id).
+  lifecycle: {
+    api: "tensorlake",
+    sandboxed: false,
+    handlers: {
+      GET: (ctx) => {
+        const sandbox = ctx.state.sandbox(ctx.params[1]!, ctx.now);
+        return sandbox
+          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, sandbox.createdAt)
+          : proxyError(404, `sandbox ${ctx.params[1]} not found`, "SANDBOX_NOT_FOUND");
+      },
+    },
   },
   pty: {
     api: "tensorlake",
@@ -152,6 +168,7 @@ function matchRoute(pathname: string): Route | undefined {
     return route("exposeAll", []);
   }
   if (a === "api" && b === "v1" && c === "sandbox" && d) {
+    if (e === undefined) return route("sandbox", [d]);
     if (e === "expose" && f === undefined) return route("expose", [d]);
     if (e === "expose" && f && g === undefined) return route("exposure", [d, f]);
     if (e === "ssh-session" && f === undefined) return route("ssh", [d]);
@@ -166,6 +183,9 @@ function matchRoute(pathname: string): Route | undefined {
   if (a === "api" && b === "v1" && c === "tunnels" && d === "tcp" && e === undefined) {
     return route("tunnel", []);
   }
+  if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
+    return route("lifecycle", [c, e]);
+  }
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
     return route("authorize", [b, c]);
   }
@@ -175,6 +195,40 @@ function matchRoute(pathname: string): Route | undefined {
 function isLoopbackOrIp(hostname: string): boolean {
   return hostname === "localhost" || hostname.startsWith("[") ||
     /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Whether a request no route answers is meant for Tensorlake (its PTY, lifecycle
+ * or other sandbox paths, a sandbox named by header or by a `{id}.local` /
+ * `*.tensorlake.ai` host) rather than Prime Intellect, whose shape is the default.
+ */
+export function addressesTensorlake(pathname: string, host: string, headers?: Headers): boolean {
+  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  return headers?.has("x-tensorlake-sandbox-id") === true ||
+    hostname.endsWith(".local") || hostname.endsWith("tensorlake.ai") ||
+    /^\/(api\/v1\/(pty|processes|files|tunnels)|v1\/namespaces|sandboxes)(\/|$)/.test(pathname);
+}
+
+/**
+ * An error in the shape of the provider a request addresses: Tensorlake's
+ * `SandboxProxyError { error, code }` (docs.tensorlake.ai/api-reference/v2/pty),
+ * else Prime Intellect's FastAPI `{ detail }`. The codes `NOT_FOUND`,
+ * `METHOD_NOT_ALLOWED` and `BAD_REQUEST` are assumptions: Tensorlake documents none
+ * for these cases.
+ */
+export function providerError(
+  tensorlakeShape: boolean,
+  status: 400 | 404 | 405,
+  headers?: Record<string, string>,
+): Response {
+  const [detail, code] = status === 404
+    ? ["Not Found", "NOT_FOUND"]
+    : status === 405
+    ? ["Method Not Allowed", "METHOD_NOT_ALLOWED"]
+    : ["Bad Request", "BAD_REQUEST"];
+  return tensorlakeShape
+    ? proxyError(status, detail.toLowerCase(), code, headers)
+    : primeError(status, detail, headers);
 }
 
 function emptyStats(): EmulatorStats {
@@ -254,6 +308,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       writes: new ServerRateLimiter(20, 60_000, enforce),
       list: new ServerRateLimiter(60, 60_000, enforce),
       listAll: new ServerRateLimiter(60, 60_000, enforce),
+      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint: 300 / 60 s.
+      get: new ServerRateLimiter(300, 60_000, enforce),
     }
     : undefined;
   /** The limiter of a route: Prime's documented per-endpoint budgets, or the custom one. */
@@ -261,6 +317,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (limiter) return limiter;
     if (!documented || route.api !== "primeintellect") return undefined;
     if (route.name === "exposeAll") return documented.listAll;
+    if (route.name === "sandbox") return documented.get;
     return route.name === "expose" && method === "GET" ? documented.list : documented.writes;
   };
 
@@ -317,7 +374,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
     if (route?.name === "tunnel") return acceptTunnelSocket(request, url);
-    if (!route || route.name !== "ptyWs") return json({ detail: "Not Found" }, 404);
+    if (!route || route.name !== "ptyWs") {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const bearer = bearerToken(request);
     if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
       return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
@@ -339,6 +398,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     let terminal = terminals.get(key);
     if (!terminal) {
       terminal = new PtyTerminal(session);
+      // The session's info tells of the exit, as Tensorlake's get/list do
+      // (docs.tensorlake.ai/api-reference/v2/pty/get: is_alive, exit_code, ended_at).
+      terminal.onExit = (code) => {
+        session.exitCode = code;
+        session.endedAt = clock.now();
+      };
       terminals.set(key, terminal);
     }
     const attached = terminal;
@@ -385,11 +450,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     route: Route | undefined,
     now: number,
   ): Promise<Response> {
-    if (!route) return json({ detail: "Not Found" }, 404);
+    if (!route) {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const { method } = request;
     if (!Object.hasOwn(route.handlers, method)) {
       const allow = Object.keys(route.handlers).join(", ");
-      return json({ detail: "Method Not Allowed" }, 405, { allow });
+      return providerError(route.api === "tensorlake", 405, { allow });
     }
     state.expire(now);
     const isPrime = route.api === "primeintellect";
@@ -419,7 +486,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     stats.served += 1;
     if (!route.sandboxed) return await route.handlers[method]!(base);
-    const sandbox = state.sandbox(sandboxName);
+    const sandbox = state.sandbox(sandboxName, now);
     if (!sandbox) {
       return isPrime
         ? primeError(404, "Sandbox not found")
@@ -436,7 +503,29 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     });
   }
 
+  /** Reports one request to `options.onRequest`; a throwing logger does not break the answer. */
+  function logRequest(request: Request, status: number | "reset"): void {
+    if (!options.onRequest) return;
+    try {
+      options.onRequest({ method: request.method, path: new URL(request.url).pathname, status });
+    } catch {
+      // The log is best effort.
+    }
+  }
+
   async function fetch(request: Request): Promise<Response> {
+    if (!options.onRequest) return await answer(request);
+    try {
+      const response = await answer(request);
+      logRequest(request, response.status);
+      return response;
+    } catch (error) {
+      if (isConnectionReset(error)) logRequest(request, "reset");
+      throw error;
+    }
+  }
+
+  async function answer(request: Request): Promise<Response> {
     // Arrival time: rate-limit windows, created_at and expires_at count from here.
     const arrivedAt = clock.now();
     const url = new URL(request.url);
@@ -474,10 +563,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   const emulator: Emulator & AcceptsSshEndpoints & AcceptsTcpEndpoints = {
     fetch,
-    acceptWebSocket,
+    acceptWebSocket: (request) => {
+      const decision = acceptWebSocket(request);
+      logRequest(request, decision instanceof Response ? decision.status : 101);
+      return decision;
+    },
     webSocket: (url, init) =>
       new MemoryWebSocket(() =>
-        acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
+        emulator.acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
       ),
     get stats() {
       return stats;

@@ -40,6 +40,8 @@ export type {
   EmulatorClock,
   EmulatorOptions,
   EmulatorRateLimitOptions,
+  EmulatorRequestLog,
+  EmulatorSandbox,
   EmulatorSnapshot,
   EmulatorStats,
   ExposureSnapshot,

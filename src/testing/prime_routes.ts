@@ -85,6 +85,46 @@ function checkInteger(
   }
 }
 
+/**
+ * `GET /api/v1/sandbox/{sandbox_id}`: the sandbox with the fields
+ * https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint lists
+ * and PrimeIntellect-ai/prime `models.py`@66fb4b7 (`Sandbox`) reads, among them the
+ * `status` and `vm` their SDK's VM guard and their CLI's `ssh` check. Values the
+ * emulator has no notion of (image, resources) are fixed placeholders.
+ */
+export function getSandbox(ctx: PrimeContext): Response {
+  const { sandbox } = ctx;
+  const created = iso(sandbox.createdAt);
+  const running = sandbox.status === "RUNNING";
+  const ended = ["TERMINATED", "ERROR", "TIMEOUT"].includes(sandbox.status);
+  return json({
+    id: sandbox.id,
+    name: sandbox.id,
+    dockerImage: "python:3.11-slim",
+    startCommand: "tail -f /dev/null",
+    cpuCores: 1,
+    memoryGB: 2,
+    diskSizeGB: 10,
+    diskMountPath: "/sandbox-workspace",
+    gpuCount: 0,
+    networkAccess: true,
+    status: sandbox.status,
+    timeoutMinutes: 60,
+    environmentVars: null,
+    advancedConfigs: null,
+    createdAt: created,
+    updatedAt: created,
+    startedAt: running || ended ? created : null,
+    terminatedAt: ended ? created : null,
+    exitCode: null,
+    userId: null,
+    teamId: null,
+    kubernetesJobId: sandbox.jobId,
+    vm: sandbox.vm,
+    labels: [],
+  });
+}
+
 /** `POST /api/v1/sandbox/{sandbox_id}/expose`. */
 export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const body = await readJson(ctx.request);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { EmulatorSnapshot, LiveCounts, LiveSummary } from "./types.ts";
+import type { EmulatorSandbox, EmulatorSnapshot, LiveCounts, LiveSummary } from "./types.ts";
 
 /** A port exposure. */
 export interface Exposure {
@@ -64,6 +64,12 @@ export interface PtySession {
 export interface Sandbox {
   id: string;
   jobId: string;
+  /** Prime Intellect status (`GET /api/v1/sandbox/{id}`); `"RUNNING"` unless configured. */
+  status: string;
+  /** Whether Prime Intellect would report it VM-backed (`vm`). */
+  vm: boolean;
+  /** Epoch milliseconds of its first use. */
+  createdAt: number;
   exposures: Map<string, Exposure>;
   sshSessions: Map<string, SshSession>;
   ptys: Map<string, PtySession>;
@@ -74,21 +80,27 @@ export class EmulatorState {
   readonly sandboxes = new Map<string, Sandbox>();
   #nextExternalPort = 30000;
   #counter = 0;
-  readonly #known: ReadonlySet<string> | undefined;
+  readonly #known: ReadonlyMap<string, EmulatorSandbox> | undefined;
 
   /** `known`: the only sandboxes that exist; `undefined` lets any spring into existence. */
-  constructor(known: readonly string[] | undefined) {
-    this.#known = known ? new Set(known) : undefined;
+  constructor(known: readonly (string | EmulatorSandbox)[] | undefined) {
+    this.#known = known
+      ? new Map(known.map((k) => typeof k === "string" ? [k, { id: k }] : [k.id, k]))
+      : undefined;
   }
 
-  /** The sandbox, created on first use; `undefined` when it is not a known one. */
-  sandbox(id: string): Sandbox | undefined {
+  /** The sandbox, created on first use (at `now`); `undefined` when it is not a known one. */
+  sandbox(id: string, now = 0): Sandbox | undefined {
     let sandbox = this.sandboxes.get(id);
     if (sandbox) return sandbox;
-    if (this.#known && !this.#known.has(id)) return undefined;
+    const spec = this.#known ? this.#known.get(id) : { id };
+    if (!spec) return undefined;
     sandbox = {
       id,
       jobId: `job-${this.#nextId()}`,
+      status: spec.status ?? "RUNNING",
+      vm: spec.vm ?? false,
+      createdAt: now,
       exposures: new Map(),
       sshSessions: new Map(),
       ptys: new Map(),

@@ -120,7 +120,8 @@ export interface EmulatorClock {
 export interface EmulatorRateLimitOptions {
   /**
    * Requests allowed per window, for every route of both providers. Default:
-   * the documented budgets (Prime Intellect: 20 / 60 s per token and sandbox
+   * the documented budgets (Prime Intellect: 300 / 60 s per token and sandbox for
+   * getting a sandbox, 20 / 60 s per token and sandbox
    * shared by expose, unexpose and SSH create/close, 60 / 60 s for listing a
    * sandbox's ports, 60 / 60 s per token for listing all; Tensorlake: none).
    */
@@ -134,15 +135,43 @@ export interface EmulatorRateLimitOptions {
   enforce?: boolean;
 }
 
+/**
+ * A sandbox the emulator knows, with the state Prime Intellect's
+ * `GET /api/v1/sandbox/{sandbox_id}` reports for it, so that the paths for a
+ * sandbox that is not running, or is a VM, can be tested.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type EmulatorSandbox } from "@sandgate/sdk/testing";
+ *
+ * const vm: EmulatorSandbox = { id: "sb-vm", vm: true };
+ * const emulator = createEmulator({ sandboxes: ["sb-1", vm, { id: "sb-new", status: "PENDING" }] });
+ * console.log(emulator.live().sandboxes); // {}
+ * ```
+ */
+export interface EmulatorSandbox {
+  /** Prime Intellect sandbox id or Tensorlake sandbox name. */
+  id: string;
+  /**
+   * Its `status`: `PENDING`, `PROVISIONING`, `RUNNING`, `PAUSED`, `ERROR`,
+   * `TERMINATED` (https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint)
+   * or `TIMEOUT` (PrimeIntellect-ai/prime `models.py`@66fb4b7). Default `"RUNNING"`.
+   */
+  status?: string;
+  /** Whether it is VM-backed (`vm`, default `false` as in their `models.py`). */
+  vm?: boolean;
+}
+
 /** Options of `createEmulator`. */
 export interface EmulatorOptions {
   /** Bearer tokens accepted. Default: any non-empty token. */
   apiKeys?: readonly string[];
   /**
-   * Known sandboxes (Prime Intellect ids and Tensorlake names); others answer
-   * 404. Default: any sandbox springs into existence on first use.
+   * Known sandboxes (Prime Intellect ids and Tensorlake names, or
+   * {@link EmulatorSandbox} entries with a status or `vm`); others answer 404.
+   * Default: any sandbox springs into existence on first use, running, not a VM.
    */
-  sandboxes?: readonly string[];
+  sandboxes?: readonly (string | EmulatorSandbox)[];
   /** Tensorlake sandbox name for loopback hosts (`127.0.0.1`, `localhost`). Default `"default"`. */
   defaultSandbox?: string;
   /** Time source. Default: `Date.now()` and `setTimeout`. */
@@ -166,6 +195,25 @@ export interface EmulatorOptions {
    * tunnel (502) and closes exposure connections at once. Default: none.
    */
   services?: Readonly<Record<number, EmulatedService>>;
+  /**
+   * Called once per request when its answer is decided (a WebSocket upgrade
+   * too): a request log, as `sandgate emulator` prints it. Never throws into
+   * the emulator.
+   */
+  onRequest?: (entry: EmulatorRequestLog) => void;
+}
+
+/** One request, as {@link EmulatorOptions.onRequest} reports it. */
+export interface EmulatorRequestLog {
+  /** The HTTP method. */
+  method: string;
+  /**
+   * The URL path, percent-encoded as URLs are (no raw control, bidi or
+   * non-ASCII character); never the query, where a PTY token may travel.
+   */
+  path: string;
+  /** The status answered, `101` for an accepted WebSocket, or `"reset"` for a dropped connection. */
+  status: number | "reset";
 }
 
 /** Counters of what the emulator did since creation or `reset()`. */

@@ -145,6 +145,24 @@ test("close reason exit:<code> without a frame is the exit; 1001 session termina
   await assert.rejects(c.input.getWriter().write("x"), PtyDisconnectedError);
 });
 
+// tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts (parseInt, NaN → -1) and
+// src/tensorlake/sandbox/pty.py (int(), ValueError → -1): a close reason that starts with
+// exit: but carries no int32 is an exit of -1, not a disconnect.
+test("close reason exit:<not an int32> is an exit of -1, as upstream's clients read it", async () => {
+  const reasons = ["exit:abc", "exit:", "exit:7abc", "exit:99999999999", "exit:-2147483648"];
+  const expected = [-1, -1, -1, -1, -2147483648];
+  for (const [i, reason] of reasons.entries()) {
+    const { sandbox, sockets } = scripted();
+    const connection = await sandbox.attachPty(`pty-${i}`, "tok");
+    sockets[0]!.serverClose(1000, reason);
+    assert.deepEqual(await connection.exit, { kind: "exited", exitCode: expected[i] }, reason);
+  }
+  const { sandbox, sockets } = scripted();
+  const other = await sandbox.attachPty("pty-x", "tok");
+  sockets[0]!.serverClose(1000, "exited:3");
+  assert.equal((await other.exit).kind, "disconnected");
+});
+
 test("a fast writer waits while bufferedAmount is above the high-water mark", async () => {
   const { sandbox, sockets } = scripted();
   const connection = await sandbox.attachPty("pty-1", "tok");

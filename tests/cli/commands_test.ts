@@ -209,11 +209,40 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     }
   });
 
+  test("--no-limits lifts Prime's 20 / 60 s; each request is logged on stderr, query left out", async () => {
+    const running = start(["emulator", "--json", "--no-limits"], {});
+    await until(() => running.stdout().includes("}"), "the emulator's JSON");
+    const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
+    assert.equal(info.env.TENSORLAKE_API_URL, info.url);
+    try {
+      const auth = { authorization: "Bearer emulator", "content-type": "application/json" };
+      for (let i = 0; i < 25; i++) {
+        const response = await fetch(`${info.url}/api/v1/sandbox/sb-1/expose`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ port: 3000 + i }),
+        });
+        assert.equal(response.status, 200, `request ${i + 1} of 25 is not rate limited`);
+        await response.body?.cancel();
+      }
+      const odd = await fetch(`${info.url}/x%1B%5B31m/%E2%80%AE?token=tok-secret`);
+      await odd.body?.cancel();
+      await until(() => running.stderr().includes("/x%1B"), "the log line of the odd path");
+    } finally {
+      running.kill("SIGINT");
+    }
+    const { stderr } = await running.done;
+    assert.equal(stderr.match(/^POST \/api\/v1\/sandbox\/sb-1\/expose 200$/gm)?.length, 25);
+    assert.match(stderr, /^GET \/x%1B%5B31m\/%E2%80%AE 404$/m);
+    assert.doesNotMatch(stderr, /tok-secret|\x1b/);
+  });
+
   test("the human form prints export lines", async () => {
     const running = start(["emulator"], {});
     await until(() => running.stdout().includes("sandgate pty"), "the emulator's banner");
     assert.match(running.stdout(), /^export PRIME_API_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(running.stdout(), /^export PRIME_API_KEY=/m);
+    assert.match(running.stdout(), /^export TENSORLAKE_API_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(
       running.stdout(),
       /^export TENSORLAKE_SANDBOX_PROXY_URL=http:\/\/127\.0\.0\.1:\d+$/m,

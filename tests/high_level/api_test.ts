@@ -25,7 +25,8 @@ import {
   VERSION,
 } from "../../mod.ts";
 import { createPrimeIntellectClient, createTensorlakeClient } from "../../mod.ts";
-import { MissingApiKeyError, missingKeyAdvice } from "../../src/errors.ts";
+import { MissingApiKeyError } from "../../src/errors.ts";
+import { missingKeyAdvice } from "../../src/env.ts";
 import { didYouMean } from "../../src/options.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { flush } from "../helpers/flush.ts";
@@ -179,7 +180,7 @@ test("a missing key says what to do on Deno without --allow-env, on Workers, and
   assert.match(error.message, /^Prime Intellect: no API key: /);
 });
 
-test("a missing Prime key names ~/.prime/config.json (`prime login`) where that file is read", () => {
+test("a missing Prime key names ~/.prime/config.json (`prime login`) where that file is read", async () => {
   const file = { path: "~/.prime/config.json", writtenBy: "prime login" };
   // Node ≥ 20.16 and Bun (process.getBuiltinModule), Deno (readTextFileSync): the file is read.
   const node = { process: { env: {}, getBuiltinModule: () => undefined } };
@@ -204,12 +205,22 @@ test("a missing Prime key names ~/.prime/config.json (`prime login`) where that 
   assert.doesNotMatch(missingKeyAdvice("PRIME_API_KEY", workers, file), /prime login|config\.json/);
   // A Node without process.getBuiltinModule (older than 20.16) does not read it either.
   assert.doesNotMatch(missingKeyAdvice("PRIME_API_KEY", { process: { env: {} } }, file), /config/);
-  // The error itself, on this runtime (Deno, Node ≥ 20.16, Bun all read the file).
-  const prime = new MissingApiKeyError("primeintellect", "PRIME_API_KEY");
-  assert.match(prime.message, /`prime login` \(it writes ~\/\.prime\/config\.json/);
+  // The error a client throws, on this runtime (Deno, Node ≥ 20.16, Bun all read the file):
+  // the file is Prime Intellect's to name (its profile), not the error class's.
+  const unsent = recordingFetch(() => noContent());
+  const primeError = await createPrimeIntellectClient({ apiKey: "", fetch: unsent.fetch })
+    .GET("/api/v1/sandbox/expose/all").catch((e) => e);
+  assert.ok(primeError instanceof MissingApiKeyError, String(primeError));
+  assert.match(primeError.message, /`prime login` \(it writes ~\/\.prime\/config\.json/);
   // Tensorlake has no such file.
-  const tensorlake = new MissingApiKeyError("tensorlake", "TENSORLAKE_API_KEY");
-  assert.doesNotMatch(tensorlake.message, /config\.json|login/);
+  const tensorlakeError = await createTensorlakeClient({
+    apiKey: "",
+    baseUrl: "http://localhost",
+    fetch: unsent.fetch,
+  }).GET("/api/v1/pty").catch((e) => e);
+  assert.ok(tensorlakeError instanceof MissingApiKeyError, String(tensorlakeError));
+  assert.doesNotMatch(tensorlakeError.message, /config\.json|login/);
+  assert.equal(unsent.requests.length, 0, "nothing is sent without a key");
 });
 
 test("a base URL on new Tensorlake() points to proxyUrl", () => {

@@ -20,7 +20,7 @@ import { createEmulator, type Emulator, serve, type ServedEmulator } from "../..
 import { type CommandSpec, parse, positionals } from "../args.ts";
 import type { Context } from "../context.ts";
 import { describeError } from "../errors.ts";
-import type { Output, Styles } from "../output.ts";
+import { type Output, rich, type Styles, type Text } from "../output.ts";
 
 /** `sandgate demo`. */
 export const DEMO: CommandSpec = {
@@ -54,19 +54,20 @@ class Printer {
     this.#out = out;
     this.s = out.out;
   }
-  line(text = ""): void {
+  line(text: Text = ""): void {
     this.#out.line(text);
   }
-  step(title: string, result: string): void {
+  step(title: string, result: Text): void {
     this.#step += 1;
     const label = `${String(this.#step).padStart(2)}. ${title} `;
-    this.line(`  ${label}${this.s.dim(".".repeat(Math.max(2, 38 - label.length)))} ${result}`);
+    this.line(rich`  ${label}${this.s.dim(".".repeat(Math.max(2, 38 - label.length)))} ${result}`);
   }
-  detail(text: string): void {
-    this.line(`        ${text}`);
+  detail(text: Text): void {
+    this.line(rich`        ${text}`);
   }
   section(title: string): void {
-    this.line(`\n${this.s.bold(title)}`);
+    this.line();
+    this.line(this.s.bold(title));
   }
 }
 function cleaned(result: CleanupResult): string {
@@ -147,9 +148,9 @@ async function tour(p: Printer, t: Target): Promise<void> {
   await session.authorizeKey(key.line);
   p.step(
     "authorize a public key",
-    `${shortKey(key.line)} ${dim(key.own ? "(~/.ssh/id_ed25519.pub)" : "(a throwaway key)")}`,
+    rich`${shortKey(key.line)} ${dim(key.own ? "(~/.ssh/id_ed25519.pub)" : "(a throwaway key)")}`,
   );
-  p.detail(`$ ${bold(session.sshCommand({ identityFile: key.identityFile }).command)}`);
+  p.detail(rich`$ ${bold(session.sshCommand({ identityFile: key.identityFile }).command)}`);
 
   p.section(`Tensorlake ${t.tensorlakeLabel}, sandbox ${t.tensorlakeName}`);
   const tl = t.tensorlake.sandbox(t.tensorlakeSandbox);
@@ -187,7 +188,7 @@ export async function runDemo(out: Output): Promise<number> {
     emulator = createEmulator();
     server = await serve(emulator, { port: 0, hostname: "127.0.0.1" });
     p.line(
-      `emulator listening on ${bold(server.url)} ${dim("(no account or API key needed)")}`,
+      rich`emulator listening on ${bold(server.url)} ${dim("(no account or API key needed)")}`,
     );
     if (!realPrime && !realTensorlake) {
       p.line(
@@ -215,19 +216,22 @@ export async function runDemo(out: Output): Promise<number> {
     });
   } catch (error) {
     failed = true;
-    p.line(`\n${red(`✗ ${describeError(error)}`)}`);
+    p.line();
+    p.line(red(`✗ ${describeError(error)}`));
     p.line(dim("everything opened so far was closed again"));
   } finally {
     if (emulator) {
       const live = emulator.live();
       const { served, overLimit } = emulator.stats;
+      p.line();
       p.line(
-        `\nemulator: ${live.exposures} exposures, ${live.sshSessions} SSH sessions, ` +
+        `emulator: ${live.exposures} exposures, ${live.sshSessions} SSH sessions, ` +
           `${live.ptys} PTYs left open; ${served} requests served, ${overLimit} over the rate limit`,
       );
     }
     await server?.close();
   }
-  p.line(failed ? red("\ndemo failed") : green("\n✓ demo finished, everything closed"));
+  p.line();
+  p.line(failed ? red("demo failed") : green("✓ demo finished, everything closed"));
   return failed ? 1 : 0;
 }

@@ -115,7 +115,6 @@ async function session(
   leave: () => PromiseLike<void>,
 ): Promise<number> {
   const stdin = process.stdin;
-  const stdout = process.stdout;
   const interactive = isInteractive();
   const restore = enterRawMode();
   const writer = connection.input.getWriter();
@@ -143,9 +142,7 @@ async function session(
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (!stdout.write(value)) {
-          await new Promise<void>((resolve) => stdout.once("drain", () => resolve()));
-        }
+        await ctx.out.passthrough(value);
       }
     } catch {
       // The exit promise says why the stream ended.

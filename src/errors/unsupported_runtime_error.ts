@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { SandgateError } from "../errors.ts";
+import { nameClass } from "./_private.ts";
+import { SandgateError } from "./sandgate_error.ts";
 
 /**
  * The runtime cannot do what the call needs: `forward()` needs a local TCP
@@ -20,11 +21,7 @@ import { SandgateError } from "../errors.ts";
  */
 export class UnsupportedRuntimeError extends SandgateError {
   static {
-    Object.defineProperty(this.prototype, "name", {
-      value: "UnsupportedRuntimeError",
-      writable: true,
-      configurable: true,
-    });
+    nameClass(this, "UnsupportedRuntimeError");
   }
 
   /** The call that cannot run here, e.g. `"forward"`. */

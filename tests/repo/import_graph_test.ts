@@ -1,0 +1,151 @@
+// Repo-only: the module graph of every entry point, as `deno info --json` reports it, type-only
+// imports included. Two rules (issue 23): no import cycle, and core knows no provider: no module
+// of the core imports from a provider's folder (or from the CLI, the emulator or the Redis store,
+// which are built on the core, not under it).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Every entry point of deno.json's `exports`. */
+const ENTRIES = [
+  "mod.ts",
+  "src/types.ts",
+  "src/redis/mod.ts",
+  "src/testing/mod.ts",
+  "src/cli/main.ts",
+];
+
+/**
+ * What is not core: each provider's folder, and the layers built on the core. Everything else
+ * under src/ (the root modules, middleware/, http/, util/, errors/, rate_limit/, generated/) is
+ * core and may import only core.
+ */
+const NOT_CORE = [
+  "src/primeintellect/",
+  "src/tensorlake/",
+  "src/cli/",
+  "src/testing/",
+  "src/redis/",
+];
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: {
+    code?: { specifier: string };
+    type?: { specifier: string };
+  }[];
+}
+
+/** `deno info --json` of one entry point. */
+async function info(entry: string): Promise<{ modules: InfoModule[] }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** Repo-relative module → the modules it imports (code and type-only alike). */
+async function graph(): Promise<Map<string, Set<string>>> {
+  const root = pathToFileURL(ROOT).href;
+  const local = (specifier: string) =>
+    specifier.startsWith(root) ? specifier.slice(root.length) : undefined;
+  const edges = new Map<string, Set<string>>();
+  for (const document of await Promise.all(ENTRIES.map(info))) {
+    for (const module of document.modules) {
+      const from = local(module.specifier);
+      if (from === undefined) continue;
+      const to = edges.get(from) ?? new Set<string>();
+      edges.set(from, to);
+      for (const dep of module.dependencies ?? []) {
+        for (const target of [dep.code?.specifier, dep.type?.specifier]) {
+          const path = target === undefined ? undefined : local(target);
+          if (path !== undefined && path !== from && !path.startsWith("node_modules/")) {
+            to.add(path);
+          }
+        }
+      }
+    }
+  }
+  return edges;
+}
+
+/** The strongly connected components with more than one module (Tarjan), each sorted. */
+function cycles(edges: Map<string, Set<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (node: string) => {
+    index.set(node, next);
+    low.set(node, next++);
+    stack.push(node);
+    onStack.add(node);
+    for (const target of edges.get(node) ?? []) {
+      if (!index.has(target)) {
+        visit(target);
+        low.set(node, Math.min(low.get(node)!, low.get(target)!));
+      } else if (onStack.has(target)) low.set(node, Math.min(low.get(node)!, index.get(target)!));
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const node of [...edges.keys()].sort()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+const isCore = (path: string) =>
+  path.startsWith("src/") && !NOT_CORE.some((p) => path.startsWith(p));
+
+const edges = await graph();
+
+test("the graph covers the library: both providers, the core, the CLI, the emulator", () => {
+  for (
+    const known of [
+      "mod.ts",
+      "src/primeintellect/sandbox.ts",
+      "src/tensorlake/sandbox.ts",
+      "src/middleware/auth.ts",
+      "src/cli/main.ts",
+      "src/testing/emulator.ts",
+      "src/redis/store.ts",
+    ]
+  ) assert.ok(edges.has(known), `${known} is in the graph`);
+  assert.ok(edges.size > 60, `${edges.size} modules`);
+});
+
+test("no import cycle, type-only imports included", () => {
+  assert.deepEqual(cycles(edges), []);
+});
+
+test("the cycle finder finds a cycle", () => {
+  const sample = new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])]]);
+  assert.deepEqual(cycles(sample), [["a", "b", "c"]]);
+  assert.deepEqual(cycles(new Map([["a", new Set(["b"])], ["b", new Set<string>()]])), []);
+});
+
+test("core knows no provider: no core module imports a provider, the CLI, the emulator or Redis", () => {
+  const wrong: string[] = [];
+  for (const [from, targets] of edges) {
+    if (!isCore(from)) continue;
+    for (const to of targets) if (!isCore(to)) wrong.push(`${from} → ${to}`);
+  }
+  assert.ok(isCore("src/middleware/auth.ts") && isCore("src/errors.ts"), "core is what it says");
+  assert.ok(!isCore("src/tensorlake/client.ts") && !isCore("mod.ts"), "providers are not core");
+  assert.deepEqual(wrong.sort(), []);
+});
