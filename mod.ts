@@ -21,7 +21,7 @@
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  *
@@ -59,6 +59,7 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./src/tensorlake/attach.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 
 // Low-level typed clients.
@@ -85,6 +86,7 @@ export type {
 export type {
   RateLimitInfo,
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,

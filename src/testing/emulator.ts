@@ -18,7 +18,12 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
-import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import {
+  type AcceptsSshEndpoints,
+  SshEndpointLimitError,
+  type SshEndpoints,
+  USE_SSH_ENDPOINTS,
+} from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -247,9 +252,9 @@ function emptyStats(): EmulatorStats {
  * const client = createPrimeIntellectClient({ apiKey: "test-key", fetch: emulator.fetch });
  * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
- * console.log(data?.url, emulator.live().exposures); // https://8080-sb-1.emulator.sandgate.invalid 1
+ * console.log(data?.url, emulator.live().exposures); // https://8000-sb-1.emulator.sandgate.invalid 1
  * ```
  *
  * @example Deterministic faults and a fake clock
@@ -314,6 +319,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       for (const id of sandbox.sshSessions.keys()) live.add(id);
     }
     sshEndpoints.retain(live);
+  };
+  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
+    retainSshEndpoints();
+    return sshEndpoints!.open(sessionId, ttlMs);
   };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
@@ -434,14 +444,30 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? primeError(404, "Sandbox not found")
         : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
     }
-    return await route.handlers[method]!({
-      ...base,
-      sandbox,
-      gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
-      sshEndpoint: sshEndpoints?.open,
-      maxSessions: maxPtySessions,
-      killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
-    });
+    try {
+      return await route.handlers[method]!({
+        ...base,
+        sandbox,
+        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        maxSessions: maxPtySessions,
+        killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+      });
+    } catch (error) {
+      // serve()'s cap on SSH endpoints (an assumption: Prime documents no such limit).
+      if (error instanceof SshEndpointLimitError) return primeError(503, error.message);
+      throw error;
+    }
+  }
+
+  /** A request refused before routing (serve()'s body cap), in its API's error shape. */
+  function refuse(request: Request, status: number, message: string): Response {
+    const url = new URL(request.url);
+    return count(
+      addressesTensorlake(url.pathname, url.host, request.headers)
+        ? json({ error: message }, status)
+        : primeError(status, message),
+    );
   }
 
   /** Reports one request to `options.onRequest`; a throwing logger does not break the answer. */
@@ -508,6 +534,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       logRequest(request, decision instanceof Response ? decision.status : 101);
       return decision;
     },
+    refuse,
     webSocket: (url, init) =>
       new MemoryWebSocket(() =>
         emulator.acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))

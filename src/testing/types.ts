@@ -325,6 +325,12 @@ export interface Emulator {
    * side of the accepted socket.
    */
   acceptWebSocket(request: Request): Response | WebSocketAccept;
+  /**
+   * The answer to a request `serve()` refuses before it reaches `fetch` (413:
+   * its body is over `maxBodyBytes`), in the error shape of the API its path
+   * belongs to: Tensorlake `{ error }`, Prime Intellect `{ detail }`.
+   */
+  refuse(request: Request, status: number, message: string): Response;
 }
 
 /** Attaches the server side of an accepted WebSocket and returns its callbacks. */

@@ -142,11 +142,11 @@ describe("sandgate against a server that sends terminal escapes", { skip: skipCl
   });
 
   test("expose: the URL and the exposure id are shown escaped", async () => {
-    const result = await cli(["expose", "esc-sb", "8080", "--name", "web"], env);
+    const result = await cli(["expose", "esc-sb", "8000", "--name", "web"], env);
     assert.equal(result.code, 0, result.stderr);
     assertClean(result.stdout, "stdout");
     assertClean(result.stderr, "stderr");
-    assert.equal(result.stdout, `https://8080-esc-sb.emulator.sandgate.invalid${SHOWN}\n`);
+    assert.equal(result.stdout, `https://8000-esc-sb.emulator.sandgate.invalid${SHOWN}\n`);
     assert.ok(result.stderr.includes(`${SHOWN}; remove it with`), result.stderr);
   });
 
