@@ -60,6 +60,13 @@ export type {
 } from "./src/websocket/socket.ts";
 export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+export type {
+  ConnectOptions,
+  Forward,
+  ForwardOptions,
+  ForwardStats,
+  TcpConnection,
+} from "./src/forward/types.ts";
 
 // Low-level typed clients.
 export {
@@ -119,6 +126,7 @@ export {
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,
+  UnsupportedRuntimeError,
   ValidationError,
 } from "./src/errors.ts";
 
