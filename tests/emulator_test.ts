@@ -58,15 +58,15 @@ test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
   const clock = new FakeClock();
   const emulator = emulatorWith({ clock });
   const res = await emulator.fetch(
-    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8080, name: "web" }),
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8000, name: "web" }),
   );
   assert.equal(res.status, 200);
   const exposed = await res.json();
   assertSchema("primeintellect", "ExposePortResponse", exposed);
   assert.equal(exposed.sandbox_id, "sb-1");
-  assert.equal(exposed.port, 8080);
+  assert.equal(exposed.port, 8000);
   assert.equal(exposed.protocol, "HTTP");
-  assert.equal(exposed.url, "https://8080-sb-1.emulator.sandgate.invalid");
+  assert.equal(exposed.url, "https://8000-sb-1.emulator.sandgate.invalid");
   assert.equal(exposed.external_port, null);
 
   const tcp = await (await emulator.fetch(
@@ -79,7 +79,7 @@ test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
   const listed = await (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`)))
     .json();
   assertSchema("primeintellect", "ListExposedPortsResponse", listed);
-  assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8080, 5432]);
+  assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8000, 5432]);
   assert.equal(listed.exposures[0].created_at, new Date(clock.now()).toISOString());
 
   const del = await emulator.fetch(
@@ -126,6 +126,18 @@ test("Prime: 422 ErrorResponse for out-of-range and malformed input", async () =
   );
   assert.equal(top.status, 200);
   assert.equal(emulator.live().exposures, 2);
+});
+
+test("Prime: ports 8080, 2222 and 8081 are refused like an out-of-range one (an assumed 422)", async () => {
+  const emulator = emulatorWith();
+  for (const port of [8080, 2222, 8081]) {
+    const res = await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port }));
+    assert.equal(res.status, 422);
+    const body = await res.json();
+    assertSchema("primeintellect", "ErrorResponse", body);
+    assert.match(JSON.stringify(body), new RegExp(`Port ${port} cannot be exposed`));
+  }
+  assert.equal(emulator.live().exposures, 0);
 });
 
 test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes its exposure", async () => {

@@ -7,6 +7,18 @@
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
+import { eventSink, type SandgateEvent } from "../events.ts";
+import { httpProbe } from "../readiness/http_probe.ts";
+import { nodeConnect } from "../readiness/tcp_connect_node.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import {
+  assertWaitOptions,
+  HTTP_WAIT_OPTION_KEYS,
+  type ReadyInfo,
+  WAIT_OPTION_KEYS,
+  waitUntilReady,
+  type WaitUntilReadyOptions,
+} from "../readiness/wait.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
 import {
@@ -46,6 +58,8 @@ import {
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { primeConnect, primeForward } from "./forward.ts";
 import {
   authorizeUrl,
   type CreateSshSessionOptions,
@@ -79,6 +93,8 @@ interface Internals {
   clock: Clock;
   /** The client's options, for the gateway pipeline `authorizeKey` builds per session. */
   options: PrimeIntellectClientOptions;
+  /** `onEvent` and `debug`, for what does not go through the request pipeline (readiness). */
+  emit: ((event: SandgateEvent) => void) | undefined;
 }
 
 /**
@@ -96,7 +112,7 @@ interface Internals {
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  */
@@ -117,6 +133,7 @@ export class PrimeIntellect {
       client: this.client,
       clock: options.clock ?? systemClock,
       options,
+      emit: eventSink(options.onEvent, options.debug),
     };
   }
 
@@ -139,7 +156,7 @@ export class PrimeIntellect {
    * import { createEmulator } from "@sandgate/sdk/testing";
    *
    * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
-   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8000 });
    * await using _db = await prime.sandbox("sb-2").exposePort({ port: 5432, protocol: "tcp" });
    * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
    * ```
@@ -228,7 +245,7 @@ export interface PrimeIntellectSandbox {
    *
    * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
    *   .sandbox("sb-1");
-   * await sandbox.exposePort({ port: 8080, name: "web" });
+   * await sandbox.exposePort({ port: 8000, name: "web" });
    * for (const exposure of await sandbox.listExposures()) {
    *   console.log(exposure.name, exposure.url);
    *   await exposure.unexpose();
@@ -274,6 +291,34 @@ export interface PrimeIntellectSandbox {
    * ```
    */
   closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through a TCP exposure: an existing one
+   * of that port, else one created now and removed when the forward ends.
+   * `await using` stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await prime.sandbox("sb-1").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox, through a TCP
+   * exposure as {@link PrimeIntellectSandbox.forward} uses. Needs a raw TCP
+   * socket: Deno, Node, Bun or workerd (`cloudflare:sockets`); browsers get
+   * an `UnsupportedRuntimeError`.
+   *
+   * @example
+   * ```ts ignore
+   * await using connection = await prime.sandbox("sb-1").connect(6379);
+   * await connection.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /** The {@link PrimeIntellectSandbox} implementation. */
@@ -287,15 +332,22 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
-    assertOptionsObject("options", options, ["port", "name", "protocol"]);
+    assertOptionsObject("options", options, ["port", "name", "protocol", "waitUntilReady"]);
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
     }
     // Each input is read once: a getter cannot hand the check one value and the request another.
-    const { port, name } = options;
+    const { port, name, waitUntilReady: wait } = options;
     assertPort(port);
     assertExposureName(name);
     const protocol = normalizeProtocol(options.protocol);
+    if (wait !== undefined && typeof wait !== "boolean") {
+      assertWaitOptions(
+        "options.waitUntilReady",
+        wait,
+        protocol === "TCP" ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS,
+      );
+    }
     assertCallOptions(callOptions);
     const body = {
       port,
@@ -317,11 +369,55 @@ class SandboxHandle implements PrimeIntellectSandbox {
       },
     );
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
-    return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    const exposure = this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    if (wait === undefined || wait === false) return exposure;
+    try {
+      await exposure.waitUntilReady(wait === true ? {} : wait);
+    } catch (error) {
+      // Nothing is left behind: the caller never gets this handle. Not with the caller's
+      // signal (it may be why the wait ended), and a failed unexpose leaves the wait's error.
+      await exposure.unexpose({ timeoutMs: 10_000 }).catch(() => {});
+      throw error;
+    }
+    return exposure;
   }
 
   #exposure(fields: ExposureInfo): Exposure {
-    return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
+    return new ExposureHandle(
+      fields,
+      (opts) => this.unexposePort(fields.exposureId, opts),
+      (opts) => this.#waitUntilReady(fields, opts),
+    );
+  }
+
+  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop. */
+  async #waitUntilReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    const tcp = fields.protocol === "TCP" ||
+      (fields.protocol === null && fields.externalEndpoint !== null);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+    const { clock, emit, options: clientOptions } = this.#internals;
+    const context = { clock, emit };
+    if (tcp) {
+      const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
+      const target = `${endpoint.host}:${endpoint.port}`;
+      return await waitUntilReady(
+        target,
+        tcpProbe(endpoint.host, endpoint.port, nodeConnect),
+        options,
+        context,
+      );
+    }
+    const url = exposureUrl(fields.url, options?.path);
+    const fetch = clientOptions.fetch ?? ((request: Request) => globalThis.fetch(request));
+    return await waitUntilReady(
+      url,
+      httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+      options,
+      context,
+    );
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
@@ -395,11 +491,30 @@ class SandboxHandle implements PrimeIntellectSandbox {
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
+      ready: async (session, opts) => {
+        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
+        const host = session.host.replace(/^\[(.*)\]$/, "$1");
+        const { clock, emit } = this.#internals;
+        return await waitUntilReady(
+          session.externalEndpoint,
+          tcpProbe(host, session.port, nodeConnect),
+          opts,
+          { clock, emit },
+        );
+      },
     });
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    return await primeForward(this, remotePort, options);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    return await primeConnect(this, remotePort, options);
   }
 
   /**
@@ -472,4 +587,33 @@ function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
+function exposureUrl(url: string, path: string | undefined): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL("invalid:");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
+    );
+  }
+  if (path === undefined) return parsed.href;
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
+}
+
+/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+    );
+  }
+  return { host: match[1]!, port };
 }

@@ -18,6 +18,7 @@ import {
   randomToken,
   readJson,
 } from "./http.ts";
+import { RESERVED_PORTS } from "../validate.ts";
 import {
   closeSshSession,
   type EmulatorState,
@@ -43,6 +44,10 @@ export interface PrimeContext {
   /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
   sshEndpoint?:
     | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
+    | undefined;
+  /** Opens a loopback listener standing for a new TCP exposure (served emulator only). */
+  tcpEndpoint?:
+    | ((exposureId: string, port: number) => Promise<{ host: string; port: number }>)
     | undefined;
 }
 
@@ -134,6 +139,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const errors: Detail[] = [];
   if (port === undefined) errors.push({ param: "port", details: "Field required" });
   else checkInteger(errors, "port", port, 22, 9000);
+  // RESERVED_PORTS: Prime does not expose them (docs.primeintellect.ai/sandboxes/cli, "Expose
+  // Ports"). Their answer is undocumented: assumed a 422 `ErrorResponse` on `port`, like the range.
+  if (RESERVED_PORTS.includes(port as number)) {
+    errors.push({ param: "port", details: `Port ${port} cannot be exposed (reserved)` });
+  }
   if (name !== null && typeof name !== "string") {
     errors.push({ param: "name", details: "Input should be a valid string" });
   } else if (typeof name === "string" && name.length > 50) {
@@ -159,8 +169,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
       externalEndpoint: null,
     };
   } else {
-    const externalPort = ctx.state.externalPort();
-    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    // Served over HTTP, the endpoint is a loopback listener relaying to the declared service.
+    const { host, port: externalPort } = ctx.tcpEndpoint
+      ? await ctx.tcpEndpoint(exposureId, portNumber)
+      : { host: `tcp.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
+    const address = `${host}:${externalPort}`;
     endpoint = {
       url: `${proto.toLowerCase()}://${address}`,
       tlsSocket: address,

@@ -105,7 +105,7 @@ test("served: an endless request body is answered 413 { detail } after at most t
 test("served: a body announced over the cap gets 413 at once, in each provider's error shape", async () => {
   const cap = 1024;
   await using server = await serve(createEmulator(), { maxBodyBytes: cap });
-  const body = JSON.stringify({ port: 8080, name: "x".repeat(cap) });
+  const body = JSON.stringify({ port: 8000, name: "x".repeat(cap) });
   const prime = await fetch(`${server.url}/api/v1/sandbox/sb-1/expose`, {
     method: "POST",
     headers: { authorization: "Bearer k", "content-type": "application/json" },
@@ -124,7 +124,7 @@ test("served: a body announced over the cap gets 413 at once, in each provider's
   const small = await fetch(`${server.url}/api/v1/sandbox/sb-1/expose`, {
     method: "POST",
     headers: { authorization: "Bearer k", "content-type": "application/json" },
-    body: JSON.stringify({ port: 8080 }),
+    body: JSON.stringify({ port: 8000 }),
   });
   assert.equal(small.status, 200);
   await small.body?.cancel();

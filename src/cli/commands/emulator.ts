@@ -90,7 +90,7 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       for (const [name, value] of Object.entries(env)) ctx.out.line(`export ${name}=${value}`);
       ctx.out.line("");
       ctx.out.line(dim("# then, in another terminal:"));
-      ctx.out.line("sandgate expose my-sandbox 8080");
+      ctx.out.line("sandgate expose my-sandbox 8000");
       ctx.out.line("sandgate ports my-sandbox");
       ctx.out.line("sandgate ssh my-sandbox");
       ctx.out.line("sandgate pty my-sandbox");
