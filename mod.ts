@@ -62,6 +62,13 @@ export type {
 } from "./src/tensorlake/attach.ts";
 export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+export type {
+  ConnectOptions,
+  Forward,
+  ForwardOptions,
+  ForwardStats,
+  TcpConnection,
+} from "./src/forward/types.ts";
 
 // Low-level typed clients.
 export {
@@ -121,6 +128,7 @@ export {
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,
+  UnsupportedRuntimeError,
   ValidationError,
 } from "./src/errors.ts";
 

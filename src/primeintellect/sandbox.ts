@@ -58,6 +58,8 @@ import {
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { primeConnect, primeForward } from "./forward.ts";
 import {
   authorizeUrl,
   type CreateSshSessionOptions,
@@ -289,6 +291,34 @@ export interface PrimeIntellectSandbox {
    * ```
    */
   closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through a TCP exposure: an existing one
+   * of that port, else one created now and removed when the forward ends.
+   * `await using` stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await prime.sandbox("sb-1").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox, through a TCP
+   * exposure as {@link PrimeIntellectSandbox.forward} uses. Needs a raw TCP
+   * socket: Deno, Node, Bun or workerd (`cloudflare:sockets`); browsers get
+   * an `UnsupportedRuntimeError`.
+   *
+   * @example
+   * ```ts ignore
+   * await using connection = await prime.sandbox("sb-1").connect(6379);
+   * await connection.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /** The {@link PrimeIntellectSandbox} implementation. */
@@ -477,6 +507,14 @@ class SandboxHandle implements PrimeIntellectSandbox {
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    return await primeForward(this, remotePort, options);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    return await primeConnect(this, remotePort, options);
   }
 
   /**
