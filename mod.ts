@@ -21,7 +21,7 @@
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  *
@@ -51,15 +51,22 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
+export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
-  AttachOptions,
-  PtyConnection,
-  PtyExit,
   WebSocketEventLike,
   WebSocketFactory,
   WebSocketLike,
-} from "./src/tensorlake/attach.ts";
+} from "./src/websocket/socket.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+export type {
+  ConnectOptions,
+  Forward,
+  ForwardOptions,
+  ForwardStats,
+  TcpConnection,
+} from "./src/forward/types.ts";
 
 // Low-level typed clients.
 export {
@@ -85,6 +92,7 @@ export type {
 export type {
   RateLimitInfo,
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
@@ -118,6 +126,7 @@ export {
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,
+  UnsupportedRuntimeError,
   ValidationError,
 } from "./src/errors.ts";
 

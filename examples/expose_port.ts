@@ -20,7 +20,7 @@ const prime = new PrimeIntellect({ apiKey: "demo-key", fetch: emulator.fetch });
 const sandbox = prime.sandbox("my-sandbox");
 
 {
-  await using exposure = await sandbox.exposePort({ port: 8080, name: "web" });
+  await using exposure = await sandbox.exposePort({ port: 8000, name: "web" });
   console.log("exposed:", exposure.url);
 
   for (const listed of await sandbox.listExposures()) {

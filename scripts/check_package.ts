@@ -22,13 +22,13 @@ const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const FLOW = `
 const emulator = createEmulator();
 const sandbox = new PrimeIntellect({ apiKey: "consumer-key", fetch: emulator.fetch }).sandbox("sb-consumer");
-const exposure = await sandbox.exposePort({ port: 8080, name: "web" });
+const exposure = await sandbox.exposePort({ port: 8000, name: "web" });
 const listed = await sandbox.listExposures();
 const { alreadyGone } = await exposure.unexpose();
 // A second, strict unexpose: a typed error from the package's own classes.
 const gone = await sandbox.unexposePort(exposure.exposureId, { strict: true }).catch((e) => e);
 console.log(JSON.stringify({
-  ok: /^https:\\/\\/8080-/.test(exposure.url) && listed.length === 1 &&
+  ok: /^https:\\/\\/8000-/.test(exposure.url) && listed.length === 1 &&
     listed[0].exposureId === exposure.exposureId && !alreadyGone && emulator.live().exposures === 0 &&
     gone instanceof NotFoundError && gone instanceof SandgateError && gone.name === "NotFoundError" &&
     DUAL(gone),

@@ -26,6 +26,7 @@ export const STEPS: [string, string, Counts?][] = [
   // Install redis-server / tmux when missing (root + apt-get), else warn that their tests skip.
   ["redis-server for the Redis store tests", "redis:ensure"],
   ["tmux for the CLI pty test", "tmux:ensure"],
+  ["chromium for the browser test", "browser:ensure"],
   ["tests on deno", "test:deno", "deno"],
   // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
   ["bench --quick", "bench:quick"],

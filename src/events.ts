@@ -90,6 +90,28 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
 }
 
 /**
+ * One attempt of `waitUntilReady` (an exposure's URL or endpoint, an SSH
+ * session's endpoint): not ready yet, with the backoff before the next
+ * attempt, or ready.
+ */
+export interface ReadinessEvent extends SandgateEventBase {
+  /** Event kind. */
+  readonly type: "readiness";
+  /** What is probed: the URL, or `host:port`. */
+  readonly target: string;
+  /** The attempt (1 for the first). */
+  readonly attempt: number;
+  /** Whether the service answered. */
+  readonly ready: boolean;
+  /** What the attempt saw, e.g. `"HTTP 502 from the gateway"` or `"HTTP 200"`. */
+  readonly outcome: string;
+  /** Time since the first attempt, in milliseconds. */
+  readonly elapsedMs: number;
+  /** Backoff before the next attempt, in milliseconds; `null` once ready. */
+  readonly delayMs: number | null;
+}
+
+/**
  * Everything `onEvent` receives (and `debug: true` prints).
  *
  * @example Show progress during long rate-limit waits
@@ -107,7 +129,12 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
  * console.log(await prime.sandbox("sb-1").listExposures()); // []
  * ```
  */
-export type SandgateEvent = RequestEvent | ResponseEvent | RetryEvent | RateLimitWaitEvent;
+export type SandgateEvent =
+  | RequestEvent
+  | ResponseEvent
+  | RetryEvent
+  | RateLimitWaitEvent
+  | ReadinessEvent;
 
 /** `debug: true`: one line per event on the console's error stream. */
 export function printEvent(event: SandgateEvent): void {

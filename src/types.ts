@@ -13,7 +13,7 @@
  * const client = createPrimeIntellectClient({ apiKey: "demo", fetch: createEmulator().fetch });
  * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
  * const body: ExposePortResponse | undefined = data;
  * console.log(body?.tls_socket);

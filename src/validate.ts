@@ -172,9 +172,22 @@ export function assertCallOptions(
   }
 }
 
-/** Checks a port to expose: an integer from 22 to 9000. */
+/**
+ * Ports Prime Intellect does not expose: https://docs.primeintellect.ai/sandboxes/cli,
+ * "Expose Ports" ("Ports must be in the range 22–9000. Ports 8080, 2222, and 8081 cannot…").
+ */
+export const RESERVED_PORTS: readonly number[] = [8080, 2222, 8081];
+
+/** Checks a port to expose: an integer from 22 to 9000, not one of {@link RESERVED_PORTS}. */
 export function assertPort(value: unknown): asserts value is number {
   assertIntegerInRange("port", value, 22, 9000);
+  if (RESERVED_PORTS.includes(value as number)) {
+    throw new InvalidArgumentError(
+      "port",
+      value,
+      "must not be 8080, 2222 or 8081: Prime Intellect does not expose them (docs: Expose Ports)",
+    );
+  }
 }
 
 /** Checks an exposure name: absent, `null`, or a string of at most 50 characters. */

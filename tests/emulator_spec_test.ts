@@ -97,7 +97,7 @@ test("every emulator answer validates against the spec; every SDK request too", 
 
   const prime = new PrimeIntellect({ apiKey: "k", fetch });
   const sandbox = prime.sandbox("sb-1");
-  const web = await sandbox.exposePort({ port: 8080, name: "web" });
+  const web = await sandbox.exposePort({ port: 8000, name: "web" });
   const db = await sandbox.exposePort({ port: 5432, protocol: "tcp" });
   await prime.sandbox("sb-2").exposePort({ port: 3000 });
   await sandbox.listExposures();

@@ -58,15 +58,15 @@ test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
   const clock = new FakeClock();
   const emulator = emulatorWith({ clock });
   const res = await emulator.fetch(
-    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8080, name: "web" }),
+    req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port: 8000, name: "web" }),
   );
   assert.equal(res.status, 200);
   const exposed = await res.json();
   assertSchema("primeintellect", "ExposePortResponse", exposed);
   assert.equal(exposed.sandbox_id, "sb-1");
-  assert.equal(exposed.port, 8080);
+  assert.equal(exposed.port, 8000);
   assert.equal(exposed.protocol, "HTTP");
-  assert.equal(exposed.url, "https://8080-sb-1.emulator.sandgate.invalid");
+  assert.equal(exposed.url, "https://8000-sb-1.emulator.sandgate.invalid");
   assert.equal(exposed.external_port, null);
 
   const tcp = await (await emulator.fetch(
@@ -79,7 +79,7 @@ test("Prime: expose, list, unexpose answer spec-shaped bodies", async () => {
   const listed = await (await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb-1/expose`)))
     .json();
   assertSchema("primeintellect", "ListExposedPortsResponse", listed);
-  assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8080, 5432]);
+  assert.deepEqual(listed.exposures.map((e: { port: number }) => e.port), [8000, 5432]);
   assert.equal(listed.exposures[0].created_at, new Date(clock.now()).toISOString());
 
   const del = await emulator.fetch(
@@ -126,6 +126,18 @@ test("Prime: 422 ErrorResponse for out-of-range and malformed input", async () =
   );
   assert.equal(top.status, 200);
   assert.equal(emulator.live().exposures, 2);
+});
+
+test("Prime: ports 8080, 2222 and 8081 are refused like an out-of-range one (an assumed 422)", async () => {
+  const emulator = emulatorWith();
+  for (const port of [8080, 2222, 8081]) {
+    const res = await emulator.fetch(req("POST", `${PRIME}/api/v1/sandbox/sb-1/expose`, { port }));
+    assert.equal(res.status, 422);
+    const body = await res.json();
+    assertSchema("primeintellect", "ErrorResponse", body);
+    assert.match(JSON.stringify(body), new RegExp(`Port ${port} cannot be exposed`));
+  }
+  assert.equal(emulator.live().exposures, 0);
 });
 
 test("Prime: SSH session has all 12 fields, expires_at from ttl, closing removes its exposure", async () => {
@@ -468,12 +480,88 @@ test("Prime: GET /api/v1/sandbox/{id} has its documented budget of 300 / 60 s, a
   assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v1/sandbox/sb`))).status, 429);
 });
 
-test("unknown paths are 404 and wrong methods 405", async () => {
+test("unknown paths are 404 and wrong methods 405, in the addressed provider's error shape", async () => {
   const emulator = emulatorWith();
-  assert.equal((await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`))).status, 404);
+  const prime = await emulator.fetch(req("GET", `${PRIME}/api/v2/nothing`));
+  assert.equal(prime.status, 404);
+  assert.deepEqual(await prime.json(), { detail: "Not Found" });
   const wrong = await emulator.fetch(req("PUT", `${TL}/api/v1/pty`));
   assert.equal(wrong.status, 405);
   assert.equal(wrong.headers.get("allow"), "GET, POST");
+  const wrongBody = await wrong.json();
+  assertSchema("tensorlake", "SandboxProxyError", wrongBody);
+  assert.equal(wrongBody.code, "METHOD_NOT_ALLOWED");
+  // Tensorlake's documented error shape { error, code? }, never FastAPI's { detail }:
+  // by its host, by X-Tensorlake-Sandbox-Id, by a {id}.local host, or by a Tensorlake path.
+  const tensorlakeAsked = [
+    req("GET", `${TL}/nothing`),
+    req("GET", "http://sb-1.local:9/nothing"),
+    req("GET", "http://127.0.0.1:9/api/v1/pty/x/nothing"),
+    req("GET", "http://127.0.0.1:9/v1/namespaces/default/nothing"),
+  ];
+  const named = req("GET", "http://127.0.0.1:9/nothing");
+  named.headers.set("X-Tensorlake-Sandbox-Id", "sb-1");
+  for (const request of [...tensorlakeAsked, named]) {
+    const response = await emulator.fetch(request);
+    assert.equal(response.status, 404, request.url);
+    const body = await response.json();
+    assertSchema("tensorlake", "SandboxProxyError", body);
+    assert.equal(body.code, "NOT_FOUND", request.url);
+    assert.equal("detail" in body, false);
+  }
+  const ws = emulator.acceptWebSocket(new Request(`${TL}/api/v1/nothing/ws`));
+  assert.ok(ws instanceof Response);
+  assert.equal((await ws.json()).code, "NOT_FOUND");
+});
+
+// Tensorlake's SDK on a localhost API URL asks GET /v1/namespaces/{ns}/sandboxes/{id}
+// (tensorlakeai/tensorlake@ef3cf682 crates/rust-cloud-sdk-node/src/sandbox.rs) and routes
+// through its sandbox_url (crates/cloud-sdk/src/sandboxes/mod.rs@cab3838); the fields are
+// docs.tensorlake.ai/api-reference/v2/sandboxes/get's.
+test("Tensorlake lifecycle lookup: a running sandbox whose sandbox_url leads back to the emulator", async () => {
+  const clock = new FakeClock();
+  const emulator = emulatorWith({ clock, sandboxes: ["sb-1"] });
+  const local = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/sb-1"),
+  );
+  assert.equal(local.status, 200);
+  assert.deepEqual(await local.json(), {
+    id: "sb-1",
+    namespace: "default",
+    status: "running",
+    created_at: clock.now(),
+    resources: { cpus: 1, memory_mb: 512, ephemeral_disk_mb: 1024 },
+    timeout_secs: 0,
+    allow_unauthenticated_access: false,
+    sandbox_url: "http://127.0.0.1:8900",
+  });
+  const cloud = await (await emulator.fetch(
+    req("GET", "https://api.tensorlake.ai/v1/namespaces/ns/sandboxes/sb-1"),
+  )).json();
+  assert.equal(cloud.namespace, "ns");
+  assert.equal(cloud.sandbox_url, "https://sb-1.sandbox.tensorlake.ai");
+  assert.equal(cloud.ingress_endpoint, "https://sandbox.tensorlake.ai");
+  // The sandbox_url reaches the same sandbox.
+  const pty = new Request(`${cloud.sandbox_url}/api/v1/pty`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "x-tensorlake-sandbox-id": "sb-1" },
+    body: JSON.stringify({ command: "sh" }),
+  });
+  assert.equal((await emulator.fetch(pty)).status, 201);
+  assert.equal(emulator.live().sandboxes["sb-1"]?.ptys, 1);
+
+  const unknown = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/nope"),
+  );
+  assert.equal(unknown.status, 404);
+  const unknownBody = await unknown.json();
+  assertSchema("tensorlake", "SandboxProxyError", unknownBody);
+  assert.equal(unknownBody.code, "SANDBOX_NOT_FOUND");
+  const anonymous = await emulator.fetch(
+    req("GET", "http://127.0.0.1:8900/v1/namespaces/default/sandboxes/sb-1", undefined, null),
+  );
+  assert.equal(anonymous.status, 401);
+  assert.equal((await anonymous.json()).code, "UNAUTHORIZED");
 });
 
 test("rate limit: Prime's documented budgets, sliding, with Retry-After; none on Tensorlake", async () => {
@@ -745,6 +833,37 @@ test("gateway requests are not faulted by the random rate; the hook sees every r
   const gateway = await emulator.fetch(req("POST", `${PRIME}/gateway/u/j/authorize`, {}, "t"));
   assert.equal(gateway.status, 422);
   assert.deepEqual(seen, ["0:primeintellect", "1:tensorlake", "2:gateway"]);
+});
+
+test("onRequest reports method, path (no query) and status once per request, upgrades and resets too", async () => {
+  const log: unknown[] = [];
+  const emulator = emulatorWith({
+    onRequest: (entry) => log.push(entry),
+    faults: { decide: (ctx) => (ctx.request.url.includes("reset") ? "reset" : null) },
+  });
+  const created = await (await emulator.fetch(
+    req("POST", `${TL}/api/v1/pty?token=secret`, { command: "sh" }),
+  )).json();
+  await emulator.fetch(req("GET", `${TL}/caf\u00e9\u202e`));
+  await assert.rejects(emulator.fetch(req("GET", `${TL}/reset`)));
+  emulator.acceptWebSocket(
+    new Request(`${TL}/api/v1/pty/${created.session_id}/ws?token=${created.token}`),
+  );
+  emulator.acceptWebSocket(new Request(`${TL}/api/v1/pty/${created.session_id}/ws?token=bad`));
+  assert.deepEqual(log, [
+    { method: "POST", path: "/api/v1/pty", status: 201 },
+    { method: "GET", path: "/caf%C3%A9%E2%80%AE", status: 404 },
+    { method: "GET", path: "/reset", status: "reset" },
+    { method: "GET", path: `/api/v1/pty/${created.session_id}/ws`, status: 101 },
+    { method: "GET", path: `/api/v1/pty/${created.session_id}/ws`, status: 403 },
+  ]);
+  // A throwing logger does not break the answer.
+  const throwing = emulatorWith({
+    onRequest: () => {
+      throw new Error("log down");
+    },
+  });
+  assert.equal((await throwing.fetch(req("GET", `${TL}/api/v1/pty`))).status, 200);
 });
 
 test("the bound fetch works detached from the emulator object", async () => {

@@ -21,7 +21,7 @@ test("Prime Intellect client sends to the default base URL with a bearer token",
     Response.json({
       exposure_id: "e1",
       sandbox_id: "sb-1",
-      port: 8080,
+      port: 8000,
       protocol: "HTTP",
       url: "https://x",
       tls_socket: "x:443",
@@ -30,7 +30,7 @@ test("Prime Intellect client sends to the default base URL with a bearer token",
   const client = createPrimeIntellectClient({ apiKey: "key-123", fetch });
   const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
     params: { path: { sandbox_id: "sb-1" } },
-    body: { port: 8080 },
+    body: { port: 8000 },
   });
   assert.equal(data?.exposure_id, "e1");
   assert.equal(requests.length, 1);
@@ -38,7 +38,7 @@ test("Prime Intellect client sends to the default base URL with a bearer token",
   assert.equal(request!.url, "https://api.primeintellect.ai/api/v1/sandbox/sb-1/expose");
   assert.equal(request!.method, "POST");
   assert.equal(request!.headers.get("authorization"), "Bearer key-123");
-  assert.deepEqual(await request!.json(), { port: 8080 });
+  assert.deepEqual(await request!.json(), { port: 8000 });
 });
 
 test("Tensorlake client reaches the sandbox under the proxy host", async () => {
@@ -122,10 +122,10 @@ test("a user's openapi-fetch middleware may replace the request; its body and he
   });
   await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
     params: { path: { sandbox_id: "sb" } },
-    body: { port: 2222 },
+    body: { port: 2200 },
   });
   assert.equal(requests.length, 1);
   assert.equal(requests[0]!.headers.get("x-trace"), "t-1");
   assert.equal(requests[0]!.headers.get("authorization"), "Bearer k");
-  assert.deepEqual(await requests[0]!.json(), { port: 2222 });
+  assert.deepEqual(await requests[0]!.json(), { port: 2200 });
 });

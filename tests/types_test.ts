@@ -16,13 +16,13 @@ test("the low-level clients are typed by the generated paths", () => {
       prime.POST("/api/v1/sandbox/{sandbox_id}/expose", {
         params: { path: { sandbox_id: "sb" } },
         // @ts-expect-error `prt` is not a field of ExposePortRequest (and `port` is required)
-        body: { prt: 8080 },
+        body: { prt: 8000 },
       }),
     () =>
       prime.POST("/api/v1/sandbox/{sandbox_id}/expose", {
         params: { path: { sandbox_id: "sb" } },
         // @ts-expect-error port must be a number
-        body: { port: "8080" },
+        body: { port: "8000" },
       }),
     () =>
       // @ts-expect-error the path does not exist

@@ -20,9 +20,9 @@ import { createEmulator, serve } from "../src/testing/mod.ts";
 const exposeAnswer = {
   exposure_id: "e-1",
   sandbox_id: "sb-1",
-  port: 8080,
-  url: "https://8080-sb-1.example.invalid",
-  tls_socket: "8080-sb-1.example.invalid:443",
+  port: 8000,
+  url: "https://8000-sb-1.example.invalid",
+  tls_socket: "8000-sb-1.example.invalid:443",
 };
 
 function recording(answer: (request: Request) => Response) {
@@ -89,7 +89,7 @@ test("regression: getPty and listPtys accept the documented body (numeric create
 test("regression: an exposePort answer without protocol does not throw", async () => {
   const { fetch } = recording(() => Response.json(exposeAnswer));
   const sandbox = new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1");
-  const http = await sandbox.exposePort({ port: 8080 });
+  const http = await sandbox.exposePort({ port: 8000 });
   assert.equal(http.protocol, "HTTP"); // the API's documented default, which was asked for
   const tcp = await sandbox.exposePort({ port: 5432, protocol: "tcp" });
   assert.equal(tcp.protocol, "TCP");
@@ -257,6 +257,6 @@ test("Prime: key and base URL from ~/.prime/config.json after the environment", 
 test("Prime: protocol is HTTP or TCP only (no UDP), before any request", async () => {
   const { requests, fetch } = recording(() => Response.json(exposeAnswer));
   const sandbox = new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1");
-  await assert.rejects(sandbox.exposePort({ port: 8080, protocol: "UDP" }), /protocol/);
+  await assert.rejects(sandbox.exposePort({ port: 8000, protocol: "UDP" }), /protocol/);
   assert.equal(requests.length, 0);
 });

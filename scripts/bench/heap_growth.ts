@@ -29,7 +29,7 @@ export async function benchHeapGrowth(calls: number) {
   for (let done = 0; done < calls; done += 2) {
     if (done % every === 0) checkpoints.push({ calls: done, heapBytes: await heapUsed() });
     clock.tick(step);
-    const exposure = await sandbox.exposePort({ port: 8080 });
+    const exposure = await sandbox.exposePort({ port: 8000 });
     clock.tick(step);
     if ((await exposure.unexpose()).alreadyGone) throw new Error("emulator lost an exposure");
   }

@@ -14,11 +14,11 @@ import { createPrimeIntellectClient, PrimeIntellect } from "../../mod.ts";
 const BODY = JSON.stringify({
   exposure_id: "exp-0123456789",
   sandbox_id: "sb-bench",
-  port: 8080,
+  port: 8000,
   name: null,
   protocol: "HTTP",
-  url: "https://sb-bench-8080.example.test",
-  tls_socket: "sb-bench-8080.example.test:443",
+  url: "https://sb-bench-8000.example.test",
+  tls_socket: "sb-bench-8000.example.test:443",
   external_port: null,
   external_endpoint: null,
 });
@@ -46,7 +46,7 @@ const IN_PROCESS = "http://127.0.0.1:1";
 async function post(client: ReturnType<typeof createClient<paths>>) {
   const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
     params: { path: { sandbox_id: "sb-bench" } },
-    body: { port: 8080 },
+    body: { port: 8000 },
   });
   if (data === undefined) throw new Error("benchmark call failed");
 }
@@ -58,7 +58,7 @@ function variants(baseUrl: string, fetch: (r: Request) => Promise<Response>): Va
   const bare = createClient<paths>({ baseUrl, fetch, headers });
   const low = createPrimeIntellectClient(options);
   const sandbox = new PrimeIntellect(options).sandbox("sb-bench");
-  const body = JSON.stringify({ port: 8080 });
+  const body = JSON.stringify({ port: 8000 });
   return [
     [
       "raw fetch (floor)",
@@ -66,7 +66,7 @@ function variants(baseUrl: string, fetch: (r: Request) => Promise<Response>): Va
     ],
     [BARE, () => post(bare)],
     ["sandgate low-level", () => post(low)],
-    ["sandgate high-level exposePort", () => sandbox.exposePort({ port: 8080 })],
+    ["sandgate high-level exposePort", () => sandbox.exposePort({ port: 8000 })],
   ];
 }
 

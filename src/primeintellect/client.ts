@@ -144,7 +144,7 @@ export class PrimeIntellectConfig {
  * const client = createPrimeIntellectClient({ apiKey: "demo", fetch: emulator.fetch });
  * const { data, error } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
  * console.log(data ? data.url : error);
  * ```

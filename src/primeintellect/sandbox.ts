@@ -7,9 +7,20 @@
 import { UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
-import { normalizeClientOptions } from "../normalize.ts";
-import { type CallOptions, USER_AGENT } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import { createGatewayClient, type Pipeline } from "../pipeline.ts";
+import { httpProbe } from "../readiness/http_probe.ts";
+import { nodeConnect } from "../readiness/tcp_connect_node.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import {
+  assertWaitOptions,
+  HTTP_WAIT_OPTION_KEYS,
+  type ReadyInfo,
+  WAIT_OPTION_KEYS,
+  waitUntilReady,
+  type WaitUntilReadyOptions,
+} from "../readiness/wait.ts";
 import {
   type CallInit,
   type ClientResult,
@@ -47,6 +58,8 @@ import {
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { primeConnect, primeForward } from "./forward.ts";
 import {
   authorizeUrl,
   type CreateSshSessionOptions,
@@ -78,6 +91,8 @@ interface Internals {
   client: PrimeIntellectClient;
   /** The client's one pipeline: `client` sends through it, and so does `authorizeKey`. */
   pipeline: Pipeline;
+  /** The client's options, normalized once: events and the caller's `fetch` for readiness. */
+  options: NormalizedOptions;
 }
 
 /**
@@ -95,7 +110,7 @@ interface Internals {
  * import { createEmulator } from "@sandgate/sdk/testing";
  *
  * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
- * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+ * await using exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
  * console.log(exposure.url);
  * ```
  */
@@ -109,11 +124,10 @@ export class PrimeIntellect {
    * the API key defaults to the `PRIME_API_KEY` environment variable.
    */
   constructor(options: PrimeIntellectClientOptions = {}) {
-    const pipeline = primeIntellectPipeline(
-      normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS),
-    );
+    const normalized = normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
+    const pipeline = primeIntellectPipeline(normalized);
     this.client = createGatewayClient(pipeline);
-    this.#internals = { client: this.client, pipeline };
+    this.#internals = { client: this.client, pipeline, options: normalized };
   }
 
   /**
@@ -135,7 +149,7 @@ export class PrimeIntellect {
    * import { createEmulator } from "@sandgate/sdk/testing";
    *
    * const prime = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch });
-   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8080 });
+   * await using _web = await prime.sandbox("sb-1").exposePort({ port: 8000 });
    * await using _db = await prime.sandbox("sb-2").exposePort({ port: 5432, protocol: "tcp" });
    * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
    * ```
@@ -224,7 +238,7 @@ export interface PrimeIntellectSandbox {
    *
    * const sandbox = new PrimeIntellect({ apiKey: "demo", fetch: createEmulator().fetch })
    *   .sandbox("sb-1");
-   * await sandbox.exposePort({ port: 8080, name: "web" });
+   * await sandbox.exposePort({ port: 8000, name: "web" });
    * for (const exposure of await sandbox.listExposures()) {
    *   console.log(exposure.name, exposure.url);
    *   await exposure.unexpose();
@@ -270,6 +284,34 @@ export interface PrimeIntellectSandbox {
    * ```
    */
   closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through a TCP exposure: an existing one
+   * of that port, else one created now and removed when the forward ends.
+   * `await using` stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await prime.sandbox("sb-1").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox, through a TCP
+   * exposure as {@link PrimeIntellectSandbox.forward} uses. Needs a raw TCP
+   * socket: Deno, Node, Bun or workerd (`cloudflare:sockets`); browsers get
+   * an `UnsupportedRuntimeError`.
+   *
+   * @example
+   * ```ts ignore
+   * await using connection = await prime.sandbox("sb-1").connect(6379);
+   * await connection.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /** The {@link PrimeIntellectSandbox} implementation. */
@@ -283,13 +325,20 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
-    const keys = ["port", "name", "protocol"];
+    const keys = ["port", "name", "protocol", "waitUntilReady"];
     assertRequiredOptions("options", options, keys, "{ port, name?, protocol? }");
     // Each input is read once: a getter cannot hand the check one value and the request another.
-    const { port, name } = options;
+    const { port, name, waitUntilReady: wait } = options;
     assertPort(port);
     assertExposureName(name);
     const protocol = normalizeProtocol(options.protocol);
+    if (wait !== undefined && typeof wait !== "boolean") {
+      assertWaitOptions(
+        "options.waitUntilReady",
+        wait,
+        protocol === "TCP" ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS,
+      );
+    }
     assertCallOptions(callOptions);
     const body = {
       port,
@@ -311,11 +360,56 @@ class SandboxHandle implements PrimeIntellectSandbox {
       },
     );
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
-    return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    const exposure = this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    if (wait === undefined || wait === false) return exposure;
+    try {
+      await exposure.waitUntilReady(wait === true ? {} : wait);
+    } catch (error) {
+      // Nothing is left behind: the caller never gets this handle. Not with the caller's
+      // signal (it may be why the wait ended), and a failed unexpose leaves the wait's error.
+      await exposure.unexpose({ timeoutMs: 10_000 }).catch(() => {});
+      throw error;
+    }
+    return exposure;
   }
 
   #exposure(fields: ExposureInfo): Exposure {
-    return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
+    return new ExposureHandle(
+      fields,
+      (opts) => this.unexposePort(fields.exposureId, opts),
+      (opts) => this.#waitUntilReady(fields, opts),
+    );
+  }
+
+  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop. */
+  async #waitUntilReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    const tcp = fields.protocol === "TCP" ||
+      (fields.protocol === null && fields.externalEndpoint !== null);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+    const { pipeline, options: clientOptions } = this.#internals;
+    const context = { clock: pipeline.clock, emit: clientOptions.emit };
+    if (tcp) {
+      const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
+      const target = `${endpoint.host}:${endpoint.port}`;
+      return await waitUntilReady(
+        target,
+        tcpProbe(endpoint.host, endpoint.port, nodeConnect),
+        options,
+        context,
+      );
+    }
+    const url = exposureUrl(fields.url, options?.path);
+    const fetch = (clientOptions.given.fetch as FetchLike | undefined) ??
+      ((request: Request) => globalThis.fetch(request));
+    return await waitUntilReady(
+      url,
+      httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+      options,
+      context,
+    );
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
@@ -389,11 +483,30 @@ class SandboxHandle implements PrimeIntellectSandbox {
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
+      ready: async (session, opts) => {
+        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
+        const host = session.host.replace(/^\[(.*)\]$/, "$1");
+        const { pipeline, options } = this.#internals;
+        return await waitUntilReady(
+          session.externalEndpoint,
+          tcpProbe(host, session.port, nodeConnect),
+          opts,
+          { clock: pipeline.clock, emit: options.emit },
+        );
+      },
     });
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    return await primeForward(this, remotePort, options);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    return await primeConnect(this, remotePort, options);
   }
 
   /**
@@ -454,4 +567,33 @@ function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
+function exposureUrl(url: string, path: string | undefined): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL("invalid:");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
+    );
+  }
+  if (path === undefined) return parsed.href;
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
+}
+
+/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+    );
+  }
+  return { host: match[1]!, port };
 }

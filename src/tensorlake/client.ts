@@ -13,7 +13,7 @@ import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
 import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
 import { parseSecureUrl } from "../validate.ts";
-import type { WebSocketFactory } from "./attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";

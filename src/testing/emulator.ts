@@ -10,6 +10,7 @@ import {
   decideFault,
   faultResponse,
   isBeforeEffect,
+  isConnectionReset,
   slowBody,
 } from "./faults.ts";
 import { systemClock } from "../util/clock.ts";
@@ -17,10 +18,22 @@ import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./rate_limit.ts";
-import { type AcceptsSshEndpoints, type SshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import {
+  type AcceptsSshEndpoints,
+  SshEndpointLimitError,
+  type SshEndpoints,
+  USE_SSH_ENDPOINTS,
+} from "./ssh_endpoints.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
+import {
+  type AcceptsTcpEndpoints,
+  acceptTunnel,
+  normalizeServices,
+  type TcpEndpoints,
+  USE_TCP_ENDPOINTS,
+} from "./tcp_services.ts";
 import { PtyTerminal } from "./pty_shell.ts";
 import type {
   Emulator,
@@ -88,6 +101,19 @@ const ROUTES = {
     sandboxed: true,
     handlers: { DELETE: (ctx) => prime.closeSession(ctx, ctx.params[1]!) },
   },
+  // Tensorlake's lifecycle lookup on a localhost API URL (namespace, sandbox id).
+  lifecycle: {
+    api: "tensorlake",
+    sandboxed: false,
+    handlers: {
+      GET: (ctx) => {
+        const sandbox = ctx.state.sandbox(ctx.params[1]!, ctx.now);
+        return sandbox
+          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, sandbox.createdAt)
+          : proxyError(404, `sandbox ${ctx.params[1]} not found`, "SANDBOX_NOT_FOUND");
+      },
+    },
+  },
   pty: {
     api: "tensorlake",
     sandboxed: true,
@@ -114,6 +140,13 @@ const ROUTES = {
     api: "tensorlake",
     sandboxed: true,
     // Without an upgrade (serve() and emulator.webSocket do the upgrade).
+    handlers: {
+      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
+    },
+  },
+  tunnel: {
+    api: "tensorlake",
+    sandboxed: true,
     handlers: {
       GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
     },
@@ -152,6 +185,12 @@ function matchRoute(pathname: string): Route | undefined {
     if (e === "resize" && f === undefined) return route("resize", [d]);
     if (e === "ws" && f === undefined) return route("ptyWs", [d]);
   }
+  if (a === "api" && b === "v1" && c === "tunnels" && d === "tcp" && e === undefined) {
+    return route("tunnel", []);
+  }
+  if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
+    return route("lifecycle", [c, e]);
+  }
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
     return route("authorize", [b, c]);
   }
@@ -161,6 +200,40 @@ function matchRoute(pathname: string): Route | undefined {
 function isLoopbackOrIp(hostname: string): boolean {
   return hostname === "localhost" || hostname.startsWith("[") ||
     /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Whether a request no route answers is meant for Tensorlake (its PTY, lifecycle
+ * or other sandbox paths, a sandbox named by header or by a `{id}.local` /
+ * `*.tensorlake.ai` host) rather than Prime Intellect, whose shape is the default.
+ */
+export function addressesTensorlake(pathname: string, host: string, headers?: Headers): boolean {
+  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  return headers?.has("x-tensorlake-sandbox-id") === true ||
+    hostname.endsWith(".local") || hostname.endsWith("tensorlake.ai") ||
+    /^\/(api\/v1\/(pty|processes|files|tunnels)|v1\/namespaces|sandboxes)(\/|$)/.test(pathname);
+}
+
+/**
+ * An error in the shape of the provider a request addresses: Tensorlake's
+ * `SandboxProxyError { error, code }` (docs.tensorlake.ai/api-reference/v2/pty),
+ * else Prime Intellect's FastAPI `{ detail }`. The codes `NOT_FOUND`,
+ * `METHOD_NOT_ALLOWED` and `BAD_REQUEST` are assumptions: Tensorlake documents none
+ * for these cases.
+ */
+export function providerError(
+  tensorlakeShape: boolean,
+  status: 400 | 404 | 405,
+  headers?: Record<string, string>,
+): Response {
+  const [detail, code] = status === 404
+    ? ["Not Found", "NOT_FOUND"]
+    : status === 405
+    ? ["Method Not Allowed", "METHOD_NOT_ALLOWED"]
+    : ["Bad Request", "BAD_REQUEST"];
+  return tensorlakeShape
+    ? proxyError(status, detail.toLowerCase(), code, headers)
+    : primeError(status, detail, headers);
 }
 
 function emptyStats(): EmulatorStats {
@@ -196,9 +269,9 @@ function emptyStats(): EmulatorStats {
  * const client = createPrimeIntellectClient({ apiKey: "test-key", fetch: emulator.fetch });
  * const { data } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
  *   params: { path: { sandbox_id: "sb-1" } },
- *   body: { port: 8080 },
+ *   body: { port: 8000 },
  * });
- * console.log(data?.url, emulator.live().exposures); // https://8080-sb-1.emulator.sandgate.invalid 1
+ * console.log(data?.url, emulator.live().exposures); // https://8000-sb-1.emulator.sandgate.invalid 1
  * ```
  *
  * @example Deterministic faults and a fake clock
@@ -224,6 +297,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
   const defaultSandbox = options.defaultSandbox ?? "default";
   const maxPtySessions = options.maxPtySessions ?? 64;
+  const services = normalizeServices(options.services);
   const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
   const enforce = rateOptions?.enforce ?? true;
   // An explicit limit or window is one budget for every route (both providers);
@@ -255,6 +329,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
   let sshEndpoints: SshEndpoints | undefined;
+  let tcpEndpoints: TcpEndpoints | undefined;
+  /** Closes the loopback listeners of TCP exposures that are gone. */
+  const retainTcpEndpoints = () => {
+    if (!tcpEndpoints) return;
+    const live = new Set<string>();
+    for (const sandbox of state.sandboxes.values()) {
+      for (const id of sandbox.exposures.keys()) live.add(id);
+    }
+    tcpEndpoints.retain(live);
+  };
   /** Closes the loopback endpoints of SSH sessions that ended (closed, unexposed, expired). */
   const retainSshEndpoints = () => {
     if (!sshEndpoints) return;
@@ -263,6 +347,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       for (const id of sandbox.sshSessions.keys()) live.add(id);
     }
     sshEndpoints.retain(live);
+  };
+  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
+    retainSshEndpoints();
+    return sshEndpoints!.open(sessionId, ttlMs);
   };
   // The emulated shells, by sandbox and session id, created on first attach.
   const terminals = new Map<string, PtyTerminal>();
@@ -289,10 +378,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
    * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
    * Assumption: a bearer token is checked when sent (browsers cannot send one).
    */
-  function acceptWebSocket(request: Request): Response | WebSocketAccept {
+  function acceptWebSocket(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept> {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
-    if (!route || route.name !== "ptyWs") return json({ detail: "Not Found" }, 404);
+    if (route?.name === "tunnel") return acceptTunnelSocket(request, url);
+    if (!route || route.name !== "ptyWs") {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const bearer = bearerToken(request);
     if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
       return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
@@ -325,6 +419,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const attached = terminal;
     return (peer) => attached.connect(peer);
   }
+  /**
+   * The TCP tunnel upgrade (https://docs.tensorlake.ai/api-reference/v2/tunnels/tcp):
+   * 401 without a bearer token, 400 for a missing, invalid or zero `port`, 502 when
+   * nothing accepts on that port (no declared service, or it refused).
+   */
+  async function acceptTunnelSocket(
+    request: Request,
+    url: URL,
+  ): Promise<Response | WebSocketAccept> {
+    const bearer = bearerToken(request);
+    if (bearer === undefined || (apiKeys && !apiKeys.has(bearer))) {
+      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
+    }
+    const sandboxName = tensorlakeSandboxName(request, url);
+    if (!state.sandbox(sandboxName)) {
+      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
+    }
+    const portText = url.searchParams.get("port") ?? "";
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      return proxyError(400, "port must be an integer from 1 to 65535", "INVALID_PORT");
+    }
+    const service = services.get(port);
+    const accept = service ? await acceptTunnel(service) : undefined;
+    return accept ??
+      proxyError(502, `nothing accepted the connection on 127.0.0.1:${port}`, "BAD_GATEWAY");
+  }
   const stats = emptyStats();
 
   function count(response: Response): Response {
@@ -339,11 +460,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     route: Route | undefined,
     now: number,
   ): Promise<Response> {
-    if (!route) return json({ detail: "Not Found" }, 404);
+    if (!route) {
+      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
+    }
     const { method } = request;
     if (!Object.hasOwn(route.handlers, method)) {
       const allow = Object.keys(route.handlers).join(", ");
-      return json({ detail: "Method Not Allowed" }, 405, { allow });
+      return providerError(route.api === "tensorlake", 405, { allow });
     }
     state.expire(now);
     const isPrime = route.api === "primeintellect";
@@ -379,17 +502,56 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? primeError(404, "Sandbox not found")
         : proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
     }
-    return await route.handlers[method]!({
-      ...base,
-      sandbox,
-      gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
-      sshEndpoint: sshEndpoints?.open,
-      maxSessions: maxPtySessions,
-      killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
-    });
+    try {
+      return await route.handlers[method]!({
+        ...base,
+        sandbox,
+        gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
+        sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        tcpEndpoint: tcpEndpoints?.open,
+        maxSessions: maxPtySessions,
+        killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+      });
+    } catch (error) {
+      // serve()'s cap on SSH endpoints (an assumption: Prime documents no such limit).
+      if (error instanceof SshEndpointLimitError) return primeError(503, error.message);
+      throw error;
+    }
+  }
+
+  /** A request refused before routing (serve()'s body cap), in its API's error shape. */
+  function refuse(request: Request, status: number, message: string): Response {
+    const url = new URL(request.url);
+    return count(
+      addressesTensorlake(url.pathname, url.host, request.headers)
+        ? json({ error: message }, status)
+        : primeError(status, message),
+    );
+  }
+
+  /** Reports one request to `options.onRequest`; a throwing logger does not break the answer. */
+  function logRequest(request: Request, status: number | "reset"): void {
+    if (!options.onRequest) return;
+    try {
+      options.onRequest({ method: request.method, path: new URL(request.url).pathname, status });
+    } catch {
+      // The log is best effort.
+    }
   }
 
   async function fetch(request: Request): Promise<Response> {
+    if (!options.onRequest) return await answer(request);
+    try {
+      const response = await answer(request);
+      logRequest(request, response.status);
+      return response;
+    } catch (error) {
+      if (isConnectionReset(error)) logRequest(request, "reset");
+      throw error;
+    }
+  }
+
+  async function answer(request: Request): Promise<Response> {
     // Arrival time: rate-limit windows, created_at and expires_at count from here.
     const arrivedAt = clock.now();
     const url = new URL(request.url);
@@ -411,6 +573,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       response = await handle(request, url, route, arrivedAt);
     } finally {
       retainSshEndpoints();
+      retainTcpEndpoints();
     }
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
@@ -424,12 +587,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return count(response);
   }
 
-  const emulator: Emulator & AcceptsSshEndpoints = {
+  const emulator: Emulator & AcceptsSshEndpoints & AcceptsTcpEndpoints = {
     fetch,
-    acceptWebSocket,
+    acceptWebSocket: (request) => {
+      const decision = acceptWebSocket(request);
+      logRequest(request, decision instanceof Response ? decision.status : 101);
+      return decision;
+    },
+    refuse,
     webSocket: (url, init) =>
       new MemoryWebSocket(() =>
-        acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
+        emulator.acceptWebSocket(new Request(url.replace(/^ws/, "http"), { headers: init.headers }))
       ),
     get stats() {
       return stats;
@@ -443,10 +611,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (documented) { for (const l of Object.values(documented)) l.clear(); }
       Object.assign(stats, emptyStats());
       retainSshEndpoints();
+      retainTcpEndpoints();
     },
     live() {
       state.expire(clock.now());
       retainSshEndpoints();
+      retainTcpEndpoints();
       return state.live();
     },
     snapshot() {
@@ -457,6 +627,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // serve() hands its loopback SSH endpoints over here (internal, not on `Emulator`).
     [USE_SSH_ENDPOINTS](endpoints: SshEndpoints | undefined) {
       sshEndpoints = endpoints;
+    },
+    // serve() hands its loopback TCP exposure listeners over here (internal too).
+    [USE_TCP_ENDPOINTS](endpoints: TcpEndpoints | undefined) {
+      tcpEndpoints = endpoints;
+      return services;
     },
   };
   return emulator;

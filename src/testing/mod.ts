@@ -40,6 +40,7 @@ export type {
   EmulatorClock,
   EmulatorOptions,
   EmulatorRateLimitOptions,
+  EmulatorRequestLog,
   EmulatorSandbox,
   EmulatorSnapshot,
   EmulatorStats,
@@ -54,3 +55,4 @@ export type {
   WebSocketAccept,
 } from "./types.ts";
 export type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
+export type { EmulatedService } from "./tcp_services.ts";

@@ -18,6 +18,7 @@ import {
   randomToken,
   readJson,
 } from "./http.ts";
+import { RESERVED_PORTS } from "../validate.ts";
 import {
   closeSshSession,
   type EmulatorState,
@@ -41,7 +42,13 @@ export interface PrimeContext {
   now: number;
   gatewayUrl: string;
   /** Opens a real TCP endpoint for a new SSH session (served emulator only). */
-  sshEndpoint?: ((sessionId: string) => Promise<{ host: string; port: number }>) | undefined;
+  sshEndpoint?:
+    | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
+    | undefined;
+  /** Opens a loopback listener standing for a new TCP exposure (served emulator only). */
+  tcpEndpoint?:
+    | ((exposureId: string, port: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -132,6 +139,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const errors: Detail[] = [];
   if (port === undefined) errors.push({ param: "port", details: "Field required" });
   else checkInteger(errors, "port", port, 22, 9000);
+  // RESERVED_PORTS: Prime does not expose them (docs.primeintellect.ai/sandboxes/cli, "Expose
+  // Ports"). Their answer is undocumented: assumed a 422 `ErrorResponse` on `port`, like the range.
+  if (RESERVED_PORTS.includes(port as number)) {
+    errors.push({ param: "port", details: `Port ${port} cannot be exposed (reserved)` });
+  }
   if (name !== null && typeof name !== "string") {
     errors.push({ param: "name", details: "Input should be a valid string" });
   } else if (typeof name === "string" && name.length > 50) {
@@ -157,8 +169,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
       externalEndpoint: null,
     };
   } else {
-    const externalPort = ctx.state.externalPort();
-    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    // Served over HTTP, the endpoint is a loopback listener relaying to the declared service.
+    const { host, port: externalPort } = ctx.tcpEndpoint
+      ? await ctx.tcpEndpoint(exposureId, portNumber)
+      : { host: `tcp.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
+    const address = `${host}:${externalPort}`;
     endpoint = {
       url: `${proto.toLowerCase()}://${address}`,
       tlsSocket: address,
@@ -226,7 +241,7 @@ export async function createSshSession(ctx: PrimeContext): Promise<Response> {
   const exposureId = ctx.state.id("exp-");
   // Served over HTTP, a session gets a loopback port that accepts connections.
   const { host, port: externalPort } = ctx.sshEndpoint
-    ? await ctx.sshEndpoint(sessionId)
+    ? await ctx.sshEndpoint(sessionId, ttlSeconds * 1000)
     : { host: `ssh.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
   const endpoint = `${host}:${externalPort}`;
   ctx.sandbox.exposures.set(exposureId, {

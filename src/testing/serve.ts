@@ -8,10 +8,17 @@
  * as with a real connection reset. Where `node:http` is missing it falls back
  * to `Deno.serve` / `Bun.serve`, where a reset can only cut the body short.
  *
+ * It is bounded, since users run it inside their test suites: request bodies
+ * are read up to `maxBodyBytes` and no further (413), a connection that sends
+ * no complete request within `idleTimeoutMs` is closed, and SSH-session
+ * endpoints are capped at `maxSshEndpoints` (see {@link ServeOptions}).
+ *
  * @module
  */
+import { ConfigError } from "../errors.ts";
 import { isConnectionReset } from "./faults.ts";
 import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import { acceptsTcpEndpoints, loopbackTcpEndpoints, USE_TCP_ENDPOINTS } from "./tcp_services.ts";
 import type { WebSocketAccept } from "./types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
@@ -28,7 +35,37 @@ export interface ServeOptions {
    * SDK itself does.
    */
   keepAlive?: boolean;
+  /**
+   * Largest request body accepted, in bytes. A larger one is answered 413 in
+   * the provider's error shape (Prime Intellect `{ detail }`, Tensorlake
+   * `{ error }`) with `Connection: close`, after reading at most this much of
+   * it (none at all when `Content-Length` already says so). Default 1 MiB.
+   */
+  maxBodyBytes?: number;
+  /**
+   * A connection that makes no progress is closed after this many
+   * milliseconds: a request's headers not complete since it connected or
+   * since its previous answer, or a body not complete since its headers
+   * (slowloris, idle keep-alive). Other clients keep being served. WebSocket
+   * connections (PTY attach) are not bounded by it. Default 10 000. Not
+   * applied where `node:http` is missing.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Most SSH-session TCP endpoints open at once. Past it, creating an SSH
+   * session is answered 503 `{ detail }` and no listener is opened; an
+   * endpoint closes with its session, and at the latest after its
+   * `ttl_seconds`. Default 64.
+   */
+  maxSshEndpoints?: number;
 }
+
+/** Defaults of the {@link ServeOptions} bounds. */
+const SERVE_DEFAULTS = {
+  maxBodyBytes: 1_048_576,
+  idleTimeoutMs: 10_000,
+  maxSshEndpoints: 64,
+} as const;
 
 /** A running server. */
 export interface ServedEmulator {
@@ -51,7 +88,15 @@ export interface FetchHandler {
    * refuses it, a function attaches the accepted socket. Without it,
    * upgrades are answered 404.
    */
-  acceptWebSocket?(request: Request): Response | WebSocketAccept;
+  acceptWebSocket?(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
+  /**
+   * The answer to a request refused before it reached `fetch` (413: its body
+   * is too large), in the handler's own error shape. `request` has the
+   * method, URL and headers but no body. Without it, a plain-text answer.
+   */
+  refuse?(request: Request, status: number, message: string): Response;
 }
 
 // Minimal shapes of node:http, so this file type-checks without @types/node.
@@ -60,7 +105,8 @@ interface NodeIncoming {
   url?: string;
   headers: Record<string, string | string[] | undefined>;
   rawHeaders: string[];
-  socket: { destroy(): void };
+  socket: NodeSocket;
+  pause(): void;
   on(event: "data", listener: (chunk: Uint8Array) => void): void;
   on(event: "end" | "close", listener: () => void): void;
   on(event: "error", listener: (error: unknown) => void): void;
@@ -69,7 +115,12 @@ interface NodeOutgoing {
   writableEnded: boolean;
   headersSent: boolean;
   writeHead(status: number, headers: string[]): void;
-  end(body?: Uint8Array): void;
+  end(body?: Uint8Array, callback?: () => void): void;
+  on(event: "close" | "finish", listener: () => void): void;
+}
+interface NodeSocket {
+  destroyed?: boolean;
+  destroy(): void;
   on(event: "close", listener: () => void): void;
 }
 interface NodeServer {
@@ -78,6 +129,7 @@ interface NodeServer {
   close(callback: (error?: unknown) => void): void;
   closeAllConnections?(): void;
   on(event: "error", listener: (error: unknown) => void): void;
+  on(event: "connection", listener: (socket: NodeSocket) => void): void;
   on(
     event: "upgrade",
     listener: (req: NodeIncoming, socket: RawSocket, head: Uint8Array) => void,
@@ -88,37 +140,116 @@ interface NodeHttp {
   createServer(handler: (req: NodeIncoming, res: NodeOutgoing) => void): NodeServer;
 }
 
-function readBody(req: NodeIncoming): Promise<Uint8Array<ArrayBuffer>> {
+/** Too large: the body was not (fully) read. */
+const TOO_LARGE = Symbol("too large");
+
+/**
+ * Reads a body of at most `maxBytes`: `TOO_LARGE` when `Content-Length` says
+ * more (nothing read), or as soon as the bytes read pass it (reading stops
+ * there: the connection is paused, then closed after the answer).
+ */
+function readBody(
+  req: NodeIncoming,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | typeof TOO_LARGE> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (chunk) => chunks.push(chunk));
-    req.on("end", () => {
-      const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-      const body = new Uint8Array(size);
-      let offset = 0;
-      for (const c of chunks) {
-        body.set(c, offset);
-        offset += c.byteLength;
+    let chunks: Uint8Array[] = [];
+    let size = 0;
+    let done = false;
+    req.on("data", (chunk) => {
+      if (done) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        done = true;
+        chunks = [];
+        req.pause();
+        resolve(TOO_LARGE);
+        return;
       }
-      resolve(body);
+      chunks.push(chunk);
     });
-    req.on("error", reject);
+    req.on("end", () => {
+      if (done) return;
+      done = true;
+      resolve(concat(chunks, size));
+    });
+    req.on("error", (error) => {
+      if (!done) reject(error);
+    });
   });
 }
 
-async function toRequest(req: NodeIncoming, fallbackHost: string, signal: AbortSignal) {
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return body;
+}
+
+/** The handler's answer to a body over the cap (its own error shape), else plain text. */
+function tooLarge(handler: FetchHandler, request: Request, maxBytes: number): Response {
+  const message = `request body larger than ${maxBytes} bytes`;
+  return handler.refuse?.(request, 413, message) ??
+    new Response(message, { status: 413, headers: { "content-type": "text/plain" } });
+}
+
+function headersOf(req: NodeIncoming): Headers {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   }
+  return headers;
+}
+
+/** The request as a web `Request`, or `TOO_LARGE` with a body-less copy to answer. */
+async function toRequest(
+  req: NodeIncoming,
+  fallbackHost: string,
+  signal: AbortSignal,
+  maxBodyBytes: number,
+): Promise<{ request: Request; tooLarge: boolean }> {
+  const headers = headersOf(req);
   const host = headers.get("host") ?? fallbackHost;
   const method = req.method ?? "GET";
+  const url = `http://${host}${req.url ?? "/"}`;
   const init: RequestInit = { method, headers, signal };
   if (method !== "GET" && method !== "HEAD") {
-    const body = await readBody(req);
+    const body = await readBody(req, maxBodyBytes);
+    if (body === TOO_LARGE) return { request: new Request(url, init), tooLarge: true };
     if (body.byteLength > 0) init.body = body;
   }
-  return new Request(`http://${host}${req.url ?? "/"}`, init);
+  return { request: new Request(url, init), tooLarge: false };
+}
+
+/**
+ * Closes connections that make no progress for `ms`: armed when a socket
+ * connects and after each answer, re-armed at a request's headers while its
+ * body is read, disarmed while the handler works and on upgrade.
+ */
+function idleTimers(ms: number) {
+  const timers = new Map<NodeSocket, ReturnType<typeof setTimeout>>();
+  const disarm = (socket: NodeSocket) => {
+    const timer = timers.get(socket);
+    if (timer !== undefined) clearTimeout(timer);
+    timers.delete(socket);
+  };
+  const arm = (socket: NodeSocket) => {
+    disarm(socket);
+    if (socket.destroyed) return;
+    timers.set(
+      socket,
+      setTimeout(() => {
+        timers.delete(socket);
+        socket.destroy();
+      }, ms),
+    );
+  };
+  return { arm, disarm, clear: () => [...timers.keys()].forEach(disarm) };
 }
 
 async function serveWithNode(
@@ -127,23 +258,41 @@ async function serveWithNode(
   port: number,
   hostname: string,
   keepAlive: boolean,
+  bounds: Bounds,
 ): Promise<ServedEmulator> {
   let actualPort = port;
+  const idle = idleTimers(bounds.idleTimeoutMs);
   const server = http.createServer((req, res) => {
     const controller = new AbortController();
+    const socket = req.socket;
     res.on("close", () => {
       if (!res.writableEnded) controller.abort(new Error("client disconnected"));
     });
+    // Headers are in: the body gets its own bound, the handler none, the next request one.
+    idle.arm(socket);
+    res.on("finish", () => {
+      if (keepAlive) idle.arm(socket);
+    });
     void (async () => {
       try {
-        const request = await toRequest(req, `${hostname}:${actualPort}`, controller.signal);
-        const response = await handler.fetch(request);
+        const { request, tooLarge: refused } = await toRequest(
+          req,
+          `${hostname}:${actualPort}`,
+          controller.signal,
+          bounds.maxBodyBytes,
+        );
+        idle.disarm(socket);
+        const response = refused
+          ? tooLarge(handler, request, bounds.maxBodyBytes)
+          : await handler.fetch(request);
         const headers: string[] = [];
         response.headers.forEach((value, name) => headers.push(name, value));
-        if (!keepAlive) headers.push("connection", "close");
+        // The rest of an over-long body is never read: the connection ends with the answer.
+        if (!keepAlive || refused) headers.push("connection", "close");
         const body = new Uint8Array(await response.arrayBuffer());
         res.writeHead(response.status, headers);
-        res.end(body);
+        if (refused) res.end(body, () => socket.destroy());
+        else res.end(body);
       } catch (error) {
         if (isConnectionReset(error) || controller.signal.aborted) {
           req.socket.destroy();
@@ -162,19 +311,21 @@ async function serveWithNode(
   // WebSocket upgrades (the PTY endpoint): node:http hands over the raw socket,
   // which closeAllConnections() does not track, so they are tracked here.
   const upgraded = new Set<RawSocket>();
+  server.on("connection", (socket) => {
+    idle.arm(socket);
+    socket.on("close", () => idle.disarm(socket));
+  });
   server.on("upgrade", (req, socket, head) => {
+    idle.disarm(socket as unknown as NodeSocket);
     upgraded.add(socket);
     socket.on("close", () => upgraded.delete(socket));
     socket.on("error", () => socket.destroy());
     void (async () => {
       try {
-        const headers = new Headers();
-        for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-          headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-        }
+        const headers = headersOf(req);
         const host = headers.get("host") ?? `${hostname}:${actualPort}`;
         const request = new Request(`http://${host}${req.url ?? "/"}`, { headers });
-        const decision = handler.acceptWebSocket?.(request) ??
+        const decision = await handler.acceptWebSocket?.(request) ??
           new Response("Not Found", { status: 404 });
         if (decision instanceof Response) await refuseUpgrade(socket, decision);
         else await acceptUpgrade(socket, headers, head, decision);
@@ -198,6 +349,7 @@ async function serveWithNode(
     closed ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections?.();
+      idle.clear();
       for (const socket of upgraded) socket.destroy();
     });
   return {
@@ -232,9 +384,53 @@ function resetBody(): Response {
   );
 }
 
-function serveNative(handler: FetchHandler, port: number, hostname: string): ServedEmulator {
-  const wrapped = async (request: Request) => {
+/** A request whose body is read up to `maxBytes`, or `TOO_LARGE` (reading stopped there). */
+async function boundedRequest(
+  request: Request,
+  maxBytes: number,
+): Promise<Request | typeof TOO_LARGE> {
+  if (!request.body) return request;
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) return TOO_LARGE;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return TOO_LARGE;
+    }
+    chunks.push(value);
+  }
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    ...(size > 0 ? { body: concat(chunks, size) } : {}),
+  });
+}
+
+function serveNative(
+  handler: FetchHandler,
+  port: number,
+  hostname: string,
+  bounds: Bounds,
+): ServedEmulator {
+  const wrapped = async (incoming: Request) => {
     try {
+      const request = await boundedRequest(incoming, bounds.maxBodyBytes);
+      if (request === TOO_LARGE) {
+        const head = new Request(incoming.url, {
+          method: incoming.method,
+          headers: incoming.headers,
+        });
+        const refused = tooLarge(handler, head, bounds.maxBodyBytes);
+        refused.headers.set("connection", "close");
+        return refused;
+      }
       return await handler.fetch(request);
     } catch (error) {
       if (isConnectionReset(error)) return resetBody();
@@ -294,6 +490,7 @@ export async function serve(
 ): Promise<ServedEmulator> {
   const port = options.port ?? 0;
   const hostname = options.hostname ?? "127.0.0.1";
+  const bounds = boundsOf(options);
   let http: NodeHttp | undefined;
   try {
     http = (await import("node:http")) as unknown as NodeHttp;
@@ -301,9 +498,62 @@ export async function serve(
     http = undefined;
   }
   const served = http?.createServer
-    ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true)
-    : serveNative(handler, port, hostname);
-  return await withSshEndpoints(handler, served, hostname);
+    ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true, bounds)
+    : serveNative(handler, port, hostname, bounds);
+  return await withTcpEndpoints(
+    handler,
+    await withSshEndpoints(handler, served, hostname, bounds.maxSshEndpoints),
+    hostname,
+  );
+}
+
+/** The bounds of {@link ServeOptions}, defaults filled in. */
+interface Bounds {
+  maxBodyBytes: number;
+  idleTimeoutMs: number;
+  maxSshEndpoints: number;
+}
+
+/** Checks the bounds once: each a positive integer (a typed error naming the option otherwise). */
+function boundsOf(options: ServeOptions): Bounds {
+  const bounds: Bounds = { ...SERVE_DEFAULTS };
+  for (const name of Object.keys(SERVE_DEFAULTS) as (keyof Bounds)[]) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(
+        `serve(): ${name} must be a positive integer (got ${String(value)})`,
+      );
+    }
+    bounds[name] = value;
+  }
+  if (bounds.idleTimeoutMs > 0x7fff_ffff) {
+    throw new ConfigError(`serve(): idleTimeoutMs must be at most 2147483647`);
+  }
+  return bounds;
+}
+
+/**
+ * An emulator served over HTTP gives each TCP exposure a loopback listener
+ * relaying to the service declared for its port; closing the server closes them.
+ */
+async function withTcpEndpoints(
+  handler: FetchHandler,
+  served: ServedEmulator,
+  hostname: string,
+): Promise<ServedEmulator> {
+  if (!acceptsTcpEndpoints(handler)) return served;
+  const services = handler[USE_TCP_ENDPOINTS](undefined);
+  const endpoints = await loopbackTcpEndpoints(hostname, services);
+  if (!endpoints) return served;
+  handler[USE_TCP_ENDPOINTS](endpoints);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      handler[USE_TCP_ENDPOINTS](undefined);
+      await Promise.all([served.close(), endpoints.close()]);
+    })();
+  return { url: served.url, port: served.port, close, [Symbol.asyncDispose]: close };
 }
 
 /**
@@ -314,9 +564,10 @@ async function withSshEndpoints(
   handler: FetchHandler,
   served: ServedEmulator,
   hostname: string,
+  maxSshEndpoints: number,
 ): Promise<ServedEmulator> {
   if (!acceptsSshEndpoints(handler)) return served;
-  const endpoints = await loopbackSshEndpoints(hostname);
+  const endpoints = await loopbackSshEndpoints(hostname, { max: maxSshEndpoints });
   if (!endpoints) return served;
   handler[USE_SSH_ENDPOINTS](endpoints);
   let closed: Promise<void> | undefined;

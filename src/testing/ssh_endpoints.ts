@@ -19,10 +19,27 @@ export interface SshEndpoint {
   port: number;
 }
 
+/**
+ * Thrown by {@link SshEndpoints.open} when `max` endpoints are open: the
+ * emulator answers it 503 in Prime Intellect's `{ detail }` shape.
+ */
+export class SshEndpointLimitError extends Error {
+  /** Creates the error for a cap of `max` endpoints. */
+  constructor(readonly max: number) {
+    super(
+      `SSH endpoint limit reached: ${max} sessions hold one; close one or wait for it to expire`,
+    );
+    this.name = "SshEndpointLimitError";
+  }
+}
+
 /** Opens and closes the TCP endpoints of SSH sessions. */
 export interface SshEndpoints {
-  /** Opens a listener for a new session. */
-  open(sessionId: string): Promise<SshEndpoint>;
+  /**
+   * Opens a listener for a new session, closed after `ttlMs` at the latest;
+   * rejects with {@link SshEndpointLimitError} when the cap is reached.
+   */
+  open(sessionId: string, ttlMs?: number): Promise<SshEndpoint>;
   /** Closes the listeners of every session not in `live`. */
   retain(live: ReadonlySet<string>): void;
   /** Closes every listener. */
@@ -65,8 +82,22 @@ interface NodeNet {
 
 const BANNER = "SSH-2.0-sandgate_emulator\r\n";
 
-/** TCP listeners on `hostname` through `node:net`; `undefined` where it is missing. */
-export async function loopbackSshEndpoints(hostname: string): Promise<SshEndpoints | undefined> {
+/** Bounds of {@link loopbackSshEndpoints}. */
+export interface SshEndpointsOptions {
+  /** Most listeners open at once. Default 64. */
+  max?: number;
+}
+
+/**
+ * TCP listeners on `hostname` through `node:net`, at most `max` at once, each
+ * closed when its session ends or its `ttlMs` is over; `undefined` where
+ * `node:net` is missing.
+ */
+export async function loopbackSshEndpoints(
+  hostname: string,
+  options: SshEndpointsOptions = {},
+): Promise<SshEndpoints | undefined> {
+  const max = options.max ?? 64;
   let net: NodeNet | undefined;
   try {
     net = (await import("node:net")) as unknown as NodeNet;
@@ -75,28 +106,47 @@ export async function loopbackSshEndpoints(hostname: string): Promise<SshEndpoin
   }
   if (!net?.createServer) return undefined;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const servers = new Map<string, { server: NodeNetServer; sockets: Set<NodeSocket> }>();
+  interface Entry {
+    server: NodeNetServer;
+    sockets: Set<NodeSocket>;
+    expiry?: ReturnType<typeof setTimeout>;
+  }
+  const servers = new Map<string, Entry>();
+  // Listeners being opened count against the cap too.
+  let opening = 0;
   const stop = (sessionId: string) =>
     new Promise<void>((resolve) => {
       const entry = servers.get(sessionId);
       if (!entry) return resolve();
       servers.delete(sessionId);
+      if (entry.expiry !== undefined) clearTimeout(entry.expiry);
       for (const socket of entry.sockets) socket.destroy();
       entry.server.close(() => resolve());
     });
   return {
-    async open(sessionId) {
+    async open(sessionId, ttlMs) {
+      if (servers.size + opening >= max) throw new SshEndpointLimitError(max);
       const sockets = new Set<NodeSocket>();
       const server = net.createServer((socket) => {
         sockets.add(socket);
         socket.on("error", () => sockets.delete(socket));
         socket.end(BANNER);
       });
-      await new Promise<void>((resolve, reject) => {
-        server.on("error", reject);
-        server.listen(0, hostname, () => resolve());
-      });
-      servers.set(sessionId, { server, sockets });
+      opening++;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.on("error", reject);
+          server.listen(0, hostname, () => resolve());
+        });
+      } finally {
+        opening--;
+      }
+      const entry: Entry = { server, sockets };
+      // Closed at the session's TTL even when no request comes to notice it expired.
+      if (ttlMs !== undefined && ttlMs <= 0x7fff_ffff) {
+        entry.expiry = setTimeout(() => void stop(sessionId), Math.max(0, ttlMs));
+      }
+      servers.set(sessionId, entry);
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
       return { host, port };

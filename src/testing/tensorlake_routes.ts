@@ -8,6 +8,50 @@
 import { isInteger, isObject, json, noContent, proxyError, randomToken, readJson } from "./http.ts";
 import type { EmulatorState, PtySession, Sandbox } from "./state.ts";
 
+/**
+ * The lifecycle lookup `GET /v1/namespaces/{namespace}/sandboxes/{id}`: what
+ * Tensorlake's SDKs ask the API URL before reaching a sandbox they were not
+ * given a proxy for, on a localhost API (tensorlakeai/tensorlake@ef3cf682, the
+ * npm 0.5.89 release, crates/rust-cloud-sdk-node/src/sandbox.rs: namespaced
+ * endpoints when the API URL's host is localhost or 127.0.0.1). Fields as
+ * docs.tensorlake.ai/api-reference/v2/sandboxes/get lists them (`id`, `namespace`,
+ * `status`, `created_at` ms, `resources`, `timeout_secs`,
+ * `allow_unauthenticated_access`, `sandbox_url`, `ingress_endpoint`); their SDK
+ * needs `namespace`, `status`, `resources.cpus`, `resources.memory_mb`
+ * (crates/cloud-sdk/src/sandboxes/models.rs `SandboxInfo`) and routes through
+ * `sandbox_url` (crates/cloud-sdk/src/sandboxes/mod.rs@cab3838 `select_sandbox_proxy_url`).
+ *
+ * `sandbox_url` points back at the emulator: on a loopback or IP host it is the
+ * request's own origin (their clients then send `Host: {id}.local`); else
+ * `{id}.` before the host, `api.` becoming `sandbox.`, as the cloud's per-sandbox
+ * URLs look. Assumptions: every sandbox is `running`, resources are the docs'
+ * defaults (1 CPU, 512 MB), and there is no `ingress_endpoint` on loopback.
+ */
+export function getSandbox(
+  request: Request,
+  sandbox: Sandbox,
+  namespace: string,
+  createdAt: number,
+): Response {
+  const url = new URL(request.url);
+  const local = url.hostname === "localhost" || url.hostname.startsWith("[") ||
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname);
+  const ingress = local ? undefined : `${url.protocol}//${url.host.replace(/^api\./, "sandbox.")}`;
+  return json({
+    id: sandbox.id,
+    namespace,
+    status: "running",
+    created_at: createdAt,
+    resources: { cpus: 1, memory_mb: 512, ephemeral_disk_mb: 1024 },
+    timeout_secs: 0,
+    allow_unauthenticated_access: false,
+    sandbox_url: ingress === undefined
+      ? url.origin
+      : `${url.protocol}//${sandbox.id}.${ingress.slice(url.protocol.length + 2)}`,
+    ...(ingress === undefined ? {} : { ingress_endpoint: ingress }),
+  });
+}
+
 /** What a Tensorlake route needs. */
 export interface TensorlakeContext {
   request: Request;

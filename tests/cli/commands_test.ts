@@ -54,19 +54,27 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     const unknown = await cli(["teleport"]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^error: UsageError: unknown command "teleport"/m);
-    const option = await cli(["expose", "sb", "8080", "--bogus"], env);
+    const option = await cli(["expose", "sb", "8000", "--bogus"], env);
     assert.equal(option.code, 2);
     assert.match(option.stderr, /^error: UsageError: expose: Unknown option '--bogus'/m);
     const port = await cli(["expose", "sb", "80000"], env);
     assert.equal(port.code, 2);
     assert.match(port.stderr, /<port> must be an integer from 22 to 9000 \(got "80000"\)/);
+    for (const reserved of ["8080", "2222", "8081"]) {
+      const refused = await cli(["expose", "sb", reserved], env);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /port: must not be 8080, 2222 or 8081: Prime Intellect does not/,
+      );
+    }
     assert.equal(emulator.stats.requests, 0, "nothing was sent");
   });
 
   test("expose prints the URL, --tcp host:port; ports lists both; unexpose removes one", async () => {
-    const http = await cli(["expose", "cli-sb", "8080", "--name", "web"], env);
+    const http = await cli(["expose", "cli-sb", "8000", "--name", "web"], env);
     assert.equal(http.code, 0, http.stderr);
-    assert.equal(http.stdout, "https://8080-cli-sb.emulator.sandgate.invalid\n");
+    assert.equal(http.stdout, "https://8000-cli-sb.emulator.sandgate.invalid\n");
     const tcp = await cli(["expose", "cli-sb", "5432", "--tcp", "--json"], env);
     assert.equal(tcp.code, 0, tcp.stderr);
     const exposure = JSON.parse(tcp.stdout);
@@ -78,10 +86,10 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     const list = await cli(["ports", "cli-sb", "--json"], env);
     assert.equal(list.code, 0, list.stderr);
     const ports = JSON.parse(list.stdout) as { port: number; name: string | null }[];
-    assert.deepEqual(ports.map((p) => p.port).sort(), [5432, 6379, 8080]);
+    assert.deepEqual(ports.map((p) => p.port).sort(), [5432, 6379, 8000]);
     const table = await cli(["ports", "cli-sb"], env);
     assert.match(table.stdout, /^EXPOSURE\s+PORT\s+PROTO\s+NAME\s+ENDPOINT$/m);
-    assert.match(table.stdout, /8080\s+HTTP\s+web\s+https:\/\/8080-cli-sb/);
+    assert.match(table.stdout, /8000\s+HTTP\s+web\s+https:\/\/8000-cli-sb/);
 
     const removed = await cli(["unexpose", "cli-sb", exposure.exposureId], env);
     assert.equal(removed.code, 0, removed.stderr);
@@ -209,11 +217,41 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     }
   });
 
+  test("--no-limits lifts Prime's 20 / 60 s; each request is logged on stderr, query left out", async () => {
+    const running = start(["emulator", "--json", "--no-limits"], {});
+    await until(() => running.stdout().includes("}"), "the emulator's JSON");
+    const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
+    assert.equal(info.env.TENSORLAKE_API_URL, info.url);
+    try {
+      const auth = { authorization: "Bearer emulator", "content-type": "application/json" };
+      for (let i = 0; i < 25; i++) {
+        const response = await fetch(`${info.url}/api/v1/sandbox/sb-1/expose`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ port: 3000 + i }),
+        });
+        assert.equal(response.status, 200, `request ${i + 1} of 25 is not rate limited`);
+        await response.body?.cancel();
+      }
+      const odd = await fetch(`${info.url}/x%1B%5B31m/%E2%80%AE?token=tok-secret`);
+      await odd.body?.cancel();
+      await until(() => running.stderr().includes("/x%1B"), "the log line of the odd path");
+    } finally {
+      running.kill("SIGINT");
+    }
+    const { stderr } = await running.done;
+    assert.equal(stderr.match(/^POST \/api\/v1\/sandbox\/sb-1\/expose 200$/gm)?.length, 25);
+    assert.match(stderr, /^GET \/x%1B%5B31m\/%E2%80%AE 404$/m);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(stderr, /tok-secret|\x1b/);
+  });
+
   test("the human form prints export lines", async () => {
     const running = start(["emulator"], {});
     await until(() => running.stdout().includes("sandgate pty"), "the emulator's banner");
     assert.match(running.stdout(), /^export PRIME_API_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(running.stdout(), /^export PRIME_API_KEY=/m);
+    assert.match(running.stdout(), /^export TENSORLAKE_API_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(
       running.stdout(),
       /^export TENSORLAKE_SANDBOX_PROXY_URL=http:\/\/127\.0\.0\.1:\d+$/m,

@@ -63,6 +63,7 @@ const ROOT_VALUES = [
   "Tensorlake",
   "TimeoutError",
   "UnexpectedResponseError",
+  "UnsupportedRuntimeError",
   "VERSION",
   "ValidationError",
   "createMemoryRateLimitStore",
@@ -334,7 +335,7 @@ test("a killed PTY and a closed session answer locally; strict second close is N
   const exp = recordingFetch((request) =>
     request.method === "DELETE" ? Response.json(unexposeBody()) : Response.json(exposeBody())
   );
-  const exposure = await prime(exp.fetch).sandbox("sb-1").exposePort({ port: 8080 });
+  const exposure = await prime(exp.fetch).sandbox("sb-1").exposePort({ port: 8000 });
   await exposure.unexpose();
   await assert.rejects(exposure.unexpose({ strict: true }), NotFoundError);
   assert.equal(exp.requests.length, 2);

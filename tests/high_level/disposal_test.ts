@@ -24,7 +24,7 @@ test("await using unexposes the port at scope exit", async () => {
   const { requests, fetch } = primeFetch();
   const sandbox = prime(fetch).sandbox("sb-1");
   {
-    await using exposure = await sandbox.exposePort({ port: 8080 });
+    await using exposure = await sandbox.exposePort({ port: 8000 });
     assert.equal(exposure.url, "https://exp-123.sandbox.primeintellect.ai");
     assert.equal(requests.length, 1);
   }
@@ -92,7 +92,7 @@ test("a failing cleanup during a throw surfaces both errors (SuppressedError)", 
   const boom = new Error("boom");
   await assert.rejects(
     async () => {
-      await using _exposure = await sandbox.exposePort({ port: 8080 });
+      await using _exposure = await sandbox.exposePort({ port: 8000 });
       throw boom;
     },
     (error: unknown) => {

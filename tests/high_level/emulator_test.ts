@@ -18,7 +18,7 @@ test("Prime Intellect on api.primeintellect.ai: expose, list, SSH, all cleaned u
   const sandbox = new PrimeIntellect({ apiKey: "k", fetch: emulator.fetch, ...QUIET })
     .sandbox("sb-1");
   {
-    await using exposure = await sandbox.exposePort({ port: 8080, protocol: "http" });
+    await using exposure = await sandbox.exposePort({ port: 8000, protocol: "http" });
     assert.equal(exposure.protocol, "HTTP");
     await using session = await sandbox.createSshSession({ ttlSeconds: 60 });
     assert.equal(session.ttlSeconds, 60);

@@ -46,7 +46,7 @@ for (const [status, body, type, message] of PRIME_ERRORS) {
         ? new Response(body, { status })
         : Response.json(body, { status })
     );
-    await assert.rejects(prime(fetch).sandbox("sb-1").exposePort({ port: 8080 }), (error) => {
+    await assert.rejects(prime(fetch).sandbox("sb-1").exposePort({ port: 8000 }), (error) => {
       assert.ok(error instanceof type, String(error));
       assert.equal((error as ApiError).status, status);
       assert.equal((error as ApiError).provider, "primeintellect");
@@ -131,7 +131,7 @@ const MALFORMED: [string, () => Response, RegExp][] = [
   ],
   [
     "a mistyped port",
-    () => Response.json(exposeBody({ port: "8080" })),
+    () => Response.json(exposeBody({ port: "8000" })),
     /exposePort: response\.port must be an integer \(got string\)/,
   ],
   [
@@ -160,7 +160,7 @@ const MALFORMED: [string, () => Response, RegExp][] = [
 for (const [name, respond, message] of MALFORMED) {
   test(`a success body with ${name} is an UnexpectedResponseError`, async () => {
     const { fetch } = recordingFetch(respond);
-    await assert.rejects(prime(fetch).sandbox("sb-1").exposePort({ port: 8080 }), (error) => {
+    await assert.rejects(prime(fetch).sandbox("sb-1").exposePort({ port: 8000 }), (error) => {
       assert.ok(error instanceof UnexpectedResponseError, String(error));
       assert.match((error as Error).message, message);
       return true;

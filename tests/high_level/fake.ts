@@ -67,7 +67,7 @@ export function exposeBody(overrides: Record<string, unknown> = {}) {
   return {
     exposure_id: "exp-123",
     sandbox_id: "sb-1",
-    port: 8080,
+    port: 8000,
     name: "web",
     protocol: "HTTP",
     url: "https://exp-123.sandbox.primeintellect.ai",

@@ -32,7 +32,7 @@ test("exposePort sends the port, name and upper-cased protocol, and returns came
     )
   );
   const exposure = await prime(fetch).sandbox("sb-1").exposePort({
-    port: 8080,
+    port: 8000,
     name: "web",
     protocol: "tcp",
   });
@@ -40,11 +40,11 @@ test("exposePort sends the port, name and upper-cased protocol, and returns came
   assert.equal(requests[0]!.method, "POST");
   assert.equal(requests[0]!.url, `${BASE}/sb-1/expose`);
   assert.equal(requests[0]!.headers.get("authorization"), "Bearer test-api-key");
-  assert.deepEqual(bodies[0], { port: 8080, name: "web", protocol: "TCP" });
+  assert.deepEqual(bodies[0], { port: 8000, name: "web", protocol: "TCP" });
   assert.deepEqual(exposure.toJSON(), {
     exposureId: "exp-123",
     sandboxId: "sb-1",
-    port: 8080,
+    port: 8000,
     name: "web",
     protocol: "TCP",
     url: "https://exp-123.sandbox.primeintellect.ai",
@@ -76,7 +76,7 @@ test("Exposure.unexpose sends DELETE once, even when called again or by disposal
   const { requests, fetch } = recordingFetch((request) =>
     request.method === "POST" ? Response.json(exposeBody()) : Response.json(unexposeBody())
   );
-  const exposure = await prime(fetch).sandbox("sb-1").exposePort({ port: 8080 });
+  const exposure = await prime(fetch).sandbox("sb-1").exposePort({ port: 8000 });
   assert.deepEqual(await exposure.unexpose(), { alreadyGone: false });
   assert.deepEqual(await exposure.unexpose(), { alreadyGone: false });
   await exposure[Symbol.asyncDispose]();
@@ -93,7 +93,7 @@ test("a failed unexpose can be tried again", async () => {
       () => Response.json(unexposeBody()),
     ),
   );
-  const exposure = await prime(fetch).sandbox("sb-1").exposePort({ port: 8080 });
+  const exposure = await prime(fetch).sandbox("sb-1").exposePort({ port: 8000 });
   await assert.rejects(exposure.unexpose(), ServerError);
   assert.deepEqual(await exposure.unexpose(), { alreadyGone: false });
   assert.equal(requests.length, 3);

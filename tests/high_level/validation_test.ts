@@ -5,6 +5,7 @@ import {
   type PrimeIntellectSandbox,
   type TensorlakeSandbox,
 } from "../../mod.ts";
+import { createEmulator } from "../../src/testing/mod.ts";
 import { prime, recordingFetch, sshBody, tensorlake } from "./fake.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -28,28 +29,34 @@ const CASES: Case[] = [
   {
     name: "port as a string",
     field: "port",
-    call: (s) => s.prime.exposePort({ port: "8080" as Loose }),
+    call: (s) => s.prime.exposePort({ port: "8000" as Loose }),
   },
   { name: "port missing", field: "port", call: (s) => s.prime.exposePort({} as Loose) },
+  // Prime does not expose these (docs.primeintellect.ai/sandboxes/cli, "Expose Ports").
+  ...[8080, 2222, 8081].map((port): Case => ({
+    name: `port ${port}, which Prime does not expose`,
+    field: "port",
+    call: (s) => s.prime.exposePort({ port }),
+  })),
   {
     name: "name longer than 50",
     field: "name",
-    call: (s) => s.prime.exposePort({ port: 8080, name: "x".repeat(51) }),
+    call: (s) => s.prime.exposePort({ port: 8000, name: "x".repeat(51) }),
   },
   {
     name: "name not a string",
     field: "name",
-    call: (s) => s.prime.exposePort({ port: 8080, name: 5 as Loose }),
+    call: (s) => s.prime.exposePort({ port: 8000, name: 5 as Loose }),
   },
   {
     name: "protocol UDP",
     field: "protocol",
-    call: (s) => s.prime.exposePort({ port: 8080, protocol: "UDP" }),
+    call: (s) => s.prime.exposePort({ port: 8000, protocol: "UDP" }),
   },
   {
     name: "protocol not a string",
     field: "protocol",
-    call: (s) => s.prime.exposePort({ port: 8080, protocol: 1 as Loose }),
+    call: (s) => s.prime.exposePort({ port: 8000, protocol: 1 as Loose }),
   },
   {
     name: "exposePort options null",
@@ -59,22 +66,22 @@ const CASES: Case[] = [
   {
     name: "exposePort options a number",
     field: "options",
-    call: (s) => s.prime.exposePort(8080 as Loose),
+    call: (s) => s.prime.exposePort(8000 as Loose),
   },
   {
     name: "exposePort unknown option",
     field: "options.protocl",
-    call: (s) => s.prime.exposePort({ port: 8080, protocl: "TCP" } as Loose),
+    call: (s) => s.prime.exposePort({ port: 8000, protocl: "TCP" } as Loose),
   },
   {
     name: "call options not an object",
     field: "options",
-    call: (s) => s.prime.exposePort({ port: 8080 }, "fast" as Loose),
+    call: (s) => s.prime.exposePort({ port: 8000 }, "fast" as Loose),
   },
   {
     name: "timeoutMs negative",
     field: "options.timeoutMs",
-    call: (s) => s.prime.exposePort({ port: 8080 }, { timeoutMs: -1 }),
+    call: (s) => s.prime.exposePort({ port: 8000 }, { timeoutMs: -1 }),
   },
   {
     name: "timeoutMs beyond what a timer can wait",
@@ -317,4 +324,21 @@ test("sshCommand rejects a bad identityFile", async () => {
     );
   }
   assert.throws(() => session.sshCommand(undefined as Loose), InvalidArgumentError);
+});
+
+test("a port Prime does not expose: the message says which and why", async () => {
+  const { fetch, requests } = recordingFetch();
+  await assert.rejects(prime(fetch).sandbox("sb-1").exposePort({ port: 8080 }), (error) => {
+    assert.ok(error instanceof InvalidArgumentError);
+    assert.equal(error.field, "port");
+    assert.match(error.message, /^port: must not be 8080, 2222 or 8081: Prime Intellect does not/);
+    assert.match(error.message, /\(got 8080\)$/);
+    return true;
+  });
+  assert.equal(requests.length, 0);
+  // Their own SDK guide's port, and the range's ends, pass.
+  const emulator = createEmulator({ rateLimit: false });
+  for (const port of [8000, 22, 9000, 8079, 8082]) {
+    assert.equal((await prime(emulator.fetch).sandbox("sb-1").exposePort({ port })).port, port);
+  }
 });

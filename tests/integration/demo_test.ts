@@ -27,8 +27,8 @@ test("the demo runs the whole tour on the emulator with no environment", async (
   for (
     const expected of [
       "(emulator), sandbox demo-sandbox",
-      "expose port 8080 ",
-      "https://8080-demo-sandbox.emulator.sandgate.invalid",
+      "expose port 8000 ",
+      "https://8000-demo-sandbox.emulator.sandgate.invalid",
       "list exposures ",
       "open an SSH session ",
       "$ ssh ssh-",
@@ -36,7 +36,7 @@ test("the demo runs the whole tour on the emulator with no environment", async (
       "resize it ",
       "120x40",
       "kill it ",
-      "unexpose port 8080 ",
+      "unexpose port 8000 ",
       "0 exposures, 0 SSH sessions, 0 PTYs left open",
       "0 over the rate limit",
       "demo finished",

@@ -12,14 +12,14 @@ test("Prime Intellect: expose → list → SSH session + authorize + ssh command
   await using server = await serve(emulator);
   const sandbox = new PrimeIntellect({ apiKey: "hl-key", baseUrl: server.url }).sandbox("sb-hl");
   {
-    await using exposure = await sandbox.exposePort({ port: 8080, name: "web" });
-    assert.equal(exposure.url, "https://8080-sb-hl.emulator.sandgate.invalid");
+    await using exposure = await sandbox.exposePort({ port: 8000, name: "web" });
+    assert.equal(exposure.url, "https://8000-sb-hl.emulator.sandgate.invalid");
     await using tcp = await sandbox.exposePort({ port: 5432, protocol: "tcp" });
     assert.equal(tcp.protocol, "TCP");
     assert.match(tcp.externalEndpoint ?? "", /^tcp\.emulator\.sandgate\.invalid:\d+$/);
 
     const listed = await sandbox.listExposures();
-    assert.deepEqual(listed.map((e) => [e.port, e.name]), [[8080, "web"], [5432, null]]);
+    assert.deepEqual(listed.map((e) => [e.port, e.name]), [[8000, "web"], [5432, null]]);
     assert.ok(listed.every((e) => e.createdAt instanceof Date));
 
     await using session = await sandbox.createSshSession({ ttlSeconds: 300 });

@@ -123,7 +123,7 @@ test("serve(): a reset fault destroys the socket, so fetch rejects; lost-respons
       fetch(`${server.url}/api/v1/sandbox/sb/expose`, {
         method: "POST",
         headers: { authorization: "Bearer k", "content-type": "application/json" },
-        body: JSON.stringify({ port: 8080 }),
+        body: JSON.stringify({ port: 8000 }),
       });
     await assert.rejects(expose(), TypeError);
     assert.equal(emulator.live().exposures, 0);

@@ -52,9 +52,9 @@ test("a POST is never repeated blindly: a lost response leaves exactly one expos
   await using server = await serve(emulator, { keepAlive: false });
   const sandbox = new PrimeIntellect({ apiKey: "k", baseUrl: server.url, retry: FAST_RETRY })
     .sandbox("sb");
-  await assert.rejects(sandbox.exposePort({ port: 8080 }), NetworkError);
+  await assert.rejects(sandbox.exposePort({ port: 8000 }), NetworkError);
   assert.equal(emulator.live().exposures, 1, "processed once, not duplicated by a retry");
-  await assert.rejects(sandbox.exposePort({ port: 8081 }), ServerError);
+  await assert.rejects(sandbox.exposePort({ port: 8001 }), ServerError);
   await assert.rejects(sandbox.exposePort({ port: 8082 }), NetworkError);
   assert.equal(emulator.live().exposures, 1, "the 503 and the reset had no effect");
   assert.equal(emulator.stats.requests, 3, "no POST was retried");
@@ -82,8 +82,8 @@ test("429 with Retry-After: the client waits the server's time (virtual clock), 
     onRetry: (info) => delays.push(info.delayMs),
   }).sandbox("sb");
   const start = clock.now();
-  const exposure = await sandbox.exposePort({ port: 8080 });
-  assert.equal(exposure.port, 8080);
+  const exposure = await sandbox.exposePort({ port: 8000 });
+  assert.equal(exposure.port, 8000);
   assert.equal(delays[0], 7000);
   assert.equal(delays.length, 2);
   assert.ok(clock.now() - start >= 7000);

@@ -38,7 +38,7 @@ const redirect = (status: number, location: string) =>
   new Response(null, { status, headers: { location } });
 
 const expose = (c: ReturnType<typeof createPrimeIntellectClient>) =>
-  c.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8080 } });
+  c.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8000 } });
 const list = (c: ReturnType<typeof createPrimeIntellectClient>) =>
   c.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } } });
 
@@ -171,7 +171,7 @@ test("307 and 308 resend the same method and body", async () => {
     const { client: c, sent } = client((_s, i) => (i === 0 ? redirect(code, "/again") : exposed()));
     await expose(c);
     assert.equal(sent[1]!.method, "POST");
-    assert.deepEqual(JSON.parse(sent[1]!.body), { port: 8080 });
+    assert.deepEqual(JSON.parse(sent[1]!.body), { port: 8000 });
     assert.equal(sent[1]!.authorization, `Bearer ${KEY}`);
   }
 });

@@ -67,7 +67,7 @@ test("a real refused connection is a NetworkError with neverSent = true", async 
     rateLimit: false,
   });
   await assert.rejects(
-    client.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8080 } }),
+    client.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8000 } }),
     (error: unknown) => {
       assert.ok(error instanceof NetworkError, String(error));
       assert.equal(error.neverSent, true);

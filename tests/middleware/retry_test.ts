@@ -23,7 +23,7 @@ function client(
 }
 
 const expose = (c: ReturnType<typeof client>) =>
-  c.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8080 } });
+  c.POST(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, body: { port: 8000 } });
 const unexpose = (c: ReturnType<typeof client>, signal?: AbortSignal) =>
   c.DELETE(UNEXPOSE, {
     params: { path: { sandbox_id: "sb-1", exposure_id: "e1" } },
@@ -109,7 +109,7 @@ test("a retried POST sends the same body on every attempt", async () => {
   assert.equal(sent.length, 3);
   for (const s of sent) {
     assert.equal(s.method, "POST");
-    assert.deepEqual(JSON.parse(s.body), { port: 8080 });
+    assert.deepEqual(JSON.parse(s.body), { port: 8000 });
     assert.equal(s.authorization, `Bearer ${KEY}`);
   }
 });

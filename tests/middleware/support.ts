@@ -85,7 +85,7 @@ export function exposed(sandboxId = "sb-1"): Response {
   return Response.json({
     exposure_id: "e1",
     sandbox_id: sandboxId,
-    port: 8080,
+    port: 8000,
     protocol: "HTTP",
     url: "https://x.example",
     tls_socket: "x:443",

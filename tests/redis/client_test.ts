@@ -46,7 +46,7 @@ function clientWith(
 function expose(client: ReturnType<typeof clientWith>, sandbox: string, signal?: AbortSignal) {
   return client.POST(PATH, {
     params: { path: { sandbox_id: sandbox } },
-    body: { port: 8080 },
+    body: { port: 8000 },
     ...(signal ? { signal } : {}),
   });
 }

@@ -60,7 +60,7 @@ async function viaStore(marginMs: number): Promise<number> {
   const response = await timedFetch(`${gateway}/api/v1/sandbox/${SANDBOX}/expose`, {
     method: "POST",
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ port: 8080 }),
+    body: JSON.stringify({ port: 8000 }),
   });
   await response.body?.cancel();
   return response.status;
@@ -78,7 +78,7 @@ function viaClient(marginMs: number): () => Promise<number> {
   return async () => {
     const { response } = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
       params: { path: { sandbox_id: SANDBOX } },
-      body: { port: 8080 },
+      body: { port: 8000 },
     });
     return response.status;
   };

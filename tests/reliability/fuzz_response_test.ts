@@ -159,7 +159,7 @@ test("arbitrary responses: every call settles with a value or a SandgateError, a
         const pi = new PrimeIntellect(options).sandbox("sb");
         const tl = new Tensorlake(options).sandbox("sb");
         const calls: Record<typeof OPERATIONS[number], () => Promise<unknown>> = {
-          exposePort: () => pi.exposePort({ port: 8080 }),
+          exposePort: () => pi.exposePort({ port: 8000 }),
           unexposePort: () => pi.unexposePort("e1"),
           listExposures: () => pi.listExposures(),
           createSshSession: () => pi.createSshSession(),

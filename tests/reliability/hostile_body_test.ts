@@ -19,7 +19,7 @@ function exposure(id: string) {
   return {
     exposure_id: id,
     sandbox_id: "sb-h",
-    port: 8080,
+    port: 8000,
     name: null,
     protocol: "HTTP",
     url: `https://${id}.example.test`,
@@ -75,7 +75,7 @@ test("timeoutMs covers an endless body on `await using` disposal (DELETE)", asyn
   });
   try {
     const { clock, prime } = budgeted(server.url);
-    const handle = await prime.sandbox("sb-endless").exposePort({ port: 8080 });
+    const handle = await prime.sandbox("sb-endless").exposePort({ port: 8000 });
     const settled = settleWithin(Promise.resolve(handle[asyncDispose]()), 5_000);
     await until(() => server.received.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -177,7 +177,7 @@ test("a POST reaches the server once when it drops a reused keep-alive connectio
     const sandbox = prime.sandbox("sb-keepalive");
     await sandbox.listExposures(); // opens the keep-alive connection
     await sandbox.listExposures(); // and reuses it
-    const outcome = await settleWithin(sandbox.exposePort({ port: 8080 }), 5_000);
+    const outcome = await settleWithin(sandbox.exposePort({ port: 8000 }), 5_000);
     assert.ok(!outcome.hung && outcome.error instanceof NetworkError, String(outcome));
     const posts = server.received.filter((r) => r.method === "POST");
     // Was: 2 on Deno (its fetch resent the POST on a new connection).

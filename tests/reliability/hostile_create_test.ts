@@ -18,7 +18,7 @@ test("exposePort: a 2xx answer with the id but no tls_socket removes the exposur
       res.end(JSON.stringify({
         exposure_id: "exp-half",
         sandbox_id: "sb-c",
-        port: 8080,
+        port: 8000,
         protocol: "HTTP",
         url: "https://exp-half.example.test",
       }));
@@ -26,7 +26,7 @@ test("exposePort: a 2xx answer with the id but no tls_socket removes the exposur
   });
   try {
     const prime = new PrimeIntellect({ apiKey: KEY, baseUrl: server.url, rateLimit: false });
-    const error = await prime.sandbox("sb-c").exposePort({ port: 8080 }).then(
+    const error = await prime.sandbox("sb-c").exposePort({ port: 8000 }).then(
       () => undefined,
       (e: unknown) => e,
     );

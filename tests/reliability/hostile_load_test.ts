@@ -36,7 +36,7 @@ function busiestWindow(sentAt: readonly number[], windowMs: number): number {
 }
 
 function expose(client: ReturnType<typeof createPrimeIntellectClient>, sandbox: string) {
-  return client.POST(PATH, { params: { path: { sandbox_id: sandbox } }, body: { port: 8080 } })
+  return client.POST(PATH, { params: { path: { sandbox_id: sandbox } }, body: { port: 8000 } })
     .then((r) => r.response.status, (e: unknown) => e);
 }
 

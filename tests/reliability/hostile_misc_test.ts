@@ -74,9 +74,9 @@ test("rateLimit.windowMs ≥ 2³¹ ms makes the next call wait, not go at once",
     timeoutMs: Infinity,
   });
   const params = { path: { sandbox_id: "sb-huge-window" } };
-  await client.POST(PATH, { params, body: { port: 8080 } });
+  await client.POST(PATH, { params, body: { port: 8000 } });
   const controller = new AbortController();
-  const second = client.POST(PATH, { params, body: { port: 8080 }, signal: controller.signal });
+  const second = client.POST(PATH, { params, body: { port: 8000 }, signal: controller.signal });
   assert.equal(await settlesWithin(second, 50), false);
   assert.equal(sent.length, 1, "the second call went out inside the window");
   controller.abort(new Error("stop"));

@@ -112,7 +112,7 @@ async function exerciseEverything(scanner: SecretScanner): Promise<number> {
   };
 
   for (let round = 0; round < FAULT_KINDS.length * 2; round++) {
-    const exposure = await attempt("exposePort", () => pi.exposePort({ port: 8080, name: "web" }));
+    const exposure = await attempt("exposePort", () => pi.exposePort({ port: 8000, name: "web" }));
     await attempt("listExposures", () => pi.listExposures());
     if (exposure) {
       await attempt(

@@ -83,7 +83,7 @@ export default {
 
     const exposed = await client.POST("/api/v1/sandbox/{sandbox_id}/expose", {
       params: { path },
-      body: { port: 8080, name: "web" },
+      body: { port: 8000, name: "web" },
     });
     const listed = await client.GET("/api/v1/sandbox/{sandbox_id}/expose", { params: { path } });
     const exposureId = exposed.data?.exposure_id ?? "missing";

@@ -107,7 +107,7 @@ test("workerd: the bundled package runs an expose → unexpose flow without Node
     assert.deepEqual(body.exportCounts, expected);
 
     assert.equal(body.exposed.status, 200);
-    assert.equal(body.exposed.data.port, 8080);
+    assert.equal(body.exposed.data.port, 8000);
     assert.equal(body.exposed.data.sandbox_id, "sb-workerd");
     assert.match(body.exposed.data.url, /^https?:\/\//);
     assert.deepEqual(body.listed, [body.exposed.data.exposure_id]);

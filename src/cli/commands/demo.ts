@@ -131,7 +131,7 @@ async function tour(p: Printer, t: Target): Promise<void> {
   const { bold, dim } = p.s;
   p.section(`Prime Intellect ${t.primeLabel}, sandbox ${t.primeSandbox}`);
   const sandbox = t.prime.sandbox(t.primeSandbox);
-  await using exposure = await sandbox.exposePort({ port: 8080, name: "sandgate-demo" });
+  await using exposure = await sandbox.exposePort({ port: 8000, name: "sandgate-demo" });
   p.step(`expose port ${exposure.port}`, bold(exposure.url));
 
   const exposures = await sandbox.listExposures();

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createEmulator, serve } from "../../testing/mod.ts";
+import { createEmulator, type EmulatorRequestLog, serve } from "../../testing/mod.ts";
 import { type CommandSpec, integerOption, JSON_OPTION, parse, positionals } from "../args.ts";
 import type { Context } from "../context.ts";
 import { rich } from "../output.ts";
@@ -14,28 +14,50 @@ import { EXIT } from "../errors.ts";
 /** `sandgate emulator`. */
 export const EMULATOR: CommandSpec = {
   name: "emulator",
-  usage: "emulator [--port N] [--json]",
+  usage: "emulator [--port N] [--no-limits] [--quiet] [--json]",
   summary: "Serve the built-in Prime Intellect + Tensorlake emulator on 127.0.0.1 until Ctrl-C.",
   details: [
     "Prints the URL and the environment variables that point the CLI and the SDK at it.",
     "Any API key is accepted; SSH sessions get a TCP endpoint on 127.0.0.1 that accepts",
-    "connections (it is not an SSH server). With TENSORLAKE_SANDBOX_PROXY_URL set to its URL,",
-    "a named Tensorlake sandbox (sandgate pty my-sandbox) reaches it by the",
-    "X-Tensorlake-Sandbox-Id header; the URL itself as the sandbox is the emulator's default one.",
+    "connections (it is not an SSH server). It also answers Tensorlake's lifecycle lookup",
+    "(GET /v1/namespaces/{namespace}/sandboxes/{id}) with a sandbox_url pointing back at",
+    "itself, so the providers' own clients run against it too. A Tensorlake sandbox is named",
+    "by X-Tensorlake-Sandbox-Id or a Host of {id}.local; the URL alone is the default one.",
   ],
   options: {
     port: { type: "string", value: "N", description: "port to listen on (default: a free one)" },
+    "no-limits": {
+      type: "boolean",
+      description:
+        "serve without Prime Intellect's documented rate limits (20 / 60 s and 60 / 60 s)",
+    },
+    quiet: {
+      type: "boolean",
+      description:
+        "no request log (by default one line per request on stderr: method, path, status)",
+    },
     ...JSON_OPTION,
   },
 };
 
-/** The variables that point sandgate at an emulator served at `url`. */
+/**
+ * The variables that point sandgate, and the providers' own clients, at an
+ * emulator served at `url`: none of them sends anything to a cloud then.
+ * Prime Intellect's SDK and CLI read `PRIME_API_BASE_URL` (older
+ * `PRIME_BASE_URL`) and `PRIME_API_KEY` (PrimeIntellect-ai/prime@66fb4b7
+ * packages/prime-sandboxes/src/prime_sandboxes/core/config.py). Tensorlake's SDKs
+ * look a sandbox up on `TENSORLAKE_API_URL` first (a localhost API:
+ * `GET /v1/namespaces/{namespace}/sandboxes/{id}`, served here) and use
+ * `TENSORLAKE_SANDBOX_PROXY_URL` as the explicit proxy (tensorlakeai/tensorlake@cab3838
+ * typescript/src/url.ts, typescript/src/defaults.ts).
+ */
 export function emulatorEnvironment(url: string): Record<string, string> {
   return {
     PRIME_API_BASE_URL: url,
+    PRIME_BASE_URL: url,
     PRIME_API_KEY: "emulator",
+    TENSORLAKE_API_URL: url,
     TENSORLAKE_API_KEY: "emulator",
-    // A proxy used as given: each Tensorlake sandbox is named in X-Tensorlake-Sandbox-Id.
     TENSORLAKE_SANDBOX_PROXY_URL: url,
   };
 }
@@ -45,7 +67,17 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
   const parsed = parse(EMULATOR, args);
   positionals(EMULATOR, parsed, []);
   const port = integerOption(EMULATOR, parsed, "port", 0, 65535) ?? 0;
-  const server = await serve(createEmulator(), { port, hostname: "127.0.0.1" });
+  const log = parsed.values.quiet ? {} : {
+    // The path is percent-encoded (no control or bidi character) and has no query:
+    // a PTY token may travel there.
+    onRequest: ({ method, path, status }: EmulatorRequestLog) =>
+      ctx.out.note(`${method} ${path} ${status}`),
+  };
+  const limits = parsed.values["no-limits"] ? { rateLimit: false as const } : {};
+  const server = await serve(createEmulator({ ...limits, ...log }), {
+    port,
+    hostname: "127.0.0.1",
+  });
   try {
     const env = emulatorEnvironment(server.url);
     if (parsed.values.json) {
@@ -58,7 +90,7 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       for (const [name, value] of Object.entries(env)) ctx.out.line(`export ${name}=${value}`);
       ctx.out.line("");
       ctx.out.line(dim("# then, in another terminal:"));
-      ctx.out.line("sandgate expose my-sandbox 8080");
+      ctx.out.line("sandgate expose my-sandbox 8000");
       ctx.out.line("sandgate ports my-sandbox");
       ctx.out.line("sandgate ssh my-sandbox");
       ctx.out.line("sandgate pty my-sandbox");
