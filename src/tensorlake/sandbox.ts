@@ -418,19 +418,18 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    // The client's pipeline gives the upgrade its headers: `X-Tensorlake-Sandbox-Id`
+    // The client's pipeline opens the upgrade (Pipeline.openWebSocket): `X-Tensorlake-Sandbox-Id`
     // as for the REST calls (a proxy used as given routes by it: tensorlakeai/tensorlake@cab3838
     // typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
     // `build_ws_headers`; runtimes whose WebSocket cannot send headers, browsers, reach only
-    // a sandbox's own host or ingress URL), and the bearer when there is a key (the PTY
-    // token alone authorizes the WebSocket).
-    const { headers } = await this.#pipeline.upgrade();
+    // a sandbox's own host or ingress URL), the bearer when there is a key (the PTY token
+    // alone authorizes the WebSocket), events, the client's clock.
+    const webSocket = this.#attach.webSocket;
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
-      headers,
-      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+      open: (request) => this.#pipeline.openWebSocket({ ...request, webSocket }),
       ...(options ? { options } : {}),
       diagnose: () =>
         diagnoseHandshake(
@@ -438,7 +437,6 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
-      clock: this.#pipeline.clock,
     });
   }
 
