@@ -8,11 +8,12 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
-import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
-import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
 import { parseSecureUrl } from "../validate.ts";
-import type { WebSocketFactory } from "./attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";
@@ -271,28 +272,29 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  * ```
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
-  assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  return createRoutedClient(options, tensorlakeClientRoute(options));
+  const normalized = normalizeClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
+  return createGatewayClient<paths>(tensorlakePipeline(normalized));
 }
 
-/** The client of one resolved route: its headers set on every request. */
-export function createRoutedClient(
-  options: TensorlakeClientOptions,
-  route: TensorlakeRoute,
-): TensorlakeClient {
-  const { sandboxId, headers } = route;
+/**
+ * The pipeline of one Tensorlake sandbox, on its {@link TensorlakeRoute}
+ * (from `baseUrl`, or from `sandbox` and `sandboxUrl` — the given ones, else
+ * the options' — and the proxy): the headers that name the sandbox go on
+ * every request, WebSocket upgrades too.
+ */
+export function tensorlakePipeline(
+  options: NormalizedOptions,
+  sandbox?: string,
+  sandboxUrl?: string,
+): Pipeline {
+  const given = options.given as TensorlakeClientOptions;
+  const target = sandbox === undefined
+    ? given
+    : { ...given, sandbox, ...(sandboxUrl === undefined ? {} : { sandboxUrl }) };
+  const route = tensorlakeClientRoute(target);
+  const { sandboxId } = route;
   const profile: ProviderProfile = sandboxId === undefined
     ? TENSORLAKE_PROFILE
     : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
-  const client = createGatewayClient<paths>(profile, route.baseUrl, options);
-  if (Object.keys(headers).length > 0) {
-    client.use({
-      onRequest({ request }) {
-        // Set in place: the transport keys its bookkeeping by this Request object.
-        for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
-        return undefined;
-      },
-    });
-  }
-  return client;
+  return new Pipeline({ profile, baseUrl: route.baseUrl, routingHeaders: route.headers }, options);
 }

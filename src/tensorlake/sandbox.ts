@@ -7,8 +7,9 @@
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { TENSORLAKE_HANDLES } from "./handles.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import type { CallOptions } from "../options.ts";
+import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
@@ -17,11 +18,11 @@ import {
   assertDimension,
   assertOptionsObject,
   assertPathId,
+  assertRequiredOptions,
   assertText,
   normalizeEnv,
   parseSecureUrl,
 } from "../validate.ts";
-import { apiKeyResolver } from "../middleware/auth.ts";
 import {
   assertAttachOptions,
   type AttachOptions,
@@ -31,12 +32,10 @@ import {
 } from "./attach.ts";
 import {
   assertSandboxRef,
-  createRoutedClient,
   TENSORLAKE_OPTION_KEYS,
-  TENSORLAKE_PROFILE,
   type TensorlakeClient,
   type TensorlakeClientOptions,
-  tensorlakeClientRoute,
+  tensorlakePipeline,
 } from "./client.ts";
 import {
   CREATE_PTY_SHAPE,
@@ -54,7 +53,6 @@ import {
 /** Sandbox handles kept per Tensorlake instance; older ones are evicted. */
 const MAX_CACHED_SANDBOXES = 1024;
 
-const PROVIDER = "tensorlake";
 const PTY = "/api/v1/pty";
 
 /**
@@ -91,8 +89,7 @@ export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "sandb
  * ```
  */
 export class Tensorlake {
-  readonly #options: TensorlakeOptions;
-  readonly #clock: Clock;
+  readonly #options: NormalizedOptions;
   readonly #sandboxes = new Map<string, TensorlakeSandbox>();
 
   /**
@@ -102,9 +99,8 @@ export class Tensorlake {
    * `https://{id}.sandbox.tensorlake.ai` (see `TensorlakeClientOptions.proxyUrl`).
    */
   constructor(options: TensorlakeOptions = {}) {
-    assertOptionsObject("options", options);
     for (const key of ["sandbox", "sandboxUrl", "baseUrl"]) {
-      if (key in options) {
+      if (typeof options === "object" && options !== null && key in options) {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
@@ -116,9 +112,7 @@ export class Tensorlake {
         );
       }
     }
-    assertClientOptions(options, TENSORLAKE_OPTION_KEYS);
-    this.#options = { ...options };
-    this.#clock = options.clock ?? systemClock;
+    this.#options = normalizeClientOptions({ ...options }, TENSORLAKE_OPTION_KEYS);
   }
 
   /**
@@ -159,21 +153,11 @@ export class Tensorlake {
       this.#sandboxes.set(key, cached);
       return cached;
     }
-    const clientOptions: TensorlakeClientOptions = {
-      ...this.#options,
-      sandbox: id,
-      ...(sandboxUrl === undefined ? {} : { sandboxUrl }),
-    };
-    const route = tensorlakeClientRoute(clientOptions);
-    const handle = new SandboxHandle(id, createRoutedClient(clientOptions, route), this.#clock, {
-      baseUrl: route.baseUrl,
-      headers: route.headers,
-      webSocket: clientOptions.webSocket,
-      apiKey: apiKeyResolver({
-        provider: PROVIDER,
-        apiKey: clientOptions.apiKey,
-        envVar: TENSORLAKE_PROFILE.envVar,
-      }),
+    const pipeline = tensorlakePipeline(this.#options, id, sandboxUrl);
+    const given = this.#options.given as TensorlakeOptions;
+    const handle = new SandboxHandle(id, pipeline, {
+      baseUrl: pipeline.baseUrl,
+      webSocket: given.webSocket,
     });
     this.#sandboxes.set(key, handle);
     // Bounded: a process touching many sandboxes keeps only recent handles (an
@@ -365,41 +349,30 @@ const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
   baseUrl: string;
-  /**
-   * The headers that name the sandbox, on the WebSocket as on the REST calls
-   * (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts `wsHeaders`,
-   * crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`). Runtimes whose
-   * WebSocket cannot send headers (browsers) reach only a sandbox's own URL.
-   */
-  headers: Readonly<Record<string, string>>;
   webSocket: TensorlakeClientOptions["webSocket"];
-  apiKey: () => string | Promise<string>;
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
 class SandboxHandle implements TensorlakeSandbox {
   readonly id: string;
   readonly client: TensorlakeClient;
-  readonly #clock: Clock;
+  readonly #pipeline: Pipeline;
   readonly #attach: AttachContext;
 
-  constructor(id: string, client: TensorlakeClient, clock: Clock, attach: AttachContext) {
+  constructor(id: string, pipeline: Pipeline, attach: AttachContext) {
     this.id = id;
-    this.client = client;
-    this.#clock = clock;
+    this.client = createGatewayClient(pipeline);
+    this.#pipeline = pipeline;
     this.#attach = attach;
   }
 
   /** The {@link InvokeContext} of one call: the operation is named here, once. */
   #context(operation: string, callOptions: CallOptions | undefined): InvokeContext {
-    return { provider: PROVIDER, operation, clock: this.#clock, callOptions };
+    return { pipeline: this.#pipeline, operation, callOptions };
   }
 
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
-    assertOptionsObject("options", options, CREATE_PTY_KEYS);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    assertRequiredOptions("options", options, CREATE_PTY_KEYS, "{ command, ... }");
     // Each input is read once, and arrays copied before they are checked: a getter
     // or Proxy cannot hand the check one value and the request another.
     const { command, workingDir, rows, cols } = options;
@@ -444,10 +417,8 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
-    assertOptionsObject("options", options, [...CREATE_PTY_KEYS, ...ATTACH_KEYS]);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    const keys = [...CREATE_PTY_KEYS, ...ATTACH_KEYS];
+    assertRequiredOptions("options", options, keys, "{ command, ... }");
     const { signal, timeoutMs, maxBufferedBytes, ...create } = options;
     const attach = {
       ...(signal === undefined ? {} : { signal }),
@@ -481,12 +452,12 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    const headers: Record<string, string> = { ...this.#attach.headers };
-    try {
-      headers.Authorization = `Bearer ${await this.#attach.apiKey()}`;
-    } catch {
-      // The PTY token alone authorizes the WebSocket; the bearer is sent when there is one.
-    }
+    // The client's pipeline gives the upgrade its headers: those that name the sandbox, as
+    // for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts `wsHeaders`,
+    // crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose WebSocket cannot
+    // send headers, browsers, reach only a sandbox's own URL), and the bearer when there is a
+    // key (the PTY token alone authorizes the WebSocket).
+    const { headers } = await this.#pipeline.upgrade();
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
@@ -500,7 +471,7 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
-      clock: this.#clock,
+      clock: this.#pipeline.clock,
     });
   }
 
@@ -534,8 +505,7 @@ class SandboxHandle implements TensorlakeSandbox {
 
   async resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void> {
     assertPathId("sessionId", sessionId);
-    assertOptionsObject("size", size, ["rows", "cols"]);
-    if (size === undefined) throw new InvalidArgumentError("size", size, "must be { rows, cols }");
+    assertRequiredOptions("size", size, ["rows", "cols"], "{ rows, cols }");
     assertDimension("rows", size.rows);
     assertDimension("cols", size.cols);
     assertCallOptions(callOptions);

@@ -27,6 +27,13 @@ import {
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
+import {
+  type AcceptsTcpEndpoints,
+  acceptTunnel,
+  normalizeServices,
+  type TcpEndpoints,
+  USE_TCP_ENDPOINTS,
+} from "./tcp_services.ts";
 import { PtyTerminal } from "./pty_shell.ts";
 import type {
   Emulator,
@@ -137,6 +144,13 @@ const ROUTES = {
       GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
     },
   },
+  tunnel: {
+    api: "tensorlake",
+    sandboxed: true,
+    handlers: {
+      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
+    },
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 /** A matched route: its spec, name and decoded path parameters. */
@@ -170,6 +184,9 @@ function matchRoute(pathname: string): Route | undefined {
     if (e === undefined) return route("ptySession", [d]);
     if (e === "resize" && f === undefined) return route("resize", [d]);
     if (e === "ws" && f === undefined) return route("ptyWs", [d]);
+  }
+  if (a === "api" && b === "v1" && c === "tunnels" && d === "tcp" && e === undefined) {
+    return route("tunnel", []);
   }
   if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
     return route("lifecycle", [c, e]);
@@ -280,6 +297,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
   const defaultSandbox = options.defaultSandbox ?? "default";
   const maxPtySessions = options.maxPtySessions ?? 64;
+  const services = normalizeServices(options.services);
   const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
   const enforce = rateOptions?.enforce ?? true;
   // An explicit limit or window is one budget for every route (both providers);
@@ -311,6 +329,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
   let sshEndpoints: SshEndpoints | undefined;
+  let tcpEndpoints: TcpEndpoints | undefined;
+  /** Closes the loopback listeners of TCP exposures that are gone. */
+  const retainTcpEndpoints = () => {
+    if (!tcpEndpoints) return;
+    const live = new Set<string>();
+    for (const sandbox of state.sandboxes.values()) {
+      for (const id of sandbox.exposures.keys()) live.add(id);
+    }
+    tcpEndpoints.retain(live);
+  };
   /** Closes the loopback endpoints of SSH sessions that ended (closed, unexposed, expired). */
   const retainSshEndpoints = () => {
     if (!sshEndpoints) return;
@@ -350,9 +378,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
    * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
    * Assumption: a bearer token is checked when sent (browsers cannot send one).
    */
-  function acceptWebSocket(request: Request): Response | WebSocketAccept {
+  function acceptWebSocket(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept> {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
+    if (route?.name === "tunnel") return acceptTunnelSocket(request, url);
     if (!route || route.name !== "ptyWs") {
       return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
     }
@@ -387,6 +418,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const attached = terminal;
     return (peer) => attached.connect(peer);
+  }
+  /**
+   * The TCP tunnel upgrade (https://docs.tensorlake.ai/api-reference/v2/tunnels/tcp):
+   * 401 without a bearer token, 400 for a missing, invalid or zero `port`, 502 when
+   * nothing accepts on that port (no declared service, or it refused).
+   */
+  async function acceptTunnelSocket(
+    request: Request,
+    url: URL,
+  ): Promise<Response | WebSocketAccept> {
+    const bearer = bearerToken(request);
+    if (bearer === undefined || (apiKeys && !apiKeys.has(bearer))) {
+      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
+    }
+    const sandboxName = tensorlakeSandboxName(request, url);
+    if (!state.sandbox(sandboxName)) {
+      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
+    }
+    const portText = url.searchParams.get("port") ?? "";
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      return proxyError(400, "port must be an integer from 1 to 65535", "INVALID_PORT");
+    }
+    const service = services.get(port);
+    const accept = service ? await acceptTunnel(service) : undefined;
+    return accept ??
+      proxyError(502, `nothing accepted the connection on 127.0.0.1:${port}`, "BAD_GATEWAY");
   }
   const stats = emptyStats();
 
@@ -450,6 +508,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         sandbox,
         gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
         sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        tcpEndpoint: tcpEndpoints?.open,
         maxSessions: maxPtySessions,
         killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
       });
@@ -514,6 +573,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       response = await handle(request, url, route, arrivedAt);
     } finally {
       retainSshEndpoints();
+      retainTcpEndpoints();
     }
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
@@ -527,7 +587,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return count(response);
   }
 
-  const emulator: Emulator & AcceptsSshEndpoints = {
+  const emulator: Emulator & AcceptsSshEndpoints & AcceptsTcpEndpoints = {
     fetch,
     acceptWebSocket: (request) => {
       const decision = acceptWebSocket(request);
@@ -551,10 +611,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (documented) { for (const l of Object.values(documented)) l.clear(); }
       Object.assign(stats, emptyStats());
       retainSshEndpoints();
+      retainTcpEndpoints();
     },
     live() {
       state.expire(clock.now());
       retainSshEndpoints();
+      retainTcpEndpoints();
       return state.live();
     },
     snapshot() {
@@ -565,6 +627,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // serve() hands its loopback SSH endpoints over here (internal, not on `Emulator`).
     [USE_SSH_ENDPOINTS](endpoints: SshEndpoints | undefined) {
       sshEndpoints = endpoints;
+    },
+    // serve() hands its loopback TCP exposure listeners over here (internal too).
+    [USE_TCP_ENDPOINTS](endpoints: TcpEndpoints | undefined) {
+      tcpEndpoints = endpoints;
+      return services;
     },
   };
   return emulator;

@@ -55,3 +55,4 @@ export type {
   WebSocketAccept,
 } from "./types.ts";
 export type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
+export type { EmulatedService } from "./tcp_services.ts";

@@ -45,6 +45,10 @@ export interface PrimeContext {
   sshEndpoint?:
     | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
     | undefined;
+  /** Opens a loopback listener standing for a new TCP exposure (served emulator only). */
+  tcpEndpoint?:
+    | ((exposureId: string, port: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -165,8 +169,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
       externalEndpoint: null,
     };
   } else {
-    const externalPort = ctx.state.externalPort();
-    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    // Served over HTTP, the endpoint is a loopback listener relaying to the declared service.
+    const { host, port: externalPort } = ctx.tcpEndpoint
+      ? await ctx.tcpEndpoint(exposureId, portNumber)
+      : { host: `tcp.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
+    const address = `${host}:${externalPort}`;
     endpoint = {
       url: `${proto.toLowerCase()}://${address}`,
       tlsSocket: address,

@@ -18,6 +18,7 @@
 import { ConfigError } from "../errors.ts";
 import { isConnectionReset } from "./faults.ts";
 import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
+import { acceptsTcpEndpoints, loopbackTcpEndpoints, USE_TCP_ENDPOINTS } from "./tcp_services.ts";
 import type { WebSocketAccept } from "./types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
@@ -87,7 +88,9 @@ export interface FetchHandler {
    * refuses it, a function attaches the accepted socket. Without it,
    * upgrades are answered 404.
    */
-  acceptWebSocket?(request: Request): Response | WebSocketAccept;
+  acceptWebSocket?(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
   /**
    * The answer to a request refused before it reached `fetch` (413: its body
    * is too large), in the handler's own error shape. `request` has the
@@ -322,7 +325,7 @@ async function serveWithNode(
         const headers = headersOf(req);
         const host = headers.get("host") ?? `${hostname}:${actualPort}`;
         const request = new Request(`http://${host}${req.url ?? "/"}`, { headers });
-        const decision = handler.acceptWebSocket?.(request) ??
+        const decision = await handler.acceptWebSocket?.(request) ??
           new Response("Not Found", { status: 404 });
         if (decision instanceof Response) await refuseUpgrade(socket, decision);
         else await acceptUpgrade(socket, headers, head, decision);
@@ -497,7 +500,11 @@ export async function serve(
   const served = http?.createServer
     ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true, bounds)
     : serveNative(handler, port, hostname, bounds);
-  return await withSshEndpoints(handler, served, hostname, bounds.maxSshEndpoints);
+  return await withTcpEndpoints(
+    handler,
+    await withSshEndpoints(handler, served, hostname, bounds.maxSshEndpoints),
+    hostname,
+  );
 }
 
 /** The bounds of {@link ServeOptions}, defaults filled in. */
@@ -524,6 +531,29 @@ function boundsOf(options: ServeOptions): Bounds {
     throw new ConfigError(`serve(): idleTimeoutMs must be at most 2147483647`);
   }
   return bounds;
+}
+
+/**
+ * An emulator served over HTTP gives each TCP exposure a loopback listener
+ * relaying to the service declared for its port; closing the server closes them.
+ */
+async function withTcpEndpoints(
+  handler: FetchHandler,
+  served: ServedEmulator,
+  hostname: string,
+): Promise<ServedEmulator> {
+  if (!acceptsTcpEndpoints(handler)) return served;
+  const services = handler[USE_TCP_ENDPOINTS](undefined);
+  const endpoints = await loopbackTcpEndpoints(hostname, services);
+  if (!endpoints) return served;
+  handler[USE_TCP_ENDPOINTS](endpoints);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      handler[USE_TCP_ENDPOINTS](undefined);
+      await Promise.all([served.close(), endpoints.close()]);
+    })();
+  return { url: served.url, port: served.port, close, [Symbol.asyncDispose]: close };
 }
 
 /**

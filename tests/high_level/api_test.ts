@@ -63,6 +63,7 @@ const ROOT_VALUES = [
   "Tensorlake",
   "TimeoutError",
   "UnexpectedResponseError",
+  "UnsupportedRuntimeError",
   "VERSION",
   "ValidationError",
   "createMemoryRateLimitStore",
