@@ -9,8 +9,8 @@ import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } fro
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import { eventSink, type SandgateEvent } from "../events.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
-import { nodeConnect } from "../readiness/tcp_connect_node.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { tcpConnector } from "../forward/tcp.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
@@ -405,7 +405,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
       const target = `${endpoint.host}:${endpoint.port}`;
       return await waitUntilReady(
         target,
-        tcpProbe(endpoint.host, endpoint.port, nodeConnect),
+        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
         options,
         context,
       );
@@ -497,7 +497,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
         const { clock, emit } = this.#internals;
         return await waitUntilReady(
           session.externalEndpoint,
-          tcpProbe(host, session.port, nodeConnect),
+          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
           opts,
           { clock, emit },
         );
