@@ -11,6 +11,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
+import type { StopSignal } from "./context.ts";
 import { CliError } from "./errors.ts";
 
 /** The full path of `program` on `PATH`, or `undefined`. */
@@ -83,9 +84,20 @@ export function waitForExit(child: ChildProcess, program: string): Promise<Child
   });
 }
 
-/** Runs a program to completion with piped output; a non-zero exit is a {@link CliError}. */
-export async function runQuietly(program: string, args: string[]): Promise<void> {
+/**
+ * Runs a program to completion with piped output; a non-zero exit is a
+ * {@link CliError}. When `signal` aborts, the program is stopped and the
+ * signal's reason thrown once it has ended.
+ */
+export async function runQuietly(
+  program: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  signal?.throwIfAborted();
   const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const stop = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", stop, { once: true });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -94,7 +106,8 @@ export async function runQuietly(program: string, args: string[]): Promise<void>
   const [exit] = await Promise.all([
     waitForExit(child, program),
     new Promise((resolve) => child.stderr ? child.stderr.once("close", resolve) : resolve(null)),
-  ]);
+  ]).finally(() => signal?.removeEventListener("abort", stop));
+  signal?.throwIfAborted();
   if (exit.code !== 0) {
     const detail = stderr.trim().split("\n")[0];
     throw new CliError(`${program} exited with code ${exit.code}${detail ? `: ${detail}` : ""}`);
@@ -115,8 +128,8 @@ export async function runInteractive(
   const child = spawn(program, [...args], { stdio: "inherit" });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const forward = () => {
-    const name = (signal.reason as { signal?: "SIGINT" | "SIGTERM" } | undefined)?.signal ??
-      "SIGTERM";
+    // The signal that stopped us (SIGHUP, SIGINT, SIGQUIT, SIGTERM) is passed on as it is.
+    const name = (signal.reason as { signal?: StopSignal } | undefined)?.signal ?? "SIGTERM";
     child.kill(name);
     killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
   };

@@ -12,7 +12,7 @@ import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../
 import { exhaustive } from "../util/exhaustive.ts";
 import { createGatewayClient, type ProviderProfile } from "../transport.ts";
 import { parseSecureUrl } from "../validate.ts";
-import type { WebSocketFactory } from "./attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";

@@ -24,7 +24,7 @@ import {
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
 import { type Context, interruptionOf, tensorlake } from "../context.ts";
-import { EXIT, UsageError } from "../errors.ts";
+import { EXIT, localExitCode, UsageError } from "../errors.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
 
 /** The upstream CLI's default shell (`tl sbx ssh`). */
@@ -158,7 +158,7 @@ async function session(
     const outcome = await Promise.race([connection.exit, interrupted]);
     if (outcome === "interrupted") return interruptionOf(ctx.signal)?.exitCode ?? EXIT.interrupted;
     await Promise.race([pumped, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    if (outcome.kind === "exited") return outcome.exitCode;
+    if (outcome.kind === "exited") return localExitCode(outcome.exitCode);
     restore();
     if (outcome.kind === "killed") {
       ctx.out.note("the PTY was killed");

@@ -11,8 +11,8 @@
  * Two differences from upstream: instead of sleeping 5 s for the TCP
  * exposure to propagate, it probes the endpoint until it accepts a
  * connection (bounded by `--ready-timeout`); and it exits with ssh's exit
- * code. On every exit path (ssh ends, Ctrl-C, SIGTERM, any failure) the
- * session is closed and the temporary key deleted.
+ * code. On every exit path (ssh ends, Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, any
+ * failure) the session is closed and the temporary key deleted.
  *
  * @module
  */
@@ -49,7 +49,7 @@ export const SSH: CommandSpec = {
     "waits until the endpoint accepts connections, then runs ssh with the terminal.",
     "Arguments after -- go to ssh (e.g. -- -L 3000:localhost:3000, or a command).",
     "Exits with ssh's exit code; the session is closed and the temporary key deleted",
-    "when ssh ends, on Ctrl-C, SIGTERM, or any failure.",
+    "when ssh ends, on Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, or any failure.",
   ],
   options: {
     ttl: {
@@ -105,7 +105,11 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
       identityFile = join(tempDir.path, "id_ed25519");
       await out.during(
         "generating a throwaway ed25519 key",
-        runQuietly(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "sandgate", "-f", identityFile]),
+        runQuietly(
+          keygen,
+          ["-q", "-t", "ed25519", "-N", "", "-C", "sandgate", "-f", identityFile],
+          signal,
+        ),
       );
       publicKey = await readPublicKey(`${identityFile}.pub`);
     }
