@@ -3,13 +3,12 @@
 // socket) through the forwarded port, and cleanup on SIGINT / SIGTERM.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { cli, start, until } from "./helpers.ts";
 import { skipCli } from "./helpers.ts";
 import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { exchange, refuses } from "../forward/helpers.ts";
+import { exchange, redisCli as redisCliAt, refuses } from "../forward/helpers.ts";
 
 /** A TCP echo server on 127.0.0.1 (what the emulated sandbox's service relays to). */
 async function echoServer() {
@@ -53,15 +52,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
       const forward = start(["forward", "sb", `${local}:6379`], emu.env);
       await until(() => forward.stdout().includes("->"), "the forward's address line");
       assert.equal(forward.stdout().trim(), `127.0.0.1:${local} -> sb:6379`);
-      const redisCli = (...args: string[]) =>
-        new Promise<string>((resolve, reject) =>
-          execFile(
-            "redis-cli",
-            ["-h", "127.0.0.1", "-p", String(local), ...args],
-            { timeout: 20_000 },
-            (error, stdout) => error ? reject(error) : resolve(stdout.trim()),
-          )
-        );
+      const redisCli = (...args: string[]) => redisCliAt(local, ...args);
       assert.equal(await redisCli("SET", "k", "through-the-cli"), "OK");
       assert.equal(await redisCli("GET", "k"), "through-the-cli");
       const during = await cli(["ports", "sb", "--json"], emu.env);
@@ -79,6 +70,39 @@ describe("sandgate forward", { skip: skipCli }, () => {
       await redis.stop();
     }
   });
+
+  test(
+    "Tensorlake: redis-cli through `forward sb LOCAL:6379 --provider tensorlake`; SIGHUP stops it",
+    {
+      // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
+      skip: (typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)") ||
+        redisSkipReason(),
+    },
+    async () => {
+      const redis = await startRedisServer();
+      const emu = await emulator([`6379=127.0.0.1:${redis.port}`]);
+      try {
+        const local = await freePort();
+        const forward = start(
+          ["forward", "sb", `${local}:6379`, "--provider", "tensorlake"],
+          emu.env,
+        );
+        await until(() => forward.stdout().includes("->"), "the forward's address line");
+        const redisCli = (...args: string[]) => redisCliAt(local, ...args);
+        assert.equal(await redisCli("SET", "k", "through-the-tunnel"), "OK");
+        assert.equal(await redisCli("GET", "k"), "through-the-tunnel");
+        forward.kill("SIGHUP");
+        const result = await forward.done;
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stderr, /stopped: 2 connections/);
+        assert.ok(await refuses(local), "the local listener is closed");
+      } finally {
+        emu.running.kill("SIGINT");
+        await emu.running.done;
+        await redis.stop();
+      }
+    },
+  );
 
   test("Prime: several ports at once, SIGTERM cleans up everything", async () => {
     const echo = await echoServer();

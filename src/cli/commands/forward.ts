@@ -100,7 +100,7 @@ interface Forwardable {
 function sandboxOf(ctx: Context, parsed: Parsed, provider: ProviderName, id: string): Forwardable {
   return provider === "prime"
     ? primeIntellect(ctx, parsed).sandbox(id)
-    : tensorlake(ctx, parsed).sandbox(id) as unknown as Forwardable;
+    : tensorlake(ctx, parsed).sandbox(id);
 }
 
 /** Resolves once the run is interrupted (SIGINT, SIGTERM, SIGHUP). */
@@ -125,6 +125,7 @@ export async function forward(ctx: Context, args: string[]): Promise<number> {
   const host = typeof parsed.values.host === "string" ? parsed.values.host : "127.0.0.1";
   const sandbox = sandboxOf(ctx, parsed, provider, sandboxId);
   const forwards: Forward[] = [];
+  let failure: { error: unknown } | undefined;
   try {
     for (const spec of specs) {
       const started = await ctx.out.during(
@@ -153,25 +154,32 @@ export async function forward(ctx: Context, args: string[]): Promise<number> {
     }
     ctx.out.note(ctx.out.err.dim("forwarding until Ctrl-C"));
     await interrupted(ctx.signal);
-  } finally {
-    const results = await Promise.allSettled(forwards.map((f) => f.close()));
-    for (const result of results) {
-      if (result.status === "rejected") {
-        ctx.out.note(rich`${ctx.out.err.red("cleanup failed:")} ${describeError(result.reason)}`);
-      }
-    }
-    if (forwards.length > 0) {
-      const total = (key: "connections" | "bytesIn" | "bytesOut") =>
-        forwards.reduce((n, f) => n + f.stats[key], 0);
-      ctx.out.note(
-        `stopped: ${total("connections")} connections, ${total("bytesIn")} bytes in, ${
-          total("bytesOut")
-        } bytes out`,
-      );
-    }
-    if (results.some((r) => r.status === "rejected")) return EXIT.failure;
+  } catch (error) {
+    failure = { error };
   }
-  return EXIT.ok;
+  const cleanedUp = await stopAll(ctx, forwards);
+  if (failure) throw failure.error;
+  return cleanedUp ? EXIT.ok : EXIT.failure;
+}
+
+/** Stops every forward (removing what they created) and sums them up; `false` when one failed. */
+async function stopAll(ctx: Context, forwards: Forward[]): Promise<boolean> {
+  const results = await Promise.allSettled(forwards.map((f) => f.close()));
+  for (const result of results) {
+    if (result.status === "rejected") {
+      ctx.out.note(rich`${ctx.out.err.red("cleanup failed:")} ${describeError(result.reason)}`);
+    }
+  }
+  if (forwards.length > 0) {
+    const total = (key: "connections" | "bytesIn" | "bytesOut") =>
+      forwards.reduce((n, f) => n + f.stats[key], 0);
+    ctx.out.note(
+      `stopped: ${total("connections")} connections, ${total("bytesIn")} bytes in, ${
+        total("bytesOut")
+      } bytes out`,
+    );
+  }
+  return results.every((r) => r.status === "fulfilled");
 }
 
 /** `forward --stdio <sandbox> <port>`: one connection over stdin/stdout. */
