@@ -501,17 +501,13 @@ class SandboxHandle implements TensorlakeSandbox {
     });
   }
 
-  /** The tunnel's handshake: the PTY WebSocket's routing header, and the API key (required). */
+  /** The tunnel's handshake: the client's routing headers and bearer, as the PTY upgrade's. */
   #tunnel(): TunnelContext {
-    const attach = this.#attach;
     return {
-      baseUrl: attach.baseUrl,
-      webSocket: attach.webSocket,
-      clock: this.#clock,
-      headers: async () => ({
-        ...(attach.sandboxId === undefined ? {} : { [SANDBOX_ID_HEADER]: attach.sandboxId }),
-        Authorization: `Bearer ${await attach.apiKey()}`,
-      }),
+      baseUrl: this.#attach.baseUrl,
+      webSocket: this.#attach.webSocket,
+      clock: this.#pipeline.clock,
+      headers: async () => (await this.#pipeline.upgrade()).headers,
     };
   }
 
