@@ -11,8 +11,8 @@ import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts"
 import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
-import { nodeConnect } from "../readiness/tcp_connect_node.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { tcpConnector } from "../forward/tcp.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
@@ -396,7 +396,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
       const target = `${endpoint.host}:${endpoint.port}`;
       return await waitUntilReady(
         target,
-        tcpProbe(endpoint.host, endpoint.port, nodeConnect),
+        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
         options,
         context,
       );
@@ -489,7 +489,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
         const { pipeline, options } = this.#internals;
         return await waitUntilReady(
           session.externalEndpoint,
-          tcpProbe(host, session.port, nodeConnect),
+          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
           opts,
           { clock: pipeline.clock, emit: options.emit },
         );

@@ -16,10 +16,12 @@ import {
   assertArgs,
   assertCallOptions,
   assertDimension,
+  assertOptionsObject,
   assertPathId,
   assertRequiredOptions,
   assertText,
   normalizeEnv,
+  parseSecureUrl,
 } from "../validate.ts";
 import {
   assertAttachOptions,
@@ -31,7 +33,6 @@ import {
 import {
   assertSandboxRef,
   TENSORLAKE_OPTION_KEYS,
-  tensorlakeBaseUrl,
   type TensorlakeClient,
   type TensorlakeClientOptions,
   tensorlakePipeline,
@@ -68,11 +69,11 @@ const PTY = "/api/v1/pty";
  * console.log(new Tensorlake(options).sandbox("my-sandbox").id);
  * ```
  */
-export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseUrl">;
+export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "sandboxUrl" | "baseUrl">;
 
 /**
- * Tensorlake sandboxes' PTY API, the easy way: pick a sandbox by id, name
- * or ingress endpoint, then start, list, resize and kill PTY sessions.
+ * Tensorlake sandboxes' PTY API, the easy way: pick a sandbox by id or name
+ * (with its `sandbox_url`, when known), then start, list, resize and kill PTY sessions.
  *
  * The API key never appears on the instance: not as a property, not in
  * `JSON.stringify` or `inspect` output.
@@ -98,12 +99,12 @@ export class Tensorlake {
    * `https://{id}.sandbox.tensorlake.ai` (see `TensorlakeClientOptions.proxyUrl`).
    */
   constructor(options: TensorlakeOptions = {}) {
-    for (const key of ["sandbox", "baseUrl"]) {
+    for (const key of ["sandbox", "sandboxUrl", "baseUrl"]) {
       if (typeof options === "object" && options !== null && key in options) {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
-          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)" +
+          "is per sandbox: pass it to tensorlake.sandbox(id, { sandboxUrl })" +
             (key === "baseUrl"
               ? "; did you mean `proxyUrl` (a sandbox proxy used as given, e.g. an emulator's URL)?"
               : ""),
@@ -115,26 +116,50 @@ export class Tensorlake {
   }
 
   /**
-   * A handle on one sandbox, by id or name (a DNS label, reached under the
-   * sandbox proxy) or by its `https:` ingress endpoint. Sends nothing; the
-   * same string returns the same handle (sharing its rate limiter).
+   * A handle on one sandbox, by id or name (a DNS label), reached at the
+   * `sandboxUrl` the lifecycle API returned for it when given, else under
+   * the sandbox proxy (see `TensorlakeClientOptions.sandboxUrl`, `proxyUrl`).
+   * A URL instead of an id is used as given, naming no sandbox. Sends
+   * nothing; the same arguments return the same handle (sharing its rate
+   * limiter).
+   *
+   * @example Route through the lifecycle API's `sandbox_url`
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   *
+   * const tensorlake = new Tensorlake({ apiKey: "tl_apiKey_demo" });
+   * // What GET /sandboxes/{id} of Tensorlake's lifecycle API answered (it can be regional).
+   * const sandbox = tensorlake.sandbox("sbx-1", {
+   *   sandboxUrl: "https://sbx-1.sandbox.gcp-use4.tensorlake.ai",
+   * });
+   * console.log(sandbox.id); // sbx-1
+   * ```
    */
-  sandbox(idOrIngressEndpoint: string): TensorlakeSandbox {
-    assertSandboxRef(idOrIngressEndpoint);
-    const cached = this.#sandboxes.get(idOrIngressEndpoint);
+  sandbox(id: string, options?: TensorlakeSandboxOptions): TensorlakeSandbox {
+    assertSandboxRef(id);
+    assertOptionsObject("options", options, ["sandboxUrl"]);
+    const sandboxUrl = options?.sandboxUrl;
+    if (sandboxUrl !== undefined) {
+      const invalid = (rule: string) => new InvalidArgumentError("sandboxUrl", sandboxUrl, rule);
+      if (typeof sandboxUrl !== "string") throw invalid("must be a string");
+      parseSecureUrl(sandboxUrl, invalid);
+      if (id.includes("://")) throw invalid("needs the sandbox's id as the first argument");
+    }
+    const key = sandboxUrl === undefined ? id : `${id}\u0000${sandboxUrl}`;
+    const cached = this.#sandboxes.get(key);
     if (cached) {
       // Refresh its place so the cache evicts the least recently used handle.
-      this.#sandboxes.delete(idOrIngressEndpoint);
-      this.#sandboxes.set(idOrIngressEndpoint, cached);
+      this.#sandboxes.delete(key);
+      this.#sandboxes.set(key, cached);
       return cached;
     }
-    const pipeline = tensorlakePipeline(this.#options, idOrIngressEndpoint);
+    const pipeline = tensorlakePipeline(this.#options, id, sandboxUrl);
     const given = this.#options.given as TensorlakeOptions;
-    const handle = new SandboxHandle(idOrIngressEndpoint, pipeline, {
-      baseUrl: tensorlakeBaseUrl({ ...given, sandbox: idOrIngressEndpoint }),
+    const handle = new SandboxHandle(id, pipeline, {
+      baseUrl: pipeline.baseUrl,
       webSocket: given.webSocket,
     });
-    this.#sandboxes.set(idOrIngressEndpoint, handle);
+    this.#sandboxes.set(key, handle);
     // Bounded: a process touching many sandboxes keeps only recent handles (an
     // evicted handle keeps working; the rate-limit budget lives in the shared store).
     if (this.#sandboxes.size > MAX_CACHED_SANDBOXES) {
@@ -142,6 +167,15 @@ export class Tensorlake {
     }
     return handle;
   }
+}
+
+/** Options of {@link Tensorlake.sandbox}. */
+export interface TensorlakeSandboxOptions {
+  /**
+   * The `sandbox_url` Tensorlake's lifecycle API returned for this sandbox
+   * (`https:`; plain `http:` only on loopback). Requests go there.
+   */
+  sandboxUrl?: string;
 }
 
 /**
@@ -165,7 +199,7 @@ export class Tensorlake {
  * ```
  */
 export interface TensorlakeSandbox {
-  /** The sandbox id, name or ingress endpoint given to {@link Tensorlake.sandbox}. */
+  /** The sandbox id or name (or URL) given to {@link Tensorlake.sandbox}. */
   readonly id: string;
   /** The typed low-level openapi-fetch client for this sandbox. */
   readonly client: TensorlakeClient;
@@ -418,12 +452,11 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    // The client's pipeline gives the upgrade its headers: `X-Tensorlake-Sandbox-Id`
-    // as for the REST calls (a proxy used as given routes by it: tensorlakeai/tensorlake@cab3838
-    // typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
-    // `build_ws_headers`; runtimes whose WebSocket cannot send headers, browsers, reach only
-    // a sandbox's own host or ingress URL), and the bearer when there is a key (the PTY
-    // token alone authorizes the WebSocket).
+    // The client's pipeline gives the upgrade its headers: those that name the sandbox, as
+    // for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts `wsHeaders`,
+    // crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose WebSocket cannot
+    // send headers, browsers, reach only a sandbox's own URL), and the bearer when there is a
+    // key (the PTY token alone authorizes the WebSocket).
     const { headers } = await this.#pipeline.upgrade();
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
