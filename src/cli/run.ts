@@ -7,6 +7,7 @@
 import { type CommandSpec, helpText } from "./args.ts";
 import { DEMO, demo } from "./commands/demo.ts";
 import { EMULATOR, emulator } from "./commands/emulator.ts";
+import { FORWARD, forward } from "./commands/forward.ts";
 import { EXPOSE, expose, PORTS, ports, UNEXPOSE, unexpose } from "./commands/ports.ts";
 import { PTY, pty } from "./commands/pty.ts";
 import { SSH, ssh } from "./commands/ssh.ts";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   { spec: EXPOSE, run: expose },
   { spec: UNEXPOSE, run: unexpose },
   { spec: PORTS, run: ports },
+  { spec: FORWARD, run: forward },
   { spec: PTY, run: pty },
   { spec: EMULATOR, run: emulator },
   { spec: DEMO, run: demo },
