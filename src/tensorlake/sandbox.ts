@@ -484,18 +484,17 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    // The client's pipeline gives the upgrade its headers: those that name the sandbox, as
-    // for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts `wsHeaders`,
-    // crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose WebSocket cannot
-    // send headers, browsers, reach only a sandbox's own URL), and the bearer when there is a
-    // key (the PTY token alone authorizes the WebSocket).
-    const { headers } = await this.#pipeline.upgrade();
+    // The client's pipeline opens the upgrade (Pipeline.openWebSocket): the headers that name
+    // the sandbox, as for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts
+    // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
+    // WebSocket cannot send headers, browsers, reach only a sandbox's own URL), the bearer when
+    // there is a key (the PTY token alone authorizes the WebSocket), events, the client's clock.
+    const webSocket = this.#attach.webSocket;
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
-      headers,
-      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+      open: (request) => this.#pipeline.openWebSocket({ ...request, webSocket }),
       ...(options ? { options } : {}),
       diagnose: () =>
         diagnoseHandshake(
@@ -503,7 +502,6 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
-      clock: this.#pipeline.clock,
     });
   }
 
