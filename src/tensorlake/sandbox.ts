@@ -11,7 +11,7 @@ import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts"
 import type { CallOptions } from "../options.ts";
 import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
-import type { ListPtyResponse } from "../types.ts";
+import type { ListPtyResponse } from "../wire_types.ts";
 import {
   assertArgs,
   assertCallOptions,
