@@ -41,6 +41,7 @@ export {
   Tensorlake,
   type TensorlakeOptions,
   type TensorlakeSandbox,
+  type TensorlakeSandboxOptions,
 } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {
@@ -51,15 +52,13 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
 export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
-  AttachOptions,
-  PtyConnection,
-  PtyExit,
   WebSocketEventLike,
   WebSocketFactory,
   WebSocketLike,
-} from "./src/tensorlake/attach.ts";
+} from "./src/websocket/socket.ts";
 export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
 export type {

@@ -80,8 +80,9 @@ function seconds(ms: number): string {
 
 /**
  * The client hook that turns rate-limit waits and retries longer than a
- * second into progress lines: how long and why (the SDK reports a long
- * rate-limit wait again every 5 s, with the time left).
+ * second, and each readiness attempt that found nothing serving yet, into
+ * progress lines: how long and why (the SDK reports a long rate-limit wait
+ * again every 5 s, with the time left).
  */
 export function progressHooks(out: Output): { onEvent(event: SandgateEvent): void } {
   return {
@@ -91,6 +92,12 @@ export function progressHooks(out: Output): { onEvent(event: SandgateEvent): voi
         out.status(
           `${event.operation}: waiting ${seconds(event.remainingMs)} for a rate-limit slot ` +
             "(the gateway allows 20 requests a minute per sandbox)",
+        );
+      } else if (event.type === "readiness" && !event.ready) {
+        out.status(
+          `${event.target} does not answer yet (${event.outcome}); attempt ${
+            event.attempt + 1
+          } in ${seconds(event.delayMs ?? 0)}`,
         );
       } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
         out.status(

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { WebSocketLike } from "../tensorlake/attach.ts";
+import type { WebSocketLike } from "../websocket/socket.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 
 type Listener = (event: Record<string, unknown>) => void;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WebSocketFactory } from "../tensorlake/attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 import { exhaustive } from "../util/exhaustive.ts";
 import type { EmulatedService } from "./tcp_services.ts";
