@@ -64,18 +64,18 @@ export interface TensorlakeClientOptions extends ClientOptions {
   webSocket?: WebSocketFactory;
 }
 
+// `exhaustive` fails the type check when an option is added but not listed here. Pure calls
+// only: a bundle without Tensorlake drops these lists.
+const OWN_KEYS = /* @__PURE__ */ exhaustive<
+  Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>
+>()(["sandbox", "sandboxUrl", "proxyUrl", "webSocket"]);
 /** Options of `createTensorlakeClient()`. */
-export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
-  ...CLIENT_OPTION_KEYS,
-  // `exhaustive` fails the type check when an option is added but not listed here.
-  ...exhaustive<Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>>()(
-    ["sandbox", "sandboxUrl", "proxyUrl", "webSocket"],
-  ),
-];
+export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = /* @__PURE__ */ CLIENT_OPTION_KEYS
+  .concat(OWN_KEYS);
 /** Options of `new Tensorlake()` (the sandbox comes per call: no `sandbox`, `sandboxUrl`, `baseUrl`). */
-export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
-  (key) => key !== "sandbox" && key !== "sandboxUrl" && key !== "baseUrl",
-);
+export const TENSORLAKE_OPTION_KEYS: readonly string[] =
+  /* @__PURE__ */ TENSORLAKE_CLIENT_OPTION_KEYS
+    .filter((key) => key !== "sandbox" && key !== "sandboxUrl" && key !== "baseUrl");
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 

@@ -11,7 +11,7 @@ import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts"
 import type { CallOptions } from "../options.ts";
 import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
-import type { ListPtyResponse } from "../types.ts";
+import type { ListPtyResponse } from "../wire_types.ts";
 import {
   assertArgs,
   assertCallOptions,
@@ -30,6 +30,11 @@ import {
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
+import { startForward } from "../forward/forward.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
+import { tcpListener } from "../forward/tcp.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { openTunnel, type TunnelContext } from "./tunnel.ts";
 import {
   assertSandboxRef,
   TENSORLAKE_OPTION_KEYS,
@@ -339,6 +344,33 @@ export interface TensorlakeSandbox {
    * ```
    */
   openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through Tensorlake's TCP tunnel (one
+   * WebSocket per connection; the port need not be exposed). `await using`
+   * stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await tensorlake.sandbox("my-sandbox").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox over the TCP
+   * tunnel's WebSocket: works wherever a WebSocket does (workerd included).
+   * Browsers cannot send the `Authorization` header the tunnel needs.
+   *
+   * @example
+   * ```ts ignore
+   * await using db = await tensorlake.sandbox("my-sandbox").connect(6379);
+   * await db.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /** The keys of {@link CreatePtyOptions}. */
@@ -452,18 +484,17 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    // The client's pipeline gives the upgrade its headers: those that name the sandbox, as
-    // for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts `wsHeaders`,
-    // crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose WebSocket cannot
-    // send headers, browsers, reach only a sandbox's own URL), and the bearer when there is a
-    // key (the PTY token alone authorizes the WebSocket).
-    const { headers } = await this.#pipeline.upgrade();
+    // The client's pipeline opens the upgrade (Pipeline.openWebSocket): the headers that name
+    // the sandbox, as for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts
+    // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
+    // WebSocket cannot send headers, browsers, reach only a sandbox's own URL), the bearer when
+    // there is a key (the PTY token alone authorizes the WebSocket), events, the client's clock.
+    const webSocket = this.#attach.webSocket;
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
-      headers,
-      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+      open: (request) => this.#pipeline.openWebSocket({ ...request, webSocket }),
       ...(options ? { options } : {}),
       diagnose: () =>
         diagnoseHandshake(
@@ -471,8 +502,44 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
-      clock: this.#pipeline.clock,
     });
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    assertRemotePort(remotePort, 1, 65535);
+    const settings = forwardSettings(options);
+    const listen = await tcpListener("forward");
+    return await startForward({
+      listen,
+      settings,
+      remotePort,
+      prepare: () =>
+        Promise.resolve({
+          open: (signal) =>
+            openTunnel(this.#tunnel(), remotePort, { operation: "forward", signal }),
+          release: () => Promise.resolve(),
+        }),
+    });
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    assertRemotePort(remotePort, 1, 65535);
+    assertConnectOptions(options);
+    return await openTunnel(this.#tunnel(), remotePort, {
+      operation: "connect",
+      signal: options?.signal,
+      timeoutMs: options?.timeoutMs,
+    });
+  }
+
+  /** The tunnel's handshake: the client's routing headers and bearer, as the PTY upgrade's. */
+  #tunnel(): TunnelContext {
+    return {
+      baseUrl: this.#attach.baseUrl,
+      webSocket: this.#attach.webSocket,
+      clock: this.#pipeline.clock,
+      headers: async () => (await this.#pipeline.upgrade()).headers,
+    };
   }
 
   async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {

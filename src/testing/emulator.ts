@@ -17,7 +17,7 @@ import { systemClock } from "../util/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
-import { ServerRateLimiter } from "./rate_limit.ts";
+import { ServerRateLimiter } from "./server_limits.ts";
 import {
   type AcceptsSshEndpoints,
   SshEndpointLimitError,
@@ -43,7 +43,7 @@ import type {
   EmulatorStats,
   FaultContext,
   WebSocketAccept,
-} from "./types.ts";
+} from "./emulator_types.ts";
 
 type Api = FaultContext["api"];
 

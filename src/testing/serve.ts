@@ -19,7 +19,7 @@ import { ConfigError } from "../errors.ts";
 import { isConnectionReset } from "./faults.ts";
 import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
 import { acceptsTcpEndpoints, loopbackTcpEndpoints, USE_TCP_ENDPOINTS } from "./tcp_services.ts";
-import type { WebSocketAccept } from "./types.ts";
+import type { WebSocketAccept } from "./emulator_types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
 /** Options of {@link serve}. */
