@@ -39,7 +39,7 @@ import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
 import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
-import { type ChannelRequest, openWebSocket } from "./websocket/open.ts";
+import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
 
 /** A request budget a provider documents: `limit` requests per `windowMs`. */
 export interface RateBudget {
@@ -92,6 +92,12 @@ export interface PipelineInit {
    * `X-Tensorlake-Sandbox-Id` when a proxy routes by it (WebSocket upgrades too).
    */
   routingHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The WebSocket opener ({@link openWebSocket} of src/websocket/open.ts), for
+   * a provider whose client opens WebSockets: attached here, by the provider,
+   * so a bundle of a client that opens none carries no WebSocket code.
+   */
+  webSockets?: typeof openWebSocket | undefined;
 }
 
 /** A call that is not one of the low-level client's (see {@link Pipeline.send}). */
@@ -142,6 +148,7 @@ export class Pipeline {
   readonly #profile: ProviderProfile;
   readonly #options: NormalizedOptions;
   readonly #routing: Readonly<Record<string, string>>;
+  readonly #webSockets: typeof openWebSocket | undefined;
   readonly #handler: Handler;
   readonly #contexts = new WeakMap<Request, CallContext>();
   readonly #apiKey: () => string | Promise<string>;
@@ -160,6 +167,7 @@ export class Pipeline {
     this.#profile = profile;
     this.#options = options;
     this.#routing = init.routingHeaders ?? {};
+    this.#webSockets = init.webSockets;
     const auth = {
       provider: profile.provider,
       apiKey: options.apiKey,
@@ -265,9 +273,11 @@ export class Pipeline {
   async openWebSocket<E extends ChannelEnd>(
     request: ChannelRequest<E>,
   ): Promise<WebSocketChannel<E>> {
+    const open = this.#webSockets;
+    if (!open) throw new TypeError(`${this.provider}: this client opens no WebSocket`);
     const auth = await this.upgrade();
     const sameOrigin = new URL(request.url.replace(/^ws/, "http")).origin === this.origin;
-    return await openWebSocket<E>({
+    return await open<E>({
       ...request,
       provider: this.provider,
       clock: this.clock,
