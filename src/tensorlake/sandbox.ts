@@ -13,16 +13,14 @@ import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../wire_types.ts";
 import {
-  assertArgs,
   assertCallOptions,
-  assertDimension,
   assertOptionsObject,
   assertPathId,
   assertRequiredOptions,
   assertText,
-  normalizeEnv,
   parseSecureUrl,
 } from "../validate.ts";
+import { assertArgs, assertDimension, normalizeEnv } from "./validate.ts";
 import {
   assertAttachOptions,
   type AttachOptions,
