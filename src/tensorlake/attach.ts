@@ -25,6 +25,7 @@ import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import { openWebSocket } from "../websocket/open.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
+import { type ReconnectOptions, reconnectPolicy } from "./pty_reconnect.ts";
 
 export type { PtyConnection, PtyExit } from "./pty_connection.ts";
 
@@ -52,6 +53,14 @@ export interface AttachOptions {
    * other standard WebSockets reach it when the reader stalls. Default 16 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Re-attach by itself when the connection drops (`true`, or the policy): `output`, `input`
+   * and `exit` carry on across the drop; input written meanwhile is queued and sent once, in
+   * order; `onEvent` reports `reconnecting` and `reconnected`. Off by default in the SDK (an
+   * application may have its own policy, and a silent retry would hide the drop from it); on
+   * in the CLI. See {@link ReconnectOptions} for the defaults.
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /** What {@link connectPty} needs. */
@@ -96,8 +105,9 @@ export function assertAttachOptions(
   options: unknown,
 ): asserts options is AttachOptions | undefined {
   if (options === undefined) return;
-  const { maxBufferedBytes, ...call } = options as AttachOptions;
+  const { maxBufferedBytes, reconnect, ...call } = options as AttachOptions;
   assertCallOptions(call);
+  reconnectPolicy(reconnect);
   if (maxBufferedBytes !== undefined) {
     assertIntegerInRange("options.maxBufferedBytes", maxBufferedBytes, 1024, 2 ** 31);
   }

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { eventSink, type SandgateEvent } from "../events.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { TENSORLAKE_HANDLES } from "./handles.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -25,9 +27,11 @@ import {
   assertAttachOptions,
   type AttachOptions,
   connectPty,
+  type ConnectPtyParams,
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
+import { ReconnectingConnection, reconnectPolicy } from "./pty_reconnect.ts";
 import {
   assertSandboxRef,
   createTensorlakeClient,
@@ -142,6 +146,7 @@ export class Tensorlake {
       baseUrl: tensorlakeBaseUrl(options),
       sandboxId: tensorlakeSandboxIdHeader(options),
       webSocket: options.webSocket,
+      emit: eventSink(options.onEvent, options.debug),
       apiKey: apiKeyResolver({
         provider: PROVIDER,
         apiKey: options.apiKey,
@@ -324,7 +329,7 @@ export interface TensorlakeSandbox {
 /** The keys of {@link CreatePtyOptions}. */
 const CREATE_PTY_KEYS = ["command", "args", "env", "workingDir", "rows", "cols"];
 /** The keys of {@link AttachOptions}. */
-const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
+const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes", "reconnect"];
 
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
@@ -338,6 +343,8 @@ interface AttachContext {
    */
   sandboxId: string | undefined;
   webSocket: TensorlakeClientOptions["webSocket"];
+  /** The client's event sink (`onEvent`, `debug`): re-attach progress. */
+  emit: ((event: SandgateEvent) => void) | undefined;
   apiKey: () => string | Promise<string>;
 }
 
@@ -413,11 +420,12 @@ class SandboxHandle implements TensorlakeSandbox {
     if (options === undefined) {
       throw new InvalidArgumentError("options", options, "must be { command, ... }");
     }
-    const { signal, timeoutMs, maxBufferedBytes, ...create } = options;
+    const { signal, timeoutMs, maxBufferedBytes, reconnect, ...create } = options;
     const attach = {
       ...(signal === undefined ? {} : { signal }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+      ...(reconnect === undefined ? {} : { reconnect }),
     };
     assertAttachOptions(attach);
     const pty = await this.createPty(create, {
@@ -455,20 +463,51 @@ class SandboxHandle implements TensorlakeSandbox {
     } catch {
       // The PTY token alone authorizes the WebSocket; the bearer is sent when there is one.
     }
-    return await connectPty({
-      baseUrl: this.#attach.baseUrl,
-      sessionId,
-      token,
-      headers,
-      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
-      ...(options ? { options } : {}),
-      diagnose: () =>
-        diagnoseHandshake(
-          sessionId,
-          () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
-        ),
-      ...(onDispose ? { onDispose } : {}),
+    const policy = reconnectPolicy(options?.reconnect);
+    const connect = (
+      call: AttachOptions | undefined,
+      extra: Pick<ConnectPtyParams, "diagnose" | "onDispose">,
+    ) =>
+      connectPty({
+        baseUrl: this.#attach.baseUrl,
+        sessionId,
+        token,
+        headers,
+        ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+        ...(call ? { options: call } : {}),
+        ...extra,
+        clock: this.#clock,
+      });
+    const diagnose = () =>
+      diagnoseHandshake(
+        sessionId,
+        () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
+      );
+    if (!policy) return await connect(options, { diagnose, ...(onDispose ? { onDispose } : {}) });
+    const first = await connect(options, { diagnose });
+    const { maxBufferedBytes, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options ?? {};
+    return new ReconnectingConnection({
+      first,
+      open: (signal, budgetMs) =>
+        connect({
+          signal,
+          timeoutMs: Math.min(timeoutMs, budgetMs),
+          ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+        }, {}),
+      probe: async (signal) => {
+        try {
+          const { isAlive, exitCode } = await this.getPty(sessionId, { timeoutMs, signal });
+          return { isAlive, exitCode };
+        } catch (error) {
+          if (error instanceof NotFoundError) return "gone";
+          throw error;
+        }
+      },
+      policy,
       clock: this.#clock,
+      emit: this.#attach.emit,
+      ...(options?.signal ? { signal: options.signal } : {}),
+      ...(onDispose ? { onDispose } : {}),
     });
   }
 
