@@ -4,13 +4,15 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
-import { eventSink, type SandgateEvent } from "../events.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
+import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
-import { nodeConnect } from "../readiness/tcp_connect_node.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { tcpConnector } from "../forward/tcp.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
@@ -19,16 +21,14 @@ import {
   waitUntilReady,
   type WaitUntilReadyOptions,
 } from "../readiness/wait.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
 import {
+  type CallInit,
   type ClientResult,
   type Expected,
   invoke,
   invokeChecked,
   type InvokeContext,
 } from "../request.ts";
-import { createTransport, type ProviderProfile } from "../transport.ts";
 import type { ListExposedPortsResponse } from "../types.ts";
 import {
   assertCallOptions,
@@ -36,17 +36,17 @@ import {
   assertOptionsObject,
   assertPathId,
   assertPort,
+  assertRequiredOptions,
   assertTtlSeconds,
   normalizeProtocol,
   normalizePublicKey,
   parseSecureUrl,
 } from "../validate.ts";
 import {
-  createPrimeIntellectClient,
   PRIME_INTELLECT_OPTION_KEYS,
-  PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
+  primeIntellectPipeline,
 } from "./client.ts";
 import {
   EXPOSE_PORT_SHAPE,
@@ -70,7 +70,6 @@ import {
 } from "./ssh.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
-const PROVIDER = "primeintellect";
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
@@ -84,17 +83,16 @@ function context(
   operation: string,
   callOptions: CallOptions | undefined,
 ): InvokeContext {
-  return { provider: PROVIDER, operation, clock: internals.clock, callOptions };
+  return { pipeline: internals.pipeline, operation, callOptions };
 }
 
 /** The shared state of a {@link PrimeIntellect} instance, kept off its public surface. */
 interface Internals {
   client: PrimeIntellectClient;
-  clock: Clock;
-  /** The client's options, for the gateway pipeline `authorizeKey` builds per session. */
-  options: PrimeIntellectClientOptions;
-  /** `onEvent` and `debug`, for what does not go through the request pipeline (readiness). */
-  emit: ((event: SandgateEvent) => void) | undefined;
+  /** The client's one pipeline: `client` sends through it, and so does `authorizeKey`. */
+  pipeline: Pipeline;
+  /** The client's options, normalized once: events and the caller's `fetch` for readiness. */
+  options: NormalizedOptions;
 }
 
 /**
@@ -126,15 +124,10 @@ export class PrimeIntellect {
    * the API key defaults to the `PRIME_API_KEY` environment variable.
    */
   constructor(options: PrimeIntellectClientOptions = {}) {
-    assertOptionsObject("options", options);
-    assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
-    this.client = createPrimeIntellectClient(options);
-    this.#internals = {
-      client: this.client,
-      clock: options.clock ?? systemClock,
-      options,
-      emit: eventSink(options.onEvent, options.debug),
-    };
+    const normalized = normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
+    const pipeline = primeIntellectPipeline(normalized);
+    this.client = createGatewayClient(pipeline);
+    this.#internals = { client: this.client, pipeline, options: normalized };
   }
 
   /**
@@ -332,10 +325,8 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
-    assertOptionsObject("options", options, ["port", "name", "protocol", "waitUntilReady"]);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
-    }
+    const keys = ["port", "name", "protocol", "waitUntilReady"];
+    assertRequiredOptions("options", options, keys, "{ port, name?, protocol? }");
     // Each input is read once: a getter cannot hand the check one value and the request another.
     const { port, name, waitUntilReady: wait } = options;
     assertPort(port);
@@ -398,20 +389,21 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const tcp = fields.protocol === "TCP" ||
       (fields.protocol === null && fields.externalEndpoint !== null);
     assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
-    const { clock, emit, options: clientOptions } = this.#internals;
-    const context = { clock, emit };
+    const { pipeline, options: clientOptions } = this.#internals;
+    const context = { clock: pipeline.clock, emit: clientOptions.emit };
     if (tcp) {
       const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
       const target = `${endpoint.host}:${endpoint.port}`;
       return await waitUntilReady(
         target,
-        tcpProbe(endpoint.host, endpoint.port, nodeConnect),
+        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
         options,
         context,
       );
     }
     const url = exposureUrl(fields.url, options?.path);
-    const fetch = clientOptions.fetch ?? ((request: Request) => globalThis.fetch(request));
+    const fetch = (clientOptions.given.fetch as FetchLike | undefined) ??
+      ((request: Request) => globalThis.fetch(request));
     return await waitUntilReady(
       url,
       httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
@@ -432,12 +424,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
   ): Promise<CleanupResult> {
     const { client } = this.#internals;
     const call = kind === EXPOSURE
-      ? (init: { signal?: AbortSignal }) =>
+      ? (init: CallInit) =>
         client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
           params: { path: { sandbox_id: this.id, exposure_id: id } },
           ...init,
         })
-      : (init: { signal?: AbortSignal }) =>
+      : (init: CallInit) =>
         client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
           params: { path: { sandbox_id: this.id, session_id: id } },
           ...init,
@@ -494,12 +486,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
       ready: async (session, opts) => {
         assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
         const host = session.host.replace(/^\[(.*)\]$/, "$1");
-        const { clock, emit } = this.#internals;
+        const { pipeline, options } = this.#internals;
         return await waitUntilReady(
           session.externalEndpoint,
-          tcpProbe(host, session.port, nodeConnect),
+          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
           opts,
-          { clock, emit },
+          { clock: pipeline.clock, emit: options.emit },
         );
       },
     });
@@ -538,46 +530,34 @@ class SandboxHandle implements PrimeIntellectSandbox {
             new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
         ),
     ));
-    // The same pipeline as every other call (timeout, retries, redirects, network errors),
-    // on the gateway's origin with the session token as the bearer, which the auth layer
-    // then redacts from every answer and error as it does the API key.
-    const { options } = this.#internals;
-    const transport = createTransport(gatewayProfile(url.pathname), url.origin, {
-      ...options,
-      apiKey: session.token,
-      rateLimit: false,
-    });
+    // The same pipeline as every other call (timeout, retries, redirects, network errors,
+    // events), on the gateway's origin with the session token as the bearer, which the auth
+    // layer then redacts from every answer and error as it does the API key. The gateway
+    // documents no budget: no client-side limit.
+    const { pipeline } = this.#internals;
     const body = JSON.stringify({
       session_id: session.sessionId,
       public_key: key,
       ttl_seconds: session.ttlSeconds,
     });
     await invoke(async ({ signal }): Promise<ClientResult<never>> => {
-      const response = await transport.fetch(
+      const response = await pipeline.send(
         new Request(url, {
           method: "POST",
           headers: { "content-type": "application/json", "user-agent": USER_AGENT },
           body,
           ...(signal ? { signal } : {}),
         }),
+        {
+          operation: "authorizeKey",
+          timeoutMs: callOptions?.timeoutMs,
+          bearer: { origin: url.origin, token: session.token },
+        },
       );
       const text = await response.text();
       return response.ok ? { response } : { error: parseMaybeJson(text), response };
     }, context(this.#internals, "authorizeKey", callOptions));
   }
-}
-
-/**
- * The gateway's authorize endpoint as a profile of its own: Prime Intellect's
- * retry policy, no client-side budget (none is documented for the gateway).
- */
-function gatewayProfile(pathname: string): ProviderProfile {
-  return {
-    ...PRIME_INTELLECT_PROFILE,
-    operations: { [`POST ${pathname}`]: "authorizeKey" },
-    sandboxIdOf: () => "",
-    policy: { ...PRIME_INTELLECT_PROFILE.policy, rateLimits: {} },
-  };
 }
 
 function parseMaybeJson(text: string): unknown {

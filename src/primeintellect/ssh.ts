@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { UnexpectedResponseError } from "../errors.ts";
 import { type CleanupOptions, type CleanupResult, SecretHandle } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
 import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
 import type { SSHSessionResponse } from "../types.ts";
-import { assertIdentityFile, assertOptionsObject, assertPathId } from "../validate.ts";
+import { assertIdentityFile, assertPathId, assertRequiredOptions } from "../validate.ts";
 
 /**
  * Options of `createSshSession`.
@@ -184,10 +184,7 @@ export function buildSshCommand(
   session: SshSessionInfo,
   options: SshCommandOptions,
 ): SshCommand {
-  assertOptionsObject("options", options, ["identityFile"]);
-  if (options === undefined) {
-    throw new InvalidArgumentError("options", options, "must be { identityFile }");
-  }
+  assertRequiredOptions("options", options, ["identityFile"], "{ identityFile }");
   assertIdentityFile(options.identityFile);
   // The user@host word must not look like an option to ssh.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(session.sessionId) || !HOST.test(session.host)) {

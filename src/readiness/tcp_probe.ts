@@ -46,13 +46,16 @@ export interface TcpProbeOptions {
 }
 
 function failure(error: unknown): string {
-  const code = error as { code?: unknown; cause?: { code?: unknown } } | null;
-  const name = typeof code?.code === "string"
-    ? code.code
-    : typeof code?.cause?.code === "string"
-    ? code.cause.code
-    : (error as { name?: unknown } | null)?.name;
-  return `no connection (${typeof name === "string" ? name : "error"})`;
+  const e = error as {
+    code?: unknown;
+    cause?: { code?: unknown };
+    message?: unknown;
+    name?: unknown;
+  };
+  const what = [e?.code, e?.cause?.code, e?.message, e?.name].find((v) =>
+    typeof v === "string" && v !== ""
+  ) as string | undefined;
+  return `no connection (${(what ?? "error").slice(0, 120)})`;
 }
 
 /**

@@ -8,9 +8,10 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
-import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
-import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
 import { parseSecureUrl } from "../validate.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
 
@@ -196,24 +197,30 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  * ```
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
-  assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  const baseUrl = tensorlakeBaseUrl(options);
+  const normalized = normalizeClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
+  return createGatewayClient<paths>(tensorlakePipeline(normalized));
+}
+
+/**
+ * The pipeline of one Tensorlake sandbox: its base URL from `baseUrl`, or
+ * from `sandbox` (the given one, else the options') and the proxy; a proxy
+ * used as given routes by the `X-Tensorlake-Sandbox-Id` header, which every
+ * request to it then carries (WebSocket upgrades too).
+ */
+export function tensorlakePipeline(options: NormalizedOptions, sandbox?: string): Pipeline {
+  const given = options.given as TensorlakeClientOptions;
+  const target = sandbox === undefined ? given : { ...given, sandbox };
+  const baseUrl = tensorlakeBaseUrl(target);
   // The sandbox id when it is known and not in the host: sent in X-Tensorlake-Sandbox-Id.
-  const sandboxId = tensorlakeSandboxIdHeader(options);
+  const sandboxId = tensorlakeSandboxIdHeader(target);
   const profile: ProviderProfile = sandboxId === undefined
     ? TENSORLAKE_PROFILE
     : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
-  const client = createGatewayClient<paths>(profile, baseUrl, options);
-  if (sandboxId !== undefined) {
-    client.use({
-      onRequest({ request }) {
-        // Set in place: the transport keys its bookkeeping by this Request object.
-        request.headers.set(SANDBOX_ID_HEADER, sandboxId);
-        return undefined;
-      },
-    });
-  }
-  return client;
+  return new Pipeline({
+    profile,
+    baseUrl,
+    ...(sandboxId === undefined ? {} : { routingHeaders: { [SANDBOX_ID_HEADER]: sandboxId } }),
+  }, options);
 }
 
 /** The `X-Tensorlake-Sandbox-Id` value a client with these options sends, if any. */

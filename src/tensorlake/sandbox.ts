@@ -5,24 +5,23 @@
  * @module
  */
 import { InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { eventSink, type SandgateEvent } from "../events.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { TENSORLAKE_HANDLES } from "./handles.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import type { CallOptions } from "../options.ts";
+import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../types.ts";
 import {
   assertArgs,
   assertCallOptions,
   assertDimension,
-  assertOptionsObject,
   assertPathId,
+  assertRequiredOptions,
   assertText,
   normalizeEnv,
 } from "../validate.ts";
-import { apiKeyResolver } from "../middleware/auth.ts";
 import {
   assertAttachOptions,
   type AttachOptions,
@@ -34,14 +33,11 @@ import {
 import { ReconnectingConnection, reconnectPolicy } from "./pty_reconnect.ts";
 import {
   assertSandboxRef,
-  createTensorlakeClient,
-  SANDBOX_ID_HEADER,
   TENSORLAKE_OPTION_KEYS,
-  TENSORLAKE_PROFILE,
   tensorlakeBaseUrl,
   type TensorlakeClient,
   type TensorlakeClientOptions,
-  tensorlakeSandboxIdHeader,
+  tensorlakePipeline,
 } from "./client.ts";
 import {
   CREATE_PTY_SHAPE,
@@ -59,7 +55,6 @@ import {
 /** Sandbox handles kept per Tensorlake instance; older ones are evicted. */
 const MAX_CACHED_SANDBOXES = 1024;
 
-const PROVIDER = "tensorlake";
 const PTY = "/api/v1/pty";
 
 /**
@@ -96,8 +91,7 @@ export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseU
  * ```
  */
 export class Tensorlake {
-  readonly #options: TensorlakeOptions;
-  readonly #clock: Clock;
+  readonly #options: NormalizedOptions;
   readonly #sandboxes = new Map<string, TensorlakeSandbox>();
 
   /**
@@ -107,9 +101,8 @@ export class Tensorlake {
    * `https://{id}.sandbox.tensorlake.ai` (see `TensorlakeClientOptions.proxyUrl`).
    */
   constructor(options: TensorlakeOptions = {}) {
-    assertOptionsObject("options", options);
     for (const key of ["sandbox", "baseUrl"]) {
-      if (key in options) {
+      if (typeof options === "object" && options !== null && key in options) {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
@@ -121,9 +114,7 @@ export class Tensorlake {
         );
       }
     }
-    assertClientOptions(options, TENSORLAKE_OPTION_KEYS);
-    this.#options = { ...options };
-    this.#clock = options.clock ?? systemClock;
+    this.#options = normalizeClientOptions({ ...options }, TENSORLAKE_OPTION_KEYS);
   }
 
   /**
@@ -140,18 +131,11 @@ export class Tensorlake {
       this.#sandboxes.set(idOrIngressEndpoint, cached);
       return cached;
     }
-    const options = { ...this.#options, sandbox: idOrIngressEndpoint };
-    const client = createTensorlakeClient(options);
-    const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock, {
-      baseUrl: tensorlakeBaseUrl(options),
-      sandboxId: tensorlakeSandboxIdHeader(options),
-      webSocket: options.webSocket,
-      emit: eventSink(options.onEvent, options.debug),
-      apiKey: apiKeyResolver({
-        provider: PROVIDER,
-        apiKey: options.apiKey,
-        envVar: TENSORLAKE_PROFILE.envVar,
-      }),
+    const pipeline = tensorlakePipeline(this.#options, idOrIngressEndpoint);
+    const given = this.#options.given as TensorlakeOptions;
+    const handle = new SandboxHandle(idOrIngressEndpoint, pipeline, {
+      baseUrl: tensorlakeBaseUrl({ ...given, sandbox: idOrIngressEndpoint }),
+      webSocket: given.webSocket,
     });
     this.#sandboxes.set(idOrIngressEndpoint, handle);
     // Bounded: a process touching many sandboxes keeps only recent handles (an
@@ -334,44 +318,30 @@ const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes", "reconnect"];
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
   baseUrl: string;
-  /**
-   * `X-Tensorlake-Sandbox-Id` for the WebSocket, as for the REST calls: a proxy
-   * used as given routes by it (tensorlakeai/tensorlake@cab3838
-   * typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
-   * `build_ws_headers`). Runtimes whose WebSocket cannot send headers (browsers)
-   * reach only a sandbox's own host or ingress URL.
-   */
-  sandboxId: string | undefined;
   webSocket: TensorlakeClientOptions["webSocket"];
-  /** The client's event sink (`onEvent`, `debug`): re-attach progress. */
-  emit: ((event: SandgateEvent) => void) | undefined;
-  apiKey: () => string | Promise<string>;
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
 class SandboxHandle implements TensorlakeSandbox {
   readonly id: string;
   readonly client: TensorlakeClient;
-  readonly #clock: Clock;
+  readonly #pipeline: Pipeline;
   readonly #attach: AttachContext;
 
-  constructor(id: string, client: TensorlakeClient, clock: Clock, attach: AttachContext) {
+  constructor(id: string, pipeline: Pipeline, attach: AttachContext) {
     this.id = id;
-    this.client = client;
-    this.#clock = clock;
+    this.client = createGatewayClient(pipeline);
+    this.#pipeline = pipeline;
     this.#attach = attach;
   }
 
   /** The {@link InvokeContext} of one call: the operation is named here, once. */
   #context(operation: string, callOptions: CallOptions | undefined): InvokeContext {
-    return { provider: PROVIDER, operation, clock: this.#clock, callOptions };
+    return { pipeline: this.#pipeline, operation, callOptions };
   }
 
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
-    assertOptionsObject("options", options, CREATE_PTY_KEYS);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    assertRequiredOptions("options", options, CREATE_PTY_KEYS, "{ command, ... }");
     // Each input is read once, and arrays copied before they are checked: a getter
     // or Proxy cannot hand the check one value and the request another.
     const { command, workingDir, rows, cols } = options;
@@ -416,10 +386,8 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
-    assertOptionsObject("options", options, [...CREATE_PTY_KEYS, ...ATTACH_KEYS]);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    const keys = [...CREATE_PTY_KEYS, ...ATTACH_KEYS];
+    assertRequiredOptions("options", options, keys, "{ command, ... }");
     const { signal, timeoutMs, maxBufferedBytes, reconnect, ...create } = options;
     const attach = {
       ...(signal === undefined ? {} : { signal }),
@@ -454,16 +422,14 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    const headers: Record<string, string> = {};
-    if (this.#attach.sandboxId !== undefined) {
-      headers[SANDBOX_ID_HEADER] = this.#attach.sandboxId;
-    }
-    try {
-      headers.Authorization = `Bearer ${await this.#attach.apiKey()}`;
-    } catch {
-      // The PTY token alone authorizes the WebSocket; the bearer is sent when there is one.
-    }
-    const policy = reconnectPolicy(options?.reconnect);
+    // The client's pipeline gives the upgrade its headers: `X-Tensorlake-Sandbox-Id`
+    // as for the REST calls (a proxy used as given routes by it: tensorlakeai/tensorlake@cab3838
+    // typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
+    // `build_ws_headers`; runtimes whose WebSocket cannot send headers, browsers, reach only
+    // a sandbox's own host or ingress URL), and the bearer when there is a key (the PTY
+    // token alone authorizes the WebSocket).
+    const { headers } = await this.#pipeline.upgrade();
+    const clock = this.#pipeline.clock;
     const connect = (
       call: AttachOptions | undefined,
       extra: Pick<ConnectPtyParams, "diagnose" | "onDispose">,
@@ -476,16 +442,18 @@ class SandboxHandle implements TensorlakeSandbox {
         ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
         ...(call ? { options: call } : {}),
         ...extra,
-        clock: this.#clock,
+        clock,
       });
     const diagnose = () =>
       diagnoseHandshake(
         sessionId,
         () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
       );
+    const policy = reconnectPolicy(options?.reconnect);
     if (!policy) return await connect(options, { diagnose, ...(onDispose ? { onDispose } : {}) });
     const first = await connect(options, { diagnose });
     const { maxBufferedBytes, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options ?? {};
+    // Re-attaches open without the diagnosis: a refused upgrade is not taken for a bad token.
     return new ReconnectingConnection({
       first,
       open: (signal, budgetMs) =>
@@ -504,8 +472,8 @@ class SandboxHandle implements TensorlakeSandbox {
         }
       },
       policy,
-      clock: this.#clock,
-      emit: this.#attach.emit,
+      clock,
+      emit: this.#pipeline.emit,
       ...(options?.signal ? { signal: options.signal } : {}),
       ...(onDispose ? { onDispose } : {}),
     });
@@ -541,8 +509,7 @@ class SandboxHandle implements TensorlakeSandbox {
 
   async resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void> {
     assertPathId("sessionId", sessionId);
-    assertOptionsObject("size", size, ["rows", "cols"]);
-    if (size === undefined) throw new InvalidArgumentError("size", size, "must be { rows, cols }");
+    assertRequiredOptions("size", size, ["rows", "cols"], "{ rows, cols }");
     assertDimension("rows", size.rows);
     assertDimension("cols", size.cols);
     assertCallOptions(callOptions);

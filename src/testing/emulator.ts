@@ -24,6 +24,7 @@ import {
   type SshEndpoints,
   USE_SSH_ENDPOINTS,
 } from "./ssh_endpoints.ts";
+import { exposureRequest, proxyToService, servedExposureUrl } from "./exposure_gateway.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
@@ -336,6 +337,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const live = new Set<string>();
     for (const sandbox of state.sandboxes.values()) {
       for (const id of sandbox.exposures.keys()) live.add(id);
+      for (const id of sandbox.sshSessions.keys()) live.add(`ssh:${id}`);
     }
     tcpEndpoints.retain(live);
   };
@@ -348,9 +350,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     sshEndpoints.retain(live);
   };
-  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  /**
+   * Opens a session's endpoint once the ones of ended sessions are closed (they count to the
+   * cap). With a service on port 22 (a real sshd), the endpoint relays to it instead of greeting.
+   */
   const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
     retainSshEndpoints();
+    if (tcpEndpoints && services.has(22)) return tcpEndpoints.open(`ssh:${sessionId}`, 22);
     return sshEndpoints!.open(sessionId, ttlMs);
   };
   // The emulated shells, by sandbox and session id, created on first attach.
@@ -509,6 +515,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
         sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
         tcpEndpoint: tcpEndpoints?.open,
+        // Served (the TCP endpoints are attached): exposures of a port with a service get a
+        // URL on this origin that reaches it.
+        exposureUrl: tcpEndpoints
+          ? (id, port) => servedExposureUrl(url.origin, id, port, services)
+          : undefined,
         maxSessions: maxPtySessions,
         killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
       });
@@ -555,6 +566,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // Arrival time: rate-limit windows, created_at and expires_at count from here.
     const arrivedAt = clock.now();
     const url = new URL(request.url);
+    // Traffic to an exposure's URL goes through the emulated gateway, not the API.
+    const exposed = exposureRequest(url, function* () {
+      for (const sandbox of state.sandboxes.values()) yield* sandbox.exposures.values();
+    });
+    if (exposed) return await proxyToService(request, exposed, services);
     const route = matchRoute(url.pathname);
     const context: FaultContext = { request, api: route?.api ?? "unknown", index: index++ };
     stats.requests += 1;

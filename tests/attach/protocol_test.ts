@@ -255,3 +255,23 @@ test("a write while close() is pending is delivered or rejects, never dropped (i
   assert.equal((lateOutcome as PtyDisconnectedError).byClient, true);
   assert.ok(!socket.sent.some((f) => f.length === 6 && f[1] === 0x6c), "late bytes not sent");
 });
+
+test("close() when the server never answers the closing handshake: bounded, then terminate()", async () => {
+  let terminated = 0;
+  const { sandbox, sockets } = scripted((s) => {
+    s.lingering = true;
+    // The `ws` package's terminate(): drops TCP, then reports an abnormal close.
+    Object.assign(s, { terminate: () => (terminated++, s.serverClose(1006, "")) });
+  });
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  let closed = false;
+  const closing = connection.close().then(() => (closed = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(closed, false, "close() waits for the server's closing handshake first");
+  assert.equal(sockets[0]!.readyState, 2, "the close frame is sent (CLOSING)");
+  await closing; // the 2 s wait, then terminate(): a silent server cannot hold it longer
+  assert.equal(terminated, 1);
+  const exit = await connection.exit;
+  assert.equal(exit.kind, "disconnected");
+  assert.equal(exit.kind === "disconnected" && (exit.error as PtyDisconnectedError).byClient, true);
+});

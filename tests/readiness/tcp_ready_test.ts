@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
-import { nodeConnect } from "../../src/readiness/tcp_connect_node.ts";
+import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
 import { exposeBody, prime, recordingFetch } from "../high_level/fake.ts";
@@ -30,13 +30,15 @@ async function tcpServer(onSocket: (socket: Socket) => void) {
   };
 }
 
-const once = (port: number, settleMs = 500) =>
-  tcpProbe("127.0.0.1", port, nodeConnect, { settleMs })(new AbortController().signal);
+const once = async (port: number, settleMs = 500) =>
+  await tcpProbe("127.0.0.1", port, await tcpConnector("test"), { settleMs })(
+    new AbortController().signal,
+  );
 
 test("tcpProbe: refused, closed at once and reset are not ready; a banner or a held connection is", async () => {
   const refused = await once(await freePort());
   assert.equal(refused.ready, false);
-  assert.match((refused as { reason: string }).reason, /^no connection \(ECONNREFUSED\)$/);
+  assert.match((refused as { reason: string }).reason, /^no connection \(.*ECONNREFUSED\)$/);
 
   const closing = await tcpServer((socket) => socket.end());
   const banner = await tcpServer((socket) => socket.write("SSH-2.0-OpenSSH_9.2\r\n"));
