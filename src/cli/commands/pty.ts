@@ -42,6 +42,8 @@ export const PTY: CommandSpec = {
     "pty ls lists the sandbox's PTYs; pty kill kills them; pty attach re-attaches to a",
     "running PTY with its token (--token or SANDGATE_PTY_TOKEN) and leaves it running.",
     "Without a terminal, stdin and stdout are piped through as they are.",
+    "A dropped connection is re-attached by itself (told on stderr), for up to 60 s;",
+    "--no-reconnect ends the session at the first drop instead.",
   ],
   options: {
     cwd: { type: "string", value: "DIR", description: "working directory of the command" },
@@ -52,6 +54,10 @@ export const PTY: CommandSpec = {
       description: "an environment variable for the command (repeatable)",
     },
     token: { type: "string", value: "T", description: "pty attach: the PTY's token" },
+    "no-reconnect": {
+      type: "boolean",
+      description: "end at the first dropped connection instead of re-attaching",
+    },
     ...JSON_OPTION,
     ...TENSORLAKE_OPTIONS,
   },
@@ -78,6 +84,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
       ...(cwd === undefined ? {} : { workingDir: cwd }),
       ...terminalSize(),
       signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
     }),
   );
   // Disposing the connection of openPty also kills the PTY.
@@ -91,10 +98,18 @@ async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
-    sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
+    sandbox.attachPty(sessionId!, token, {
+      signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
+    }),
   );
   // Re-attached: detach on the way out, leave the PTY running.
   return await session(ctx, connection, () => connection.close());
+}
+
+/** On by default in the CLI: a terminal should survive a network blip (told on stderr). */
+function reconnectOption(parsed: Parsed): boolean {
+  return parsed.values["no-reconnect"] !== true;
 }
 
 /** The `--env K=V` values. */
