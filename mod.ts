@@ -41,6 +41,7 @@ export {
   Tensorlake,
   type TensorlakeOptions,
   type TensorlakeSandbox,
+  type TensorlakeSandboxOptions,
 } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {

@@ -253,6 +253,34 @@ export async function sleepWithProgress(
 }
 
 /**
+ * Emits the `request` event of one exchange (an HTTP attempt, a WebSocket
+ * upgrade) and returns how to emit its `response`: the status, or `null`
+ * with `what` saying how it failed. `url` must carry no secret.
+ */
+export function reportExchange(
+  emit: (event: SandgateEvent) => void,
+  clock: Clock,
+  operation: string,
+  method: string,
+  url: string,
+): (status: number | null, what: string) => void {
+  emit({ type: "request", operation, method, url, message: `→ ${method} ${url} (${operation})` });
+  const start = clock.now();
+  return (status, what) => {
+    const durationMs = clock.now() - start;
+    emit({
+      type: "response",
+      operation,
+      method,
+      url,
+      status,
+      durationMs,
+      message: `← ${what} ${method} ${url} (${operation}) in ${seconds(durationMs)}`,
+    });
+  };
+}
+
+/**
  * Wraps the terminal `fetch` so each attempt reports a `request` event and
  * its `response` (or failure).
  */
@@ -263,21 +291,7 @@ export function reportingFetch(
 ): (request: Request, operation: string) => Promise<Response> {
   if (!emit) return (request) => fetch(request);
   return async (request, operation) => {
-    const { method, url } = request;
-    emit({ type: "request", operation, method, url, message: `→ ${method} ${url} (${operation})` });
-    const start = clock.now();
-    const done = (status: number | null, what: string) => {
-      const durationMs = clock.now() - start;
-      emit({
-        type: "response",
-        operation,
-        method,
-        url,
-        status,
-        durationMs,
-        message: `← ${what} ${method} ${url} (${operation}) in ${seconds(durationMs)}`,
-      });
-    };
+    const done = reportExchange(emit, clock, operation, request.method, request.url);
     try {
       const response = await fetch(request);
       done(response.status, String(response.status));

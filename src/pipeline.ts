@@ -8,7 +8,8 @@
  * routing headers, events, redaction, and the call's one deadline. The
  * low-level openapi-fetch client sends through {@link Pipeline.fetch}; a call
  * built by hand (the SSH gateway's authorize) through {@link Pipeline.send};
- * a WebSocket upgrade asks {@link Pipeline.upgrade} for its headers.
+ * a WebSocket through {@link Pipeline.openWebSocket} (src/websocket/: the
+ * same key and routing headers, events, redaction and a connect deadline).
  *
  * Retries live inside the pipeline, so openapi-fetch sees one response per
  * call and the request body is read once. Redirects are followed by the auth
@@ -29,14 +30,16 @@ import type { KeyFile } from "./env.ts";
 import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
 import { compose } from "./middleware/compose.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
-import { rateLimitMiddleware } from "./middleware/rate_limit.ts";
+import { rateLimitMiddleware } from "./rate_limit/middleware.ts";
 import { retryMiddleware } from "./middleware/retry.ts";
 import { timeoutMiddleware } from "./middleware/timeout.ts";
-import type { CallContext, Handler, Middleware } from "./middleware/types.ts";
+import type { CallContext, Handler, Middleware } from "./middleware/context.ts";
 import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
+import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
+import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
 
 /** A request budget a provider documents: `limit` requests per `windowMs`. */
 export interface RateBudget {
@@ -89,6 +92,12 @@ export interface PipelineInit {
    * `X-Tensorlake-Sandbox-Id` when a proxy routes by it (WebSocket upgrades too).
    */
   routingHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The WebSocket opener ({@link openWebSocket} of src/websocket/open.ts), for
+   * a provider whose client opens WebSockets: attached here, by the provider,
+   * so a bundle of a client that opens none carries no WebSocket code.
+   */
+  webSockets?: typeof openWebSocket | undefined;
 }
 
 /** A call that is not one of the low-level client's (see {@link Pipeline.send}). */
@@ -141,6 +150,7 @@ export class Pipeline {
   readonly #profile: ProviderProfile;
   readonly #options: NormalizedOptions;
   readonly #routing: Readonly<Record<string, string>>;
+  readonly #webSockets: typeof openWebSocket | undefined;
   readonly #handler: Handler;
   readonly #contexts = new WeakMap<Request, CallContext>();
   readonly #apiKey: () => string | Promise<string>;
@@ -160,6 +170,7 @@ export class Pipeline {
     this.#profile = profile;
     this.#options = options;
     this.#routing = init.routingHeaders ?? {};
+    this.#webSockets = init.webSockets;
     const auth = {
       provider: profile.provider,
       apiKey: options.apiKey,
@@ -253,6 +264,30 @@ export class Pipeline {
     } catch {
       return { headers, secrets: [] };
     }
+  }
+
+  /**
+   * Opens a WebSocket through this pipeline: the {@link upgrade} headers
+   * (routing, and the bearer from the one key resolver; only for a URL on the
+   * client's origin) under the request's own, every secret redacted from what
+   * comes back, the connect deadline on the client's clock, and the upgrade
+   * reported to `onEvent` / `debug` as a request and its response.
+   */
+  async openWebSocket<E extends ChannelEnd>(
+    request: ChannelRequest<E>,
+  ): Promise<WebSocketChannel<E>> {
+    const open = this.#webSockets;
+    if (!open) throw new TypeError(`${this.provider}: this client opens no WebSocket`);
+    const auth = await this.upgrade();
+    const sameOrigin = new URL(request.url.replace(/^ws/, "http")).origin === this.origin;
+    return await open<E>({
+      ...request,
+      provider: this.provider,
+      clock: this.clock,
+      emit: this.#options.emit,
+      headers: { ...(sameOrigin ? auth.headers : {}), ...request.headers },
+      secrets: [...auth.secrets, ...(request.secrets ?? [])],
+    });
   }
 
   /** The routing headers every request to the origin carries. */

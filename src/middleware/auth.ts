@@ -18,7 +18,7 @@ import { callUser } from "../util/callback.ts";
 import { redactError, redactResponse } from "../util/redact.ts";
 import { followRedirects } from "./redirect.ts";
 import { tokenHasher } from "../util/hash.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 /** Options of {@link authMiddleware}. */
 export interface AuthOptions {

@@ -16,7 +16,7 @@
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 /** Options of {@link timeoutMiddleware}. */
 export interface TimeoutOptions {

@@ -8,7 +8,7 @@ import { type CleanupOptions, type CleanupResult, Handle } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
-import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
+import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../wire_types.ts";
 
 /**
  * Options of `exposePort`.

@@ -29,7 +29,7 @@ import {
   invokeChecked,
   type InvokeContext,
 } from "../request.ts";
-import type { ListExposedPortsResponse } from "../types.ts";
+import type { ListExposedPortsResponse } from "../wire_types.ts";
 import {
   assertCallOptions,
   assertExposureName,

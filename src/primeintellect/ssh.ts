@@ -10,7 +10,7 @@ import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
 import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
-import type { SSHSessionResponse } from "../types.ts";
+import type { SSHSessionResponse } from "../wire_types.ts";
 import { assertIdentityFile, assertPathId, assertRequiredOptions } from "../validate.ts";
 
 /**

@@ -20,10 +20,8 @@
  * @module
  */
 import { createApiError, NetworkError, NotFoundError, type SandgateError } from "../errors.ts";
-import type { Clock } from "../util/clock.ts";
 import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
-import { openWebSocket } from "../websocket/open.ts";
-import type { WebSocketFactory } from "../websocket/socket.ts";
+import type { ChannelOpener } from "../websocket/open.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
 import { type ReconnectOptions, reconnectPolicy } from "./pty_reconnect.ts";
 
@@ -71,10 +69,11 @@ export interface ConnectPtyParams {
   sessionId: string;
   /** The PTY token. */
   token: string;
-  /** Extra headers, e.g. `Authorization`. */
-  headers?: Record<string, string>;
-  /** The WebSocket to use; default: the runtime's own (`src/websocket/runtime.ts`). */
-  webSocket?: WebSocketFactory;
+  /**
+   * Opens the channel through the client's pipeline (`Pipeline.openWebSocket`
+   * with the client's `webSocket`): routing headers, bearer, events, clock.
+   */
+  open: ChannelOpener;
   /** Per-call options. */
   options?: AttachOptions;
   /**
@@ -84,12 +83,6 @@ export interface ConnectPtyParams {
   diagnose?: (cause: unknown) => Promise<SandgateError>;
   /** Runs on dispose, after detaching (e.g. kill the PTY `openPty` created). */
   onDispose?: () => Promise<unknown>;
-  /**
-   * The client's clock, which times the handshake (`timeoutMs`) as it times requests.
-   * The waits for a socket to drain or to close stay on real time: they follow the network.
-   * @default {systemClock}
-   */
-  clock?: Clock;
 }
 
 /** The WebSocket URL of a session (token in the query, as upstream sends it). */
@@ -122,18 +115,15 @@ export function assertAttachOptions(
 export async function connectPty(params: ConnectPtyParams): Promise<PtyConnection> {
   const options = params.options ?? {};
   assertAttachOptions(options);
-  const channel = await openWebSocket<PtyEnd>({
-    provider: "tensorlake",
+  const channel = await params.open<PtyEnd>({
     operation: "attachPty",
     url: ptyWebSocketUrl(params.baseUrl, params.sessionId, params.token),
-    headers: { ...params.headers, "X-PTY-Token": params.token },
+    headers: { "X-PTY-Token": params.token },
     secrets: [params.token],
-    webSocket: params.webSocket,
     protocol: PTY_PROTOCOL,
     maxBufferedBytes: options.maxBufferedBytes,
     signal: options.signal,
     timeoutMs: options.timeoutMs,
-    clock: params.clock,
     diagnose: params.diagnose,
   });
   return new Connection(params.sessionId, channel, params.onDispose);

@@ -17,7 +17,7 @@ import { systemClock } from "../util/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
-import { ServerRateLimiter } from "./rate_limit.ts";
+import { ServerRateLimiter } from "./server_limits.ts";
 import {
   type AcceptsSshEndpoints,
   SshEndpointLimitError,
@@ -43,7 +43,7 @@ import type {
   EmulatorStats,
   FaultContext,
   WebSocketAccept,
-} from "./types.ts";
+} from "./emulator_types.ts";
 
 type Api = FaultContext["api"];
 
@@ -256,10 +256,10 @@ function emptyStats(): EmulatorStats {
  * on a real port with `serve()`.
  *
  * A Tensorlake sandbox is named by the `X-Tensorlake-Sandbox-Id` header (what
- * Tensorlake's SDKs send to a proxy URL given as is, e.g. this emulator on
- * `http://127.0.0.1:PORT`), else by the first label of the request's host
- * (`abc.sandbox.tensorlake.ai` → `abc`); IP addresses and `localhost` without
- * the header name `options.defaultSandbox` (`"default"`).
+ * Tensorlake's SDKs send to a proxy other than a local one), else by the first
+ * label of the request's host (`abc.sandbox.tensorlake.ai` → `abc`; `Host:
+ * abc.local`, what they send to a proxy on `127.0.0.1`); IP addresses and
+ * `localhost` without the header name `options.defaultSandbox` (`"default"`).
  *
  * @example Drive a client in-process
  * ```ts

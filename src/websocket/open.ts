@@ -8,9 +8,10 @@
  * @module
  */
 import { createApiError, NetworkError, type Provider, SandgateError } from "../errors.ts";
+import { reportExchange, type SandgateEvent } from "../events.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
-import { redactError } from "../util/redact.ts";
+import { REDACTED, redactError, redactor } from "../util/redact.ts";
 import { foreignCause, secretsOf } from "./_secrets.ts";
 import {
   type ChannelEnd,
@@ -54,7 +55,27 @@ export interface OpenWebSocketParams<E extends ChannelEnd = ChannelEnd> {
    * status): resolves to the typed error to throw. Default: a `NetworkError`.
    */
   diagnose?: ((cause: unknown) => Promise<SandgateError>) | undefined;
+  /**
+   * The client's event sink (`onEvent`, `debug`): the upgrade is reported as a
+   * `request` and a `response` event (status 101 once open), its URL without secrets.
+   */
+  emit?: ((event: SandgateEvent) => void) | undefined;
 }
+
+/**
+ * What a provider asks its client's pipeline for (`Pipeline.openWebSocket`),
+ * which adds the provider, the clock, the event sink, the routing headers and
+ * the bearer.
+ */
+export type ChannelRequest<E extends ChannelEnd = ChannelEnd> = Omit<
+  OpenWebSocketParams<E>,
+  "provider" | "clock" | "emit"
+>;
+
+/** Opens a channel through a client's pipeline (`Pipeline.openWebSocket`). */
+export type ChannelOpener = <E extends ChannelEnd>(
+  request: ChannelRequest<E>,
+) => Promise<WebSocketChannel<E>>;
 
 /**
  * Opens a WebSocket and resolves with its channel once open. Rejects with
@@ -79,11 +100,14 @@ export async function openWebSocket<E extends ChannelEnd = ChannelEnd>(
   const secrets = secretsOf(params.secrets ?? [], headers);
   const protocol = params.protocol ?? (rawProtocol(operation) as unknown as ChannelProtocol<E>);
 
+  const clock = params.clock ?? systemClock;
+  const done = params.emit &&
+    reportExchange(params.emit, clock, operation, "GET", safeUrl(params.url, secrets));
   let socket: WebSocketLike | undefined;
   const timed = timedSignal(
     params.signal,
     params.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    params.clock ?? systemClock,
+    clock,
     operation,
   );
   const interrupted = new Promise<never>((_, reject) => {
@@ -124,7 +148,7 @@ export async function openWebSocket<E extends ChannelEnd = ChannelEnd>(
       await channel.opened;
       return channel;
     })();
-    return await Promise.race([opening, interrupted]).catch(async (error) => {
+    const channel = await Promise.race([opening, interrupted]).catch(async (error) => {
       if (error instanceof HandshakeFailed) {
         throw params.diagnose
           ? await Promise.race([params.diagnose(error.cause), interrupted])
@@ -132,10 +156,27 @@ export async function openWebSocket<E extends ChannelEnd = ChannelEnd>(
       }
       throw error;
     });
+    done?.(101, "101");
+    return channel;
   } catch (error) {
     closeQuietly(socket);
-    throw redactError(error, secrets);
+    const clean = redactError(error, secrets);
+    if (done) {
+      const { name, status } = (clean ?? {}) as { name?: unknown; status?: unknown };
+      done(
+        typeof status === "number" ? status : null,
+        `failed (${typeof name === "string" ? name : "error"}${
+          typeof status === "number" ? ` ${status}` : ""
+        })`,
+      );
+    }
+    throw clean;
   } finally {
     timed.dispose();
   }
+}
+
+/** The URL as events show it: secrets and any `token=` query value replaced. */
+function safeUrl(url: string, secrets: readonly string[]): string {
+  return redactor(secrets).text(url).replace(/([?&]token=)[^&#]*/g, `$1${REDACTED}`);
 }

@@ -7,7 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  NetworkError,
   PtyDisconnectedError,
+  type SandgateEvent,
   Tensorlake,
   type WebSocketFactory,
   type WebSocketLike,
@@ -274,4 +276,48 @@ test("close() when the server never answers the closing handshake: bounded, then
   const exit = await connection.exit;
   assert.equal(exit.kind, "disconnected");
   assert.equal(exit.kind === "disconnected" && (exit.error as PtyDisconnectedError).byClient, true);
+});
+
+test("the upgrade goes through the client's pipeline: onEvent sees it, without the token", async () => {
+  const events: SandgateEvent[] = [];
+  const sockets: ScriptedSocket[] = [];
+  let fail = false;
+  const webSocket: WebSocketFactory = (url, init) => {
+    if (fail) throw new Error(`cannot reach ${url}`);
+    const socket = new ScriptedSocket();
+    socket.url = url;
+    socket.headers = init.headers;
+    sockets.push(socket);
+    return socket;
+  };
+  const tensorlake = new Tensorlake({
+    apiKey: "tl_apiKey_events",
+    webSocket,
+    onEvent: (event) => events.push(event),
+  });
+  const connection = await tensorlake.sandbox("my-sb").attachPty("pty-1", "tok-secret-123");
+  // The same key resolver as the HTTP calls gives the bearer.
+  assert.equal(sockets[0]!.headers.Authorization, "Bearer tl_apiKey_events");
+  await connection.close();
+  fail = true;
+  await assert.rejects(
+    tensorlake.sandbox("my-sb").attachPty("pty-2", "tok-secret-123"),
+    (error: unknown) => error instanceof NetworkError,
+  );
+  const url = (id: string) =>
+    `wss://my-sb.sandbox.tensorlake.ai/api/v1/pty/${id}/ws?token=[redacted]`;
+  assert.deepEqual(
+    events.map((
+      e,
+    ) => [e.type, e.operation, "url" in e ? e.url : "", "status" in e ? e.status : ""]),
+    [
+      ["request", "attachPty", url("pty-1"), ""],
+      ["response", "attachPty", url("pty-1"), 101],
+      ["request", "attachPty", url("pty-2"), ""],
+      ["response", "attachPty", url("pty-2"), null],
+    ],
+  );
+  assert.match(events[3]!.message, /failed \(NetworkError\)/);
+  assert.ok(events.every((e) => !JSON.stringify(e).includes("tok-secret-123")));
+  assert.ok(events.every((e) => !JSON.stringify(e).includes("tl_apiKey_events")));
 });

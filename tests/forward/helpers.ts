@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { execFile } from "node:child_process";
 import { connect } from "node:net";
 import type { EmulatedService } from "../../src/testing/mod.ts";
 
@@ -72,4 +73,16 @@ export async function readAll(readable: ReadableStream<Uint8Array>): Promise<str
     text += decoder.decode(value, { stream: true });
     if (text.length > 1 << 20) throw new Error("more than 1 MiB");
   }
+}
+
+/** Runs `redis-cli -h 127.0.0.1 -p PORT ARGS…` (20 s at most) and resolves with its trimmed output. */
+export function redisCli(port: number, ...args: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    execFile(
+      "redis-cli",
+      ["-h", "127.0.0.1", "-p", String(port), ...args],
+      { timeout: 20_000 },
+      (error, stdout) => error ? reject(error) : resolve(stdout.trim()),
+    )
+  );
 }

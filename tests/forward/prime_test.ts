@@ -3,13 +3,12 @@
 // clients (node:net, redis-cli) go through sandbox.forward() and connect().
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { InvalidArgumentError, NetworkError, PrimeIntellect } from "../../mod.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { echo, exchange, readAll, refuses } from "./helpers.ts";
+import { echo, exchange, readAll, redisCli, refuses } from "./helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -54,15 +53,7 @@ test("forward: redis-cli talks to a real redis-server through the forward", {
   });
   try {
     await using forward = await sandbox.forward(6379);
-    const cli = (...args: string[]) =>
-      new Promise<string>((resolve, reject) =>
-        execFile(
-          "redis-cli",
-          ["-h", "127.0.0.1", "-p", String(forward.port), ...args],
-          { timeout: 20_000 },
-          (error, stdout) => error ? reject(error) : resolve(stdout.trim()),
-        )
-      );
+    const cli = (...args: string[]) => redisCli(forward.port, ...args);
     assert.equal(await cli("SET", "greeting", "through-prime"), "OK");
     assert.equal(await cli("GET", "greeting"), "through-prime");
     assert.equal(await cli("PING"), "PONG");

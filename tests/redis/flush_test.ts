@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { createPrimeIntellectClient, RateLimitedError } from "../../mod.ts";
-import { createRedisRateLimitStore, fromIoredis } from "../../src/redis/mod.ts";
+import { createRedisRateLimitStore, fromIoredis } from "../../src/rate_limit/redis/mod.ts";
 import { type RedisServer, redisSkipReason, startRedisServer, testRedis } from "./helpers.ts";
 
 const skip = redisSkipReason();

@@ -37,7 +37,7 @@ export const PTY: CommandSpec = {
     "pty <sandbox> [--cwd DIR] [--env K=V]… [-- command args…] | pty ls <sandbox> | pty kill <sandbox> <session-id>… | pty attach <sandbox> <session-id> --token T",
   summary: "An interactive terminal on a Tensorlake sandbox (default command: /bin/bash).",
   details: [
-    "<sandbox> is a sandbox id or name, or an ingress endpoint URL (e.g. the emulator's URL).",
+    "<sandbox> is a sandbox id or name, or a URL used as given (e.g. the emulator's URL).",
     "Exits with the remote program's exit code; the PTY is killed when sandgate pty ends.",
     "pty ls lists the sandbox's PTYs; pty kill kills them; pty attach re-attaches to a",
     "running PTY with its token (--token or SANDGATE_PTY_TOKEN) and leaves it running.",

@@ -154,7 +154,8 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   }
 }
 
-async function readPublicKey(path: string): Promise<string> {
+/** The text of a public key file, trimmed; unreadable is a {@link CliError}. */
+export async function readPublicKey(path: string): Promise<string> {
   let text: string;
   try {
     text = await fs.readFile(path, "utf8");

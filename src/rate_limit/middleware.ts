@@ -14,11 +14,11 @@ import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../events.ts";
 import { callUser } from "../util/callback.ts";
 import type { Clock } from "../util/clock.ts";
-import { defaultRateLimitStore } from "../rate_limit/memory_store.ts";
-import type { RateLimitStore, Reservation } from "../rate_limit/store.ts";
-import { type LedgerEntry, ledgerOf, type SendTicket } from "../rate_limit/send_ledger.ts";
+import { defaultRateLimitStore } from "./memory_store.ts";
+import type { RateLimitStore, Reservation } from "./store.ts";
+import { type LedgerEntry, ledgerOf, type SendTicket } from "./send_ledger.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
-import type { CallContext, Middleware } from "./types.ts";
+import type { CallContext, Middleware } from "../middleware/context.ts";
 
 /** Options of {@link rateLimitMiddleware}. */
 export interface RateLimitMiddlewareOptions {
@@ -54,7 +54,7 @@ export interface RateLimitMiddlewareOptions {
  *
  * @example
  * ```ts
- * import { rateLimitKey } from "./rate_limit.ts";
+ * import { rateLimitKey } from "./middleware.ts";
  * console.log(rateLimitKey({ origin: "https://api.example.com", tokenHash: "ab12", sandboxId: "sb-1" }));
  * // https://api.example.com ab12 sb-1
  * ```
@@ -76,7 +76,7 @@ export function rateLimitKey(
  *
  * @example
  * ```ts
- * import { rateLimitMiddleware } from "./rate_limit.ts";
+ * import { rateLimitMiddleware } from "./middleware.ts";
  * import { systemClock } from "../util/clock.ts";
  * const limiter = rateLimitMiddleware({ limit: 20, windowMs: 60000, marginMs: 500, clock: systemClock });
  * console.log(typeof limiter);
