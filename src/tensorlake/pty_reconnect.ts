@@ -31,7 +31,8 @@ import { InvalidArgumentError } from "../errors/invalid_argument_error.ts";
 import type { SandgateEvent } from "../events.ts";
 import { DisposableFields } from "../handle.ts";
 import type { Clock } from "../util/clock.ts";
-import { assertDimension, assertIntegerInRange } from "../validate.ts";
+import { assertIntegerInRange } from "../validate.ts";
+import { assertPtySize } from "./validate.ts";
 import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
 import type { PtyConnection, PtyExit } from "./pty_connection.ts";
 import type { PtySize } from "./pty_size.ts";
@@ -410,11 +411,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
 
   resize(size: PtySize): Promise<void> {
     try {
-      if (typeof size !== "object" || size === null) {
-        throw new InvalidArgumentError("size", size, "must be { cols, rows }");
-      }
-      assertDimension("cols", size.cols);
-      assertDimension("rows", size.rows);
+      assertPtySize(size);
       this.#throwIfEnded();
     } catch (error) {
       return Promise.reject(error);
