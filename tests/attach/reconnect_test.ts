@@ -159,14 +159,14 @@ test("close() while re-attaching stops the loop and detaches", { skip }, async (
   env.proxy.cut();
   await env.attempt(2);
   await connection.close();
-  const accepted = env.proxy.accepted;
+  const used = env.proxy.used;
   const exit = await connection.exit;
   assert.ok(exit.kind === "disconnected" && (exit.error as PtyDisconnectedError).byClient);
   const attempts = env.events.filter((e) => e.type === "reconnecting").length;
   env.proxy.up();
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(env.events.filter((e) => e.type === "reconnecting").length, attempts, "stopped");
-  assert.equal(env.proxy.accepted, accepted, "no connection after close");
+  assert.equal(env.proxy.used, used, "nothing sent after close");
 });
 
 test(

@@ -17,6 +17,12 @@ export interface TcpProxy extends AsyncDisposable {
   url: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /**
+   * Accepted connections that carried at least one byte from the client. (A runtime may open a
+   * connection it then never uses: Deno's HTTP client finishes connecting for its pool after the
+   * request that wanted it was aborted.)
+   */
+  readonly used: number;
   /** Resets every open connection (both sides see it at once). */
   cut(): void;
   /** New connections are reset at once until {@link TcpProxy.up}. */
@@ -34,12 +40,14 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const frozen = new Set<[Socket, Socket]>();
   let refusing = false;
   let accepted = 0;
+  let used = 0;
   const server = createServer((client) => {
     if (refusing) {
       client.resetAndDestroy();
       return;
     }
     accepted++;
+    client.once("data", () => used++);
     const upstream = connect(targetPort, "127.0.0.1");
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -67,6 +75,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     get accepted() {
       return accepted;
+    },
+    get used() {
+      return used;
     },
     cut() {
       for (const [client, upstream] of pairs) {
