@@ -25,8 +25,8 @@ import createClient, {
   type PathSerializer,
 } from "openapi-fetch";
 import { ConfigError, type Provider } from "./errors.ts";
+import type { ProviderProfile } from "./profile.ts";
 import { reportingFetch, reportWait, retryReporter } from "./events.ts";
-import type { KeyFile } from "./env.ts";
 import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
 import { compose } from "./middleware/compose.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
@@ -39,47 +39,7 @@ import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
 import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
-import { type ChannelRequest, openWebSocket } from "./websocket/open.ts";
-
-/** A request budget a provider documents: `limit` requests per `windowMs`. */
-export interface RateBudget {
-  /** Operations with the same bucket share one budget. */
-  bucket: string;
-  /** Requests per window. */
-  limit: number;
-  /** Window in milliseconds. */
-  windowMs: number;
-}
-
-/**
- * A provider's retry and rate-limit policy, as data: what it documents (and
- * what sandgate assumes where it documents nothing). The middleware reads it.
- */
-export interface ProviderPolicy {
-  /**
-   * Client-side budget per friendly operation name, keyed further by origin,
-   * token and sandbox id. An operation not listed has no client-side limit.
-   */
-  rateLimits: Readonly<Record<string, RateBudget>>;
-  /** HTTP statuses retried, for idempotent methods and for the others (POST). */
-  retryStatuses: { idempotent: readonly number[]; other: readonly number[] };
-}
-
-/** What differs between providers. */
-export interface ProviderProfile {
-  /** Provider id. */
-  provider: Provider;
-  /** Environment variable with the API key. */
-  envVar: string;
-  /** The config file the key is also read from, if any: named when no key is found. */
-  keyFile?: KeyFile;
-  /** `"METHOD /schema/path"` → friendly operation name. */
-  operations: Readonly<Record<string, string>>;
-  /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
-  sandboxIdOf(params: Record<string, unknown> | undefined, url: URL): string;
-  /** Retry and rate-limit policy. */
-  policy: ProviderPolicy;
-}
+import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
 
 /** What a client's pipeline is built for, besides its options. */
 export interface PipelineInit {
@@ -92,6 +52,12 @@ export interface PipelineInit {
    * `X-Tensorlake-Sandbox-Id` when a proxy routes by it (WebSocket upgrades too).
    */
   routingHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The WebSocket opener ({@link openWebSocket} of src/websocket/open.ts), for
+   * a provider whose client opens WebSockets: attached here, by the provider,
+   * so a bundle of a client that opens none carries no WebSocket code.
+   */
+  webSockets?: typeof openWebSocket | undefined;
 }
 
 /** A call that is not one of the low-level client's (see {@link Pipeline.send}). */
@@ -142,6 +108,7 @@ export class Pipeline {
   readonly #profile: ProviderProfile;
   readonly #options: NormalizedOptions;
   readonly #routing: Readonly<Record<string, string>>;
+  readonly #webSockets: typeof openWebSocket | undefined;
   readonly #handler: Handler;
   readonly #contexts = new WeakMap<Request, CallContext>();
   readonly #apiKey: () => string | Promise<string>;
@@ -160,6 +127,7 @@ export class Pipeline {
     this.#profile = profile;
     this.#options = options;
     this.#routing = init.routingHeaders ?? {};
+    this.#webSockets = init.webSockets;
     const auth = {
       provider: profile.provider,
       apiKey: options.apiKey,
@@ -265,9 +233,11 @@ export class Pipeline {
   async openWebSocket<E extends ChannelEnd>(
     request: ChannelRequest<E>,
   ): Promise<WebSocketChannel<E>> {
+    const open = this.#webSockets;
+    if (!open) throw new TypeError(`${this.provider}: this client opens no WebSocket`);
     const auth = await this.upgrade();
     const sameOrigin = new URL(request.url.replace(/^ws/, "http")).origin === this.origin;
-    return await openWebSocket<E>({
+    return await open<E>({
       ...request,
       provider: this.provider,
       clock: this.clock,

@@ -21,7 +21,7 @@
  * @module
  */
 import process from "node:process";
-import type { Writable } from "node:stream";
+import { Writable } from "node:stream";
 
 /** Where the CLI writes, and what it knows about its terminal. */
 export interface Io {
@@ -238,6 +238,19 @@ export class Output {
     const stdout = this.#io.stdout;
     if (stdout.write(bytes)) return Promise.resolve();
     return new Promise<void>((resolve) => stdout.once("drain", () => resolve()));
+  }
+
+  /**
+   * A stream over {@link passthrough}, for relays that pipe a connection's
+   * bytes to stdout as they are (`forward --stdio`, the ssh proxy: stdout is
+   * a pipe to ssh there, not a terminal), with backpressure kept.
+   */
+  passthroughStream(): Writable {
+    return new Writable({
+      write: (chunk: Uint8Array, _encoding, done) => {
+        this.passthrough(chunk).then(() => done(), done);
+      },
+    });
   }
 
   /** Shows `label` with a spinner (or one line off a terminal) while `work` runs longer than 1 s. */

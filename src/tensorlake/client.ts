@@ -11,7 +11,9 @@ import { readEnv } from "../env.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
-import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
+import { openWebSocket } from "../websocket/open.ts";
+import { createGatewayClient, Pipeline } from "../pipeline.ts";
+import type { ProviderProfile } from "../profile.ts";
 import { parseSecureUrl } from "../validate.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
 
@@ -296,5 +298,11 @@ export function tensorlakePipeline(
   const profile: ProviderProfile = sandboxId === undefined
     ? TENSORLAKE_PROFILE
     : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
-  return new Pipeline({ profile, baseUrl: route.baseUrl, routingHeaders: route.headers }, options);
+  return new Pipeline({
+    profile,
+    baseUrl: route.baseUrl,
+    routingHeaders: route.headers,
+    // Tensorlake's PTY attach and TCP tunnel are WebSockets: its pipeline opens them.
+    webSockets: openWebSocket,
+  }, options);
 }

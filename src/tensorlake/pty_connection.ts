@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
-import { assertDimension } from "../validate.ts";
+import { assertDimension } from "./validate.ts";
 import {
   type ChannelClose,
   type ChannelEnd,

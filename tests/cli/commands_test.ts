@@ -9,6 +9,8 @@ import {
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
+import { createServer } from "node:net";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 import { cli, skipCli, start, until } from "./helpers.ts";
 
 describe("sandgate CLI", { skip: skipCli }, () => {
@@ -56,7 +58,7 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.match(unknown.stderr, /^error: UsageError: unknown command "teleport"/m);
     const option = await cli(["expose", "sb", "8000", "--bogus"], env);
     assert.equal(option.code, 2);
-    assert.match(option.stderr, /^error: UsageError: expose: Unknown option '--bogus'/m);
+    assert.match(option.stderr, /^error: UsageError: expose: unknown option --bogus$/m);
     const port = await cli(["expose", "sb", "80000"], env);
     assert.equal(port.code, 2);
     assert.match(port.stderr, /<port> must be an integer from 22 to 9000 \(got "80000"\)/);
@@ -71,6 +73,29 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.equal(emulator.stats.requests, 0, "nothing was sent");
   });
 
+  test("an option typo gets a did-you-mean with balanced quotes; -- ends the options", async () => {
+    const typo = await cli(["expose", "sb", "8080", "--nmae", "x"], env);
+    assert.equal(typo.code, 2);
+    assert.match(
+      typo.stderr,
+      /^error: UsageError: expose: unknown option --nmae; did you mean --name\?$/m,
+    );
+    const ssh = await cli(["ssh", "sb", "--identiy", "k"], env);
+    assert.match(ssh.stderr, /unknown option --identiy; did you mean --identity\?/);
+    for (const result of [typo, ssh]) {
+      const line = result.stderr.split("\n").find((l) => l.startsWith("error:"))!;
+      assert.equal((line.match(/'/g) ?? []).length % 2, 0, `balanced quotes: ${line}`);
+      assert.equal((line.match(/"/g) ?? []).length % 2, 0, `balanced quotes: ${line}`);
+    }
+    const negative = await cli(["expose", "sb", "--", "-1"], env);
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /<port> must be an integer from 22 to 9000 \(got "-1"\)/);
+    const bare = await cli(["expose", "sb", "-1"], env);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /unexpected -1: a negative number is not an option/);
+    assert.equal(emulator.stats.requests, 0, "nothing was sent");
+  });
+
   test("expose prints the URL, --tcp host:port; ports lists both; unexpose removes one", async () => {
     const http = await cli(["expose", "cli-sb", "8000", "--name", "web"], env);
     assert.equal(http.code, 0, http.stderr);
@@ -81,7 +106,8 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.equal(exposure.protocol, "TCP");
     assert.match(exposure.externalEndpoint, /:\d+$/);
     const plainTcp = await cli(["expose", "cli-sb", "6379", "--tcp"], env);
-    assert.match(plainTcp.stdout, /^tcp\.emulator\.sandgate\.invalid:\d+\n$/);
+    // Served, a TCP exposure is a real loopback endpoint (emulator services, issue 24).
+    assert.match(plainTcp.stdout, /^(tcp\.emulator\.sandgate\.invalid|127\.0\.0\.1):\d+\n$/);
 
     const list = await cli(["ports", "cli-sb", "--json"], env);
     assert.equal(list.code, 0, list.stderr);
@@ -178,6 +204,25 @@ test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skip
 });
 
 describe("sandgate emulator", { skip: skipCli }, () => {
+  test("a port in use: one clean line, exit 1", async () => {
+    const busy = createServer();
+    const port = await listenOnLoopback(busy);
+    try {
+      const result = await cli(["emulator", "--port", String(port)]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^error: cannot listen( on 127\\.0\\.0\\.1:${port})?: the address is already in use`,
+        ),
+      );
+      assert.doesNotMatch(result.stderr, /Error: listen|^\s+at /m);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
   test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT", async () => {
     const running = start(["emulator", "--json"], {});
     await until(() => running.stdout().includes("}"), "the emulator's JSON");

@@ -69,10 +69,39 @@ export const SSH: CommandSpec = {
     },
     ...PRIME_OPTIONS,
   },
+  passthrough: true,
 };
 
-/** The `-o` options the upstream CLI passes besides the SDK's `sshCommand`. */
-const EXTRA_SSH_OPTIONS = ["-o", "LogLevel=ERROR"];
+/** ssh's `LogLevel`s (ssh_config(5)); `SANDGATE_SSH_LOGLEVEL` picks one. */
+const LOG_LEVELS = [
+  "QUIET",
+  "FATAL",
+  "ERROR",
+  "INFO",
+  "VERBOSE",
+  "DEBUG",
+  "DEBUG1",
+  "DEBUG2",
+  "DEBUG3",
+];
+
+/**
+ * ssh's `LogLevel`: `ERROR`, as the upstream CLI passes besides the SDK's
+ * `sshCommand` (it hides the warning about the throwaway host key), or
+ * `SANDGATE_SSH_LOGLEVEL` to see why a connection fails.
+ */
+function logLevel(env: Record<string, string | undefined>): string {
+  const wanted = env.SANDGATE_SSH_LOGLEVEL?.trim().toUpperCase();
+  if (!wanted) return "ERROR";
+  if (!LOG_LEVELS.includes(wanted)) {
+    throw new UsageError(
+      `ssh: SANDGATE_SSH_LOGLEVEL must be one of ${LOG_LEVELS.join(", ")} (got ${
+        JSON.stringify(env.SANDGATE_SSH_LOGLEVEL)
+      })`,
+    );
+  }
+  return wanted;
+}
 
 /** Runs `ssh`. */
 export async function ssh(ctx: Context, args: string[]): Promise<number> {
@@ -83,6 +112,7 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   const identity = stringOption(parsed, "identity");
   if (identity === "") throw new UsageError("ssh: --identity must be a file path");
   const env = environment();
+  const level = logLevel(env);
   const sshProgram = await requireProgram(
     "ssh",
     env,
@@ -98,7 +128,12 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     let publicKey: string;
     if (identity !== undefined) {
       identityFile = identity;
-      publicKey = await readPublicKey(`${identity}.pub`);
+      // A wrong --identity is a bad argument (exit 2), found before anything is sent.
+      publicKey = await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
+        (error: Error) => {
+          throw new UsageError(`ssh: --identity ${identity}: ${error.message}`);
+        },
+      );
     } else {
       const keygen = await requireProgram("ssh-keygen", env, "OpenSSH (ssh-keygen)");
       tempDir = await privateTempDir("sandgate-ssh-");
@@ -131,10 +166,25 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     );
     const exit = await runInteractive(sshProgram, [
       ...sshArgs,
-      ...EXTRA_SSH_OPTIONS,
+      "-o",
+      `LogLevel=${level}`,
       ...parsed.rest,
     ], signal);
-    return interruptionOf(signal)?.exitCode ?? exit.code;
+    const interrupted = interruptionOf(signal);
+    if (interrupted) return interrupted.exitCode;
+    if (exit.code === 255) {
+      // ssh's own error is hidden at LogLevel=ERROR: say what failed and how to see more.
+      out.note(
+        out.err.yellow(
+          `ssh exited with 255: it could not connect to ${opened.externalEndpoint} or log in ` +
+            "(or the remote command exited 255)" +
+            (["QUIET", "FATAL", "ERROR"].includes(level)
+              ? "; to see why, rerun with SANDGATE_SSH_LOGLEVEL=VERBOSE (or add -- -v)"
+              : ""),
+        ),
+      );
+    }
+    return exit.code;
   } finally {
     // Not with `signal`: it may have fired already, and cleanup must still be sent.
     const results = await Promise.allSettled([
