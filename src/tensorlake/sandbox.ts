@@ -33,6 +33,7 @@ import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forw
 import { tcpListener } from "../forward/tcp.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
 import { openTunnel, type TunnelContext } from "./tunnel.ts";
+import type { ChannelOpener } from "../websocket/open.ts";
 import {
   assertSandboxRef,
   TENSORLAKE_OPTION_KEYS,
@@ -487,12 +488,11 @@ class SandboxHandle implements TensorlakeSandbox {
     // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
     // WebSocket cannot send headers, browsers, reach only a sandbox's own URL), the bearer when
     // there is a key (the PTY token alone authorizes the WebSocket), events, the client's clock.
-    const webSocket = this.#attach.webSocket;
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
-      open: (request) => this.#pipeline.openWebSocket({ ...request, webSocket }),
+      open: this.#open,
       ...(options ? { options } : {}),
       diagnose: () =>
         diagnoseHandshake(
@@ -530,15 +530,14 @@ class SandboxHandle implements TensorlakeSandbox {
     });
   }
 
-  /** The tunnel's handshake: the client's routing headers and bearer, as the PTY upgrade's. */
+  /** The tunnel's handshake: through the client's pipeline, as the PTY upgrade's. */
   #tunnel(): TunnelContext {
-    return {
-      baseUrl: this.#attach.baseUrl,
-      webSocket: this.#attach.webSocket,
-      clock: this.#pipeline.clock,
-      headers: async () => (await this.#pipeline.upgrade()).headers,
-    };
+    return { baseUrl: this.#attach.baseUrl, open: this.#open };
   }
+
+  /** Opens a WebSocket through the client's pipeline, with the client's `webSocket`. */
+  readonly #open: ChannelOpener = (request) =>
+    this.#pipeline.openWebSocket({ ...request, webSocket: this.#attach.webSocket });
 
   async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {
     assertCallOptions(callOptions);
