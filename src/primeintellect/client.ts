@@ -9,7 +9,8 @@ import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
-import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
+import { createGatewayClient, Pipeline } from "../pipeline.ts";
+import type { ProviderProfile } from "../profile.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
 /** Default Prime Intellect API base URL. */

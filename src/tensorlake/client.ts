@@ -12,7 +12,8 @@ import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts"
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
 import { openWebSocket } from "../websocket/open.ts";
-import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
+import { createGatewayClient, Pipeline } from "../pipeline.ts";
+import type { ProviderProfile } from "../profile.ts";
 import { parseSecureUrl } from "../validate.ts";
 import type { WebSocketFactory } from "../websocket/socket.ts";
 
