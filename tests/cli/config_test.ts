@@ -1,9 +1,16 @@
 // Configuration as a CLI user meets it: a wrongly typed option is named as such (not "no API
-// key"), even with the key in the environment.
-import { test } from "node:test";
+// key"), even with the key in the environment; a ~/.prime/config.json that is a FIFO, a device,
+// a directory or huge is refused at once with a ConfigError (issue 27 item 6).
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { ConfigError, MissingApiKeyError, PrimeIntellect, Tensorlake } from "../../mod.ts";
+import { createEmulator, serve, type ServedEmulator } from "../../src/testing/mod.ts";
+import { cli, skipCli } from "./helpers.ts";
 
 test("apiKey of the wrong type says so, even with PRIME_API_KEY set", () => {
   const saved = process.env.PRIME_API_KEY;
@@ -29,4 +36,51 @@ test("apiKey of the wrong type says so, even with PRIME_API_KEY set", () => {
     if (saved === undefined) delete process.env.PRIME_API_KEY;
     else process.env.PRIME_API_KEY = saved;
   }
+});
+
+describe("a hostile ~/.prime/config.json", { skip: skipCli }, () => {
+  let server: ServedEmulator;
+  let home: string;
+  before(async () => {
+    server = await serve(createEmulator({ apiKeys: ["file-key"] }));
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "sandgate-home-"));
+    mkdirSync(join(home, ".prime"));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  const config = () => join(home, ".prime", "config.json");
+  // The base URL is the emulator's: whatever happens to the file, nothing leaves loopback.
+  const run = () => cli(["ports", "sb"], { HOME: home, PRIME_API_BASE_URL: server.url });
+
+  const hostile: [string, () => void, RegExp][] = [
+    ["a FIFO nobody writes to", () => execFileSync("mkfifo", [config()]), /a FIFO/],
+    ["a symlink to /dev/zero", () => symlinkSync("/dev/zero", config()), /a character device/],
+    ["a directory", () => mkdirSync(config()), /a directory/],
+    [
+      "a 1 MiB file",
+      () => writeFileSync(config(), `{"api_key": "${"k".repeat(1024 * 1024)}"}`),
+      /larger than 65536 bytes/,
+    ],
+  ];
+  for (const [what, make, kind] of hostile) {
+    test(`${what}: a ConfigError that says so, at once (exit 3)`, {
+      skip: what.includes("FIFO") && process.platform === "win32",
+    }, async () => {
+      make();
+      const result = await run();
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /^error: ConfigError: .*\.prime\/config\.json: /m);
+      assert.match(result.stderr, kind);
+      assert.match(result.stderr, /reads only a regular file of at most 64 KiB/);
+    });
+  }
+
+  test("a regular file still gives the key (prime login's file)", async () => {
+    writeFileSync(config(), JSON.stringify({ api_key: "file-key" }));
+    const result = await run();
+    assert.equal(result.code, 0, result.stderr);
+  });
 });
