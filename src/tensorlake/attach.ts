@@ -23,7 +23,7 @@ import { createApiError, NetworkError, NotFoundError, type SandgateError } from 
 import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import type { ChannelOpener } from "../websocket/open.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
-import { type ReconnectOptions, reconnectPolicy } from "./pty_reconnect.ts";
+import { type ReconnectOptions, reconnectPolicy } from "./reconnect_policy.ts";
 
 export type { PtyConnection, PtyExit } from "./pty_connection.ts";
 

@@ -31,81 +31,13 @@ import { InvalidArgumentError } from "../errors/invalid_argument_error.ts";
 import type { SandgateEvent } from "../events.ts";
 import { DisposableFields } from "../handle.ts";
 import type { Clock } from "../util/clock.ts";
-import { assertIntegerInRange } from "../validate.ts";
 import { assertPtySize } from "./validate.ts";
 import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
 import type { PtyConnection, PtyExit } from "./pty_connection.ts";
+import type { ReconnectPolicy } from "./reconnect_policy.ts";
+import { type AttachOptions, connectPty, type ConnectPtyParams } from "./attach.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
 import type { PtySize } from "./pty_size.ts";
-
-/** How a dropped connection is re-attached. All durations in milliseconds. */
-export interface ReconnectOptions {
-  /** How long to keep trying after a drop, in all. Default 60 000. */
-  maxElapsedMs?: number;
-  /** The backoff before the second try (the first is at once); it doubles. Default 100. */
-  initialDelayMs?: number;
-  /** The largest backoff (each one is drawn at random below it: full jitter). Default 2 000. */
-  maxDelayMs?: number;
-  /**
-   * A connection that receives nothing for this long after input was sent is taken as dropped
-   * (a half-open TCP connection reports nothing). `0` turns it off. Default 15 000, the
-   * interval at which Tensorlake's own tunnel client pings.
-   */
-  silenceMs?: number;
-  /** Most input bytes queued while disconnected; past it writers wait. Default 1 MiB. */
-  maxQueuedInputBytes?: number;
-}
-
-/** The keys of {@link ReconnectOptions}. */
-const RECONNECT_KEYS = [
-  "maxElapsedMs",
-  "initialDelayMs",
-  "maxDelayMs",
-  "silenceMs",
-  "maxQueuedInputBytes",
-] as const;
-
-/** {@link ReconnectOptions} with every default filled in. */
-export type ReconnectPolicy = Required<ReconnectOptions>;
-
-const DEFAULTS: ReconnectPolicy = {
-  maxElapsedMs: 60_000,
-  initialDelayMs: 100,
-  maxDelayMs: 2_000,
-  silenceMs: 15_000,
-  maxQueuedInputBytes: 1_048_576,
-};
-
-/** Checks the `reconnect` attach option and fills in the defaults; `undefined` when off. */
-export function reconnectPolicy(value: unknown): ReconnectPolicy | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return { ...DEFAULTS };
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError(
-      "options.reconnect",
-      value,
-      "must be true, false or { maxElapsedMs?, initialDelayMs?, maxDelayMs?, silenceMs?, " +
-        "maxQueuedInputBytes? }",
-    );
-  }
-  const policy = { ...DEFAULTS };
-  for (const key of Object.keys(value)) {
-    if (!(RECONNECT_KEYS as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError(
-        `options.reconnect.${key}`,
-        undefined,
-        `is not an option (known: ${RECONNECT_KEYS.join(", ")})`,
-      );
-    }
-  }
-  for (const key of RECONNECT_KEYS) {
-    const given = (value as ReconnectOptions)[key];
-    if (given === undefined) continue;
-    const min = key === "silenceMs" ? 0 : key === "maxQueuedInputBytes" ? 1024 : 1;
-    assertIntegerInRange(`options.reconnect.${key}`, given, min, 2 ** 31 - 1);
-    policy[key] = given;
-  }
-  return policy;
-}
 
 /** What the reconnecting connection needs from the sandbox handle. */
 export interface ReconnectParams {
@@ -499,4 +431,54 @@ function detachedExit(): PtyExit {
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * Attaches as {@link connectPty} does, then keeps the connection alive with `policy`: the first
+ * attach diagnoses a refused upgrade as usual; re-attaches do not (see the module doc).
+ */
+export async function connectReconnectingPty(
+  params: ConnectPtyParams & {
+    policy: ReconnectPolicy;
+    clock: Clock;
+    emit: ((event: SandgateEvent) => void) | undefined;
+    /** The session as `getPty` sees it (it throws `NotFoundError` when the session is gone). */
+    getPty(call: { signal: AbortSignal; timeoutMs: number }): Promise<
+      { isAlive: boolean; exitCode: number | null }
+    >;
+  },
+): Promise<PtyConnection> {
+  const { policy, clock, emit, getPty, onDispose, ...attach } = params;
+  const first = await connectPty(attach);
+  const options: AttachOptions = attach.options ?? {};
+  const { maxBufferedBytes, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options;
+  return new ReconnectingConnection({
+    first,
+    open: (signal, budgetMs) =>
+      connectPty({
+        baseUrl: attach.baseUrl,
+        sessionId: attach.sessionId,
+        token: attach.token,
+        open: attach.open,
+        options: {
+          signal,
+          timeoutMs: Math.min(timeoutMs, budgetMs),
+          ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+        },
+      }),
+    probe: async (signal) => {
+      try {
+        const { isAlive, exitCode } = await getPty({ signal, timeoutMs });
+        return { isAlive, exitCode };
+      } catch (error) {
+        if (error instanceof NotFoundError) return "gone";
+        throw error;
+      }
+    },
+    policy,
+    clock,
+    emit,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onDispose ? { onDispose } : {}),
+  });
 }
