@@ -37,12 +37,8 @@
 
 // High-level API.
 export { PrimeIntellect, type PrimeIntellectSandbox } from "./src/primeintellect/sandbox.ts";
-export {
-  Tensorlake,
-  type TensorlakeOptions,
-  type TensorlakeSandbox,
-  type TensorlakeSandboxOptions,
-} from "./src/tensorlake/sandbox.ts";
+export { Tensorlake, type TensorlakeOptions } from "./src/tensorlake/tensorlake.ts";
+export type { TensorlakeSandbox, TensorlakeSandboxOptions } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {
   CreateSshSessionOptions,

@@ -6,7 +6,12 @@
  * @module
  */
 import process from "node:process";
-import { PrimeIntellect, type SandgateEvent, Tensorlake } from "../../mod.ts";
+import {
+  PrimeIntellect,
+  type SandgateEvent,
+  Tensorlake,
+  type TensorlakeSandbox,
+} from "../../mod.ts";
 import { EXIT } from "./errors.ts";
 import { type Output, PROGRESS_AFTER_MS } from "./output.ts";
 import type { Parsed } from "./args.ts";
@@ -117,6 +122,15 @@ export function primeIntellect(ctx: Context, parsed: Parsed): PrimeIntellect {
     ...(typeof baseUrl === "string" ? { baseUrl } : {}),
     ...progressHooks(ctx.out),
   });
+}
+
+/** The Tensorlake sandbox a command names, at its `--sandbox-url` when given. */
+export function tensorlakeSandbox(ctx: Context, parsed: Parsed, id: string): TensorlakeSandbox {
+  const sandboxUrl = parsed.values["sandbox-url"];
+  return tensorlake(ctx, parsed).sandbox(
+    id,
+    typeof sandboxUrl === "string" ? { sandboxUrl } : undefined,
+  );
 }
 
 /** A Tensorlake client: `--proxy-url`, else the SDK's environment variables. */

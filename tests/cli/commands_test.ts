@@ -194,6 +194,37 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     const gone = await cli(["pty", "kill", server.url, sessionId], tlEnv);
     assert.equal(gone.code, 4);
   });
+
+  test("pty ls --sandbox-url: the lifecycle API's sandbox_url, the sandbox named by id", async () => {
+    // No proxy in the environment: without --sandbox-url the id would go to the cloud's host.
+    const tlEnv = { TENSORLAKE_API_KEY: "cli-test-key" };
+    const created = await fetch(`${server.url}/api/v1/pty`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer cli-test-key",
+        "content-type": "application/json",
+        "x-tensorlake-sandbox-id": "cli-sb",
+      },
+      body: JSON.stringify({ command: "sh" }),
+    });
+    const { session_id: sessionId } = await created.json() as { session_id: string };
+    const listed = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url, "--json"], tlEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).map((p: { sessionId: string }) => p.sessionId), [
+      sessionId,
+    ]);
+    const other = await cli(
+      ["pty", "ls", "other-sb", "--sandbox-url", server.url, "--json"],
+      tlEnv,
+    );
+    assert.deepEqual(JSON.parse(other.stdout), []);
+    const bad = await cli(
+      ["pty", "ls", "cli-sb", "--sandbox-url", "http://sandbox.example"],
+      tlEnv,
+    );
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /sandboxUrl/);
+  });
 });
 
 test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skipCli }, async () => {

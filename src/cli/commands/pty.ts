@@ -24,7 +24,7 @@ import {
   stringOptions,
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
-import { type Context, interruptionOf, tensorlake } from "../context.ts";
+import { type Context, interruptionOf, tensorlakeSandbox } from "../context.ts";
 import { EXIT, localExitCode, UsageError } from "../errors.ts";
 import { requireWebSocket } from "../node_websocket.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
@@ -77,7 +77,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
   const [sandboxId] = positionals(PTY, parsed, ["sandbox"]);
   requireWebSocket();
   const [command = DEFAULT_COMMAND, ...commandArgs] = parsed.rest;
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const env = { ...terminalEnv(process.env), ...envOptions(parsed) };
   const cwd = stringOption(parsed, "cwd");
   const connection = await ctx.out.during(
@@ -99,7 +99,7 @@ async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId, sessionId] = positionals(PTY, parsed, ["attach", "sandbox", "session-id"]);
   requireWebSocket();
   const token = await ptyToken(parsed);
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
     sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
@@ -300,7 +300,7 @@ async function session(
 
 async function list(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId] = positionals(PTY, parsed, ["ls", "sandbox"]);
-  const sandbox: TensorlakeSandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox: TensorlakeSandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const ptys = await ctx.out.during(
     `listing the PTYs of ${sandboxId}`,
     sandbox.listPtys({ signal: ctx.signal }),
@@ -332,7 +332,7 @@ async function kill(ctx: Context, parsed: Parsed): Promise<number> {
       `pty kill: give <sandbox> and <session-id>… (usage: sandgate ${PTY.usage})`,
     );
   }
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId);
   for (const sessionId of sessionIds) {
     await ctx.out.during(
       `killing ${sessionId}`,
