@@ -15,7 +15,9 @@
  *
  * @module
  */
+import { readEnv } from "../env.ts";
 import { ConfigError } from "../errors/config_error.ts";
+import { providerEnv } from "../provider.ts";
 
 /** What `~/.prime/config.json` holds that sandgate uses. */
 export interface PrimeConfigFile {
@@ -67,16 +69,13 @@ interface ProcessLike {
   getBuiltinModule?: (name: string) => unknown;
 }
 
+/**
+ * `HOME` (or `USERPROFILE`). Unreadable on Deno while a Prime Intellect
+ * variable is readable, it is a `ConfigError` (see `readEnv`): the file
+ * would be skipped for a default otherwise.
+ */
 function homeDir(): string | undefined {
-  const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-  try {
-    const home = g.Deno?.env
-      ? g.Deno.env.get("HOME") ?? g.Deno.env.get("USERPROFILE")
-      : g.process?.env.HOME ?? g.process?.env.USERPROFILE;
-    return home === "" ? undefined : home;
-  } catch {
-    return undefined; // Deno without --allow-env
-  }
+  return readEnv("HOME", providerEnv("primeintellect")) ?? readEnv("USERPROFILE");
 }
 
 /** What a path is, for the message when it is not a regular file. */

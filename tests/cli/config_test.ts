@@ -1,6 +1,8 @@
 // Configuration as a CLI user meets it: a wrongly typed option is named as such (not "no API
 // key"), even with the key in the environment; a ~/.prime/config.json that is a FIFO, a device,
-// a directory or huge is refused at once with a ConfigError (issue 27 item 6).
+// a directory or huge is refused at once with a ConfigError (issue 27 item 6); on Deno, a
+// variable that cannot be read while its siblings can is an error naming the permission, never a
+// fall back to the production host (item 4).
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { ConfigError, MissingApiKeyError, PrimeIntellect, Tensorlake } from "../../mod.ts";
 import { createEmulator, serve, type ServedEmulator } from "../../src/testing/mod.ts";
-import { cli, skipCli } from "./helpers.ts";
+import { cli, ROOT, skipCli } from "./helpers.ts";
 
 test("apiKey of the wrong type says so, even with PRIME_API_KEY set", () => {
   const saved = process.env.PRIME_API_KEY;
@@ -82,5 +84,66 @@ describe("a hostile ~/.prime/config.json", { skip: skipCli }, () => {
     writeFileSync(config(), JSON.stringify({ api_key: "file-key" }));
     const result = await run();
     assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+
+describe("Deno with only some of a provider's variables allowed (--allow-env)", {
+  skip: deno ? false : "Deno's permissions",
+}, () => {
+  /** Runs `code` (which may import the SDK as `SDK`) on Deno with `flags`; its stdout. */
+  function runDeno(code: string, flags: string[], env: Record<string, string>): string {
+    // Inside the repository, so the script resolves openapi-fetch from its node_modules.
+    const dir = mkdtempSync(join(ROOT, ".tmp-env-"));
+    try {
+      const script = join(dir, "main.ts");
+      writeFileSync(
+        script,
+        `import * as SDK from ${
+          JSON.stringify(new URL("mod.ts", `file://${ROOT}`).href)
+        };\n${code}`,
+      );
+      return execFileSync(deno!.execPath(), ["run", "--no-prompt", ...flags, script], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", ...env },
+        timeout: 60_000,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // A fetch that records where a call would go instead of going anywhere.
+  const listOnce = `
+    let url = "none";
+    const fetch = (r) => { url = new Request(r).url; return Promise.resolve(Response.json({ exposures: [] })); };
+    try {
+      await new SDK.PrimeIntellect({ fetch }).sandbox("sb").listExposures();
+      console.log("sent to", url);
+    } catch (e) { console.log(e.name, e.message, "| sent to", url); }`;
+
+  test("PRIME_API_BASE_URL set but unreadable: a ConfigError naming the permission, no default", () => {
+    const out = runDeno(listOnce, ["--allow-read", "--allow-env=PRIME_API_KEY"], {
+      PRIME_API_KEY: "emulator-key",
+      PRIME_API_BASE_URL: "http://127.0.0.1:8788",
+    });
+    assert.match(out, /^ConfigError PRIME_API_BASE_URL cannot be read/m, out);
+    assert.match(out, /--allow-env=PRIME_API_KEY,PRIME_API_BASE_URL,PRIME_BASE_URL/);
+    assert.match(out, /sent to none/, "nothing went to the production host");
+    assert.doesNotMatch(out, /api\.primeintellect\.ai/);
+  });
+
+  test("the missing-key message names every variable to allow, at once", () => {
+    const out = runDeno(listOnce, ["--allow-read"], { PRIME_API_KEY: "hidden" });
+    assert.match(out, /^MissingApiKeyError /m, out);
+    assert.match(out, /--allow-env=PRIME_API_KEY,PRIME_API_BASE_URL,PRIME_BASE_URL,HOME/);
+  });
+
+  test("all of them allowed: the configured URL is used", () => {
+    const out = runDeno(listOnce, [
+      "--allow-read",
+      "--allow-env=PRIME_API_KEY,PRIME_API_BASE_URL,PRIME_BASE_URL,HOME",
+    ], { PRIME_API_KEY: "k", PRIME_API_BASE_URL: "http://127.0.0.1:8788" });
+    assert.match(out, /^sent to http:\/\/127\.0\.0\.1:8788\/api\/v1\/sandbox\/sb\/expose/m, out);
   });
 });
