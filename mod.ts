@@ -49,6 +49,7 @@ export type {
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
 export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
+export type { ReconnectOptions } from "./src/tensorlake/reconnect_policy.ts";
 export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
   WebSocketEventLike,
@@ -90,6 +91,8 @@ export type {
   RateLimitInfo,
   RateLimitWaitEvent,
   ReadinessEvent,
+  ReconnectedEvent,
+  ReconnectingEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,

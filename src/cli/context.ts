@@ -104,6 +104,10 @@ export function progressHooks(out: Output): { onEvent(event: SandgateEvent): voi
             event.attempt + 1
           } in ${seconds(event.delayMs ?? 0)}`,
         );
+      } else if (event.type === "reconnecting" && event.attempt === 1) {
+        out.interjection(`sandgate: connection lost (${event.reason}); reconnecting…`);
+      } else if (event.type === "reconnected") {
+        out.interjection(`sandgate: reconnected after ${seconds(event.downtimeMs)}`);
       } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
         out.status(
           `${event.operation}: attempt ${event.attempt} failed (${event.reason}), retrying in ${

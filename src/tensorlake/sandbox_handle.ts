@@ -21,6 +21,8 @@ import {
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
+import { connectReconnectingPty } from "./pty_reconnect.ts";
+import { reconnectPolicy } from "./reconnect_policy.ts";
 import { startForward } from "../forward/forward.ts";
 import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import { tcpListener } from "../forward/tcp.ts";
@@ -48,7 +50,7 @@ const PTY = "/api/v1/pty";
 /** The keys of {@link CreatePtyOptions}. */
 const CREATE_PTY_KEYS = ["command", "args", "env", "workingDir", "rows", "cols"];
 /** The keys of {@link AttachOptions}. */
-const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
+const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes", "reconnect"];
 
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
@@ -123,11 +125,12 @@ export class SandboxHandle implements TensorlakeSandbox {
   async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
     const keys = [...CREATE_PTY_KEYS, ...ATTACH_KEYS];
     assertRequiredOptions("options", options, keys, "{ command, ... }");
-    const { signal, timeoutMs, maxBufferedBytes, ...create } = options;
+    const { signal, timeoutMs, maxBufferedBytes, reconnect, ...create } = options;
     const attach = {
       ...(signal === undefined ? {} : { signal }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+      ...(reconnect === undefined ? {} : { reconnect }),
     };
     assertAttachOptions(attach);
     const pty = await this.createPty(create, {
@@ -161,7 +164,7 @@ export class SandboxHandle implements TensorlakeSandbox {
     // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
     // WebSocket cannot send headers, browsers, reach only a sandbox's own URL), the bearer when
     // there is a key (the PTY token alone authorizes the WebSocket), events, the client's clock.
-    return await connectPty({
+    const params = {
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
@@ -173,6 +176,15 @@ export class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
+    };
+    const policy = reconnectPolicy(options?.reconnect);
+    if (!policy) return await connectPty(params);
+    return await connectReconnectingPty({
+      ...params,
+      policy,
+      clock: this.#pipeline.clock,
+      emit: this.#pipeline.emit,
+      getPty: (call) => this.getPty(sessionId, call),
     });
   }
 

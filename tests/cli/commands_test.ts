@@ -2,7 +2,7 @@
 // ports, the typed errors' one-line messages and exit codes, and `sandgate emulator` itself.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { VERSION } from "../../mod.ts";
+import { Tensorlake, VERSION } from "../../mod.ts";
 import {
   createEmulator,
   type Emulator,
@@ -207,12 +207,26 @@ describe("sandgate CLI", { skip: skipCli }, () => {
       },
       body: JSON.stringify({ command: "sh" }),
     });
-    const { session_id: sessionId } = await created.json() as { session_id: string };
+    const { session_id: sessionId, token } = await created.json() as {
+      session_id: string;
+      token: string;
+    };
     const listed = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url, "--json"], tlEnv);
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(JSON.parse(listed.stdout).map((p: { sessionId: string }) => p.sessionId), [
       sessionId,
     ]);
+    // An ended PTY shows its exit (the emulator records it; issue 22 item 3).
+    const inProcess = new Tensorlake({
+      apiKey: "cli-test-key",
+      fetch: emulator.fetch,
+      webSocket: emulator.webSocket,
+    }).sandbox("cli-sb", { sandboxUrl: server.url });
+    const attached = await inProcess.attachPty(sessionId, token);
+    await attached.input.getWriter().write("exit 7\n");
+    assert.deepEqual(await attached.exit, { kind: "exited", exitCode: 7 });
+    const ended = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url], tlEnv);
+    assert.match(ended.stdout, new RegExp(`^${sessionId}\\s+\\S+\\s+\\S+\\s+7\\s+sh$`, "m"));
     const other = await cli(
       ["pty", "ls", "other-sb", "--sandbox-url", server.url, "--json"],
       tlEnv,

@@ -46,6 +46,8 @@ export const PTY: CommandSpec = {
     "SANDGATE_PTY_TOKEN, --token-file FILE, or --token-file - (the first line of stdin);",
     "never from the command line, where every user of the machine could read it in ps.",
     "Without a terminal, stdin and stdout are piped through as they are.",
+    "A dropped connection is re-attached by itself (told on stderr), for up to 60 s;",
+    "--no-reconnect ends the session at the first drop instead.",
   ],
   options: {
     cwd: { type: "string", value: "DIR", description: "working directory of the command" },
@@ -61,6 +63,10 @@ export const PTY: CommandSpec = {
       description: "pty attach: read the PTY's token from FILE (- for the first line of stdin)",
     },
     token: { type: "string", description: "refused: see --token-file", hidden: true },
+    "no-reconnect": {
+      type: "boolean",
+      description: "end at the first dropped connection instead of re-attaching",
+    },
     ...JSON_OPTION,
     ...TENSORLAKE_OPTIONS,
   },
@@ -89,6 +95,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
       ...(cwd === undefined ? {} : { workingDir: cwd }),
       ...terminalSize(),
       signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
     }),
   );
   // Disposing the connection of openPty also kills the PTY.
@@ -102,10 +109,18 @@ async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
-    sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
+    sandbox.attachPty(sessionId!, token, {
+      signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
+    }),
   );
   // Re-attached: detach on the way out, leave the PTY running.
   return await session(ctx, connection, () => connection.close());
+}
+
+/** On by default in the CLI: a terminal should survive a network blip (told on stderr). */
+function reconnectOption(parsed: Parsed): boolean {
+  return parsed.values["no-reconnect"] !== true;
 }
 
 /** What a token file or stdin may hold at most: a token is far shorter. */
