@@ -36,7 +36,11 @@
  */
 
 // High-level API.
-export { PrimeIntellect, type PrimeIntellectSandbox } from "./src/primeintellect/sandbox.ts";
+export {
+  PrimeIntellect,
+  type PrimeIntellectSandbox,
+  type PrimeSandboxInfo,
+} from "./src/primeintellect/sandbox.ts";
 export {
   Tensorlake,
   type TensorlakeOptions,

@@ -24,6 +24,7 @@ import { compose } from "../../src/middleware/compose.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { FakeClock } from "../../src/testing/time.ts";
+import { answeringLookups } from "../high_level/fake.ts";
 
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
@@ -242,7 +243,11 @@ for (const status of [301, 302, 303, 307, 308]) {
         })
         : Response.json({ exposures: [] })
     );
-    const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch, retry: false });
+    const prime = new PrimeIntellect({
+      apiKey: SECRET_API_KEY,
+      fetch: answeringLookups(fetch),
+      retry: false,
+    });
     await prime.sandbox("hyg-2").listExposures().catch((e) => {
       assert.ok(e instanceof SandgateError, String(e));
     });
