@@ -45,6 +45,7 @@ export {
   Tensorlake,
   type TensorlakeOptions,
   type TensorlakeSandbox,
+  type TensorlakeSandboxOptions,
 } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {
@@ -55,15 +56,22 @@ export type {
   SshSessionInfo,
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
+export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
+export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
-  AttachOptions,
-  PtyConnection,
-  PtyExit,
   WebSocketEventLike,
   WebSocketFactory,
   WebSocketLike,
-} from "./src/tensorlake/attach.ts";
+} from "./src/websocket/socket.ts";
+export type { ReadyInfo, WaitUntilReadyOptions } from "./src/readiness/wait.ts";
 export type { CleanupOptions, CleanupResult } from "./src/handle.ts";
+export type {
+  ConnectOptions,
+  Forward,
+  ForwardOptions,
+  ForwardStats,
+  TcpConnection,
+} from "./src/forward/types.ts";
 
 // Low-level typed clients.
 export {
@@ -89,6 +97,7 @@ export type {
 export type {
   RateLimitInfo,
   RateLimitWaitEvent,
+  ReadinessEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,
@@ -122,6 +131,7 @@ export {
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,
+  UnsupportedRuntimeError,
   ValidationError,
 } from "./src/errors.ts";
 

@@ -23,9 +23,11 @@ export const STEPS: [string, string, Counts?][] = [
   ["doc lint", "doc:lint"],
   ["README examples type-check", "doc:readme"],
   ["doc examples", "doc:examples", "deno"],
-  // Install redis-server / tmux when missing (root + apt-get), else warn that their tests skip.
+  // Install redis-server / tmux / OpenSSH when missing (root + apt-get), else warn that their tests skip.
   ["redis-server for the Redis store tests", "redis:ensure"],
   ["tmux for the CLI pty test", "tmux:ensure"],
+  ["ssh and sshd for the CLI ssh-config test", "openssh:ensure"],
+  ["chromium for the browser test", "browser:ensure"],
   ["tests on deno", "test:deno", "deno"],
   // Tiny counts: proves every benchmark still runs and yields finite numbers; asserts no timing.
   ["bench --quick", "bench:quick"],

@@ -17,6 +17,7 @@ export { TimeoutError } from "./errors/timeout_error.ts";
 export { NetworkError } from "./errors/network_error.ts";
 export { PtyDisconnectedError } from "./errors/pty_disconnected_error.ts";
 export { RateLimitStoreError } from "./errors/rate_limit_store_error.ts";
+export { UnsupportedRuntimeError } from "./errors/unsupported_runtime_error.ts";
 export {
   UnexpectedResponseError,
   type UnexpectedResponseErrorOptions,

@@ -90,6 +90,28 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
 }
 
 /**
+ * One attempt of `waitUntilReady` (an exposure's URL or endpoint, an SSH
+ * session's endpoint): not ready yet, with the backoff before the next
+ * attempt, or ready.
+ */
+export interface ReadinessEvent extends SandgateEventBase {
+  /** Event kind. */
+  readonly type: "readiness";
+  /** What is probed: the URL, or `host:port`. */
+  readonly target: string;
+  /** The attempt (1 for the first). */
+  readonly attempt: number;
+  /** Whether the service answered. */
+  readonly ready: boolean;
+  /** What the attempt saw, e.g. `"HTTP 502 from the gateway"` or `"HTTP 200"`. */
+  readonly outcome: string;
+  /** Time since the first attempt, in milliseconds. */
+  readonly elapsedMs: number;
+  /** Backoff before the next attempt, in milliseconds; `null` once ready. */
+  readonly delayMs: number | null;
+}
+
+/**
  * Everything `onEvent` receives (and `debug: true` prints).
  *
  * @example Show progress during long rate-limit waits
@@ -107,7 +129,12 @@ export interface RateLimitWaitEvent extends SandgateEventBase {
  * console.log(await prime.sandbox("sb-1").listExposures()); // []
  * ```
  */
-export type SandgateEvent = RequestEvent | ResponseEvent | RetryEvent | RateLimitWaitEvent;
+export type SandgateEvent =
+  | RequestEvent
+  | ResponseEvent
+  | RetryEvent
+  | RateLimitWaitEvent
+  | ReadinessEvent;
 
 /** `debug: true`: one line per event on the console's error stream. */
 export function printEvent(event: SandgateEvent): void {
@@ -200,6 +227,34 @@ export async function sleepWithProgress(
 }
 
 /**
+ * Emits the `request` event of one exchange (an HTTP attempt, a WebSocket
+ * upgrade) and returns how to emit its `response`: the status, or `null`
+ * with `what` saying how it failed. `url` must carry no secret.
+ */
+export function reportExchange(
+  emit: (event: SandgateEvent) => void,
+  clock: Clock,
+  operation: string,
+  method: string,
+  url: string,
+): (status: number | null, what: string) => void {
+  emit({ type: "request", operation, method, url, message: `→ ${method} ${url} (${operation})` });
+  const start = clock.now();
+  return (status, what) => {
+    const durationMs = clock.now() - start;
+    emit({
+      type: "response",
+      operation,
+      method,
+      url,
+      status,
+      durationMs,
+      message: `← ${what} ${method} ${url} (${operation}) in ${seconds(durationMs)}`,
+    });
+  };
+}
+
+/**
  * Wraps the terminal `fetch` so each attempt reports a `request` event and
  * its `response` (or failure).
  */
@@ -210,21 +265,7 @@ export function reportingFetch(
 ): (request: Request, operation: string) => Promise<Response> {
   if (!emit) return (request) => fetch(request);
   return async (request, operation) => {
-    const { method, url } = request;
-    emit({ type: "request", operation, method, url, message: `→ ${method} ${url} (${operation})` });
-    const start = clock.now();
-    const done = (status: number | null, what: string) => {
-      const durationMs = clock.now() - start;
-      emit({
-        type: "response",
-        operation,
-        method,
-        url,
-        status,
-        durationMs,
-        message: `← ${what} ${method} ${url} (${operation}) in ${seconds(durationMs)}`,
-      });
-    };
+    const done = reportExchange(emit, clock, operation, request.method, request.url);
     try {
       const response = await fetch(request);
       done(response.status, String(response.status));

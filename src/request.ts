@@ -1,6 +1,7 @@
 /**
  * The one request path of the high-level API: every method sends its call
- * through {@link invoke}, which applies the per-call signal, turns non-2xx
+ * through {@link invoke}, which hands the per-call signal and budget to the
+ * client's pipeline (one timer, one deadline per call), turns non-2xx
  * answers into typed {@link ApiError}s, and checks success bodies against the
  * fields the spec promises with {@link requireFields}.
  *
@@ -18,9 +19,9 @@ import {
 import { isCallbackError } from "./util/callback.ts";
 import type { Clock } from "./util/clock.ts";
 import { parseRetryAfter } from "./http/retry_after.ts";
-import { callSignal } from "./middleware/timeout.ts";
 import type { HandleKind } from "./handle.ts";
-import type { CallOptions } from "./options.ts";
+import type { CallOptions, FetchLike } from "./options.ts";
+import type { Pipeline } from "./pipeline.ts";
 
 /** What an openapi-fetch method resolves with. */
 export interface ClientResult<T> {
@@ -32,20 +33,31 @@ export interface ClientResult<T> {
   response: Response;
 }
 
+/** What a high-level handle needs of its client's pipeline: a narrow view of {@link Pipeline}. */
+export type CallTarget = Pick<Pipeline, "provider" | "clock" | "fetchFor">;
+
 /** Who is calling: used for error messages, timeouts and `Retry-After`. */
 export interface InvokeContext {
-  /** Provider the call goes to. */
-  provider: Provider;
+  /** The client's pipeline the call goes through. */
+  pipeline: CallTarget;
   /** Friendly operation name, e.g. `"exposePort"`. */
   operation: string;
-  /** Time source of the client. */
-  clock: Clock;
   /** The caller's per-call options. */
   callOptions?: CallOptions | undefined;
 }
 
 /**
- * Sends one call: builds the per-call signal, runs `call` with it, throws the
+ * What a call passes on to the low-level client's method: the caller's
+ * signal, and the `fetch` that carries the per-call budget into the pipeline.
+ */
+export type CallInit = {
+  signal?: AbortSignal;
+  fetch: FetchLike;
+};
+
+/**
+ * Sends one call: runs `call` with the caller's signal and a `fetch` that
+ * carries the per-call `timeoutMs` into the pipeline's one timer, throws the
  * {@link ApiError} subclass for a non-2xx answer, and returns the success
  * body (`undefined` for 204).
  *
@@ -54,25 +66,22 @@ export interface InvokeContext {
  * with the signal's reason (a `TimeoutError` for a per-call timeout).
  */
 export async function invoke<T>(
-  call: (init: { signal?: AbortSignal }) => Promise<ClientResult<T>>,
+  call: (init: CallInit) => Promise<ClientResult<T>>,
   context: InvokeContext,
 ): Promise<T | undefined> {
-  const { provider, operation, clock } = context;
-  const handle = callSignal(context.callOptions, clock, operation);
-  const signal = handle.signal;
+  const { pipeline, operation, callOptions } = context;
+  const { provider, clock } = pipeline;
+  const signal = callOptions?.signal;
+  const fetch = pipeline.fetchFor(callOptions?.timeoutMs);
+  let result: ClientResult<T>;
   try {
-    let result: ClientResult<T>;
-    try {
-      result = await call(signal ? { signal } : {});
-    } catch (error) {
-      throw translateFailure(error, signal, provider, operation);
-    }
-    const { response } = result;
-    if (!response.ok) throw apiErrorOf(response, result.error, provider, operation, clock);
-    return result.data;
-  } finally {
-    handle.dispose();
+    result = await call(signal ? { signal, fetch } : { fetch });
+  } catch (error) {
+    throw translateFailure(error, signal, provider, operation);
   }
+  const { response } = result;
+  if (!response.ok) throw apiErrorOf(response, result.error, provider, operation, clock);
+  return result.data;
 }
 
 /** Builds the typed error for a non-2xx response. */
@@ -273,12 +282,13 @@ export interface Expected<S> {
  * ({@link requireFields}, or {@link requireCreated} for a create call).
  */
 export async function invokeChecked<S>(
-  call: (init: { signal?: AbortSignal }) => Promise<ClientResult<unknown>>,
+  call: (init: CallInit) => Promise<ClientResult<unknown>>,
   context: InvokeContext,
   expected: Expected<S>,
 ): Promise<S> {
   const data = await invoke(call, context);
-  const { provider, operation } = context;
+  const { operation } = context;
+  const { provider } = context.pipeline;
   return expected.created
     ? await requireCreated(provider, operation, data, expected.shape, expected.created)
     : requireFields(provider, operation, data, expected.shape);

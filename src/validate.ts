@@ -122,6 +122,21 @@ export function assertOptionsObject(
   }
 }
 
+/**
+ * {@link assertOptionsObject} for an options argument that must be given:
+ * absent, it is an {@link InvalidArgumentError} saying what it must be
+ * (`shape`, e.g. `"{ port, name?, protocol? }"`).
+ */
+export function assertRequiredOptions(
+  field: string,
+  value: unknown,
+  allowed: readonly string[],
+  shape: string,
+): asserts value is object {
+  if (value === undefined) throw new InvalidArgumentError(field, value, `must be ${shape}`);
+  assertOptionsObject(field, value, allowed);
+}
+
 /** Longest delay a timer can wait (2^31 - 1 ms); longer ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 

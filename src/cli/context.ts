@@ -11,11 +11,22 @@ import { EXIT } from "./errors.ts";
 import { type Output, PROGRESS_AFTER_MS } from "./output.ts";
 import type { Parsed } from "./args.ts";
 
+/** The signals that end a run, with cleanup, and their exit codes (128 + the signal's number). */
+export const STOP_SIGNALS = {
+  SIGHUP: EXIT.hangup,
+  SIGINT: EXIT.interrupted,
+  SIGQUIT: EXIT.quit,
+  SIGTERM: EXIT.terminated,
+} as const;
+
+/** A signal that ends a run. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
 /** Why the run was interrupted. */
 export interface Interruption {
   /** The signal. */
-  signal: "SIGINT" | "SIGTERM";
-  /** The exit code it maps to (130, 143). */
+  signal: StopSignal;
+  /** The exit code it maps to (129, 130, 131, 143). */
   exitCode: number;
 }
 
@@ -23,22 +34,35 @@ export interface Interruption {
 export interface Context {
   /** Printing. */
   out: Output;
-  /** Fires on SIGINT / SIGTERM; its reason is an {@link Interruption}. */
+  /** Fires on SIGHUP, SIGINT, SIGQUIT and SIGTERM; its reason is an {@link Interruption}. */
   signal: AbortSignal;
 }
 
-/** SIGINT / SIGTERM as an abort signal, while `run` runs. */
+/**
+ * SIGHUP (the terminal closed, an ssh connection dropped), SIGINT, SIGQUIT
+ * and SIGTERM as an abort signal while `run` runs: the first one aborts with
+ * its {@link Interruption}, so every command cleans up the same way; later
+ * ones are ignored while the cleanup runs (Windows has no SIGQUIT / SIGHUP
+ * to listen to: those are skipped there).
+ */
 export async function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const handlers = {
-    SIGINT: () => controller.abort({ signal: "SIGINT", exitCode: EXIT.interrupted }),
-    SIGTERM: () => controller.abort({ signal: "SIGTERM", exitCode: EXIT.terminated }),
-  } as const;
-  for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
+  const handlers: [StopSignal, () => void][] = [];
+  for (const [name, exitCode] of Object.entries(STOP_SIGNALS) as [StopSignal, number][]) {
+    const handler = () => {
+      if (!controller.signal.aborted) controller.abort({ signal: name, exitCode });
+    };
+    try {
+      process.on(name, handler);
+      handlers.push([name, handler]);
+    } catch {
+      // A signal this platform cannot listen to.
+    }
+  }
   try {
     return await run(controller.signal);
   } finally {
-    for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
+    for (const [name, handler] of handlers) process.off(name, handler);
   }
 }
 
@@ -56,8 +80,9 @@ function seconds(ms: number): string {
 
 /**
  * The client hook that turns rate-limit waits and retries longer than a
- * second into progress lines: how long and why (the SDK reports a long
- * rate-limit wait again every 5 s, with the time left).
+ * second, and each readiness attempt that found nothing serving yet, into
+ * progress lines: how long and why (the SDK reports a long rate-limit wait
+ * again every 5 s, with the time left).
  */
 export function progressHooks(out: Output): { onEvent(event: SandgateEvent): void } {
   return {
@@ -67,6 +92,12 @@ export function progressHooks(out: Output): { onEvent(event: SandgateEvent): voi
         out.status(
           `${event.operation}: waiting ${seconds(event.remainingMs)} for a rate-limit slot ` +
             "(the gateway allows 20 requests a minute per sandbox)",
+        );
+      } else if (event.type === "readiness" && !event.ready) {
+        out.status(
+          `${event.target} does not answer yet (${event.outcome}); attempt ${
+            event.attempt + 1
+          } in ${seconds(event.delayMs ?? 0)}`,
         );
       } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
         out.status(

@@ -36,11 +36,35 @@ export const EXIT = {
   rateLimited: 6,
   /** No answer: network failure or timeout (`NetworkError`, `TimeoutError`). */
   network: 7,
+  /** The terminal hung up (SIGHUP): 128 + 1. */
+  hangup: 129,
   /** Interrupted by SIGINT (Ctrl-C): 128 + 2. */
   interrupted: 130,
+  /** Quit by SIGQUIT (Ctrl-\\): 128 + 3. */
+  quit: 131,
   /** Terminated by SIGTERM: 128 + 15. */
   terminated: 143,
 } as const;
+
+/**
+ * The local exit code for a remote program's exit code. A process can only
+ * exit with 0–255, and `process.exit(256)` exits 0: so 0–255 pass as they
+ * are; above 255 the low byte is kept, as a POSIX shell reports `exit 257`
+ * (1), except that a non-zero code never becomes 0 (256, 512 → 1); a
+ * negative or non-integer code (no exit status, a runtime's way of telling a
+ * signal, an unreadable `exit:` reason) is 1.
+ *
+ * @example
+ * ```ts
+ * import { localExitCode } from "./errors.ts";
+ * console.log([0, 3, 256, 257, 511, -1].map(localExitCode)); // [0, 3, 1, 1, 255, 1]
+ * ```
+ */
+export function localExitCode(remote: number): number {
+  if (!Number.isSafeInteger(remote) || remote < 0) return EXIT.failure;
+  if (remote <= 255) return remote;
+  return remote & 0xff || EXIT.failure;
+}
 
 /** A wrong command line: unknown command or option, missing argument. */
 export class UsageError extends SandgateError {}

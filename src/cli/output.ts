@@ -33,8 +33,15 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
-/** The process's streams and environment. */
+/**
+ * The process's streams and environment. A write that fails (the terminal
+ * hung up: EIO; a closed pipe: EPIPE) is dropped instead of ending the
+ * process with an uncaught error, so cleanup after SIGHUP still runs.
+ */
 export function processIo(): Io {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") === 0) stream.on("error", () => {});
+  }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 

@@ -7,9 +7,12 @@
 import { type CommandSpec, helpText } from "./args.ts";
 import { DEMO, demo } from "./commands/demo.ts";
 import { EMULATOR, emulator } from "./commands/emulator.ts";
+import { FORWARD, forward } from "./commands/forward.ts";
 import { EXPOSE, expose, PORTS, ports, UNEXPOSE, unexpose } from "./commands/ports.ts";
 import { PTY, pty } from "./commands/pty.ts";
 import { SSH, ssh } from "./commands/ssh.ts";
+import { SSH_CONFIG, sshConfig } from "./commands/ssh_config.ts";
+import { SSH_PROXY, sshProxy } from "./commands/ssh_proxy.ts";
 import { type Context, interruptionOf, withSignals } from "./context.ts";
 import { describeError, EXIT, exitCodeOf, UsageError } from "./errors.ts";
 import { type Io, Output, rich } from "./output.ts";
@@ -23,9 +26,12 @@ interface Command {
 /** Every command, in help order. */
 export const COMMANDS: readonly Command[] = [
   { spec: SSH, run: ssh },
+  { spec: SSH_CONFIG, run: sshConfig },
+  { spec: SSH_PROXY, run: sshProxy },
   { spec: EXPOSE, run: expose },
   { spec: UNEXPOSE, run: unexpose },
   { spec: PORTS, run: ports },
+  { spec: FORWARD, run: forward },
   { spec: PTY, run: pty },
   { spec: EMULATOR, run: emulator },
   { spec: DEMO, run: demo },
@@ -55,7 +61,8 @@ export function mainHelp(): string {
     "exit codes:",
     "  0 ok · 1 failure · 2 usage or invalid argument · 3 configuration (API key, URL)",
     "  4 not found · 5 authentication · 6 rate limited · 7 network or timeout",
-    "  130 SIGINT · 143 SIGTERM · ssh and pty: the remote program's exit code",
+    "  129 SIGHUP · 130 SIGINT · 131 SIGQUIT · 143 SIGTERM",
+    "  ssh and pty: the remote program's exit code (above 255: its low byte, never 0; negative: 1)",
     "",
   ].join("\n");
 }

@@ -1,16 +1,17 @@
 /**
  * The CLI's contact with the operating system: programs on `PATH`, child
- * processes with inherited stdio, private temporary directories and TCP
- * readiness probes. Only `node:` modules, so it runs on Node, Deno and Bun.
+ * processes with inherited stdio and private temporary directories (the
+ * readiness probe of `ssh` is the SDK's `waitUntilReady`). Only `node:` modules,
+ * so it runs on Node, Deno and Bun.
  *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants, promises as fs } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
+import type { StopSignal } from "./context.ts";
 import { CliError } from "./errors.ts";
 
 /** The full path of `program` on `PATH`, or `undefined`. */
@@ -83,9 +84,20 @@ export function waitForExit(child: ChildProcess, program: string): Promise<Child
   });
 }
 
-/** Runs a program to completion with piped output; a non-zero exit is a {@link CliError}. */
-export async function runQuietly(program: string, args: string[]): Promise<void> {
+/**
+ * Runs a program to completion with piped output; a non-zero exit is a
+ * {@link CliError}. When `signal` aborts, the program is stopped and the
+ * signal's reason thrown once it has ended.
+ */
+export async function runQuietly(
+  program: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  signal?.throwIfAborted();
   const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const stop = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", stop, { once: true });
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -94,7 +106,8 @@ export async function runQuietly(program: string, args: string[]): Promise<void>
   const [exit] = await Promise.all([
     waitForExit(child, program),
     new Promise((resolve) => child.stderr ? child.stderr.once("close", resolve) : resolve(null)),
-  ]);
+  ]).finally(() => signal?.removeEventListener("abort", stop));
+  signal?.throwIfAborted();
   if (exit.code !== 0) {
     const detail = stderr.trim().split("\n")[0];
     throw new CliError(`${program} exited with code ${exit.code}${detail ? `: ${detail}` : ""}`);
@@ -115,8 +128,8 @@ export async function runInteractive(
   const child = spawn(program, [...args], { stdio: "inherit" });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const forward = () => {
-    const name = (signal.reason as { signal?: "SIGINT" | "SIGTERM" } | undefined)?.signal ??
-      "SIGTERM";
+    // The signal that stopped us (SIGHUP, SIGINT, SIGQUIT, SIGTERM) is passed on as it is.
+    const name = (signal.reason as { signal?: StopSignal } | undefined)?.signal ?? "SIGTERM";
     child.kill(name);
     killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
   };
@@ -128,63 +141,6 @@ export async function runInteractive(
     signal.removeEventListener("abort", forward);
     clearTimeout(killTimer);
   }
-}
-
-/** Options of {@link waitForTcp}. */
-export interface ProbeOptions {
-  /** Give up after this long. */
-  timeoutMs: number;
-  /** Each connection attempt's own limit. Default 1000. */
-  attemptTimeoutMs?: number;
-  /** Pause between attempts. Default 250. */
-  intervalMs?: number;
-  /** Stops probing. */
-  signal: AbortSignal;
-}
-
-function attempt(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
-/**
- * Resolves once `host:port` accepts a TCP connection; a {@link CliError}
- * after `timeoutMs` (or as many attempts as fit in it).
- */
-export async function waitForTcp(host: string, port: number, options: ProbeOptions): Promise<void> {
-  const attemptMs = options.attemptTimeoutMs ?? 1000;
-  const interval = options.intervalMs ?? 250;
-  const deadline = Date.now() + options.timeoutMs;
-  const maxAttempts = Math.max(1, Math.ceil(options.timeoutMs / interval));
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  for (let n = 1; n <= maxAttempts; n++) {
-    if (options.signal.aborted) throw options.signal.reason;
-    const left = deadline - Date.now();
-    if (await attempt(bare, port, Math.max(50, Math.min(attemptMs, left)))) return;
-    if (Date.now() + interval >= deadline) break;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, interval);
-      function done() {
-        clearTimeout(timer);
-        options.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      options.signal.addEventListener("abort", done, { once: true });
-    });
-  }
-  if (options.signal.aborted) throw options.signal.reason;
-  throw new CliError(
-    `${host}:${port} did not accept connections within ${Math.round(options.timeoutMs / 1000)} s`,
-  );
 }
 
 /** The process's environment. */

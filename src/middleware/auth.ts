@@ -18,7 +18,7 @@ import { callUser } from "../util/callback.ts";
 import { redactError, redactResponse } from "../util/redact.ts";
 import { followRedirects } from "./redirect.ts";
 import { tokenHasher } from "../util/hash.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 /** Options of {@link authMiddleware}. */
 export interface AuthOptions {
@@ -37,7 +37,8 @@ export interface AuthOptions {
 }
 
 /**
- * Sets the bearer token on requests to the configured origin (`context.origin`)
+ * Sets the bearer token (the API key, or the call's own `context.bearer`) on
+ * requests to the configured origin (`context.origin`)
  * and follows redirects itself, dropping `Authorization` when a hop leaves
  * that origin and refusing `https:` → `http:` downgrades. Sets
  * `context.tokenHash` (for the rate limiter) to a short hash of the key.
@@ -96,7 +97,7 @@ export function authMiddleware(options: AuthOptions): Middleware {
       );
     };
     // `compose` turns a synchronous throw (a missing key) into a rejection.
-    const key = resolveKey();
+    const key = context.bearer ? context.bearer() : resolveKey();
     return typeof key === "string" ? send(key) : key.then(send);
   };
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Handler, Middleware } from "./types.ts";
+import type { Handler, Middleware } from "./context.ts";
 
 /**
  * Stacks middleware around a terminal handler; the first middleware is the
@@ -16,7 +16,7 @@ import type { Handler, Middleware } from "./types.ts";
  * @example
  * ```ts
  * import { compose } from "./compose.ts";
- * import type { Middleware } from "./types.ts";
+ * import type { Middleware } from "./context.ts";
  * const log: Middleware = (next) => (request, context) => {
  *   console.log(request.method, request.url);
  *   return next(request, context);

@@ -7,7 +7,7 @@
  */
 import { NetworkError, SandgateError } from "../errors.ts";
 import { bufferResponse } from "../http/body.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 // Error codes meaning "no connection was made", as Node (undici) and Bun report them.
 const NEVER_SENT_CODES = new Set([

@@ -7,7 +7,7 @@
  */
 import { UnexpectedResponseError } from "../errors.ts";
 import { isLoopbackHost } from "../validate.ts";
-import type { CallContext, Handler } from "./types.ts";
+import type { CallContext, Handler } from "./context.ts";
 
 /** Options of {@link followRedirects}. */
 export interface FollowRedirectsOptions {

@@ -19,7 +19,7 @@ import type { RetryInfo } from "../events.ts";
 import { callUser } from "../util/callback.ts";
 import type { Clock } from "../util/clock.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);

@@ -1,8 +1,9 @@
 /**
  * Timeouts and cancellation. The outermost middleware: it bounds a whole call
- * (every attempt, backoff and rate-limit wait) by the client's `timeoutMs`,
- * combined with the call's own signal (`request.signal`, which carries the
- * per-call `signal` and `timeoutMs`; see {@link callSignal}).
+ * (every attempt, backoff and rate-limit wait) by one timer, for the shorter
+ * of the client's `timeoutMs` and the call's own (`context.timeoutMs`), and
+ * sets the call's one deadline (`context.deadline`); the call's own signal
+ * (`request.signal`) aborts it too.
  *
  * A timeout rejects with a {@link TimeoutError}; a user abort rejects with the
  * user's reason, as it is. The budget covers the response body too: the
@@ -13,10 +14,9 @@
  * @module
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
-import type { CallOptions } from "../options.ts";
 import type { Clock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
-import type { Middleware } from "./types.ts";
+import type { Middleware } from "./context.ts";
 
 /** Options of {@link timeoutMiddleware}. */
 export interface TimeoutOptions {
@@ -59,9 +59,11 @@ export interface TimeoutOptions {
  * ```
  */
 export function timeoutMiddleware(options: TimeoutOptions): Middleware {
-  const { timeoutMs, clock } = options;
-  const bounded = Number.isFinite(timeoutMs) && timeoutMs > 0;
+  const { clock } = options;
   return (next) => (request, context) => {
+    // One timer per call, for the shorter of the client's budget and the call's own.
+    const timeoutMs = Math.min(options.timeoutMs, context.timeoutMs ?? Infinity);
+    const bounded = Number.isFinite(timeoutMs) && timeoutMs > 0;
     const user = context.signal ?? request.signal;
     const start = clock.now();
     const fail = (reason: unknown) => abortError(reason, clock.now() - start, context.operation);
@@ -136,42 +138,4 @@ export function abortError(reason: unknown, elapsedMs: number, operation?: strin
     if (reason.name === "TimeoutError") return new TimeoutError(Math.round(elapsedMs), operation);
   }
   return reason;
-}
-
-/** A call's signal, and how to release its timer once the call settles. */
-export interface CallSignal {
-  /** Aborts on the user's signal (with its reason) or after `timeoutMs` (with a `TimeoutError`). */
-  readonly signal: AbortSignal | undefined;
-  /** Stops the timer; call it in `finally`. */
-  dispose(): void;
-}
-
-/**
- * Turns per-call options into one signal: the user's `signal` and, when
- * `timeoutMs` is set, a timer that aborts with a {@link TimeoutError}. The
- * timeout middleware rethrows a `SandgateError` reason as it is, so a
- * per-call timeout surfaces as `TimeoutError` and a user abort as the
- * user's reason.
- *
- * @example
- * ```ts
- * import { callSignal } from "./timeout.ts";
- * import { systemClock } from "../util/clock.ts";
- * const call = callSignal({ timeoutMs: 1000 }, systemClock, "exposePort");
- * try {
- *   console.log(call.signal?.aborted); // false
- * } finally {
- *   call.dispose();
- * }
- * ```
- */
-export function callSignal(
-  options: CallOptions | undefined,
-  clock: Clock,
-  operation?: string,
-): CallSignal {
-  const user = options?.signal;
-  const timeoutMs = options?.timeoutMs;
-  if (timeoutMs === undefined) return { signal: user, dispose() {} };
-  return timedSignal(user, timeoutMs, clock, operation);
 }

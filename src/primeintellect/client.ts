@@ -7,8 +7,9 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
-import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
-import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
+import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
 /** Default Prime Intellect API base URL. */
@@ -151,12 +152,22 @@ export class PrimeIntellectConfig {
 export function createPrimeIntellectClient(
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellectClient {
-  assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
-  // The file is read at most once, and only when an option and the environment leave a gap.
+  const pipeline = primeIntellectPipeline(
+    normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS),
+  );
+  return createGatewayClient<paths>(pipeline);
+}
+
+/**
+ * The pipeline of a Prime Intellect client: the base URL and key from the
+ * options, else from the environment, then `~/.prime/config.json` (read at
+ * most once, and only when an option and the environment leave a gap).
+ */
+export function primeIntellectPipeline(options: NormalizedOptions): Pipeline {
   const config = new PrimeIntellectConfig();
   const baseUrl = options.baseUrl === undefined
     ? config.baseUrl()
     : normalizePrimeBaseUrl(options.baseUrl);
   const apiKey = options.apiKey ?? (() => config.apiKey() ?? "");
-  return createGatewayClient<paths>(PRIME_INTELLECT_PROFILE, baseUrl, { ...options, apiKey });
+  return new Pipeline({ profile: PRIME_INTELLECT_PROFILE, baseUrl }, { ...options, apiKey });
 }

@@ -6,8 +6,9 @@
  */
 import { type CleanupOptions, type CleanupResult, Handle } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
+import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
-import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../types.ts";
+import type { ExposedPortInfo, ExposePortResponse, UnexposePortResponse } from "../wire_types.ts";
 
 /**
  * Options of `exposePort`.
@@ -29,6 +30,12 @@ export interface ExposePortOptions {
   name?: string | null;
   /** `"HTTP"` (default) or `"TCP"`, in any case. */
   protocol?: "HTTP" | "TCP" | "http" | "tcp" | (string & Record<never, never>);
+  /**
+   * Resolve only once the port answers through its public URL or endpoint
+   * (see {@link Exposure.waitUntilReady}): `true`, or its options. When the
+   * wait fails, the port is unexposed again before `exposePort` rejects.
+   */
+  waitUntilReady?: boolean | WaitUntilReadyOptions;
 }
 
 /**
@@ -101,6 +108,36 @@ export interface ExposureInfo {
 export interface Exposure extends ExposureInfo, AsyncDisposable {
   /** Unexposes the port; later calls reuse the first successful result. */
   unexpose(options?: CleanupOptions): Promise<CleanupResult>;
+  /**
+   * Resolves once the service inside the sandbox answers through the
+   * exposure, not the gateway in front of it: for HTTP, `GET url + path`
+   * answered with anything but a gateway status (502, 503, 504, 52x) or a
+   * network error, and accepted by `isReady` when given; for TCP, a
+   * connection to `externalEndpoint` that sends a byte or stays open. Retries
+   * with jittered backoff on the client's clock, reports each attempt as a
+   * `readiness` event, and rejects with a `TimeoutError` after `timeoutMs`
+   * (default 60 s) or with the reason of `signal`. Sends no credentials.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   *
+   * const served = (request: Request) =>
+   *   Promise.resolve(
+   *     new URL(request.url).hostname.startsWith("8000-")
+   *       ? new Response("hello")
+   *       : Response.json({
+   *         exposure_id: "exp-1", sandbox_id: "sb-1", port: 8000, protocol: "HTTP",
+   *         url: "https://8000-sb-1.example.test", tls_socket: "8000-sb-1.example.test:443",
+   *       }),
+   *   );
+   * const prime = new PrimeIntellect({ apiKey: "demo", fetch: served });
+   * const exposure = await prime.sandbox("sb-1").exposePort({ port: 8000 });
+   * const ready = await exposure.waitUntilReady({ timeoutMs: 30_000 });
+   * console.log(ready.answer); // HTTP 200
+   * ```
+   */
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo>;
   /** The exposure's fields. */
   toJSON(): ExposureInfo;
 }
@@ -166,14 +203,22 @@ function parseDate(value: string | null | undefined): Date | null {
 
 /** The {@link Exposure} implementation. */
 export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
+  readonly #ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>;
+
   constructor(
     fields: ExposureInfo,
     unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
+    ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>,
   ) {
     super(PRIME_INTELLECT_HANDLES.exposure, fields, unexpose);
+    this.#ready = ready;
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
     return this.release(options);
+  }
+
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+    return this.live("waitUntilReady", () => this.#ready(options));
   }
 }

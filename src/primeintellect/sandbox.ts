@@ -7,34 +7,46 @@
 import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions, USER_AGENT } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
+import { createGatewayClient, type Pipeline } from "../pipeline.ts";
+import { httpProbe } from "../readiness/http_probe.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { tcpConnector } from "../forward/tcp.ts";
 import {
+  assertWaitOptions,
+  HTTP_WAIT_OPTION_KEYS,
+  type ReadyInfo,
+  WAIT_OPTION_KEYS,
+  waitUntilReady,
+  type WaitUntilReadyOptions,
+} from "../readiness/wait.ts";
+import {
+  type CallInit,
   type ClientResult,
   type Expected,
   invoke,
   invokeChecked,
   type InvokeContext,
 } from "../request.ts";
-import { createTransport, type ProviderProfile } from "../transport.ts";
-import type { ListExposedPortsResponse, SandboxResponse } from "../types.ts";
+import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
 import {
   assertCallOptions,
   assertExposureName,
   assertOptionsObject,
   assertPathId,
   assertPort,
+  assertRequiredOptions,
   assertTtlSeconds,
   normalizeProtocol,
   normalizePublicKey,
   parseSecureUrl,
 } from "../validate.ts";
 import {
-  createPrimeIntellectClient,
   PRIME_INTELLECT_OPTION_KEYS,
-  PRIME_INTELLECT_PROFILE,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
+  primeIntellectPipeline,
 } from "./client.ts";
 import {
   EXPOSE_PORT_SHAPE,
@@ -46,6 +58,8 @@ import {
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { primeConnect, primeForward } from "./forward.ts";
 import {
   authorizeUrl,
   type CreateSshSessionOptions,
@@ -56,7 +70,6 @@ import {
 } from "./ssh.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
-const PROVIDER = "primeintellect";
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
@@ -70,15 +83,16 @@ function context(
   operation: string,
   callOptions: CallOptions | undefined,
 ): InvokeContext {
-  return { provider: PROVIDER, operation, clock: internals.clock, callOptions };
+  return { pipeline: internals.pipeline, operation, callOptions };
 }
 
 /** The shared state of a {@link PrimeIntellect} instance, kept off its public surface. */
 interface Internals {
   client: PrimeIntellectClient;
-  clock: Clock;
-  /** The client's options, for the gateway pipeline `authorizeKey` builds per session. */
-  options: PrimeIntellectClientOptions;
+  /** The client's one pipeline: `client` sends through it, and so does `authorizeKey`. */
+  pipeline: Pipeline;
+  /** The client's options, normalized once: events and the caller's `fetch` for readiness. */
+  options: NormalizedOptions;
   /** Which sandboxes are VM-backed, once looked up (it never changes for a sandbox). */
   vm: Map<string, boolean>;
   /** Lookups under way: concurrent first calls on a sandbox share one request. */
@@ -117,13 +131,13 @@ export class PrimeIntellect {
    * the API key defaults to the `PRIME_API_KEY` environment variable.
    */
   constructor(options: PrimeIntellectClientOptions = {}) {
-    assertOptionsObject("options", options);
-    assertClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
-    this.client = createPrimeIntellectClient(options);
+    const normalized = normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
+    const pipeline = primeIntellectPipeline(normalized);
+    this.client = createGatewayClient(pipeline);
     this.#internals = {
       client: this.client,
-      clock: options.clock ?? systemClock,
-      options,
+      pipeline,
+      options: normalized,
       vm: new Map(),
       vmLookups: new Map(),
     };
@@ -301,6 +315,34 @@ export interface PrimeIntellectSandbox {
    * ```
    */
   closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through a TCP exposure: an existing one
+   * of that port, else one created now and removed when the forward ends.
+   * `await using` stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await prime.sandbox("sb-1").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox, through a TCP
+   * exposure as {@link PrimeIntellectSandbox.forward} uses. Needs a raw TCP
+   * socket: Deno, Node, Bun or workerd (`cloudflare:sockets`); browsers get
+   * an `UnsupportedRuntimeError`.
+   *
+   * @example
+   * ```ts ignore
+   * await using connection = await prime.sandbox("sb-1").connect(6379);
+   * await connection.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /**
@@ -401,15 +443,20 @@ class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
-    assertOptionsObject("options", options, ["port", "name", "protocol"]);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { port, name?, protocol? }");
-    }
+    const keys = ["port", "name", "protocol", "waitUntilReady"];
+    assertRequiredOptions("options", options, keys, "{ port, name?, protocol? }");
     // Each input is read once: a getter cannot hand the check one value and the request another.
-    const { port, name } = options;
+    const { port, name, waitUntilReady: wait } = options;
     assertPort(port);
     assertExposureName(name);
     const protocol = normalizeProtocol(options.protocol);
+    if (wait !== undefined && typeof wait !== "boolean") {
+      assertWaitOptions(
+        "options.waitUntilReady",
+        wait,
+        protocol === "TCP" ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS,
+      );
+    }
     assertCallOptions(callOptions);
     const body = {
       port,
@@ -432,11 +479,56 @@ class SandboxHandle implements PrimeIntellectSandbox {
       },
     );
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
-    return this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    const exposure = this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    if (wait === undefined || wait === false) return exposure;
+    try {
+      await exposure.waitUntilReady(wait === true ? {} : wait);
+    } catch (error) {
+      // Nothing is left behind: the caller never gets this handle. Not with the caller's
+      // signal (it may be why the wait ended), and a failed unexpose leaves the wait's error.
+      await exposure.unexpose({ timeoutMs: 10_000 }).catch(() => {});
+      throw error;
+    }
+    return exposure;
   }
 
   #exposure(fields: ExposureInfo): Exposure {
-    return new ExposureHandle(fields, (opts) => this.unexposePort(fields.exposureId, opts));
+    return new ExposureHandle(
+      fields,
+      (opts) => this.unexposePort(fields.exposureId, opts),
+      (opts) => this.#waitUntilReady(fields, opts),
+    );
+  }
+
+  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop. */
+  async #waitUntilReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    const tcp = fields.protocol === "TCP" ||
+      (fields.protocol === null && fields.externalEndpoint !== null);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+    const { pipeline, options: clientOptions } = this.#internals;
+    const context = { clock: pipeline.clock, emit: clientOptions.emit };
+    if (tcp) {
+      const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
+      const target = `${endpoint.host}:${endpoint.port}`;
+      return await waitUntilReady(
+        target,
+        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
+        options,
+        context,
+      );
+    }
+    const url = exposureUrl(fields.url, options?.path);
+    const fetch = (clientOptions.given.fetch as FetchLike | undefined) ??
+      ((request: Request) => globalThis.fetch(request));
+    return await waitUntilReady(
+      url,
+      httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+      options,
+      context,
+    );
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
@@ -451,12 +543,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
   ): Promise<CleanupResult> {
     const { client } = this.#internals;
     const call = kind === EXPOSURE
-      ? (init: { signal?: AbortSignal }) =>
+      ? (init: CallInit) =>
         client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
           params: { path: { sandbox_id: this.id, exposure_id: id } },
           ...init,
         })
-      : (init: { signal?: AbortSignal }) =>
+      : (init: CallInit) =>
         client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
           params: { path: { sandbox_id: this.id, session_id: id } },
           ...init,
@@ -510,11 +602,30 @@ class SandboxHandle implements PrimeIntellectSandbox {
     return new SshSessionHandle(toSshSessionInfo(body), body.token, {
       close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
+      ready: async (session, opts) => {
+        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
+        const host = session.host.replace(/^\[(.*)\]$/, "$1");
+        const { pipeline, options } = this.#internals;
+        return await waitUntilReady(
+          session.externalEndpoint,
+          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
+          opts,
+          { clock: pipeline.clock, emit: options.emit },
+        );
+      },
     });
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    return await primeForward(this, remotePort, options);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    return await primeConnect(this, remotePort, options);
   }
 
   /**
@@ -538,46 +649,34 @@ class SandboxHandle implements PrimeIntellectSandbox {
             new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
         ),
     ));
-    // The same pipeline as every other call (timeout, retries, redirects, network errors),
-    // on the gateway's origin with the session token as the bearer, which the auth layer
-    // then redacts from every answer and error as it does the API key.
-    const { options } = this.#internals;
-    const transport = createTransport(gatewayProfile(url.pathname), url.origin, {
-      ...options,
-      apiKey: session.token,
-      rateLimit: false,
-    });
+    // The same pipeline as every other call (timeout, retries, redirects, network errors,
+    // events), on the gateway's origin with the session token as the bearer, which the auth
+    // layer then redacts from every answer and error as it does the API key. The gateway
+    // documents no budget: no client-side limit.
+    const { pipeline } = this.#internals;
     const body = JSON.stringify({
       session_id: session.sessionId,
       public_key: key,
       ttl_seconds: session.ttlSeconds,
     });
     await invoke(async ({ signal }): Promise<ClientResult<never>> => {
-      const response = await transport.fetch(
+      const response = await pipeline.send(
         new Request(url, {
           method: "POST",
           headers: { "content-type": "application/json", "user-agent": USER_AGENT },
           body,
           ...(signal ? { signal } : {}),
         }),
+        {
+          operation: "authorizeKey",
+          timeoutMs: callOptions?.timeoutMs,
+          bearer: { origin: url.origin, token: session.token },
+        },
       );
       const text = await response.text();
       return response.ok ? { response } : { error: parseMaybeJson(text), response };
     }, context(this.#internals, "authorizeKey", callOptions));
   }
-}
-
-/**
- * The gateway's authorize endpoint as a profile of its own: Prime Intellect's
- * retry policy, no client-side budget (none is documented for the gateway).
- */
-function gatewayProfile(pathname: string): ProviderProfile {
-  return {
-    ...PRIME_INTELLECT_PROFILE,
-    operations: { [`POST ${pathname}`]: "authorizeKey" },
-    sandboxIdOf: () => "",
-    policy: { ...PRIME_INTELLECT_PROFILE.policy, rateLimits: {} },
-  };
 }
 
 function parseMaybeJson(text: string): unknown {
@@ -587,4 +686,33 @@ function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
+function exposureUrl(url: string, path: string | undefined): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL("invalid:");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
+    );
+  }
+  if (path === undefined) return parsed.href;
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
+}
+
+/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+    );
+  }
+  return { host: match[1]!, port };
 }

@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { UnexpectedResponseError } from "../errors.ts";
 import { type CleanupOptions, type CleanupResult, SecretHandle } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
+import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
-import type { SSHSessionResponse } from "../types.ts";
-import { assertIdentityFile, assertOptionsObject, assertPathId } from "../validate.ts";
+import type { SSHSessionResponse } from "../wire_types.ts";
+import { assertIdentityFile, assertPathId, assertRequiredOptions } from "../validate.ts";
 
 /**
  * Options of `createSshSession`.
@@ -141,6 +142,13 @@ export interface SshSession extends SshSessionInfo, AsyncDisposable {
    * was closed.
    */
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void>;
+  /**
+   * Resolves once the session's endpoint answers (a connection that sends
+   * a byte, as an SSH server's banner does, or stays open), instead of
+   * sleeping as Prime's CLI does; the same loop, events and `TimeoutError`
+   * as `exposure.waitUntilReady()`. Call it after `authorizeKey`.
+   */
+  waitUntilReady(options?: Omit<WaitUntilReadyOptions, "path" | "isReady">): Promise<ReadyInfo>;
   /** The public fields (never the token). */
   toJSON(): SshSessionInfo;
 }
@@ -176,10 +184,7 @@ export function buildSshCommand(
   session: SshSessionInfo,
   options: SshCommandOptions,
 ): SshCommand {
-  assertOptionsObject("options", options, ["identityFile"]);
-  if (options === undefined) {
-    throw new InvalidArgumentError("options", options, "must be { identityFile }");
-  }
+  assertRequiredOptions("options", options, ["identityFile"], "{ identityFile }");
   assertIdentityFile(options.identityFile);
   // The user@host word must not look like an option to ssh.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(session.sessionId) || !HOST.test(session.host)) {
@@ -242,6 +247,8 @@ export interface SshSessionActions {
   close(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
   /** Sends the authorize request. */
   authorize(session: SshSessionHandle, publicKey: string, options?: CallOptions): Promise<void>;
+  /** Waits until the endpoint answers. */
+  ready(session: SshSessionHandle, options?: WaitUntilReadyOptions): Promise<ReadyInfo>;
 }
 
 /** The {@link SshSession} implementation. */
@@ -269,5 +276,9 @@ export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements Ss
 
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void> {
     return this.live("authorizeKey", () => this.#actions.authorize(this, publicKey, options));
+  }
+
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+    return this.live("waitUntilReady", () => this.#actions.ready(this, options));
   }
 }

@@ -72,7 +72,11 @@ export type Reservation =
  * first served (see the module documentation for the exact rule). Keys carry
  * a token hash, never a token.
  *
- * @example A store that never limits (e.g. for a load test against an emulator)
+ * Whatever a store answers, the limiter also keeps this process's own sends
+ * within the limit, each counted from its dispatch until its answer (see
+ * `send_ledger.ts`); `rateLimit: false` turns limiting off.
+ *
+ * @example A store that never makes a call wait (this process's own sends still count)
  * ```ts
  * import type { RateLimitStore } from "@sandgate/sdk";
  * const unlimited: RateLimitStore = {

@@ -8,11 +8,13 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
-import { assertClientOptions, CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
-import { createGatewayClient, type ProviderProfile } from "../transport.ts";
+import { openWebSocket } from "../websocket/open.ts";
+import { createGatewayClient, Pipeline, type ProviderProfile } from "../pipeline.ts";
 import { parseSecureUrl } from "../validate.ts";
-import type { WebSocketFactory } from "./attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 
 /** Default Tensorlake sandbox proxy: sandboxes live at `https://{id}.sandbox.tensorlake.ai`. */
 export const TENSORLAKE_SANDBOX_PROXY_URL = "https://sandbox.tensorlake.ai";
@@ -26,17 +28,32 @@ export type TensorlakeClient = Client<paths>;
 /** Options of {@link createTensorlakeClient}. */
 export interface TensorlakeClientOptions extends ClientOptions {
   /**
-   * The sandbox: its id or name (a DNS label), or its `sandbox_url` /
-   * ingress URL from the lifecycle API. Ignored when `baseUrl` is given.
+   * The sandbox: its id or name (a DNS label). A URL is also taken, and used
+   * as given without naming any sandbox (the emulator's default one, say);
+   * prefer the id with `sandboxUrl`. Ignored when `baseUrl` is given.
    */
   sandbox?: string;
   /**
-   * A sandbox proxy, used as given: requests go to this URL and name the
-   * sandbox in the `X-Tensorlake-Sandbox-Id` header, as Tensorlake's own SDKs
-   * do (so `http://127.0.0.1:PORT`, a local emulator, just works). Default:
+   * The `sandbox_url` Tensorlake's lifecycle API returned for this sandbox
+   * (it can be regional, e.g. `https://{id}.sandbox.<region>.tensorlake.ai`):
+   * requests go there, naming the sandbox by id, as Tensorlake's SDKs route
+   * (tensorlakeai/tensorlake@cab3838 crates/cloud-sdk/src/sandboxes/mod.rs
+   * `select_sandbox_proxy_url`: the server's `sandbox_url` first, then an
+   * explicit proxy). Wins over `proxyUrl`. Not the lifecycle API's
+   * `ingress_endpoint`: that is a shared host, under which the sandbox is
+   * `{id}.{host}` (`sandbox_url_from_ingress_endpoint`).
+   */
+  sandboxUrl?: string;
+  /**
+   * A sandbox proxy, used as given, as Tensorlake's own SDKs use one: to a
+   * proxy on `localhost` / `127.0.0.1` (a local proxy, this emulator) requests
+   * name the sandbox with `Host: {id}.local`, to any other with the
+   * `X-Tensorlake-Sandbox-Id` header, keeping only the proxy's origin
+   * (typescript/src/url.ts `resolveProxyTarget`@cab3838). Default:
    * `TENSORLAKE_SANDBOX_PROXY_URL`, then one derived from `TENSORLAKE_API_URL`
-   * (`api.X` → `sandbox.X`, a localhost API → `http://localhost:9443`), else
-   * the sandbox's own host `https://{id}.sandbox.tensorlake.ai`.
+   * (`api.X` → `sandbox.X` without the port, a localhost API →
+   * `http://localhost:9443`), else the sandbox's own host
+   * `https://{id}.sandbox.tensorlake.ai`, as the docs show.
    */
   proxyUrl?: string;
   /**
@@ -48,30 +65,37 @@ export interface TensorlakeClientOptions extends ClientOptions {
   webSocket?: WebSocketFactory;
 }
 
+// `exhaustive` fails the type check when an option is added but not listed here. Pure calls
+// only: a bundle without Tensorlake drops these lists.
+const OWN_KEYS = /* @__PURE__ */ exhaustive<
+  Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>
+>()(["sandbox", "sandboxUrl", "proxyUrl", "webSocket"]);
 /** Options of `createTensorlakeClient()`. */
-export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = [
-  ...CLIENT_OPTION_KEYS,
-  // `exhaustive` fails the type check when an option is added but not listed here.
-  ...exhaustive<Exclude<keyof TensorlakeClientOptions, keyof ClientOptions>>()(
-    ["sandbox", "proxyUrl", "webSocket"],
-  ),
-];
-/** Options of `new Tensorlake()` (the sandbox comes per call, so no `sandbox` or `baseUrl`). */
-export const TENSORLAKE_OPTION_KEYS: readonly string[] = TENSORLAKE_CLIENT_OPTION_KEYS.filter(
-  (key) => key !== "sandbox" && key !== "baseUrl",
-);
+export const TENSORLAKE_CLIENT_OPTION_KEYS: readonly string[] = /* @__PURE__ */ CLIENT_OPTION_KEYS
+  .concat(OWN_KEYS);
+/** Options of `new Tensorlake()` (the sandbox comes per call: no `sandbox`, `sandboxUrl`, `baseUrl`). */
+export const TENSORLAKE_OPTION_KEYS: readonly string[] =
+  /* @__PURE__ */ TENSORLAKE_CLIENT_OPTION_KEYS
+    .filter((key) => key !== "sandbox" && key !== "sandboxUrl" && key !== "baseUrl");
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-function isLocalhost(url: URL): boolean {
-  return url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+/**
+ * A local proxy, as upstream counts one: `localhost` or `127.0.0.1`, nothing
+ * else (tensorlakeai/tensorlake@cab3838 typescript/src/url.ts `isLocalhost`,
+ * `resolveProxyTarget`; crates/cloud-sdk/src/sandboxes/mod.rs `resolve_sandbox_proxy_target`).
+ */
+function isLocalProxy(url: URL): boolean {
+  return url.hostname === "localhost" || url.hostname === "127.0.0.1";
 }
 
 /**
  * The sandbox proxy the environment names, as upstream resolves it
- * (tensorlakeai/tensorlake typescript/src/url.ts `resolveProxyUrl`@cab3838):
+ * (tensorlakeai/tensorlake@cab3838 typescript/src/url.ts `resolveProxyUrl`,
+ * crates/cloud-sdk/src/sandboxes/mod.rs `resolve_default_sandbox_proxy_url`):
  * `TENSORLAKE_SANDBOX_PROXY_URL`; else from `TENSORLAKE_API_URL`, a localhost
- * API → `http://localhost:9443`, `api.X` → `sandbox.X`; else `undefined`.
+ * API → `http://localhost:9443`, `api.X` → `sandbox.X` (scheme and host only:
+ * the port is dropped); else `undefined`.
  */
 export function tensorlakeProxyFromEnv(): string | undefined {
   const explicit = readEnv("TENSORLAKE_SANDBOX_PROXY_URL")?.trim();
@@ -86,36 +110,65 @@ export function tensorlakeProxyFromEnv(): string | undefined {
       `TENSORLAKE_API_URL: must be an absolute URL (got ${JSON.stringify(api)})`,
     );
   }
-  if (isLocalhost(url)) return "http://localhost:9443";
-  if (url.hostname.startsWith("api.")) {
-    return `${url.protocol}//sandbox.${url.hostname.slice(4)}${url.port ? `:${url.port}` : ""}`;
-  }
+  if (isLocalProxy(url)) return "http://localhost:9443";
+  if (url.hostname.startsWith("api.")) return `${url.protocol}//sandbox.${url.hostname.slice(4)}`;
   return undefined;
 }
 
-/** Checks what names a sandbox: a non-empty string (an id or an ingress endpoint URL). */
+/** Checks what names a sandbox: a non-empty string (an id, or a URL used as given). */
 export function assertSandboxRef(sandbox: unknown): asserts sandbox is string {
   if (typeof sandbox !== "string" || sandbox.length === 0) {
     throw new InvalidArgumentError(
       "sandbox",
       sandbox,
-      "must be a sandbox id or an ingress endpoint URL",
+      "must be a sandbox id or a sandbox URL",
     );
   }
 }
 
+/** Where one sandbox's PTY API is reached, and the headers that name the sandbox there. */
+export interface TensorlakeRoute {
+  /** Base URL of the requests. */
+  baseUrl: string;
+  /** Headers every request (REST and the PTY WebSocket) carries. */
+  headers: Readonly<Record<string, string>>;
+  /** The sandbox id, when the route names one. */
+  sandboxId: string | undefined;
+}
+
+function targetUrl(value: string, field: "sandboxUrl" | "proxyUrl"): URL {
+  return parseSecureUrl(
+    value,
+    (rule) => new ConfigError(`${field}: ${rule} (got ${JSON.stringify(value)})`),
+  );
+}
+
 /**
- * Resolves a sandbox to the base URL its PTY API is reached at:
- * - a `sandbox_url` / ingress URL (`https:`, loopback `http:`): its origin;
- * - an id with a `proxyUrl`: the proxy as given (trailing `/` removed; a
- *   non-loopback proxy keeps only its origin, as upstream does), the id going
- *   in the `X-Tensorlake-Sandbox-Id` header;
- * - an id alone: `https://{id}.sandbox.tensorlake.ai`, as the docs show.
+ * Resolves a sandbox to the base URL its PTY API is reached at and the
+ * headers that name it, as Tensorlake's SDKs do (tensorlakeai/tensorlake@cab3838
+ * typescript/src/url.ts `resolveProxyTarget`, crates/cloud-sdk/src/sandboxes/mod.rs
+ * `select_sandbox_proxy_url`, `resolve_sandbox_proxy_target`):
+ * - the target is the sandbox's `sandboxUrl`, else the proxy, else the docs'
+ *   `https://{id}.sandbox.tensorlake.ai`;
+ * - a local target (`localhost`, `127.0.0.1`) is used as given (trailing `/`
+ *   removed) with `Host: {id}.local`; any other keeps its origin and gets
+ *   `X-Tensorlake-Sandbox-Id: {id}`.
  *
+ * One deliberate difference: to a local target sandgate sends
+ * `X-Tensorlake-Sandbox-Id` too, where upstream sends none. Node's and Deno's
+ * `fetch` and `WebSocket` silently drop a `Host` header (Bun keeps it), so
+ * without it the sandbox would be lost on the way; a proxy that routes by
+ * `Host` sees the same id in both.
+ *
+ * A URL as `sandbox` is used as given (its origin), naming no sandbox.
  * Throws `InvalidArgumentError` for an id that is not a DNS label or a URL
- * that is not `https:` (loopback excepted), `ConfigError` for a bad proxy.
+ * that is not `https:` (loopback excepted), `ConfigError` for a bad
+ * `sandboxUrl` or proxy.
  */
-export function tensorlakeSandboxUrl(sandbox: string, proxyUrl?: string): string {
+export function tensorlakeRoute(
+  sandbox: string,
+  target: { sandboxUrl?: string | undefined; proxyUrl?: string | undefined } = {},
+): TensorlakeRoute {
   assertSandboxRef(sandbox);
   if (sandbox.includes("://")) {
     const url = parseSecureUrl(
@@ -123,13 +176,9 @@ export function tensorlakeSandboxUrl(sandbox: string, proxyUrl?: string): string
       (rule) => new InvalidArgumentError("sandbox", sandbox, rule),
     );
     if (url.pathname !== "/" && url.pathname !== "") {
-      throw new InvalidArgumentError(
-        "sandbox",
-        sandbox,
-        "an ingress endpoint must not have a path",
-      );
+      throw new InvalidArgumentError("sandbox", sandbox, "a sandbox URL must not have a path");
     }
-    return url.origin;
+    return { baseUrl: url.origin, headers: {}, sandboxId: undefined };
   }
   if (!DNS_LABEL.test(sandbox)) {
     throw new InvalidArgumentError(
@@ -138,12 +187,40 @@ export function tensorlakeSandboxUrl(sandbox: string, proxyUrl?: string): string
       "must be a DNS label (letters, digits and inner hyphens, at most 63 characters) or an https: URL",
     );
   }
-  if (proxyUrl === undefined) return `https://${sandbox.toLowerCase()}.sandbox.tensorlake.ai`;
-  const proxy = parseSecureUrl(
-    proxyUrl,
-    (rule) => new ConfigError(`proxyUrl: ${rule} (got ${JSON.stringify(proxyUrl)})`),
-  );
-  return isLocalhost(proxy) ? proxy.href.replace(/\/+$/, "") : proxy.origin;
+  const id = sandbox.toLowerCase();
+  const named = { [SANDBOX_ID_HEADER]: id };
+  const url = target.sandboxUrl !== undefined
+    ? targetUrl(target.sandboxUrl, "sandboxUrl")
+    : target.proxyUrl !== undefined
+    ? targetUrl(target.proxyUrl, "proxyUrl")
+    : undefined;
+  if (url === undefined) {
+    return { baseUrl: `https://${id}.sandbox.tensorlake.ai`, headers: named, sandboxId: id };
+  }
+  if (isLocalProxy(url)) {
+    return {
+      baseUrl: url.href.replace(/\/+$/, ""),
+      headers: { Host: `${id}.local`, ...named },
+      sandboxId: id,
+    };
+  }
+  return { baseUrl: url.origin, headers: named, sandboxId: id };
+}
+
+/** The {@link TensorlakeRoute} of a client with these options. */
+export function tensorlakeClientRoute(options: TensorlakeClientOptions): TensorlakeRoute {
+  if (options.baseUrl !== undefined) {
+    return { baseUrl: options.baseUrl, headers: {}, sandboxId: undefined };
+  }
+  if (options.sandbox === undefined) {
+    throw new ConfigError(
+      "Tensorlake: pass `sandbox` (an id, with `sandboxUrl` if known) or `baseUrl`",
+    );
+  }
+  return tensorlakeRoute(options.sandbox, {
+    sandboxUrl: options.sandboxUrl,
+    proxyUrl: options.proxyUrl ?? tensorlakeProxyFromEnv(),
+  });
 }
 
 /** How Tensorlake requests are named, keyed, rate limited and retried. */
@@ -196,37 +273,35 @@ export const TENSORLAKE_PROFILE: ProviderProfile = {
  * ```
  */
 export function createTensorlakeClient(options: TensorlakeClientOptions = {}): TensorlakeClient {
-  assertClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
-  const baseUrl = tensorlakeBaseUrl(options);
-  // The sandbox id when it is known and not in the host: sent in X-Tensorlake-Sandbox-Id.
-  const sandboxId = tensorlakeSandboxIdHeader(options);
+  const normalized = normalizeClientOptions(options, TENSORLAKE_CLIENT_OPTION_KEYS);
+  return createGatewayClient<paths>(tensorlakePipeline(normalized));
+}
+
+/**
+ * The pipeline of one Tensorlake sandbox, on its {@link TensorlakeRoute}
+ * (from `baseUrl`, or from `sandbox` and `sandboxUrl` — the given ones, else
+ * the options' — and the proxy): the headers that name the sandbox go on
+ * every request, WebSocket upgrades too.
+ */
+export function tensorlakePipeline(
+  options: NormalizedOptions,
+  sandbox?: string,
+  sandboxUrl?: string,
+): Pipeline {
+  const given = options.given as TensorlakeClientOptions;
+  const target = sandbox === undefined
+    ? given
+    : { ...given, sandbox, ...(sandboxUrl === undefined ? {} : { sandboxUrl }) };
+  const route = tensorlakeClientRoute(target);
+  const { sandboxId } = route;
   const profile: ProviderProfile = sandboxId === undefined
     ? TENSORLAKE_PROFILE
     : { ...TENSORLAKE_PROFILE, sandboxIdOf: () => sandboxId };
-  const client = createGatewayClient<paths>(profile, baseUrl, options);
-  if (sandboxId !== undefined) {
-    client.use({
-      onRequest({ request }) {
-        // Set in place: the transport keys its bookkeeping by this Request object.
-        request.headers.set(SANDBOX_ID_HEADER, sandboxId);
-        return undefined;
-      },
-    });
-  }
-  return client;
-}
-
-/** The `X-Tensorlake-Sandbox-Id` value a client with these options sends, if any. */
-export function tensorlakeSandboxIdHeader(options: TensorlakeClientOptions): string | undefined {
-  if (options.baseUrl !== undefined || options.sandbox === undefined) return undefined;
-  return options.sandbox.includes("://") ? undefined : options.sandbox.toLowerCase();
-}
-
-/** The base URL a Tensorlake client with these options talks to. */
-export function tensorlakeBaseUrl(options: TensorlakeClientOptions): string {
-  if (options.baseUrl !== undefined) return options.baseUrl;
-  if (options.sandbox === undefined) {
-    throw new ConfigError("Tensorlake: pass `sandbox` (id or ingress endpoint) or `baseUrl`");
-  }
-  return tensorlakeSandboxUrl(options.sandbox, options.proxyUrl ?? tensorlakeProxyFromEnv());
+  return new Pipeline({
+    profile,
+    baseUrl: route.baseUrl,
+    routingHeaders: route.headers,
+    // Tensorlake's PTY attach and TCP tunnel are WebSockets: its pipeline opens them.
+    webSockets: openWebSocket,
+  }, options);
 }

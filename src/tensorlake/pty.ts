@@ -8,7 +8,7 @@ import { type CleanupOptions, type CleanupResult, SecretHandle } from "../handle
 import { TENSORLAKE_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
 import type { Shape } from "../request.ts";
-import type { CreatePtyResponse, PtySessionInfo } from "../types.ts";
+import type { CreatePtyResponse, PtySessionInfo } from "../wire_types.ts";
 import type { PtySize } from "./pty_size.ts";
 import type { AttachOptions, PtyConnection } from "./attach.ts";
 

@@ -7,20 +7,22 @@
 import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { TENSORLAKE_HANDLES } from "./handles.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { assertClientOptions, type CallOptions } from "../options.ts";
+import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
+import type { CallOptions } from "../options.ts";
+import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
-import type { ListPtyResponse } from "../types.ts";
+import type { ListPtyResponse } from "../wire_types.ts";
 import {
   assertArgs,
   assertCallOptions,
   assertDimension,
   assertOptionsObject,
   assertPathId,
+  assertRequiredOptions,
   assertText,
   normalizeEnv,
+  parseSecureUrl,
 } from "../validate.ts";
-import { apiKeyResolver } from "../middleware/auth.ts";
 import {
   assertAttachOptions,
   type AttachOptions,
@@ -28,16 +30,17 @@ import {
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
+import { startForward } from "../forward/forward.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
+import { tcpListener } from "../forward/tcp.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { openTunnel, type TunnelContext } from "./tunnel.ts";
 import {
   assertSandboxRef,
-  createTensorlakeClient,
-  SANDBOX_ID_HEADER,
   TENSORLAKE_OPTION_KEYS,
-  TENSORLAKE_PROFILE,
-  tensorlakeBaseUrl,
   type TensorlakeClient,
   type TensorlakeClientOptions,
-  tensorlakeSandboxIdHeader,
+  tensorlakePipeline,
 } from "./client.ts";
 import {
   CREATE_PTY_SHAPE,
@@ -55,7 +58,6 @@ import {
 /** Sandbox handles kept per Tensorlake instance; older ones are evicted. */
 const MAX_CACHED_SANDBOXES = 1024;
 
-const PROVIDER = "tensorlake";
 const PTY = "/api/v1/pty";
 
 /**
@@ -72,11 +74,11 @@ const PTY = "/api/v1/pty";
  * console.log(new Tensorlake(options).sandbox("my-sandbox").id);
  * ```
  */
-export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseUrl">;
+export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "sandboxUrl" | "baseUrl">;
 
 /**
- * Tensorlake sandboxes' PTY API, the easy way: pick a sandbox by id, name
- * or ingress endpoint, then start, list, resize and kill PTY sessions.
+ * Tensorlake sandboxes' PTY API, the easy way: pick a sandbox by id or name
+ * (with its `sandbox_url`, when known), then start, list, resize and kill PTY sessions.
  *
  * The API key never appears on the instance: not as a property, not in
  * `JSON.stringify` or `inspect` output.
@@ -92,8 +94,7 @@ export type TensorlakeOptions = Omit<TensorlakeClientOptions, "sandbox" | "baseU
  * ```
  */
 export class Tensorlake {
-  readonly #options: TensorlakeOptions;
-  readonly #clock: Clock;
+  readonly #options: NormalizedOptions;
   readonly #sandboxes = new Map<string, TensorlakeSandbox>();
 
   /**
@@ -103,13 +104,12 @@ export class Tensorlake {
    * `https://{id}.sandbox.tensorlake.ai` (see `TensorlakeClientOptions.proxyUrl`).
    */
   constructor(options: TensorlakeOptions = {}) {
-    assertOptionsObject("options", options);
-    for (const key of ["sandbox", "baseUrl"]) {
-      if (key in options) {
+    for (const key of ["sandbox", "sandboxUrl", "baseUrl"]) {
+      if (typeof options === "object" && options !== null && key in options) {
         throw new InvalidArgumentError(
           `options.${key}`,
           undefined,
-          "is per sandbox: pass it to tensorlake.sandbox(idOrIngressEndpoint)" +
+          "is per sandbox: pass it to tensorlake.sandbox(id, { sandboxUrl })" +
             (key === "baseUrl"
               ? "; did you mean `proxyUrl` (a sandbox proxy used as given, e.g. an emulator's URL)?"
               : ""),
@@ -117,38 +117,54 @@ export class Tensorlake {
         );
       }
     }
-    assertClientOptions(options, TENSORLAKE_OPTION_KEYS);
-    this.#options = { ...options };
-    this.#clock = options.clock ?? systemClock;
+    this.#options = normalizeClientOptions({ ...options }, TENSORLAKE_OPTION_KEYS);
   }
 
   /**
-   * A handle on one sandbox, by id or name (a DNS label, reached under the
-   * sandbox proxy) or by its `https:` ingress endpoint. Sends nothing; the
-   * same string returns the same handle (sharing its rate limiter).
+   * A handle on one sandbox, by id or name (a DNS label), reached at the
+   * `sandboxUrl` the lifecycle API returned for it when given, else under
+   * the sandbox proxy (see `TensorlakeClientOptions.sandboxUrl`, `proxyUrl`).
+   * A URL instead of an id is used as given, naming no sandbox. Sends
+   * nothing; the same arguments return the same handle (sharing its rate
+   * limiter).
+   *
+   * @example Route through the lifecycle API's `sandbox_url`
+   * ```ts
+   * import { Tensorlake } from "@sandgate/sdk";
+   *
+   * const tensorlake = new Tensorlake({ apiKey: "tl_apiKey_demo" });
+   * // What GET /sandboxes/{id} of Tensorlake's lifecycle API answered (it can be regional).
+   * const sandbox = tensorlake.sandbox("sbx-1", {
+   *   sandboxUrl: "https://sbx-1.sandbox.gcp-use4.tensorlake.ai",
+   * });
+   * console.log(sandbox.id); // sbx-1
+   * ```
    */
-  sandbox(idOrIngressEndpoint: string): TensorlakeSandbox {
-    assertSandboxRef(idOrIngressEndpoint);
-    const cached = this.#sandboxes.get(idOrIngressEndpoint);
+  sandbox(id: string, options?: TensorlakeSandboxOptions): TensorlakeSandbox {
+    assertSandboxRef(id);
+    assertOptionsObject("options", options, ["sandboxUrl"]);
+    const sandboxUrl = options?.sandboxUrl;
+    if (sandboxUrl !== undefined) {
+      const invalid = (rule: string) => new InvalidArgumentError("sandboxUrl", sandboxUrl, rule);
+      if (typeof sandboxUrl !== "string") throw invalid("must be a string");
+      parseSecureUrl(sandboxUrl, invalid);
+      if (id.includes("://")) throw invalid("needs the sandbox's id as the first argument");
+    }
+    const key = sandboxUrl === undefined ? id : `${id}\u0000${sandboxUrl}`;
+    const cached = this.#sandboxes.get(key);
     if (cached) {
       // Refresh its place so the cache evicts the least recently used handle.
-      this.#sandboxes.delete(idOrIngressEndpoint);
-      this.#sandboxes.set(idOrIngressEndpoint, cached);
+      this.#sandboxes.delete(key);
+      this.#sandboxes.set(key, cached);
       return cached;
     }
-    const options = { ...this.#options, sandbox: idOrIngressEndpoint };
-    const client = createTensorlakeClient(options);
-    const handle = new SandboxHandle(idOrIngressEndpoint, client, this.#clock, {
-      baseUrl: tensorlakeBaseUrl(options),
-      sandboxId: tensorlakeSandboxIdHeader(options),
-      webSocket: options.webSocket,
-      apiKey: apiKeyResolver({
-        provider: PROVIDER,
-        apiKey: options.apiKey,
-        envVar: TENSORLAKE_PROFILE.envVar,
-      }),
+    const pipeline = tensorlakePipeline(this.#options, id, sandboxUrl);
+    const given = this.#options.given as TensorlakeOptions;
+    const handle = new SandboxHandle(id, pipeline, {
+      baseUrl: pipeline.baseUrl,
+      webSocket: given.webSocket,
     });
-    this.#sandboxes.set(idOrIngressEndpoint, handle);
+    this.#sandboxes.set(key, handle);
     // Bounded: a process touching many sandboxes keeps only recent handles (an
     // evicted handle keeps working; the rate-limit budget lives in the shared store).
     if (this.#sandboxes.size > MAX_CACHED_SANDBOXES) {
@@ -156,6 +172,15 @@ export class Tensorlake {
     }
     return handle;
   }
+}
+
+/** Options of {@link Tensorlake.sandbox}. */
+export interface TensorlakeSandboxOptions {
+  /**
+   * The `sandbox_url` Tensorlake's lifecycle API returned for this sandbox
+   * (`https:`; plain `http:` only on loopback). Requests go there.
+   */
+  sandboxUrl?: string;
 }
 
 /**
@@ -179,7 +204,7 @@ export class Tensorlake {
  * ```
  */
 export interface TensorlakeSandbox {
-  /** The sandbox id, name or ingress endpoint given to {@link Tensorlake.sandbox}. */
+  /** The sandbox id or name (or URL) given to {@link Tensorlake.sandbox}. */
   readonly id: string;
   /** The typed low-level openapi-fetch client for this sandbox. */
   readonly client: TensorlakeClient;
@@ -319,6 +344,33 @@ export interface TensorlakeSandbox {
    * ```
    */
   openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection>;
+
+  /**
+   * Listens on a local port (Deno, Node, Bun) and relays each connection to
+   * `remotePort` inside the sandbox through Tensorlake's TCP tunnel (one
+   * WebSocket per connection; the port need not be exposed). `await using`
+   * stops it.
+   *
+   * @example
+   * ```ts ignore
+   * await using forward = await tensorlake.sandbox("my-sandbox").forward(5432, { localPort: 15432 });
+   * console.log(`psql -h ${forward.host} -p ${forward.port}`);
+   * ```
+   */
+  forward(remotePort: number, options?: ForwardOptions): Promise<Forward>;
+
+  /**
+   * A duplex byte stream to `remotePort` inside the sandbox over the TCP
+   * tunnel's WebSocket: works wherever a WebSocket does (workerd included).
+   * Browsers cannot send the `Authorization` header the tunnel needs.
+   *
+   * @example
+   * ```ts ignore
+   * await using db = await tensorlake.sandbox("my-sandbox").connect(6379);
+   * await db.writable.getWriter().write(new TextEncoder().encode("PING\r\n"));
+   * ```
+   */
+  connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
 /** The keys of {@link CreatePtyOptions}. */
@@ -329,42 +381,30 @@ const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes"];
 /** How a sandbox handle reaches the PTY WebSocket. */
 interface AttachContext {
   baseUrl: string;
-  /**
-   * `X-Tensorlake-Sandbox-Id` for the WebSocket, as for the REST calls: a proxy
-   * used as given routes by it (tensorlakeai/tensorlake@cab3838
-   * typescript/src/sandbox.ts `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs
-   * `build_ws_headers`). Runtimes whose WebSocket cannot send headers (browsers)
-   * reach only a sandbox's own host or ingress URL.
-   */
-  sandboxId: string | undefined;
   webSocket: TensorlakeClientOptions["webSocket"];
-  apiKey: () => string | Promise<string>;
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
 class SandboxHandle implements TensorlakeSandbox {
   readonly id: string;
   readonly client: TensorlakeClient;
-  readonly #clock: Clock;
+  readonly #pipeline: Pipeline;
   readonly #attach: AttachContext;
 
-  constructor(id: string, client: TensorlakeClient, clock: Clock, attach: AttachContext) {
+  constructor(id: string, pipeline: Pipeline, attach: AttachContext) {
     this.id = id;
-    this.client = client;
-    this.#clock = clock;
+    this.client = createGatewayClient(pipeline);
+    this.#pipeline = pipeline;
     this.#attach = attach;
   }
 
   /** The {@link InvokeContext} of one call: the operation is named here, once. */
   #context(operation: string, callOptions: CallOptions | undefined): InvokeContext {
-    return { provider: PROVIDER, operation, clock: this.#clock, callOptions };
+    return { pipeline: this.#pipeline, operation, callOptions };
   }
 
   async createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {
-    assertOptionsObject("options", options, CREATE_PTY_KEYS);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    assertRequiredOptions("options", options, CREATE_PTY_KEYS, "{ command, ... }");
     // Each input is read once, and arrays copied before they are checked: a getter
     // or Proxy cannot hand the check one value and the request another.
     const { command, workingDir, rows, cols } = options;
@@ -409,10 +449,8 @@ class SandboxHandle implements TensorlakeSandbox {
   }
 
   async openPty(options: CreatePtyOptions & AttachOptions): Promise<PtyConnection> {
-    assertOptionsObject("options", options, [...CREATE_PTY_KEYS, ...ATTACH_KEYS]);
-    if (options === undefined) {
-      throw new InvalidArgumentError("options", options, "must be { command, ... }");
-    }
+    const keys = [...CREATE_PTY_KEYS, ...ATTACH_KEYS];
+    assertRequiredOptions("options", options, keys, "{ command, ... }");
     const { signal, timeoutMs, maxBufferedBytes, ...create } = options;
     const attach = {
       ...(signal === undefined ? {} : { signal }),
@@ -446,21 +484,17 @@ class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
-    const headers: Record<string, string> = {};
-    if (this.#attach.sandboxId !== undefined) {
-      headers[SANDBOX_ID_HEADER] = this.#attach.sandboxId;
-    }
-    try {
-      headers.Authorization = `Bearer ${await this.#attach.apiKey()}`;
-    } catch {
-      // The PTY token alone authorizes the WebSocket; the bearer is sent when there is one.
-    }
+    // The client's pipeline opens the upgrade (Pipeline.openWebSocket): the headers that name
+    // the sandbox, as for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts
+    // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
+    // WebSocket cannot send headers, browsers, reach only a sandbox's own URL), the bearer when
+    // there is a key (the PTY token alone authorizes the WebSocket), events, the client's clock.
+    const webSocket = this.#attach.webSocket;
     return await connectPty({
       baseUrl: this.#attach.baseUrl,
       sessionId,
       token,
-      headers,
-      ...(this.#attach.webSocket ? { webSocket: this.#attach.webSocket } : {}),
+      open: (request) => this.#pipeline.openWebSocket({ ...request, webSocket }),
       ...(options ? { options } : {}),
       diagnose: () =>
         diagnoseHandshake(
@@ -468,8 +502,44 @@ class SandboxHandle implements TensorlakeSandbox {
           () => this.getPty(sessionId, options?.signal ? { signal: options.signal } : undefined),
         ),
       ...(onDispose ? { onDispose } : {}),
-      clock: this.#clock,
     });
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    assertRemotePort(remotePort, 1, 65535);
+    const settings = forwardSettings(options);
+    const listen = await tcpListener("forward");
+    return await startForward({
+      listen,
+      settings,
+      remotePort,
+      prepare: () =>
+        Promise.resolve({
+          open: (signal) =>
+            openTunnel(this.#tunnel(), remotePort, { operation: "forward", signal }),
+          release: () => Promise.resolve(),
+        }),
+    });
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    assertRemotePort(remotePort, 1, 65535);
+    assertConnectOptions(options);
+    return await openTunnel(this.#tunnel(), remotePort, {
+      operation: "connect",
+      signal: options?.signal,
+      timeoutMs: options?.timeoutMs,
+    });
+  }
+
+  /** The tunnel's handshake: the client's routing headers and bearer, as the PTY upgrade's. */
+  #tunnel(): TunnelContext {
+    return {
+      baseUrl: this.#attach.baseUrl,
+      webSocket: this.#attach.webSocket,
+      clock: this.#pipeline.clock,
+      headers: async () => (await this.#pipeline.upgrade()).headers,
+    };
   }
 
   async listPtys(callOptions?: CallOptions): Promise<ListedPty[]> {
@@ -502,8 +572,7 @@ class SandboxHandle implements TensorlakeSandbox {
 
   async resizePty(sessionId: string, size: PtySize, callOptions?: CallOptions): Promise<void> {
     assertPathId("sessionId", sessionId);
-    assertOptionsObject("size", size, ["rows", "cols"]);
-    if (size === undefined) throw new InvalidArgumentError("size", size, "must be { rows, cols }");
+    assertRequiredOptions("size", size, ["rows", "cols"], "{ rows, cols }");
     assertDimension("rows", size.rows);
     assertDimension("cols", size.cols);
     assertCallOptions(callOptions);

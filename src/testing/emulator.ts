@@ -17,16 +17,24 @@ import { systemClock } from "../util/clock.ts";
 import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
 import * as prime from "./prime_routes.ts";
-import { ServerRateLimiter } from "./rate_limit.ts";
+import { ServerRateLimiter } from "./server_limits.ts";
 import {
   type AcceptsSshEndpoints,
   SshEndpointLimitError,
   type SshEndpoints,
   USE_SSH_ENDPOINTS,
 } from "./ssh_endpoints.ts";
+import { exposureRequest, proxyToService, servedExposureUrl } from "./exposure_gateway.ts";
 import { EmulatorState } from "./state.ts";
 import * as tensorlake from "./tensorlake_routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
+import {
+  type AcceptsTcpEndpoints,
+  acceptTunnel,
+  normalizeServices,
+  type TcpEndpoints,
+  USE_TCP_ENDPOINTS,
+} from "./tcp_services.ts";
 import { PtyTerminal } from "./pty_shell.ts";
 import type {
   Emulator,
@@ -35,7 +43,7 @@ import type {
   EmulatorStats,
   FaultContext,
   WebSocketAccept,
-} from "./types.ts";
+} from "./emulator_types.ts";
 
 type Api = FaultContext["api"];
 
@@ -137,6 +145,13 @@ const ROUTES = {
       GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
     },
   },
+  tunnel: {
+    api: "tensorlake",
+    sandboxed: true,
+    handlers: {
+      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
+    },
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 /** A matched route: its spec, name and decoded path parameters. */
@@ -170,6 +185,9 @@ function matchRoute(pathname: string): Route | undefined {
     if (e === undefined) return route("ptySession", [d]);
     if (e === "resize" && f === undefined) return route("resize", [d]);
     if (e === "ws" && f === undefined) return route("ptyWs", [d]);
+  }
+  if (a === "api" && b === "v1" && c === "tunnels" && d === "tcp" && e === undefined) {
+    return route("tunnel", []);
   }
   if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
     return route("lifecycle", [c, e]);
@@ -238,10 +256,10 @@ function emptyStats(): EmulatorStats {
  * on a real port with `serve()`.
  *
  * A Tensorlake sandbox is named by the `X-Tensorlake-Sandbox-Id` header (what
- * Tensorlake's SDKs send to a proxy URL given as is, e.g. this emulator on
- * `http://127.0.0.1:PORT`), else by the first label of the request's host
- * (`abc.sandbox.tensorlake.ai` → `abc`); IP addresses and `localhost` without
- * the header name `options.defaultSandbox` (`"default"`).
+ * Tensorlake's SDKs send to a proxy other than a local one), else by the first
+ * label of the request's host (`abc.sandbox.tensorlake.ai` → `abc`; `Host:
+ * abc.local`, what they send to a proxy on `127.0.0.1`); IP addresses and
+ * `localhost` without the header name `options.defaultSandbox` (`"default"`).
  *
  * @example Drive a client in-process
  * ```ts
@@ -280,6 +298,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
   const defaultSandbox = options.defaultSandbox ?? "default";
   const maxPtySessions = options.maxPtySessions ?? 64;
+  const services = normalizeServices(options.services);
   const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
   const enforce = rateOptions?.enforce ?? true;
   // An explicit limit or window is one budget for every route (both providers);
@@ -311,6 +330,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
   let sshEndpoints: SshEndpoints | undefined;
+  let tcpEndpoints: TcpEndpoints | undefined;
+  /** Closes the loopback listeners of TCP exposures that are gone. */
+  const retainTcpEndpoints = () => {
+    if (!tcpEndpoints) return;
+    const live = new Set<string>();
+    for (const sandbox of state.sandboxes.values()) {
+      for (const id of sandbox.exposures.keys()) live.add(id);
+      for (const id of sandbox.sshSessions.keys()) live.add(`ssh:${id}`);
+    }
+    tcpEndpoints.retain(live);
+  };
   /** Closes the loopback endpoints of SSH sessions that ended (closed, unexposed, expired). */
   const retainSshEndpoints = () => {
     if (!sshEndpoints) return;
@@ -320,9 +350,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     sshEndpoints.retain(live);
   };
-  /** Opens a session's endpoint once the ones of ended sessions are closed (they count to the cap). */
+  /**
+   * Opens a session's endpoint once the ones of ended sessions are closed (they count to the
+   * cap). With a service on port 22 (a real sshd), the endpoint relays to it instead of greeting.
+   */
   const openSshEndpoint = (sessionId: string, ttlMs?: number) => {
     retainSshEndpoints();
+    if (tcpEndpoints && services.has(22)) return tcpEndpoints.open(`ssh:${sessionId}`, 22);
     return sshEndpoints!.open(sessionId, ttlMs);
   };
   // The emulated shells, by sandbox and session id, created on first attach.
@@ -350,9 +384,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
    * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
    * Assumption: a bearer token is checked when sent (browsers cannot send one).
    */
-  function acceptWebSocket(request: Request): Response | WebSocketAccept {
+  function acceptWebSocket(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept> {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname);
+    if (route?.name === "tunnel") return acceptTunnelSocket(request, url);
     if (!route || route.name !== "ptyWs") {
       return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
     }
@@ -387,6 +424,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const attached = terminal;
     return (peer) => attached.connect(peer);
+  }
+  /**
+   * The TCP tunnel upgrade (https://docs.tensorlake.ai/api-reference/v2/tunnels/tcp):
+   * 401 without a bearer token, 400 for a missing, invalid or zero `port`, 502 when
+   * nothing accepts on that port (no declared service, or it refused).
+   */
+  async function acceptTunnelSocket(
+    request: Request,
+    url: URL,
+  ): Promise<Response | WebSocketAccept> {
+    const bearer = bearerToken(request);
+    if (bearer === undefined || (apiKeys && !apiKeys.has(bearer))) {
+      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
+    }
+    const sandboxName = tensorlakeSandboxName(request, url);
+    if (!state.sandbox(sandboxName)) {
+      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
+    }
+    const portText = url.searchParams.get("port") ?? "";
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      return proxyError(400, "port must be an integer from 1 to 65535", "INVALID_PORT");
+    }
+    const service = services.get(port);
+    const accept = service ? await acceptTunnel(service) : undefined;
+    return accept ??
+      proxyError(502, `nothing accepted the connection on 127.0.0.1:${port}`, "BAD_GATEWAY");
   }
   const stats = emptyStats();
 
@@ -450,6 +514,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         sandbox,
         gatewayUrl: options.gatewayUrl ?? `${url.origin}/gateway`,
         sshEndpoint: sshEndpoints ? openSshEndpoint : undefined,
+        tcpEndpoint: tcpEndpoints?.open,
+        // Served (the TCP endpoints are attached): exposures of a port with a service get a
+        // URL on this origin that reaches it.
+        exposureUrl: tcpEndpoints
+          ? (id, port) => servedExposureUrl(url.origin, id, port, services)
+          : undefined,
         maxSessions: maxPtySessions,
         killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
       });
@@ -496,6 +566,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // Arrival time: rate-limit windows, created_at and expires_at count from here.
     const arrivedAt = clock.now();
     const url = new URL(request.url);
+    // Traffic to an exposure's URL goes through the emulated gateway, not the API.
+    const exposed = exposureRequest(url, function* () {
+      for (const sandbox of state.sandboxes.values()) yield* sandbox.exposures.values();
+    });
+    if (exposed) return await proxyToService(request, exposed, services);
     const route = matchRoute(url.pathname);
     const context: FaultContext = { request, api: route?.api ?? "unknown", index: index++ };
     stats.requests += 1;
@@ -514,6 +589,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       response = await handle(request, url, route, arrivedAt);
     } finally {
       retainSshEndpoints();
+      retainTcpEndpoints();
     }
     if (fault === "lost-response") throw connectionReset();
     if (fault === "non-json" || fault === "empty" || fault === "truncated-json") {
@@ -527,7 +603,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return count(response);
   }
 
-  const emulator: Emulator & AcceptsSshEndpoints = {
+  const emulator: Emulator & AcceptsSshEndpoints & AcceptsTcpEndpoints = {
     fetch,
     acceptWebSocket: (request) => {
       const decision = acceptWebSocket(request);
@@ -551,10 +627,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (documented) { for (const l of Object.values(documented)) l.clear(); }
       Object.assign(stats, emptyStats());
       retainSshEndpoints();
+      retainTcpEndpoints();
     },
     live() {
       state.expire(clock.now());
       retainSshEndpoints();
+      retainTcpEndpoints();
       return state.live();
     },
     snapshot() {
@@ -565,6 +643,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // serve() hands its loopback SSH endpoints over here (internal, not on `Emulator`).
     [USE_SSH_ENDPOINTS](endpoints: SshEndpoints | undefined) {
       sshEndpoints = endpoints;
+    },
+    // serve() hands its loopback TCP exposure listeners over here (internal too).
+    [USE_TCP_ENDPOINTS](endpoints: TcpEndpoints | undefined) {
+      tcpEndpoints = endpoints;
+      return services;
     },
   };
   return emulator;

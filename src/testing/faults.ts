@@ -12,7 +12,7 @@ import {
   type FaultContext,
   type FaultKind,
   type FaultOptions,
-} from "./types.ts";
+} from "./emulator_types.ts";
 
 /** What a random draw picks from: all but the kinds that must be asked for (`endless` never ends). */
 const DEFAULT_KINDS = FAULT_KINDS.filter((k) => k !== "lost-response" && k !== "endless");

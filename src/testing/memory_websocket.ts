@@ -6,10 +6,12 @@
  *
  * @module
  */
-import type { WebSocketLike } from "../tensorlake/attach.ts";
+import type { WebSocketLike } from "../websocket/socket.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 
 type Listener = (event: Record<string, unknown>) => void;
+/** An upgrade's outcome: refused, or the server side's attachment. */
+type Accepted = Response | ((peer: PeerSocket) => PeerHandlers);
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -25,14 +27,14 @@ export class MemoryWebSocket implements WebSocketLike {
   #server: PeerHandlers | undefined;
 
   /**
-   * `accept` runs on the next task: a `Response` refuses the upgrade, a
-   * function attaches the server side.
+   * `accept` runs on the next task: a `Response` (or a promise of one)
+   * refuses the upgrade, a function attaches the server side.
    */
-  constructor(accept: () => Response | ((peer: PeerSocket) => PeerHandlers)) {
-    setTimeout(() => {
-      let outcome: Response | ((peer: PeerSocket) => PeerHandlers);
+  constructor(accept: () => Accepted | Promise<Accepted>) {
+    setTimeout(async () => {
+      let outcome: Accepted;
       try {
-        outcome = accept();
+        outcome = await accept();
       } catch {
         outcome = new Response(null, { status: 500 });
       }

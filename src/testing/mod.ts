@@ -34,7 +34,7 @@ export { createEmulator } from "./emulator.ts";
 export { serve } from "./serve.ts";
 export { type AutoAdvanceOptions, FakeClock, type FakeClockOptions } from "./time.ts";
 export type { FetchHandler, ServedEmulator, ServeOptions } from "./serve.ts";
-export { FAULT_KINDS } from "./types.ts";
+export { FAULT_KINDS } from "./emulator_types.ts";
 export type {
   Emulator,
   EmulatorClock,
@@ -53,5 +53,6 @@ export type {
   PtySnapshot,
   SshSessionSnapshot,
   WebSocketAccept,
-} from "./types.ts";
+} from "./emulator_types.ts";
 export type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
+export type { EmulatedService } from "./tcp_services.ts";

@@ -45,6 +45,12 @@ export interface PrimeContext {
   sshEndpoint?:
     | ((sessionId: string, ttlMs: number) => Promise<{ host: string; port: number }>)
     | undefined;
+  /** The URL of a new HTTP exposure when the served emulator has one for it (a service on its port). */
+  exposureUrl?: ((exposureId: string, port: number) => string | undefined) | undefined;
+  /** Opens a loopback listener standing for a new TCP exposure (served emulator only). */
+  tcpEndpoint?:
+    | ((exposureId: string, port: number) => Promise<{ host: string; port: number }>)
+    | undefined;
 }
 
 type Detail = { param: string; details: string };
@@ -156,7 +162,15 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
   const label = `${portNumber}-${hostLabel(ctx.sandbox.id)}`;
   // HTTP exposures get a URL of their own; TCP ones an external port on a shared host.
   let endpoint: Pick<Exposure, "url" | "tlsSocket" | "externalPort" | "externalEndpoint">;
-  if (proto === "HTTP") {
+  const served = proto === "HTTP" ? ctx.exposureUrl?.(exposureId, portNumber) : undefined;
+  if (served) {
+    endpoint = {
+      url: served,
+      tlsSocket: new URL(served).host,
+      externalPort: null,
+      externalEndpoint: null,
+    };
+  } else if (proto === "HTTP") {
     const host = `${label}.${EMULATOR_DOMAIN}`;
     endpoint = {
       url: `https://${host}`,
@@ -165,8 +179,11 @@ export async function exposePort(ctx: PrimeContext): Promise<Response> {
       externalEndpoint: null,
     };
   } else {
-    const externalPort = ctx.state.externalPort();
-    const address = `tcp.${EMULATOR_DOMAIN}:${externalPort}`;
+    // Served over HTTP, the endpoint is a loopback listener relaying to the declared service.
+    const { host, port: externalPort } = ctx.tcpEndpoint
+      ? await ctx.tcpEndpoint(exposureId, portNumber)
+      : { host: `tcp.${EMULATOR_DOMAIN}`, port: ctx.state.externalPort() };
+    const address = `${host}:${externalPort}`;
     endpoint = {
       url: `${proto.toLowerCase()}://${address}`,
       tlsSocket: address,

@@ -9,9 +9,12 @@
  * The shell, with terminal echo of every typed byte (`\r` / `\n` end a line):
  * - `echo WORDS` prints the words;
  * - `stty size` prints `ROWS COLS` (as the real `stty`), `size` prints `COLSxROWS`;
- * - `exit [N]` ends the session with code N (default 0);
+ * - `exit [N]` ends the session with code N (default: the last command's status);
+ * - Ctrl-D (EOT, `0x04`) on an empty line ends it like `exit` (as a POSIX shell
+ *   does at the end of its input); elsewhere in a line it is ignored;
  * - `flood N` prints N bytes of `x` (benchmarks), pacing itself on slow sockets;
- * - anything else prints `sh: CMD: command not found`; each command ends with the prompt `$ `.
+ * - anything else prints `sh: CMD: command not found` (status 127), Ctrl-C drops the line
+ *   (status 130); each command ends with the prompt `$ `.
  *
  * Assumptions (not documented upstream): the close code when the 1 MB
  * pre-READY buffer overflows (1008 here), that output produced while nobody is
@@ -82,6 +85,8 @@ export class PtyTerminal {
   #unread: Uint8Array[] = [];
   #unreadBytes = 0;
   #line: number[] = [];
+  /** The last command's exit status (`$?`). */
+  #status = 0;
   #exitCode: number | undefined;
   #killed = false;
   #busy: Promise<void> = Promise.resolve();
@@ -182,7 +187,13 @@ export class PtyTerminal {
         }
       } else if (byte === 0x03) {
         this.#line = [];
+        this.#status = 130;
         this.#print("^C\r\n$ ");
+      } else if (byte === 0x04) {
+        if (this.#line.length > 0) continue;
+        this.#print("exit\r\n");
+        this.#exit(this.#status);
+        return;
       } else {
         this.#line.push(byte);
         this.#echo(byte);
@@ -196,8 +207,10 @@ export class PtyTerminal {
 
   async #run(line: string): Promise<void> {
     const [command = "", ...args] = line.split(/\s+/).filter((w) => w.length > 0);
+    const status = this.#status;
+    this.#status = 0;
     if (command === "") {
-      // nothing
+      this.#status = status;
     } else if (command === "echo") {
       this.#print(`${args.join(" ")}\r\n`);
     } else if (command === "stty" && args[0] === "size") {
@@ -205,13 +218,14 @@ export class PtyTerminal {
     } else if (command === "size") {
       this.#print(`${this.#size.cols}x${this.#size.rows}\r\n`);
     } else if (command === "exit") {
-      const code = args[0] === undefined ? 0 : Number(args[0]);
+      const code = args[0] === undefined ? status : Number(args[0]);
       this.#exit(Number.isInteger(code) ? code | 0 : 2);
       return;
     } else if (command === "flood") {
       await this.#flood(Math.max(0, Math.min(Number(args[0]) || 0, 2 ** 40)));
     } else {
       this.#print(`sh: ${command}: command not found\r\n`);
+      this.#status = 127;
     }
     this.#print("$ ");
   }

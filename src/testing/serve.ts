@@ -18,7 +18,8 @@
 import { ConfigError } from "../errors.ts";
 import { isConnectionReset } from "./faults.ts";
 import { acceptsSshEndpoints, loopbackSshEndpoints, USE_SSH_ENDPOINTS } from "./ssh_endpoints.ts";
-import type { WebSocketAccept } from "./types.ts";
+import { acceptsTcpEndpoints, loopbackTcpEndpoints, USE_TCP_ENDPOINTS } from "./tcp_services.ts";
+import type { WebSocketAccept } from "./emulator_types.ts";
 import { acceptUpgrade, type RawSocket, refuseUpgrade } from "./websocket_server.ts";
 
 /** Options of {@link serve}. */
@@ -87,11 +88,15 @@ export interface FetchHandler {
    * refuses it, a function attaches the accepted socket. Without it,
    * upgrades are answered 404.
    */
-  acceptWebSocket?(request: Request): Response | WebSocketAccept;
+  acceptWebSocket?(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
   /**
    * The answer to a request refused before it reached `fetch` (413: its body
-   * is too large), in the handler's own error shape. `request` has the
-   * method, URL and headers but no body. Without it, a plain-text answer.
+   * is too large; 400: its `Host` header is not a valid `host[:port]`), in
+   * the handler's own error shape. `request` has the method, URL (on the
+   * listening address when the Host was bad) and headers but no body.
+   * Without it, a plain-text answer.
    */
   refuse?(request: Request, status: number, message: string): Response;
 }
@@ -190,9 +195,34 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
 
 /** The handler's answer to a body over the cap (its own error shape), else plain text. */
 function tooLarge(handler: FetchHandler, request: Request, maxBytes: number): Response {
-  const message = `request body larger than ${maxBytes} bytes`;
-  return handler.refuse?.(request, 413, message) ??
-    new Response(message, { status: 413, headers: { "content-type": "text/plain" } });
+  return refusal(handler, request, 413, `request body larger than ${maxBytes} bytes`);
+}
+
+/** The handler's answer to a request refused before `fetch` (its own error shape), else plain text. */
+function refusal(handler: FetchHandler, request: Request, status: number, message: string) {
+  return handler.refuse?.(request, status, message) ??
+    new Response(message, { status, headers: { "content-type": "text/plain" } });
+}
+
+/**
+ * Whether a `Host` header is `host[:port]` (RFC 9110 §7.2) that makes a URL
+ * as it is: no `/`, `?`, `#`, `@`, `\\` or space that would move the path or
+ * the authority. Another one is answered 400 (RFC 9112 §3.2).
+ */
+function validHost(host: string): boolean {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(:\d{1,5})?$/.test(host)) return false;
+  try {
+    return new URL(`http://${host}/`).pathname === "/";
+  } catch {
+    return false;
+  }
+}
+
+/** The request's Host when valid, else the listening address (the request is then refused). */
+function hostOf(headers: Headers, fallbackHost: string): { host: string; badHost: boolean } {
+  const given = headers.get("host");
+  if (given === null) return { host: fallbackHost, badHost: false };
+  return validHost(given) ? { host: given, badHost: false } : { host: fallbackHost, badHost: true };
 }
 
 function headersOf(req: NodeIncoming): Headers {
@@ -209,18 +239,18 @@ async function toRequest(
   fallbackHost: string,
   signal: AbortSignal,
   maxBodyBytes: number,
-): Promise<{ request: Request; tooLarge: boolean }> {
+): Promise<{ request: Request; tooLarge: boolean; badHost: boolean }> {
   const headers = headersOf(req);
-  const host = headers.get("host") ?? fallbackHost;
+  const { host, badHost } = hostOf(headers, fallbackHost);
   const method = req.method ?? "GET";
   const url = `http://${host}${req.url ?? "/"}`;
   const init: RequestInit = { method, headers, signal };
-  if (method !== "GET" && method !== "HEAD") {
+  if (method !== "GET" && method !== "HEAD" && !badHost) {
     const body = await readBody(req, maxBodyBytes);
-    if (body === TOO_LARGE) return { request: new Request(url, init), tooLarge: true };
+    if (body === TOO_LARGE) return { request: new Request(url, init), tooLarge: true, badHost };
     if (body.byteLength > 0) init.body = body;
   }
-  return { request: new Request(url, init), tooLarge: false };
+  return { request: new Request(url, init), tooLarge: false, badHost };
 }
 
 /**
@@ -272,21 +302,31 @@ async function serveWithNode(
     });
     void (async () => {
       try {
-        const { request, tooLarge: refused } = await toRequest(
+        const { request, tooLarge: overCap, badHost } = await toRequest(
           req,
           `${hostname}:${actualPort}`,
           controller.signal,
           bounds.maxBodyBytes,
         );
         idle.disarm(socket);
-        const response = refused
+        const refused = overCap || badHost;
+        const response = overCap
           ? tooLarge(handler, request, bounds.maxBodyBytes)
+          : badHost
+          ? refusal(handler, request, 400, "invalid Host header")
           : await handler.fetch(request);
         const headers: string[] = [];
         response.headers.forEach((value, name) => headers.push(name, value));
         // The rest of an over-long body is never read: the connection ends with the answer.
         if (!keepAlive || refused) headers.push("connection", "close");
         const body = new Uint8Array(await response.arrayBuffer());
+        // A length, not chunks (Deno's and Bun's node:http chunk a body without one); none on a 204.
+        if (
+          response.status !== 204 && response.status !== 304 &&
+          !response.headers.has("content-length")
+        ) {
+          headers.push("content-length", String(body.byteLength));
+        }
         res.writeHead(response.status, headers);
         if (refused) res.end(body, () => socket.destroy());
         else res.end(body);
@@ -320,10 +360,11 @@ async function serveWithNode(
     void (async () => {
       try {
         const headers = headersOf(req);
-        const host = headers.get("host") ?? `${hostname}:${actualPort}`;
+        const { host, badHost } = hostOf(headers, `${hostname}:${actualPort}`);
         const request = new Request(`http://${host}${req.url ?? "/"}`, { headers });
-        const decision = handler.acceptWebSocket?.(request) ??
-          new Response("Not Found", { status: 404 });
+        const decision = badHost
+          ? refusal(handler, request, 400, "invalid Host header")
+          : await handler.acceptWebSocket?.(request) ?? new Response("Not Found", { status: 404 });
         if (decision instanceof Response) await refuseUpgrade(socket, decision);
         else await acceptUpgrade(socket, headers, head, decision);
       } catch {
@@ -497,7 +538,11 @@ export async function serve(
   const served = http?.createServer
     ? await serveWithNode(http, handler, port, hostname, options.keepAlive ?? true, bounds)
     : serveNative(handler, port, hostname, bounds);
-  return await withSshEndpoints(handler, served, hostname, bounds.maxSshEndpoints);
+  return await withTcpEndpoints(
+    handler,
+    await withSshEndpoints(handler, served, hostname, bounds.maxSshEndpoints),
+    hostname,
+  );
 }
 
 /** The bounds of {@link ServeOptions}, defaults filled in. */
@@ -524,6 +569,29 @@ function boundsOf(options: ServeOptions): Bounds {
     throw new ConfigError(`serve(): idleTimeoutMs must be at most 2147483647`);
   }
   return bounds;
+}
+
+/**
+ * An emulator served over HTTP gives each TCP exposure a loopback listener
+ * relaying to the service declared for its port; closing the server closes them.
+ */
+async function withTcpEndpoints(
+  handler: FetchHandler,
+  served: ServedEmulator,
+  hostname: string,
+): Promise<ServedEmulator> {
+  if (!acceptsTcpEndpoints(handler)) return served;
+  const services = handler[USE_TCP_ENDPOINTS](undefined);
+  const endpoints = await loopbackTcpEndpoints(hostname, services);
+  if (!endpoints) return served;
+  handler[USE_TCP_ENDPOINTS](endpoints);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      handler[USE_TCP_ENDPOINTS](undefined);
+      await Promise.all([served.close(), endpoints.close()]);
+    })();
+  return { url: served.url, port: served.port, close, [Symbol.asyncDispose]: close };
 }
 
 /**

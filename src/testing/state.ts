@@ -3,7 +3,12 @@
  *
  * @module
  */
-import type { EmulatorSandbox, EmulatorSnapshot, LiveCounts, LiveSummary } from "./types.ts";
+import type {
+  EmulatorSandbox,
+  EmulatorSnapshot,
+  LiveCounts,
+  LiveSummary,
+} from "./emulator_types.ts";
 
 /** A port exposure. */
 export interface Exposure {

@@ -7,7 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  NetworkError,
   PtyDisconnectedError,
+  type SandgateEvent,
   Tensorlake,
   type WebSocketFactory,
   type WebSocketLike,
@@ -33,12 +35,25 @@ class ScriptedSocket implements WebSocketLike {
     this.polls += 1;
     return this.buffered;
   }
+  /** Frames sent once closing: a standard WebSocket takes them and drops them silently. */
+  dropped: number[][] = [];
+  /** Models a real socket: `close()` is CLOSING until the server answers (`serverClose`). */
+  lingering = false;
   send(data: Uint8Array<ArrayBuffer>): void {
+    if (this.readyState !== 1) {
+      this.dropped.push([...data]);
+      return;
+    }
     this.sent.push([...data]);
     if (!this.drained) this.buffered += data.byteLength;
   }
   close(code = 1000, reason = ""): void {
-    if (this.readyState === 3) return;
+    if (this.readyState >= 2) return;
+    if (this.lingering) {
+      this.readyState = 2;
+      this.sent.push([-1]); // the close frame, in order with the data
+      return;
+    }
     this.readyState = 3;
     queueMicrotask(() => this.emit("close", { code, reason }));
   }
@@ -211,4 +226,98 @@ test("a paused reader on an unpausable socket is dropped past maxBufferedBytes",
   assert.equal(socket.readyState, 3, "the socket was closed: nothing more is queued");
   // The reader learns that output was lost (the stream errors, after nothing).
   await assert.rejects(connection.output.getReader().read(), PtyDisconnectedError);
+});
+
+test("a write while close() is pending is delivered or rejects, never dropped (issue 27 item 10)", async () => {
+  const { sandbox, sockets } = scripted((s) => (s.lingering = true));
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const socket = sockets[0]!;
+  const writer = connection.input.getWriter();
+  // A write queued before close(): still waiting for the socket to drain when close() starts.
+  const early = writer.write(new Uint8Array(512 * 1024)).then(() => "resolved", (e) => e);
+  for (let i = 0; i < 1000 && socket.polls < 3; i++) await new Promise((r) => setTimeout(r, 1));
+  const closing = connection.close();
+  // A write made once close() has started.
+  const late = writer.write("late\n").then(() => "resolved", (e) => e);
+  socket.buffered = 0;
+  socket.drained = true;
+  const earlyOutcome = await early;
+  const lateOutcome = await late;
+  socket.serverClose(1000, "");
+  await closing;
+  const closeAt = socket.sent.findIndex((frame) => frame[0] === -1);
+  const delivered = (frames: number[][]) =>
+    frames.slice(1).reduce((n, f) => n + (f[0] === 0x00 ? f.length - 1 : 0), 0);
+  assert.deepEqual(socket.dropped, [], "nothing handed to a closing socket");
+  // Queued before close(): delivered whole, ahead of the close frame.
+  assert.equal(earlyOutcome, "resolved");
+  assert.equal(delivered(socket.sent.slice(0, closeAt)), 512 * 1024);
+  // Made once close() started: rejects (detached by the client); its bytes were never sent.
+  assert.ok(lateOutcome instanceof PtyDisconnectedError, String(lateOutcome));
+  assert.equal((lateOutcome as PtyDisconnectedError).byClient, true);
+  assert.ok(!socket.sent.some((f) => f.length === 6 && f[1] === 0x6c), "late bytes not sent");
+});
+
+test("close() when the server never answers the closing handshake: bounded, then terminate()", async () => {
+  let terminated = 0;
+  const { sandbox, sockets } = scripted((s) => {
+    s.lingering = true;
+    // The `ws` package's terminate(): drops TCP, then reports an abnormal close.
+    Object.assign(s, { terminate: () => (terminated++, s.serverClose(1006, "")) });
+  });
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  let closed = false;
+  const closing = connection.close().then(() => (closed = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(closed, false, "close() waits for the server's closing handshake first");
+  assert.equal(sockets[0]!.readyState, 2, "the close frame is sent (CLOSING)");
+  await closing; // the 2 s wait, then terminate(): a silent server cannot hold it longer
+  assert.equal(terminated, 1);
+  const exit = await connection.exit;
+  assert.equal(exit.kind, "disconnected");
+  assert.equal(exit.kind === "disconnected" && (exit.error as PtyDisconnectedError).byClient, true);
+});
+
+test("the upgrade goes through the client's pipeline: onEvent sees it, without the token", async () => {
+  const events: SandgateEvent[] = [];
+  const sockets: ScriptedSocket[] = [];
+  let fail = false;
+  const webSocket: WebSocketFactory = (url, init) => {
+    if (fail) throw new Error(`cannot reach ${url}`);
+    const socket = new ScriptedSocket();
+    socket.url = url;
+    socket.headers = init.headers;
+    sockets.push(socket);
+    return socket;
+  };
+  const tensorlake = new Tensorlake({
+    apiKey: "tl_apiKey_events",
+    webSocket,
+    onEvent: (event) => events.push(event),
+  });
+  const connection = await tensorlake.sandbox("my-sb").attachPty("pty-1", "tok-secret-123");
+  // The same key resolver as the HTTP calls gives the bearer.
+  assert.equal(sockets[0]!.headers.Authorization, "Bearer tl_apiKey_events");
+  await connection.close();
+  fail = true;
+  await assert.rejects(
+    tensorlake.sandbox("my-sb").attachPty("pty-2", "tok-secret-123"),
+    (error: unknown) => error instanceof NetworkError,
+  );
+  const url = (id: string) =>
+    `wss://my-sb.sandbox.tensorlake.ai/api/v1/pty/${id}/ws?token=[redacted]`;
+  assert.deepEqual(
+    events.map((
+      e,
+    ) => [e.type, e.operation, "url" in e ? e.url : "", "status" in e ? e.status : ""]),
+    [
+      ["request", "attachPty", url("pty-1"), ""],
+      ["response", "attachPty", url("pty-1"), 101],
+      ["request", "attachPty", url("pty-2"), ""],
+      ["response", "attachPty", url("pty-2"), null],
+    ],
+  );
+  assert.match(events[3]!.message, /failed \(NetworkError\)/);
+  assert.ok(events.every((e) => !JSON.stringify(e).includes("tok-secret-123")));
+  assert.ok(events.every((e) => !JSON.stringify(e).includes("tl_apiKey_events")));
 });

@@ -242,6 +242,7 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     const { stderr } = await running.done;
     assert.equal(stderr.match(/^POST \/api\/v1\/sandbox\/sb-1\/expose 200$/gm)?.length, 25);
     assert.match(stderr, /^GET \/x%1B%5B31m\/%E2%80%AE 404$/m);
+    // deno-lint-ignore no-control-regex
     assert.doesNotMatch(stderr, /tok-secret|\x1b/);
   });
 

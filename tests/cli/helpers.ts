@@ -41,7 +41,7 @@ export interface Result {
 /** A started CLI process. */
 export interface Running {
   /** Sends a signal to the CLI process. */
-  kill(signal: "SIGINT" | "SIGTERM" | "SIGKILL"): void;
+  kill(signal: "SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGTERM" | "SIGKILL"): void;
   /** Writes to its stdin. */
   write(text: string): void;
   /** Closes its stdin. */
@@ -175,7 +175,7 @@ export interface FakeBin {
  * `ssh.argv` and whether its `-i` key existed in `ssh.key`, then exits with
  * `$FAKE_SSH_EXIT` (or sleeps with `$FAKE_SSH_SLEEP`); `ssh-keygen` records
  * its argv in `keygen.argv`, writes a key pair at `-f`, and exits with
- * `$FAKE_KEYGEN_EXIT`.
+ * `$FAKE_KEYGEN_EXIT` (or first sleeps with `$FAKE_KEYGEN_SLEEP`).
  */
 export function fakeSshBin(): FakeBin {
   const dir = mkdtempSync(join(tmpdir(), "sandgate-fake-ssh-"));
@@ -205,6 +205,7 @@ exit "\${FAKE_SSH_EXIT:-0}"
     `#!/bin/sh
 out="${dir}"
 printf '%s\\n' "$@" > "$out/keygen.argv"
+if [ -n "$FAKE_KEYGEN_SLEEP" ]; then exec sleep "$FAKE_KEYGEN_SLEEP"; fi
 if [ -n "$FAKE_KEYGEN_EXIT" ]; then echo "keygen failed on purpose" >&2; exit "$FAKE_KEYGEN_EXIT"; fi
 f=""
 prev=""

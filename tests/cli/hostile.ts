@@ -15,18 +15,17 @@ export const HOSTILE =
 /** Every character the CLI must never print raw (in text or in JSON), but a line break. */
 export const RAW_CONTROL = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
-/** Rewrites a JSON answer: `edit(key, value)` for every string field, at any depth. */
-export type Edit = (key: string, value: string, request: Request) => string;
+/** Rewrites a JSON answer: `edit(key, value)` for every field that is not an object, at any depth. */
+export type Edit = (key: string, value: unknown, request: Request) => unknown;
 
 function rewrite(value: unknown, edit: Edit, request: Request, key = ""): unknown {
-  if (typeof value === "string") return edit(key, value, request);
   if (Array.isArray(value)) return value.map((v) => rewrite(v, edit, request, key));
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, rewrite(v, edit, request, k)]),
     );
   }
-  return value;
+  return edit(key, value, request);
 }
 
 /**
@@ -36,7 +35,7 @@ function rewrite(value: unknown, edit: Edit, request: Request, key = ""): unknow
 export function hostileProxy(
   upstream: string,
   edit: Edit,
-  answer: (request: Request) => Response | undefined = () => undefined,
+  answer: (request: Request) => Response | Promise<Response> | undefined = () => undefined,
 ): Promise<ServedEmulator> {
   return serve({
     async fetch(request) {

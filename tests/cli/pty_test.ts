@@ -60,6 +60,32 @@ describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
     assert.equal(emulator.live().ptys, 0, "the PTY is killed when sandgate pty ends");
   });
 
+  test("a remote exit code ≥ 256 or negative never becomes a local 0 (256 → 1, 511 → 255)", async () => {
+    const cases = [[256, 1], [257, 1], [512, 1], [511, 255], [-1, 1], [-256, 1], [255, 255]];
+    const results = await Promise.all(cases.map(async ([remote]) => {
+      const running = start(["pty", server.url], { TENSORLAKE_API_KEY: "pty-test-key" });
+      running.write(`exit ${remote}\n`);
+      running.end();
+      return (await running.done).code;
+    }));
+    assert.deepEqual(results, cases.map(([, local]) => local));
+  });
+
+  test("piped stdin that ends without exit: EOT ends the shell with the last status", async () => {
+    const ok = start(["pty", server.url], { TENSORLAKE_API_KEY: "pty-test-key" });
+    ok.write("echo hi\n");
+    ok.end();
+    const done = await ok.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^hi\r$/m);
+    const failed = start(["pty", server.url], { TENSORLAKE_API_KEY: "pty-test-key" });
+    failed.write("no-such-command\n");
+    failed.end();
+    const status = await failed.done;
+    assert.equal(status.code, 127, "the last command's status, as a POSIX shell");
+    assert.equal(emulator.live().ptys, 0);
+  });
+
   test("pty attach re-attaches with the token and leaves the PTY running when it detaches", async () => {
     const sandbox = new Tensorlake({ apiKey: "pty-test-key" }).sandbox(server.url);
     const pty = await sandbox.createPty({ command: "bash" });

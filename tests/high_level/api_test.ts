@@ -64,6 +64,7 @@ const ROOT_VALUES = [
   "Tensorlake",
   "TimeoutError",
   "UnexpectedResponseError",
+  "UnsupportedRuntimeError",
   "VERSION",
   "ValidationError",
   "createMemoryRateLimitStore",

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compose } from "../../src/middleware/compose.ts";
-import type { Middleware } from "../../src/middleware/types.ts";
+import type { Middleware } from "../../src/middleware/context.ts";
 import { timedSignal } from "../../src/util/timed_signal.ts";
 import { TimeoutError } from "../../mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";

@@ -4,6 +4,7 @@ import {
   ConfigError,
   createMemoryRateLimitStore,
   createPrimeIntellectClient,
+  PrimeIntellect,
   RateLimitedError,
   type RateLimitInfo,
   RateLimitStoreError,
@@ -175,6 +176,25 @@ test("a wait that would outlast the call's timeout fails at once, booking nothin
   assert.equal(clock.now(), started, "failed without waiting");
   assert.equal(sent.length, 1);
   assert.equal(clock.pending, 0);
+});
+
+test("a per-call timeoutMs: a wait past it fails at once with a client-side RateLimitedError", async () => {
+  // Auto-advancing: a wait that is not refused at once would run into the per-call timeout.
+  using clock = new FakeClock(0, { autoAdvance: true });
+  const { sent, fetch } = recordingFetch(clock, () => Response.json({ exposures: [] }));
+  // The client's own budget (120 s) outlasts the 60.5 s wait; only the call's 5 s does not.
+  const sandbox = new PrimeIntellect({ apiKey: KEY, fetch, clock, rateLimit: { limit: 1 } })
+    .sandbox("sb-1");
+  await sandbox.listExposures();
+  const started = clock.now();
+  await assert.rejects(sandbox.listExposures({ timeoutMs: 5_000 }), (error: unknown) => {
+    assert.ok(error instanceof RateLimitedError, String(error));
+    assert.equal(error.source, "client");
+    assert.match(error.message, /after the call's timeout/);
+    return true;
+  });
+  assert.equal(clock.now(), started, "failed without waiting");
+  assert.equal(sent.length, 1);
 });
 
 test("an aborted wait rejects with the user's reason and gives its slot back", async () => {

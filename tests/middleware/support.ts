@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CallContext } from "../../src/middleware/types.ts";
+import type { CallContext } from "../../src/middleware/context.ts";
 import type { Clock } from "../../src/util/clock.ts";
 
 /** One request as the fake fetch saw it. */

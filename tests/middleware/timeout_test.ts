@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createPrimeIntellectClient, SandgateError, TimeoutError } from "../../mod.ts";
-import { callSignal, timeoutMiddleware } from "../../src/middleware/timeout.ts";
+import {
+  createPrimeIntellectClient,
+  PrimeIntellect,
+  SandgateError,
+  TimeoutError,
+} from "../../mod.ts";
+import { timeoutMiddleware } from "../../src/middleware/timeout.ts";
 import { compose } from "../../src/middleware/compose.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./support.ts";
@@ -125,16 +130,16 @@ test("a DOM TimeoutError (AbortSignal.timeout) becomes our TimeoutError", async 
   assert.equal(call.error.timeoutMs, 250);
 });
 
-test("a per-call timeout from callSignal surfaces as its own TimeoutError", async () => {
+test("a per-call timeoutMs surfaces as its own TimeoutError, on the call's one timer", async () => {
   const clock = new FakeClock();
   const { fetch } = hangingFetch();
-  const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
-  const perCall = callSignal({ timeoutMs: 2_000 }, clock, "listExposures");
-  const call = settle(
-    client.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } }, signal: perCall.signal! }),
-  );
+  const prime = new PrimeIntellect({ apiKey: KEY, fetch, clock });
+  const call = settle(prime.sandbox("sb-1").listExposures({ timeoutMs: 2_000 }));
+  await clock.tickAsync(0);
+  // One timer, for the shorter of the client's budget (120 s) and the call's own.
+  assert.equal(clock.pending, 1);
+  assert.equal(clock.nextAt(), clock.now() + 2_000);
   await clock.tickAsync(2_000);
-  perCall.dispose();
   assert.ok(call.error instanceof TimeoutError);
   assert.equal(call.error.timeoutMs, 2_000);
   await clock.tickAsync(0);

@@ -12,7 +12,7 @@ import {
   fromIoredis,
   RateLimitStoreError,
   type RedisRateLimitStore,
-} from "../../src/redis/mod.ts";
+} from "../../src/rate_limit/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { type RedisServer, redisSkipReason, startRedisServer, testRedis } from "./helpers.ts";
 

@@ -14,7 +14,7 @@ import {
   RateLimitStoreError,
   type RedisEval,
   type StoreErrorInfo,
-} from "../../src/redis/mod.ts";
+} from "../../src/rate_limit/redis/mod.ts";
 import {
   newId,
   type RedisServer,

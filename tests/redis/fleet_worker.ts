@@ -18,7 +18,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import { createPrimeIntellectClient } from "../../mod.ts";
-import { createRedisRateLimitStore, fromIoredis } from "../../src/redis/mod.ts";
+import { createRedisRateLimitStore, fromIoredis } from "../../src/rate_limit/redis/mod.ts";
 
 const env = (name: string): string => {
   const value = process.env[name];

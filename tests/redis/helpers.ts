@@ -5,7 +5,7 @@
  * @module
  */
 import { Redis } from "ioredis";
-import { fromIoredis, type RedisEval } from "../../src/redis/mod.ts";
+import { fromIoredis, type RedisEval } from "../../src/rate_limit/redis/mod.ts";
 
 export { type RedisServer, redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 

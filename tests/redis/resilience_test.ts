@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { createRedisRateLimitStore, RateLimitStoreError } from "../../src/redis/mod.ts";
+import { createRedisRateLimitStore, RateLimitStoreError } from "../../src/rate_limit/redis/mod.ts";
 import {
   countingEval,
   newId,

@@ -12,7 +12,7 @@ import {
   fromIoredis,
   RATE_LIMIT_SCRIPT,
   rateLimitScriptSha,
-} from "../../src/redis/mod.ts";
+} from "../../src/rate_limit/redis/mod.ts";
 import {
   newId,
   type RedisServer,

@@ -14,7 +14,7 @@ import {
   InvalidArgumentError,
   SandgateError,
 } from "../../mod.ts";
-import { tensorlakeSandboxUrl } from "../../src/tensorlake/client.ts";
+import { tensorlakeRoute } from "../../src/tensorlake/client.ts";
 import { FC_PARAMS, hostileString, NASTY_FRAGMENTS, plainId } from "./arbitraries.ts";
 import { SpecValidator } from "./spec_schemas.ts";
 
@@ -160,7 +160,7 @@ test("Tensorlake sandbox id or endpoint: a safe https/loopback origin, or Invali
       (sandbox) => {
         let url: string;
         try {
-          url = tensorlakeSandboxUrl(sandbox);
+          url = tensorlakeRoute(sandbox).baseUrl;
         } catch (error) {
           assert.ok(error instanceof InvalidArgumentError, String(error));
           return;

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrimeIntellectClient } from "../../mod.ts";
 import type { Clock } from "../../src/util/clock.ts";
-import { createRedisRateLimitStore, type RedisEval } from "../../src/redis/mod.ts";
+import { createRedisRateLimitStore, type RedisEval } from "../../src/rate_limit/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose" as const;

@@ -15,7 +15,7 @@ import {
 } from "../../mod.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { parseRetryAfter } from "../../src/http/retry_after.ts";
-import { createRedisRateLimitStore } from "../../src/redis/mod.ts";
+import { createRedisRateLimitStore } from "../../src/rate_limit/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { startHostileServer } from "./hostile_server.ts";
 

@@ -5,7 +5,13 @@
 // module body is evaluated at global scope, where workerd forbids I/O, timers
 // and random numbers.
 import * as entries from "sandgate:entries";
-import { createPrimeIntellectClient, NotFoundError, PrimeIntellect, Tensorlake } from "sandgate";
+import {
+  createPrimeIntellectClient,
+  NotFoundError,
+  PrimeIntellect,
+  Tensorlake,
+  UnsupportedRuntimeError,
+} from "sandgate";
 import { createEmulator } from "sandgate/testing";
 
 const SANDBOX = "sb-workerd";
@@ -58,9 +64,59 @@ async function attachFlow(sandbox) {
   return { hi, size, exit, secondSees, killed, wrong };
 }
 
+// Sends `text` over a connect() stream pair and reads the echo back (bounded), then closes it.
+async function echoOver(connection, text) {
+  const writer = connection.writable.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  const reader = connection.readable.getReader();
+  let seen = "";
+  while (seen.length < text.length) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  writer.releaseLock();
+  await connection.close();
+  return seen;
+}
+
+// Issue 24: connect() from a Worker, where no listener exists; forward() says why it cannot run.
+async function connectFlow(url) {
+  const server = url.searchParams.get("server");
+  const results = {};
+  // Tensorlake in this isolate: the tunnel through emulator.webSocket to a handler service.
+  const local = createEmulator({
+    services: { 7000: (c) => c.readable.pipeTo(c.writable).catch(() => {}) },
+  });
+  const inIsolate = new Tensorlake({
+    apiKey: "workerd-key",
+    fetch: local.fetch,
+    webSocket: local.webSocket,
+  }).sandbox(SANDBOX);
+  results.tensorlakeInIsolate = await echoOver(await inIsolate.connect(7000), "tunnel in isolate");
+  // Tensorlake over real HTTP: workerd's WebSocket (fetch + Upgrade) to the served emulator.
+  const tensorlake = new Tensorlake({ apiKey: "workerd-key" }).sandbox(server);
+  results.tensorlake = await echoOver(await tensorlake.connect(7000), "tunnel over http");
+  results.refused = await tensorlake.connect(7999).then(
+    () => "resolved",
+    (error) => `${error.name} ${error.status}`,
+  );
+  // Prime Intellect: a TCP exposure's endpoint through cloudflare:sockets.
+  const prime = new PrimeIntellect({ apiKey: "workerd-key", baseUrl: server }).sandbox(SANDBOX);
+  results.prime = await echoOver(await prime.connect(7000), "prime over a socket");
+  results.primeLeft = (await prime.listExposures()).length;
+  results.forward = await prime.forward(7000).then(
+    () => "resolved",
+    (error) => error instanceof UnsupportedRuntimeError ? error.name : String(error),
+  );
+  return results;
+}
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
+    if (url.pathname === "/connect") return Response.json(await connectFlow(url));
     if (url.pathname === "/attach") {
       // Against the emulator in this isolate, through emulator.webSocket.
       const emulator = createEmulator();

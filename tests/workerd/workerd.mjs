@@ -163,3 +163,38 @@ test("workerd: a Worker attaches to an emulated PTY, in-process and over real HT
     await server.close();
   }
 });
+
+test("workerd: connect() reaches a sandbox's service on both providers; forward() cannot run", async () => {
+  const script = await bundle();
+  const { createEmulator, serve } = await import(
+    pathToFileURL(join(npmDir, "esm/src/testing/mod.js")).href
+  );
+  const emulator = createEmulator({
+    services: { 7000: (c) => c.readable.pipeTo(c.writable).catch(() => {}) },
+  });
+  const server = await serve(emulator);
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: script }],
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: [],
+  });
+  try {
+    const response = await mf.dispatchFetch(
+      `http://worker.test/connect?server=${encodeURIComponent(server.url)}`,
+    );
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.deepEqual(JSON.parse(text), {
+      tensorlakeInIsolate: "tunnel in isolate",
+      tensorlake: "tunnel over http",
+      refused: "ServerError 502",
+      prime: "prime over a socket",
+      primeLeft: 0,
+      forward: "UnsupportedRuntimeError",
+    });
+    assert.equal(emulator.live().exposures, 0);
+  } finally {
+    await mf.dispose();
+    await server.close();
+  }
+});

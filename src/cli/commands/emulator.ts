@@ -6,15 +6,23 @@
  * @module
  */
 import { createEmulator, type EmulatorRequestLog, serve } from "../../testing/mod.ts";
-import { type CommandSpec, integerOption, JSON_OPTION, parse, positionals } from "../args.ts";
+import {
+  type CommandSpec,
+  integerOption,
+  JSON_OPTION,
+  parse,
+  positionals,
+  stringOptions,
+} from "../args.ts";
+import { parseHostPort } from "../../forward/options.ts";
 import type { Context } from "../context.ts";
 import { rich } from "../output.ts";
-import { EXIT } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 
 /** `sandgate emulator`. */
 export const EMULATOR: CommandSpec = {
   name: "emulator",
-  usage: "emulator [--port N] [--no-limits] [--quiet] [--json]",
+  usage: "emulator [--port N] [--service PORT=HOST:PORT]… [--no-limits] [--quiet] [--json]",
   summary: "Serve the built-in Prime Intellect + Tensorlake emulator on 127.0.0.1 until Ctrl-C.",
   details: [
     "Prints the URL and the environment variables that point the CLI and the SDK at it.",
@@ -26,6 +34,13 @@ export const EMULATOR: CommandSpec = {
   ],
   options: {
     port: { type: "string", value: "N", description: "port to listen on (default: a free one)" },
+    service: {
+      type: "string",
+      value: "PORT=HOST:PORT",
+      multiple: true,
+      description:
+        "what listens on PORT inside every emulated sandbox: forwards and TCP exposures reach HOST:PORT",
+    },
     "no-limits": {
       type: "boolean",
       description:
@@ -62,6 +77,22 @@ export function emulatorEnvironment(url: string): Record<string, string> {
   };
 }
 
+/** `--service PORT=HOST:PORT` values, checked before anything listens. */
+function servicesOf(values: string[]): Record<number, string> {
+  const services: Record<number, string> = {};
+  for (const value of values) {
+    const match = /^(\d{1,5})=(.+)$/.exec(value);
+    const port = match ? Number(match[1]) : NaN;
+    if (!match || !(port >= 1 && port <= 65535) || !parseHostPort(match[2])) {
+      throw new UsageError(
+        `--service ${JSON.stringify(value)}: must be PORT=HOST:PORT (e.g. 5432=127.0.0.1:5432)`,
+      );
+    }
+    services[port] = match[2]!;
+  }
+  return services;
+}
+
 /** Runs `emulator` until SIGINT / SIGTERM. */
 export async function emulator(ctx: Context, args: string[]): Promise<number> {
   const parsed = parse(EMULATOR, args);
@@ -74,7 +105,8 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       ctx.out.note(`${method} ${path} ${status}`),
   };
   const limits = parsed.values["no-limits"] ? { rateLimit: false as const } : {};
-  const server = await serve(createEmulator({ ...limits, ...log }), {
+  const services = servicesOf(stringOptions(parsed, "service"));
+  const server = await serve(createEmulator({ ...limits, ...log, services }), {
     port,
     hostname: "127.0.0.1",
   });

@@ -7,6 +7,7 @@ import type { ExposureInfo } from "../../../mod.ts";
 import {
   type CommandSpec,
   integerArgument,
+  integerOption,
   JSON_OPTION,
   parse,
   positionals,
@@ -19,13 +20,24 @@ import { UsageError } from "../errors.ts";
 /** `sandgate expose`. */
 export const EXPOSE: CommandSpec = {
   name: "expose",
-  usage: "expose <sandbox> <port> [--name N] [--tcp] [--json]",
+  usage: "expose <sandbox> <port> [--name N] [--tcp] [--wait [--ready-timeout S]] [--json]",
   summary:
     "Expose a port of a Prime Intellect sandbox and print its URL (or host:port with --tcp).",
-  details: ["The exposure stays until `sandgate unexpose <sandbox> <exposure-id>`."],
+  details: [
+    "The exposure stays until `sandgate unexpose <sandbox> <exposure-id>`.",
+    "--wait prints the URL only once the service answers through it (the gateway's",
+    '502/503/504 page is "not yet"; TCP: a byte or a connection held open); a port',
+    "that does not answer within --ready-timeout is unexposed again (exit code 7).",
+  ],
   options: {
     name: { type: "string", value: "N", description: "a name for the exposure (≤ 50 characters)" },
     tcp: { type: "boolean", description: "a raw TCP exposure instead of HTTP" },
+    wait: { type: "boolean", description: "wait until the service answers through the exposure" },
+    "ready-timeout": {
+      type: "string",
+      value: "S",
+      description: "with --wait: how long to wait, in seconds (default 60)",
+    },
     ...JSON_OPTION,
     ...PRIME_OPTIONS,
   },
@@ -57,14 +69,24 @@ export async function expose(ctx: Context, args: string[]): Promise<number> {
   const [sandboxId, portText] = positionals(EXPOSE, parsed, ["sandbox", "port"]);
   const port = integerArgument(EXPOSE, "<port>", portText!, 22, 9000);
   const name = stringOption(parsed, "name");
+  const wait = parsed.values.wait === true;
+  const readySeconds = integerOption(EXPOSE, parsed, "ready-timeout", 1, 3600);
+  if (readySeconds !== undefined && !wait) {
+    throw new UsageError("expose: --ready-timeout needs --wait");
+  }
   const sandbox = primeIntellect(ctx, parsed).sandbox(sandboxId!);
   const exposure = await ctx.out.during(
-    `exposing port ${port} of ${sandboxId}`,
+    wait
+      ? `exposing port ${port} of ${sandboxId} and waiting until it answers`
+      : `exposing port ${port} of ${sandboxId}`,
     sandbox.exposePort(
       {
         port,
         ...(name === undefined ? {} : { name }),
         protocol: parsed.values.tcp ? "TCP" : "HTTP",
+        ...(wait
+          ? { waitUntilReady: { timeoutMs: (readySeconds ?? 60) * 1000, signal: ctx.signal } }
+          : {}),
       },
       { signal: ctx.signal },
     ),

@@ -24,7 +24,7 @@ import {
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
 import { type Context, interruptionOf, tensorlake } from "../context.ts";
-import { EXIT, UsageError } from "../errors.ts";
+import { EXIT, localExitCode, UsageError } from "../errors.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
 
 /** The upstream CLI's default shell (`tl sbx ssh`). */
@@ -37,7 +37,7 @@ export const PTY: CommandSpec = {
     "pty <sandbox> [--cwd DIR] [--env K=V]… [-- command args…] | pty ls <sandbox> | pty kill <sandbox> <session-id>… | pty attach <sandbox> <session-id> --token T",
   summary: "An interactive terminal on a Tensorlake sandbox (default command: /bin/bash).",
   details: [
-    "<sandbox> is a sandbox id or name, or an ingress endpoint URL (e.g. the emulator's URL).",
+    "<sandbox> is a sandbox id or name, or a URL used as given (e.g. the emulator's URL).",
     "Exits with the remote program's exit code; the PTY is killed when sandgate pty ends.",
     "pty ls lists the sandbox's PTYs; pty kill kills them; pty attach re-attaches to a",
     "running PTY with its token (--token or SANDGATE_PTY_TOKEN) and leaves it running.",
@@ -158,7 +158,7 @@ async function session(
     const outcome = await Promise.race([connection.exit, interrupted]);
     if (outcome === "interrupted") return interruptionOf(ctx.signal)?.exitCode ?? EXIT.interrupted;
     await Promise.race([pumped, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    if (outcome.kind === "exited") return outcome.exitCode;
+    if (outcome.kind === "exited") return localExitCode(outcome.exitCode);
     restore();
     if (outcome.kind === "killed") {
       ctx.out.note("the PTY was killed");

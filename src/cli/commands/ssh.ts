@@ -9,10 +9,11 @@
  * plus the user's arguments.
  *
  * Two differences from upstream: instead of sleeping 5 s for the TCP
- * exposure to propagate, it probes the endpoint until it accepts a
- * connection (bounded by `--ready-timeout`); and it exits with ssh's exit
- * code. On every exit path (ssh ends, Ctrl-C, SIGTERM, any failure) the
- * session is closed and the temporary key deleted.
+ * exposure to propagate, it waits with the SDK's `session.waitUntilReady()`
+ * until the endpoint answers (bounded by `--ready-timeout`); and it exits
+ * with ssh's exit code. On every exit path (ssh ends, Ctrl-C, SIGTERM,
+ * SIGHUP, SIGQUIT, any failure) the session is closed and the temporary key
+ * deleted.
  *
  * @module
  */
@@ -35,7 +36,6 @@ import {
   requireProgram,
   runInteractive,
   runQuietly,
-  waitForTcp,
 } from "../system.ts";
 
 /** `sandgate ssh`. */
@@ -46,10 +46,10 @@ export const SSH: CommandSpec = {
   details: [
     "Creates an SSH session, authorizes a throwaway ed25519 key (made with ssh-keygen",
     "in a private temporary directory) or the public half of --identity (FILE.pub),",
-    "waits until the endpoint accepts connections, then runs ssh with the terminal.",
+    "waits until the endpoint answers, then runs ssh with the terminal.",
     "Arguments after -- go to ssh (e.g. -- -L 3000:localhost:3000, or a command).",
     "Exits with ssh's exit code; the session is closed and the temporary key deleted",
-    "when ssh ends, on Ctrl-C, SIGTERM, or any failure.",
+    "when ssh ends, on Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, or any failure.",
   ],
   options: {
     ttl: {
@@ -65,7 +65,7 @@ export const SSH: CommandSpec = {
     "ready-timeout": {
       type: "string",
       value: "S",
-      description: "how long to wait for the endpoint to accept connections (default 30)",
+      description: "how long to wait for the endpoint to answer (default 30)",
     },
     ...PRIME_OPTIONS,
   },
@@ -105,7 +105,11 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
       identityFile = join(tempDir.path, "id_ed25519");
       await out.during(
         "generating a throwaway ed25519 key",
-        runQuietly(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "sandgate", "-f", identityFile]),
+        runQuietly(
+          keygen,
+          ["-q", "-t", "ed25519", "-N", "", "-C", "sandgate", "-f", identityFile],
+          signal,
+        ),
       );
       publicKey = await readPublicKey(`${identityFile}.pub`);
     }
@@ -116,8 +120,8 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     const opened = session;
     await out.during("authorizing the key", opened.authorizeKey(publicKey, { signal }));
     await out.during(
-      `waiting for ${opened.externalEndpoint} to accept connections`,
-      waitForTcp(opened.host, opened.port, { timeoutMs: readySeconds * 1000, signal }),
+      `waiting for ${opened.externalEndpoint} to answer`,
+      opened.waitUntilReady({ timeoutMs: readySeconds * 1000, signal }),
     );
     const [, ...sshArgs] = opened.sshCommand({ identityFile }).argv;
     out.note(
@@ -150,7 +154,8 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   }
 }
 
-async function readPublicKey(path: string): Promise<string> {
+/** The text of a public key file, trimmed; unreadable is a {@link CliError}. */
+export async function readPublicKey(path: string): Promise<string> {
   let text: string;
   try {
     text = await fs.readFile(path, "utf8");

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../errors.ts";
 
 /**
  * - `"fail-closed"`: the call fails with `RateLimitStoreError`; nothing is sent.

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { oneLine, RateLimitStoreError } from "../errors.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import { createMemoryRateLimitStore } from "../rate_limit/memory_store.ts";
-import type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";
+import { oneLine, RateLimitStoreError } from "../../errors.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+import { createMemoryRateLimitStore } from "../memory_store.ts";
+import type { RateLimitStore, Reservation, ReserveRequest } from "../store.ts";
 import { isNoScriptError, type RedisEval } from "./client.ts";
 import { checkFailurePolicy, type FailurePolicy, localLimit } from "./failure_policy.ts";
 import { RATE_LIMIT_SCRIPT, rateLimitScriptSha } from "./script.ts";

@@ -46,6 +46,6 @@ export {
   type RedisRateLimitStoreOptions,
   type StoreErrorInfo,
 } from "./store.ts";
-export { RateLimitStoreError, SandgateError } from "../errors.ts";
-export type { Clock } from "../util/clock.ts";
-export type { RateLimitStore, Reservation, ReserveRequest } from "../rate_limit/store.ts";
+export { RateLimitStoreError, SandgateError } from "../../errors.ts";
+export type { Clock } from "../../util/clock.ts";
+export type { RateLimitStore, Reservation, ReserveRequest } from "../store.ts";

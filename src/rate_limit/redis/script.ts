@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { digestHex } from "../util/hash.ts";
+import { digestHex } from "../../util/hash.ts";
 
 /**
  * The script. `KEYS[1]` is the sorted set of booked send times (member: the

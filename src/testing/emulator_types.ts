@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { WebSocketFactory } from "../tensorlake/attach.ts";
+import type { WebSocketFactory } from "../websocket/socket.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 import { exhaustive } from "../util/exhaustive.ts";
+import type { EmulatedService } from "./tcp_services.ts";
 
 /**
  * A fault the emulator can inject instead of (or on top of) a normal answer.
@@ -186,6 +187,15 @@ export interface EmulatorOptions {
   /** Base of `SSHSessionResponse.gateway_url`. Default: the request's origin + `/gateway`. */
   gatewayUrl?: string;
   /**
+   * What listens inside every emulated sandbox, by port: a `"host:port"`
+   * to relay to (e.g. a Redis server the test started) or a handler given
+   * each connection. Tensorlake's TCP tunnel reaches it; served over HTTP,
+   * so does each Prime Intellect TCP exposure's `external_endpoint` (a
+   * loopback listener of its own). A port without a service refuses the
+   * tunnel (502) and closes exposure connections at once. Default: none.
+   */
+  services?: Readonly<Record<number, EmulatedService>>;
+  /**
    * Called once per request when its answer is decided (a WebSocket upgrade
    * too): a request log, as `sandgate emulator` prints it. Never throws into
    * the emulator.
@@ -320,11 +330,14 @@ export interface Emulator {
    */
   readonly webSocket: WebSocketFactory;
   /**
-   * Decides a WebSocket upgrade of `/api/v1/pty/{id}/ws` (what `serve()`
-   * calls): the refusal as a `Response`, or a function attaching the server
-   * side of the accepted socket.
+   * Decides a WebSocket upgrade of `/api/v1/pty/{id}/ws` or
+   * `/api/v1/tunnels/tcp` (what `serve()` calls): the refusal as a
+   * `Response`, or a function attaching the server side of the accepted
+   * socket (a promise of either for the tunnel, which connects first).
    */
-  acceptWebSocket(request: Request): Response | WebSocketAccept;
+  acceptWebSocket(
+    request: Request,
+  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept>;
   /**
    * The answer to a request `serve()` refuses before it reaches `fetch` (413:
    * its body is over `maxBodyBytes`), in the error shape of the API its path

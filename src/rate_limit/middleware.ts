@@ -2,7 +2,10 @@
  * Client-side rate limiting: before each attempt, books a send slot in a
  * sliding window per (origin, token hash, sandbox id) and waits for it, first
  * come, first served. A server 429 pauses the key until its `Retry-After` /
- * `RateLimit-Reset`.
+ * `RateLimit-Reset`. Under every store, this process's own sends are counted
+ * from dispatch until answer and kept within the limit (`send_ledger.ts`), so
+ * the server never sees more than `limit` of them in a window, whatever the
+ * store says or however late the process hands a request to the socket.
  *
  * @module
  */
@@ -11,10 +14,11 @@ import { sleepWithProgress } from "../events.ts";
 import type { RateLimitInfo } from "../events.ts";
 import { callUser } from "../util/callback.ts";
 import type { Clock } from "../util/clock.ts";
-import { defaultRateLimitStore } from "../rate_limit/memory_store.ts";
-import type { RateLimitStore, Reservation } from "../rate_limit/store.ts";
+import { defaultRateLimitStore } from "./memory_store.ts";
+import type { RateLimitStore, Reservation } from "./store.ts";
+import { type LedgerEntry, ledgerOf, type SendTicket } from "./send_ledger.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
-import type { CallContext, Middleware } from "./types.ts";
+import type { CallContext, Middleware } from "../middleware/context.ts";
 
 /** Options of {@link rateLimitMiddleware}. */
 export interface RateLimitMiddlewareOptions {
@@ -50,7 +54,7 @@ export interface RateLimitMiddlewareOptions {
  *
  * @example
  * ```ts
- * import { rateLimitKey } from "./rate_limit.ts";
+ * import { rateLimitKey } from "./middleware.ts";
  * console.log(rateLimitKey({ origin: "https://api.example.com", tokenHash: "ab12", sandboxId: "sb-1" }));
  * // https://api.example.com ab12 sb-1
  * ```
@@ -72,7 +76,7 @@ export function rateLimitKey(
  *
  * @example
  * ```ts
- * import { rateLimitMiddleware } from "./rate_limit.ts";
+ * import { rateLimitMiddleware } from "./middleware.ts";
  * import { systemClock } from "../util/clock.ts";
  * const limiter = rateLimitMiddleware({ limit: 20, windowMs: 60000, marginMs: 500, clock: systemClock });
  * console.log(typeof limiter);
@@ -81,6 +85,7 @@ export function rateLimitKey(
 export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middleware {
   const { maxWaitMs, onRateLimit, onWaitProgress, clock, budgetOf } = options;
   const store = options.store ?? defaultRateLimitStore(clock);
+  const ledger = ledgerOf(store);
   return (next) => (request, context) => {
     const signal = context.signal ?? request.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
@@ -93,13 +98,45 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       : rateLimitKey(context);
     const id = crypto.randomUUID();
     // A slot after the call's deadline would only end in a timeout: fail now, book nothing.
-    const remainingMs = context.deadline === undefined
-      ? Infinity
-      : Math.max(0, context.deadline - clock.now() - 1);
+    const msLeft = () =>
+      context.deadline === undefined ? Infinity : Math.max(0, context.deadline - clock.now() - 1);
+    const remainingMs = msLeft();
     const waitLimit = Math.min(maxWaitMs ?? Infinity, remainingMs);
+    // This process's own sends count from dispatch to answer (see send_ledger.ts):
+    // whatever the store says or the local delay, the server sees at most `limit` of them per window.
+    const dispatch = (ticket: SendTicket): Promise<Response> => {
+      const answered = () => ledger.leave(ticket, clock.now());
+      let sent: Promise<Response>;
+      try {
+        sent = next(request, context);
+      } catch (error) {
+        answered();
+        throw error;
+      }
+      const counted = sent.then((response) => {
+        answered();
+        return response;
+      }, (error: unknown) => {
+        answered();
+        throw error;
+      });
+      return store.pause ? counted.then((response) => afterResponse(response)) : counted;
+    };
     const send = (): Promise<Response> => {
-      const sent = next(request, context);
-      return store.pause ? sent.then((response) => afterResponse(response)) : sent;
+      const entry = ledger.enter(key, limit, windowMs, clock.now());
+      return entry.admitted ? dispatch(entry.ticket) : waitForOwnSends(entry);
+    };
+    const waitForOwnSends = async (first: LedgerEntry): Promise<Response> => {
+      let entry = first;
+      while (!entry.admitted) {
+        const bound = Math.min(maxWaitMs ?? Infinity, msLeft());
+        // A wait that cannot end in time fails at once (a lower bound while answers are due).
+        if (entry.waitMs > bound) throw rejection(entry.waitMs, bound === msLeft());
+        if (entry.known) await clock.sleep(entry.waitMs, signal);
+        else await ledger.changed(key, signal);
+        entry = ledger.enter(key, limit, windowMs, clock.now());
+      }
+      return dispatch(entry.ticket);
     };
     const afterResponse = (response: Response): Response | Promise<Response> => {
       if (response.status !== 429) return response;
@@ -114,20 +151,27 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
       id,
       ...(Number.isFinite(waitLimit) ? { maxWaitMs: waitLimit } : {}),
     };
+    /** The client-side refusal of a wait of `waitMs`, past maxWaitMs or the deadline. */
+    const rejection = (waitMs: number, byDeadline: boolean): RateLimitedError => {
+      const bound = byDeadline
+        ? `after the call's timeout (${Math.round(msLeft())} ms left)`
+        : `more than maxWaitMs (${maxWaitMs} ms)`;
+      return new RateLimitedError({
+        status: 429,
+        provider: context.provider,
+        operation: context.operation,
+        retryAfterMs: waitMs,
+        source: "client",
+        body: `client-side rate limit: the next slot is ${waitMs} ms away, ` +
+          `${bound}; nothing was sent`,
+      });
+    };
     const proceed = (reservation: Reservation): Promise<Response> => {
       if (reservation.rejected) {
-        const bound = maxWaitMs !== undefined && maxWaitMs <= remainingMs
-          ? `more than maxWaitMs (${maxWaitMs} ms)`
-          : `after the call's timeout (${Math.round(remainingMs)} ms left)`;
-        throw new RateLimitedError({
-          status: 429,
-          provider: context.provider,
-          operation: context.operation,
-          retryAfterMs: reservation.retryAfterMs,
-          source: "client",
-          body: `client-side rate limit: the next slot is ${reservation.retryAfterMs} ms away, ` +
-            `${bound}; nothing was sent`,
-        });
+        throw rejection(
+          reservation.retryAfterMs,
+          !(maxWaitMs !== undefined && maxWaitMs <= remainingMs),
+        );
       }
       if (reservation.delayMs <= 0) return send();
       return (async () => {
@@ -148,10 +192,7 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
         if (!store.confirm) return send();
         // The wait is over, maybe late (a long queue, a stalled event loop) or
         // after a server 429 paused the key: the slot is timed from now, or booked anew.
-        const left = context.deadline === undefined
-          ? Infinity
-          : Math.max(0, context.deadline - clock.now() - 1);
-        const bound = Math.min(maxWaitMs ?? Infinity, left);
+        const bound = Math.min(maxWaitMs ?? Infinity, msLeft());
         const again = { ...booking, ...(Number.isFinite(bound) ? { maxWaitMs: bound } : {}) };
         const confirmed = await guardStore(context, () => store.confirm!(key, again));
         return proceed(confirmed);

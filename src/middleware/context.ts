@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Provider } from "../errors.ts";
+import type { Provider } from "../provider.ts";
 
 /** What the middleware stack knows about the call a request belongs to. */
 export interface CallContext {
@@ -25,10 +25,22 @@ export interface CallContext {
    */
   tokenHash: string;
   /**
+   * The call's own budget (a per-call `timeoutMs`), set by the pipeline: the
+   * timeout middleware arms one timer for the shorter of it and the client's.
+   */
+  timeoutMs?: number | undefined;
+  /**
    * When the call's budget ends (clock milliseconds), set by the timeout
-   * middleware: retries that could not start before it are not attempted.
+   * middleware: the one deadline of the call. Retries that could not start
+   * before it are not attempted; a rate-limit wait that would end after it fails at once.
    */
   deadline?: number | undefined;
+  /**
+   * The call's credential when it is not the client's key (an SSH gateway's
+   * session token), set by the pipeline: the auth middleware sends and
+   * redacts it instead.
+   */
+  bearer?: (() => string) | undefined;
   /**
    * The call's signal (the request's own, combined with the call's timeout),
    * set by the timeout middleware. Layers below use it instead of

@@ -1,0 +1,71 @@
+/**
+ * Checks of `forward()` and `connect()` arguments, before any request or
+ * listener: each rejection names the field and the rule.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.ts";
+import { assertCallOptions, assertIntegerInRange, assertOptionsObject } from "../validate.ts";
+import type { ConnectOptions, ForwardOptions } from "./types.ts";
+
+/** `forward()`'s options, normalized once. */
+export interface ForwardSettings {
+  host: string;
+  localPort: number;
+  signal: AbortSignal | undefined;
+  onConnectionError: ((error: unknown) => void) | undefined;
+}
+
+const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?)$/;
+
+/** Parses `"host:port"` (an IPv6 host in brackets); `undefined` when it is not one. */
+export function parseHostPort(text: unknown): { host: string; port: number } | undefined {
+  const match = typeof text === "string"
+    ? /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)
+    : null;
+  const port = match ? Number(match[2]) : NaN;
+  return match && port >= 1 && port <= 65535
+    ? { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port }
+    : undefined;
+}
+
+/** Checks a remote port: an integer in the provider's range. */
+export function assertRemotePort(value: unknown, min: number, max: number): number {
+  assertIntegerInRange("remotePort", value, min, max);
+  return value as number;
+}
+
+/** Checks and normalizes {@link ForwardOptions}. */
+export function forwardSettings(options: ForwardOptions | undefined): ForwardSettings {
+  assertOptionsObject("options", options, ["localPort", "host", "signal", "onConnectionError"]);
+  const { localPort = 0, host = "127.0.0.1", signal, onConnectionError } = options ?? {};
+  assertIntegerInRange("options.localPort", localPort, 0, 65535);
+  if (typeof host !== "string" || !HOST.test(host)) {
+    throw new InvalidArgumentError(
+      "options.host",
+      host,
+      "must be a host name or IP address to listen on (e.g. 127.0.0.1, ::1, localhost)",
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError("options.signal", signal, "must be an AbortSignal");
+  }
+  if (onConnectionError !== undefined && typeof onConnectionError !== "function") {
+    throw new InvalidArgumentError(
+      "options.onConnectionError",
+      onConnectionError,
+      "must be a function",
+    );
+  }
+  return {
+    host: host.replace(/^\[(.*)\]$/, "$1"),
+    localPort,
+    signal,
+    onConnectionError,
+  };
+}
+
+/** Checks {@link ConnectOptions} (the per-call `{ signal, timeoutMs }`). */
+export function assertConnectOptions(options: ConnectOptions | undefined): void {
+  assertCallOptions(options);
+}

@@ -1,0 +1,407 @@
+/**
+ * The one request pipeline of a client: a {@link Pipeline} per client owns
+ * the middleware stack
+ *
+ *   timeout → retry → auth → rate limit → network errors → `fetch`
+ *
+ * and everything a request goes through on its way out: the key and the
+ * routing headers, events, redaction, and the call's one deadline. The
+ * low-level openapi-fetch client sends through {@link Pipeline.fetch}; a call
+ * built by hand (the SSH gateway's authorize) through {@link Pipeline.send};
+ * a WebSocket through {@link Pipeline.openWebSocket} (src/websocket/: the
+ * same key and routing headers, events, redaction and a connect deadline).
+ *
+ * Retries live inside the pipeline, so openapi-fetch sees one response per
+ * call and the request body is read once. Redirects are followed by the auth
+ * middleware, hop by hop, so each hop is rate limited and only hops to the
+ * configured origin carry the key.
+ *
+ * @module
+ */
+import createClient, {
+  type Client,
+  defaultPathSerializer,
+  type Middleware as OpenApiMiddleware,
+  type PathSerializer,
+} from "openapi-fetch";
+import { ConfigError, type Provider } from "./errors.ts";
+import { reportingFetch, reportWait, retryReporter } from "./events.ts";
+import type { KeyFile } from "./env.ts";
+import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
+import { compose } from "./middleware/compose.ts";
+import { networkErrorMiddleware } from "./middleware/network.ts";
+import { rateLimitMiddleware } from "./rate_limit/middleware.ts";
+import { retryMiddleware } from "./middleware/retry.ts";
+import { timeoutMiddleware } from "./middleware/timeout.ts";
+import type { CallContext, Handler, Middleware } from "./middleware/context.ts";
+import type { NormalizedOptions } from "./normalize.ts";
+import { type FetchLike, USER_AGENT } from "./options.ts";
+import type { Clock } from "./util/clock.ts";
+import { assertPathId, parseSecureUrl } from "./validate.ts";
+import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
+import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
+
+/** A request budget a provider documents: `limit` requests per `windowMs`. */
+export interface RateBudget {
+  /** Operations with the same bucket share one budget. */
+  bucket: string;
+  /** Requests per window. */
+  limit: number;
+  /** Window in milliseconds. */
+  windowMs: number;
+}
+
+/**
+ * A provider's retry and rate-limit policy, as data: what it documents (and
+ * what sandgate assumes where it documents nothing). The middleware reads it.
+ */
+export interface ProviderPolicy {
+  /**
+   * Client-side budget per friendly operation name, keyed further by origin,
+   * token and sandbox id. An operation not listed has no client-side limit.
+   */
+  rateLimits: Readonly<Record<string, RateBudget>>;
+  /** HTTP statuses retried, for idempotent methods and for the others (POST). */
+  retryStatuses: { idempotent: readonly number[]; other: readonly number[] };
+}
+
+/** What differs between providers. */
+export interface ProviderProfile {
+  /** Provider id. */
+  provider: Provider;
+  /** Environment variable with the API key. */
+  envVar: string;
+  /** The config file the key is also read from, if any: named when no key is found. */
+  keyFile?: KeyFile;
+  /** `"METHOD /schema/path"` → friendly operation name. */
+  operations: Readonly<Record<string, string>>;
+  /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
+  sandboxIdOf(params: Record<string, unknown> | undefined, url: URL): string;
+  /** Retry and rate-limit policy. */
+  policy: ProviderPolicy;
+}
+
+/** What a client's pipeline is built for, besides its options. */
+export interface PipelineInit {
+  /** The provider's names, policy and key source. */
+  profile: ProviderProfile;
+  /** The API's base URL: `https:` (loopback may use `http:`). */
+  baseUrl: string;
+  /**
+   * Headers every request to the base URL carries, e.g. Tensorlake's
+   * `X-Tensorlake-Sandbox-Id` when a proxy routes by it (WebSocket upgrades too).
+   */
+  routingHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The WebSocket opener ({@link openWebSocket} of src/websocket/open.ts), for
+   * a provider whose client opens WebSockets: attached here, by the provider,
+   * so a bundle of a client that opens none carries no WebSocket code.
+   */
+  webSockets?: typeof openWebSocket | undefined;
+}
+
+/** A call that is not one of the low-level client's (see {@link Pipeline.send}). */
+export interface CallSpec {
+  /** Friendly operation name, e.g. `"authorizeKey"`. */
+  operation: string;
+  /** Sandbox the call is about (part of the rate-limit key); default none. */
+  sandboxId?: string;
+  /** The call's own budget (per-call `timeoutMs`): the client's still applies. */
+  timeoutMs?: number | undefined;
+  /**
+   * Sends to this origin with this bearer instead of the client's key (a
+   * session token on a gateway): redacted as the key is, never rate limited
+   * client-side (no budget is documented for it).
+   */
+  bearer?: { origin: string; token: string };
+}
+
+/** Headers for a WebSocket upgrade to the client's origin (see {@link Pipeline.upgrade}). */
+export interface UpgradeAuth {
+  /** `Authorization` when a key is available, and the routing headers. */
+  headers: Record<string, string>;
+  /** What must never appear in a message about the upgrade: the key, if any. */
+  secrets: string[];
+}
+
+/**
+ * The pipeline of one client. Built once per client from its normalized
+ * options; the handles of the high-level API hold it (narrowly: provider,
+ * clock, the openapi-fetch `fetch` for a call, {@link send}, {@link upgrade}).
+ */
+export class Pipeline {
+  /** Provider the client talks to. */
+  readonly provider: Provider;
+  /** The client's clock. */
+  readonly clock: Clock;
+  /** Validated base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  /** The base URL's origin: the only one `Authorization` (the API key) is ever sent to. */
+  readonly origin: string;
+  /** openapi-fetch middleware: rejects unfilled path templates; call bookkeeping. */
+  readonly guard: OpenApiMiddleware;
+  /** openapi-fetch path serializer that validates every path parameter first. */
+  readonly pathSerializer: PathSerializer;
+  /** The `fetch` handed to openapi-fetch: runs the middleware stack. */
+  readonly fetch: FetchLike;
+
+  readonly #profile: ProviderProfile;
+  readonly #options: NormalizedOptions;
+  readonly #routing: Readonly<Record<string, string>>;
+  readonly #webSockets: typeof openWebSocket | undefined;
+  readonly #handler: Handler;
+  readonly #contexts = new WeakMap<Request, CallContext>();
+  readonly #apiKey: () => string | Promise<string>;
+  #unlimited: Handler | undefined;
+
+  constructor(init: PipelineInit, options: NormalizedOptions) {
+    const { profile, baseUrl } = init;
+    const url = parseSecureUrl(
+      baseUrl,
+      (rule) => new ConfigError(`baseUrl: ${rule} (got ${JSON.stringify(baseUrl)})`),
+    );
+    this.provider = profile.provider;
+    this.clock = options.clock;
+    this.origin = url.origin;
+    this.baseUrl = url.href.replace(/\/+$/, "");
+    this.#profile = profile;
+    this.#options = options;
+    this.#routing = init.routingHeaders ?? {};
+    this.#webSockets = init.webSockets;
+    const auth = {
+      provider: profile.provider,
+      apiKey: options.apiKey,
+      envVar: profile.envVar,
+      keyFile: profile.keyFile,
+      clock: options.clock,
+    };
+    this.#apiKey = apiKeyResolver(auth);
+    this.#handler = this.#compose(true, authMiddleware(auth));
+
+    // Path parameters are checked while openapi-fetch builds the URL, before
+    // encodeURIComponent can throw (lone surrogates) and before any Request exists.
+    this.pathSerializer = (pathname, pathParams) => {
+      for (const [name, value] of Object.entries(pathParams)) assertPathId(name, value);
+      return defaultPathSerializer(pathname, pathParams);
+    };
+    this.guard = {
+      onRequest: ({ request, schemaPath, params }) => {
+        const path = (params as { path?: Record<string, unknown> } | undefined)?.path;
+        const requestUrl = new URL(request.url);
+        if (/%7B|%7D|[{}]/i.test(requestUrl.pathname)) {
+          const missing = /\{([^}]+)\}/.exec(decodeURIComponent(requestUrl.pathname))?.[1] ??
+            "path";
+          assertPathId(missing, undefined);
+        }
+        // Set in place: the pipeline keys its bookkeeping by this Request object.
+        for (const [name, value] of Object.entries(this.#routing)) {
+          request.headers.set(name, value);
+        }
+        const key = `${request.method} ${schemaPath}`;
+        this.#contexts.set(
+          request,
+          this.#context(profile.operations[key] ?? key, profile.sandboxIdOf(path, requestUrl)),
+        );
+        return undefined;
+      },
+    };
+    this.fetch = (request) => this.#run(request, this.#contextOf(request), this.#handler);
+  }
+
+  /**
+   * The `fetch` for one call of the low-level client, carrying its per-call
+   * budget into the one timer of the timeout middleware (pass it as the
+   * call's `fetch` option).
+   */
+  fetchFor(timeoutMs: number | undefined): FetchLike {
+    if (timeoutMs === undefined) return this.fetch;
+    return (request) => {
+      const context = this.#contextOf(request);
+      context.timeoutMs = timeoutMs;
+      return this.#run(request, context, this.#handler);
+    };
+  }
+
+  /**
+   * Sends a request that is not one of the low-level client's through the
+   * same stack: timeout, retries with the provider's policy, redirects, auth,
+   * network errors and events. With `call.bearer`, it goes to that origin
+   * with that token instead of the API key, and no client-side budget applies.
+   */
+  send(request: Request, call: CallSpec): Promise<Response> {
+    const context = this.#context(call.operation, call.sandboxId ?? "", call.bearer?.origin);
+    if (call.timeoutMs !== undefined) context.timeoutMs = call.timeoutMs;
+    if (!call.bearer) return this.#run(request, context, this.#handler);
+    const { token } = call.bearer;
+    context.bearer = () => token;
+    this.#unlimited ??= this.#compose(
+      false,
+      authMiddleware({
+        provider: this.provider,
+        apiKey: undefined,
+        envVar: this.#profile.envVar,
+        clock: this.clock,
+      }),
+    );
+    return this.#run(request, context, this.#unlimited);
+  }
+
+  /**
+   * For a WebSocket upgrade to the client's origin: the routing headers and,
+   * when a key is available, `Authorization` with the same key the HTTP calls
+   * send (one resolver). A missing key is no error here: some upgrades are
+   * authorized by a token of their own.
+   */
+  async upgrade(): Promise<UpgradeAuth> {
+    const headers: Record<string, string> = { ...this.#routing };
+    try {
+      const key = await this.#apiKey();
+      headers.Authorization = `Bearer ${key}`;
+      return { headers, secrets: [key] };
+    } catch {
+      return { headers, secrets: [] };
+    }
+  }
+
+  /**
+   * Opens a WebSocket through this pipeline: the {@link upgrade} headers
+   * (routing, and the bearer from the one key resolver; only for a URL on the
+   * client's origin) under the request's own, every secret redacted from what
+   * comes back, the connect deadline on the client's clock, and the upgrade
+   * reported to `onEvent` / `debug` as a request and its response.
+   */
+  async openWebSocket<E extends ChannelEnd>(
+    request: ChannelRequest<E>,
+  ): Promise<WebSocketChannel<E>> {
+    const open = this.#webSockets;
+    if (!open) throw new TypeError(`${this.provider}: this client opens no WebSocket`);
+    const auth = await this.upgrade();
+    const sameOrigin = new URL(request.url.replace(/^ws/, "http")).origin === this.origin;
+    return await open<E>({
+      ...request,
+      provider: this.provider,
+      clock: this.clock,
+      emit: this.#options.emit,
+      headers: { ...(sameOrigin ? auth.headers : {}), ...request.headers },
+      secrets: [...auth.secrets, ...(request.secrets ?? [])],
+    });
+  }
+
+  /** The routing headers every request to the origin carries. */
+  get routingHeaders(): Readonly<Record<string, string>> {
+    return this.#routing;
+  }
+
+  #compose(limited: boolean, auth: Middleware): Handler {
+    const options = this.#options;
+    const { clock, emit } = options;
+    const stack: Middleware[] = [timeoutMiddleware({ timeoutMs: options.timeoutMs, clock })];
+    if (options.retry !== false) {
+      stack.push(retryMiddleware({
+        ...options.retry,
+        statuses: this.#profile.policy.retryStatuses,
+        onRetry: retryReporter(options.onRetry, emit),
+        clock,
+      }));
+    }
+    stack.push(auth);
+    // An explicit `limit` or `windowMs` is one budget for every call (the old
+    // behaviour); otherwise the provider's documented budgets apply, per operation.
+    const rateLimit = options.rateLimit;
+    const budgets = this.#profile.policy.rateLimits;
+    if (
+      limited && rateLimit !== false && (rateLimit.custom || Object.keys(budgets).length > 0)
+    ) {
+      const { onRateLimit } = options;
+      const { custom: _, ...limits } = rateLimit;
+      stack.push(rateLimitMiddleware({
+        ...limits,
+        ...(rateLimit.custom ? {} : { budgetOf: (context) => budgets[context.operation] }),
+        onRateLimit: emit
+          ? (info) => {
+            onRateLimit?.(info);
+            reportWait(emit, info, 0);
+          }
+          : onRateLimit,
+        ...(emit ? { onWaitProgress: (info, elapsedMs) => reportWait(emit, info, elapsedMs) } : {}),
+        clock,
+      }));
+    }
+    stack.push(networkErrorMiddleware());
+    const send = reportingFetch(options.fetch, emit, clock);
+    return compose(stack, (request, context) => send(request, context.operation));
+  }
+
+  #context(operation: string, sandboxId: string, origin = this.origin): CallContext {
+    return { provider: this.provider, operation, sandboxId, origin, attempt: 1, tokenHash: "" };
+  }
+
+  /** The context the guard recorded, or one named by method and path (a caller's own `fetch` use). */
+  #contextOf(request: Request): CallContext {
+    const known = this.#contexts.get(request);
+    if (known) return known;
+    const url = new URL(request.url);
+    const key = `${request.method} ${url.pathname}`;
+    return this.#context(
+      this.#profile.operations[key] ?? key,
+      this.#profile.sandboxIdOf(undefined, url),
+    );
+  }
+
+  #run(request: Request, context: CallContext, handler: Handler): Promise<Response> {
+    // The body is read once, here: every layer below reuses these bytes (retries
+    // need no copy) and the auth middleware builds the one `Request` each attempt sends.
+    // openapi-fetch serializes JSON bodies to a string: take it as it was
+    // given instead of reading the Request's stream back (a costly async read).
+    // Looked up first: reading `request.body` makes some runtimes (Deno) build a stream.
+    const serialized = serializedBodies.get(request);
+    if (serialized !== undefined) {
+      context.body = serialized;
+      return handler(request, context);
+    }
+    if (request.body === null) {
+      context.body = null;
+      return handler(request, context);
+    }
+    return request.arrayBuffer().then((body) => {
+      context.body = body;
+      return handler(request, context);
+    });
+  }
+}
+
+/**
+ * An openapi-fetch client typed by `Paths` that sends through `pipeline`:
+ * the one place both providers' low-level clients are assembled.
+ */
+// deno-lint-ignore ban-types -- openapi-fetch's own constraint on Paths
+export function createGatewayClient<Paths extends {}>(pipeline: Pipeline): Client<Paths> {
+  const client = createClient<Paths>({
+    baseUrl: pipeline.baseUrl,
+    fetch: pipeline.fetch,
+    pathSerializer: pipeline.pathSerializer,
+    headers: { "user-agent": USER_AGENT },
+    Request: RequestKeepingBody,
+  });
+  client.use(pipeline.guard);
+  return client;
+}
+
+/** JSON bodies as openapi-fetch serialized them, keyed by the Request built from them. */
+const serializedBodies = new WeakMap<Request, string>();
+
+/**
+ * The `Request` "class" handed to openapi-fetch: builds a plain `Request` and
+ * remembers its string body, so the pipeline need not read the stream back.
+ * A function, not `class extends Request`: touching the global `Request` at
+ * import time makes Node 20 load its fetch implementation (~10 ms) on import.
+ */
+const RequestKeepingBody = function (input: RequestInfo | URL, init?: RequestInit): Request {
+  const request = new Request(input, init);
+  if (typeof init?.body === "string") serializedBodies.set(request, init.body);
+  return request;
+} as unknown as typeof Request;
+// openapi-fetch checks a middleware's returned request with `instanceof` this "class".
+Object.defineProperty(RequestKeepingBody, Symbol.hasInstance, {
+  value: (value: unknown) => value instanceof Request,
+});

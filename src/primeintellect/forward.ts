@@ -1,0 +1,155 @@
+/**
+ * Forwarding on Prime Intellect: a TCP exposure of the sandbox's port
+ * (`POST /api/v1/sandbox/{id}/expose` with `protocol: "TCP"`; seed page
+ * "Expose Port Endpoint") and raw TCP to its `external_endpoint`
+ * (`host:port`), as Prime's own example does
+ * (PrimeIntellect-ai/prime@66fb4b7 `examples/sandbox_port_expose_demo.py`,
+ * `verify_tcp`: `endpoint.rsplit(":", 1)` then a plain socket). No `ssh`
+ * binary is involved.
+ *
+ * An existing TCP exposure of the same port is reused (and then left in
+ * place); one created here is removed when the forward or connection ends.
+ *
+ * @module
+ */
+import { UnexpectedResponseError } from "../errors.ts";
+import type { CallOptions } from "../options.ts";
+import { type Remote, startForward } from "../forward/forward.ts";
+import {
+  assertConnectOptions,
+  assertRemotePort,
+  forwardSettings,
+  parseHostPort,
+} from "../forward/options.ts";
+import { tcpConnector, tcpListener } from "../forward/tcp.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import type { ExposePortOptions, Exposure } from "./exposure.ts";
+
+/** What forwarding needs of a sandbox handle. */
+export interface ExposureApi {
+  exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure>;
+  listExposures(callOptions?: CallOptions): Promise<Exposure[]>;
+}
+
+/** A TCP endpoint of the sandbox's port, and how to give it back. */
+interface Endpoint {
+  host: string;
+  port: number;
+  /** Removes the exposure when it was created for this; a no-op for a reused one. */
+  release(): Promise<void>;
+}
+
+/** Ports Prime Intellect exposes (seed 004: 22–9000). */
+const MIN_PORT = 22;
+const MAX_PORT = 9000;
+
+/** `external_endpoint`, documented as `host:port`. */
+export function parseEndpoint(endpoint: string | null, exposureId: string): {
+  host: string;
+  port: number;
+} {
+  const parsed = parseHostPort(endpoint);
+  if (parsed) return parsed;
+  throw new UnexpectedResponseError(
+    `Prime Intellect exposure ${exposureId}: external_endpoint is not host:port`,
+  );
+}
+
+/** The sandbox's TCP exposure of `port`: an existing one, or one created now. */
+async function tcpEndpoint(
+  api: ExposureApi,
+  port: number,
+  callOptions: CallOptions | undefined,
+): Promise<Endpoint> {
+  const existing = (await api.listExposures(callOptions)).find((e) =>
+    e.protocol?.toUpperCase() === "TCP" && e.port === port && e.externalEndpoint
+  );
+  if (existing) {
+    return { ...parseEndpoint(existing.externalEndpoint, existing.exposureId), release: noop };
+  }
+  const created = await api.exposePort(
+    { port, protocol: "TCP", name: `sandgate-forward-${port}` },
+    callOptions,
+  );
+  try {
+    return {
+      ...parseEndpoint(created.externalEndpoint, created.exposureId),
+      release: async () => {
+        await created.unexpose();
+      },
+    };
+  } catch (error) {
+    await created.unexpose().catch(() => {});
+    throw error;
+  }
+}
+
+async function noop(): Promise<void> {}
+
+/** `sandbox.forward(remotePort, options)` on Prime Intellect. */
+export async function primeForward(
+  api: ExposureApi,
+  remotePort: number,
+  options: ForwardOptions | undefined,
+): Promise<Forward> {
+  assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+  const settings = forwardSettings(options);
+  const listen = await tcpListener("forward");
+  const connect = await tcpConnector("forward");
+  return await startForward({
+    listen,
+    settings,
+    remotePort,
+    async prepare(signal): Promise<Remote> {
+      const endpoint = await tcpEndpoint(api, remotePort, { signal });
+      return {
+        open: (openSignal) => connect(endpoint.host, endpoint.port, openSignal),
+        release: endpoint.release,
+      };
+    },
+  });
+}
+
+/** `sandbox.connect(remotePort, options)` on Prime Intellect. */
+export async function primeConnect(
+  api: ExposureApi,
+  remotePort: number,
+  options: ConnectOptions | undefined,
+): Promise<TcpConnection> {
+  assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+  assertConnectOptions(options);
+  const connect = await tcpConnector("connect");
+  const endpoint = await tcpEndpoint(api, remotePort, options);
+  let connection: TcpConnection;
+  try {
+    connection = await connect(endpoint.host, endpoint.port, options?.signal);
+  } catch (error) {
+    await endpoint.release().catch(() => {});
+    throw error;
+  }
+  return withRelease(connection, endpoint.release);
+}
+
+/**
+ * `connection`, releasing `release` once it has closed (by either side or
+ * `close()`); `close()` resolves after the release and rejects when it failed.
+ */
+export function withRelease(
+  connection: TcpConnection,
+  release: () => Promise<void>,
+): TcpConnection {
+  let released: Promise<void> | undefined;
+  const releaseOnce = () => released ??= release();
+  const closed = connection.closed.then(releaseOnce).catch(() => {});
+  const close = async () => {
+    await connection.close();
+    await releaseOnce();
+  };
+  return {
+    readable: connection.readable,
+    writable: connection.writable,
+    closed,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * The PTY protocol on a {@link WebSocketChannel}: READY once open, data
+ * frames as output, the exit frame and close reasons as a {@link PtyExit},
+ * input and resize as frames; and the {@link PtyConnection} users hold.
+ * Frames and reasons: ./pty_frames.ts; the sources are in ./attach.ts.
+ *
+ * @module
+ */
+import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
+import { DisposableFields } from "../handle.ts";
+import { assertDimension } from "../validate.ts";
+import {
+  type ChannelClose,
+  type ChannelEnd,
+  type ChannelProtocol,
+  MAX_MESSAGE_PAYLOAD,
+  type WebSocketChannel,
+} from "../websocket/channel.ts";
+import {
+  dataFrame,
+  decodeServerFrame,
+  exitCodeOfReason,
+  readyFrame,
+  REASON_SESSION_TERMINATED,
+  resizeFrame,
+} from "./pty_frames.ts";
+import type { PtySize } from "./pty_size.ts";
+
+/**
+ * How an attached PTY connection ended. `exit` never rejects.
+ *
+ * @example
+ * ```ts
+ * import type { PtyExit } from "@sandgate/sdk";
+ * function describe(exit: PtyExit): string {
+ *   if (exit.kind === "exited") return `exit code ${exit.exitCode}`;
+ *   if (exit.kind === "killed") return "killed";
+ *   return `disconnected: ${exit.error.message}`;
+ * }
+ * console.log(describe({ kind: "exited", exitCode: 3 }));
+ * ```
+ */
+export type PtyExit =
+  | { readonly kind: "exited"; readonly exitCode: number }
+  | { readonly kind: "killed" }
+  | { readonly kind: "disconnected"; readonly error: SandgateError };
+
+/**
+ * A live attachment to a PTY session.
+ *
+ * - `output`: terminal output; it ends when the program exits, the session is
+ *   killed or you detach, and errors with a `PtyDisconnectedError` when the
+ *   connection drops.
+ * - `input`: terminal input (strings are sent as UTF-8); a writer waits while
+ *   the socket's `bufferedAmount` is high. Closing it sends nothing (send
+ *   `"\x04"` for end-of-file).
+ * - `close()` detaches without killing; `await using` does the same (for
+ *   `openPty`'s connection it also kills the PTY).
+ *
+ * The token is not on the connection, in its `inspect` output or in any error.
+ *
+ * @example
+ * ```ts
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const emulator = createEmulator();
+ * const tensorlake = new Tensorlake({
+ *   apiKey: "demo",
+ *   fetch: emulator.fetch,
+ *   webSocket: emulator.webSocket,
+ * });
+ * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * const connection = await pty.attach();
+ * const writer = connection.input.getWriter();
+ * await writer.write("exit 3\n");
+ * console.log(await connection.exit); // { kind: "exited", exitCode: 3 }
+ * ```
+ */
+export interface PtyConnection extends AsyncDisposable {
+  /** The session id. */
+  readonly sessionId: string;
+  /** Terminal output bytes. */
+  readonly output: ReadableStream<Uint8Array>;
+  /** Terminal input. */
+  readonly input: WritableStream<Uint8Array | string>;
+  /** Resizes the terminal over the socket (cols and rows, 1–65535). */
+  resize(size: PtySize): Promise<void>;
+  /** How the connection ended; never rejects. */
+  readonly exit: Promise<PtyExit>;
+  /** Detaches (the PTY keeps running); resolves once the socket is closed. */
+  close(): Promise<void>;
+  /** The public fields (never the token). */
+  toJSON(): { sessionId: string };
+}
+
+/** How a PTY channel ends: the channel's end, with the {@link PtyExit} it means. */
+export interface PtyEnd extends ChannelEnd {
+  /** The outcome `exit` resolves with. */
+  readonly exit: PtyExit;
+}
+
+/** The end for an exit code (an exit frame or an `exit:<code>` close reason). */
+function exited(exitCode: number): PtyEnd {
+  return {
+    exit: { kind: "exited", exitCode },
+    clean: true,
+    error: new PtyDisconnectedError(`PTY input: the program exited (code ${exitCode})`),
+  };
+}
+
+function disconnected(error: PtyDisconnectedError, clean: boolean): PtyEnd {
+  return { exit: { kind: "disconnected", error }, clean, error };
+}
+
+/** The PTY protocol (https://docs.tensorlake.ai/api-reference/v2/pty/websocket). */
+export const PTY_PROTOCOL: ChannelProtocol<PtyEnd> = {
+  // READY at once after open, so the server flushes buffered output.
+  opened: (channel) => channel.sendNow(readyFrame()),
+  message(bytes, channel) {
+    const frame = decodeServerFrame(bytes);
+    if (!frame) return; // unknown or malformed frames are ignored, as upstream does
+    if (frame.op === "exit") channel.finish(exited(frame.exitCode));
+    else channel.push(frame.bytes);
+  },
+  closed(close: ChannelClose): PtyEnd {
+    const exitCode = exitCodeOfReason(close.rawReason);
+    if (exitCode !== undefined) return exited(exitCode);
+    if (close.rawReason === REASON_SESSION_TERMINATED) {
+      return {
+        exit: { kind: "killed" },
+        clean: true,
+        error: new PtyDisconnectedError("PTY input: the session was killed"),
+      };
+    }
+    const code = close.code === undefined ? {} : { closeCode: close.code };
+    if (close.byClient) {
+      return disconnected(
+        new PtyDisconnectedError("PTY connection: detached by the client", {
+          byClient: true,
+          ...code,
+          closeReason: close.reason,
+        }),
+        true,
+      );
+    }
+    return disconnected(
+      new PtyDisconnectedError(
+        `PTY connection closed unexpectedly: ${close.code ?? "no code"}${
+          close.reason ? ` ${close.reason}` : ""
+        }`,
+        { ...code, closeReason: close.reason },
+      ),
+      false,
+    );
+  },
+  // Output was lost for this reader: its stream errors instead of ending cleanly.
+  overflow: (max) =>
+    disconnected(
+      new PtyDisconnectedError(
+        `PTY output: the reader fell more than ${max} bytes behind; ` +
+          "detached (the PTY keeps running, attach again to continue)",
+        { byClient: true },
+      ),
+      false,
+    ),
+};
+
+/** A {@link PtyConnection} on an open channel running {@link PTY_PROTOCOL}. */
+export class Connection extends DisposableFields<{ sessionId: string }> implements PtyConnection {
+  protected readonly inspectName = "PtyConnection";
+  readonly sessionId: string;
+  readonly output: ReadableStream<Uint8Array>;
+  readonly input: WritableStream<Uint8Array | string>;
+  readonly exit: Promise<PtyExit>;
+  readonly #channel: WebSocketChannel<PtyEnd>;
+  readonly #onDispose: (() => Promise<unknown>) | undefined;
+
+  constructor(
+    sessionId: string,
+    channel: WebSocketChannel<PtyEnd>,
+    onDispose: (() => Promise<unknown>) | undefined,
+  ) {
+    super();
+    this.sessionId = sessionId;
+    this.#channel = channel;
+    this.#onDispose = onDispose;
+    this.output = channel.readable;
+    this.exit = channel.closed.then((end) => end.exit);
+    this.input = new WritableStream<Uint8Array | string>({
+      write: (chunk) => this.#write(chunk),
+    }, {
+      highWaterMark: MAX_MESSAGE_PAYLOAD,
+      size: (chunk) => typeof chunk === "string" ? chunk.length : chunk?.byteLength ?? 1,
+    });
+  }
+
+  async #write(chunk: Uint8Array | string): Promise<void> {
+    let bytes: Uint8Array;
+    if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
+    else if (chunk instanceof Uint8Array) bytes = chunk;
+    else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
+    await this.#channel.write(bytes, dataFrame);
+  }
+
+  resize(size: PtySize): Promise<void> {
+    try {
+      if (typeof size !== "object" || size === null) {
+        throw new InvalidArgumentError("size", size, "must be { cols, rows }");
+      }
+      assertDimension("cols", size.cols);
+      assertDimension("rows", size.rows);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Input and resize share the channel's one queue: they reach the PTY in order.
+    return this.#channel.send(resizeFrame(size.cols, size.rows));
+  }
+
+  close(): Promise<void> {
+    return this.#channel.close();
+  }
+
+  protected async dispose(): Promise<void> {
+    await this.close();
+    await this.#onDispose?.();
+  }
+
+  toJSON(): { sessionId: string } {
+    return { sessionId: this.sessionId };
+  }
+}

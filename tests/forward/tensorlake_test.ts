@@ -1,0 +1,150 @@
+// Tensorlake forwarding against the served emulator: the TCP tunnel
+// WebSocket (/api/v1/tunnels/tcp?port=N) relays to the service the test
+// declared; real TCP clients (node:net, redis-cli) go through forward(),
+// and connect() gives the same bytes as Web streams.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidArgumentError, NetworkError, Tensorlake } from "../../mod.ts";
+import { createEmulator, serve } from "../../src/testing/mod.ts";
+import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
+import { echo, exchange, readAll, redisCli, refuses } from "./helpers.ts";
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+// Node 20 has no global WebSocket (README, runtime table).
+const noWebSocket = typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)";
+
+async function setUp(options: Parameters<typeof createEmulator>[0] = {}) {
+  const emulator = createEmulator({ services: { 7000: echo }, ...options });
+  const server = await serve(emulator);
+  const sandbox = new Tensorlake({ apiKey: "k", proxyUrl: server.url }).sandbox("sb");
+  return { emulator, server, sandbox };
+}
+
+test("tunnel: a TCP client reaches the sandbox's service through forward(); close stops it", {
+  skip: noWebSocket,
+}, async () => {
+  const { server, sandbox } = await setUp();
+  try {
+    const forward = await sandbox.forward(7000);
+    assert.equal(forward.remotePort, 7000);
+    // No half-close over the tunnel: the client reads the echo before it hangs up.
+    const reply = await exchange(forward.port, "hello through the tunnel", {
+      end: false,
+      until: 24,
+    });
+    assert.equal(text(reply), "hello through the tunnel");
+    assert.equal(text(await exchange(forward.port, "again", { end: false, until: 5 })), "again");
+    assert.equal(forward.stats.connections, 2);
+    assert.equal(forward.stats.bytesIn, 29);
+    await forward.close();
+    await forward.closed;
+    assert.equal(forward.stats.activeConnections, 0);
+    assert.ok(await refuses(forward.port));
+  } finally {
+    await server.close();
+  }
+});
+
+test("tunnel: redis-cli talks to a real redis-server through forward()", {
+  skip: noWebSocket || redisSkipReason(),
+}, async () => {
+  const redis = await startRedisServer();
+  const { server, sandbox } = await setUp({ services: { 6379: `127.0.0.1:${redis.port}` } });
+  try {
+    await using forward = await sandbox.forward(6379);
+    const cli = (...args: string[]) => redisCli(forward.port, ...args);
+    assert.equal(await cli("SET", "greeting", "through-tensorlake"), "OK");
+    assert.equal(await cli("GET", "greeting"), "through-tensorlake");
+    assert.equal(forward.stats.failedConnections, 0);
+  } finally {
+    await server.close();
+    await redis.stop();
+  }
+});
+
+test(
+  "tunnel: a port nothing listens on is refused (502): the client is hung up on, the error reported",
+  {
+    skip: noWebSocket,
+  },
+  async () => {
+    const { server, sandbox } = await setUp();
+    try {
+      const errors: unknown[] = [];
+      await using forward = await sandbox.forward(7999, {
+        onConnectionError: (e) => errors.push(e),
+      });
+      assert.equal((await exchange(forward.port, "anyone?", { end: false })).byteLength, 0);
+      assert.equal(forward.stats.failedConnections, 1);
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof NetworkError || (errors[0] as Error).name === "ServerError");
+      await assert.rejects(sandbox.connect(7999), (error: Error) => {
+        assert.match(error.message, /7999/);
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test("tunnel: a refused API key fails connect() (401)", { skip: noWebSocket }, async () => {
+  const { server } = await setUp({ apiKeys: ["the-right-key"] });
+  try {
+    const sandbox = new Tensorlake({ apiKey: "a-wrong-key", proxyUrl: server.url }).sandbox("sb");
+    await assert.rejects(sandbox.connect(7000), (error: Error) => {
+      assert.doesNotMatch(error.message + String(error.stack), /a-wrong-key/);
+      return true;
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test("connect: the tunnel as a duplex Web stream pair", { skip: noWebSocket }, async () => {
+  const { server, sandbox } = await setUp();
+  try {
+    const connection = await sandbox.connect(7000);
+    const writer = connection.writable.getWriter();
+    await writer.write(new TextEncoder().encode("ping over the tunnel"));
+    const reader = connection.readable.getReader();
+    let seen = "";
+    while (seen.length < 20) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += text(value);
+    }
+    assert.equal(seen, "ping over the tunnel");
+    reader.releaseLock();
+    await connection.close();
+    await connection.closed;
+    assert.equal(await readAll(connection.readable), "");
+  } finally {
+    await server.close();
+  }
+});
+
+test("forward/connect: bad input is refused before any request or listener", async () => {
+  const { emulator, server, sandbox } = await setUp();
+  try {
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => sandbox.forward(0), "remotePort"],
+      [() => sandbox.forward(65536), "remotePort"],
+      [() => sandbox.forward("22" as never), "remotePort"],
+      [() => sandbox.forward(22, { localPort: 1.5 }), "options.localPort"],
+      [() => sandbox.forward(22, { host: "" }), "options.host"],
+      [() => sandbox.connect(-1), "remotePort"],
+      [() => sandbox.connect(22, { signal: "no" as never }), "options.signal"],
+    ];
+    for (const [call, field] of cases) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError, String(error));
+        assert.equal(error.field, field);
+        return true;
+      });
+    }
+    assert.equal(emulator.stats.requests, 0);
+  } finally {
+    await server.close();
+  }
+});
