@@ -66,6 +66,7 @@ import {
   SSH_SESSION_SHAPE,
   type SshSession,
   SshSessionHandle,
+  sshTarget,
   toSshSessionInfo,
 } from "./ssh.ts";
 
@@ -604,11 +605,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
       ready: async (session, opts) => {
         assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
-        const host = session.host.replace(/^\[(.*)\]$/, "$1");
+        // Only a checked host and port are connected to (nothing else is ever resolved).
+        const target = sshTarget(session);
         const { pipeline, options } = this.#internals;
         return await waitUntilReady(
           session.externalEndpoint,
-          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
+          tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
           opts,
           { clock: pipeline.clock, emit: options.emit },
         );

@@ -101,3 +101,52 @@ test("a caller's abort stops its wait for a shared lookup without failing the ot
   assert.deepEqual(await other, []);
   assert.equal(sent.filter((s) => s === "GET /api/v1/sandbox/sb-1").length, 1);
 });
+
+test("sshTarget checks the whole session answer once: id, host, port; external_endpoint is compared", async () => {
+  const { sshTarget } = await import("../../src/primeintellect/ssh.ts");
+  const base = {
+    sessionId: "ssh-1",
+    exposureId: "e",
+    sandboxId: "sb",
+    host: "127.0.0.1",
+    port: 2200,
+    externalEndpoint: "127.0.0.1:2200",
+    expiresAt: new Date(0),
+    ttlSeconds: 1,
+    gatewayUrl: "https://g.example",
+    userNs: "ns",
+    jobId: "job",
+  };
+  assert.deepEqual({ ...sshTarget(base) }, {
+    user: "ssh-1",
+    host: "127.0.0.1",
+    address: "127.0.0.1",
+    port: 2200,
+    endpoint: "127.0.0.1:2200",
+    endpointMatches: true,
+  });
+  const v6 = sshTarget({ ...base, host: "[::1]", externalEndpoint: "gw.example:22" });
+  assert.deepEqual([v6.address, v6.endpoint, v6.endpointMatches], ["::1", "[::1]:2200", false]);
+  assert.equal(sshTarget({ ...base, host: "ssh.primeintellect.ai" }).host, "ssh.primeintellect.ai");
+  for (
+    const [field, bad] of [
+      ["port", { port: 99999 }],
+      ["port", { port: -1 }],
+      ["port", { port: 22.5 }],
+      ["host", { host: "-oProxyCommand=x" }],
+      ["host", { host: "a b" }],
+      ["host", { host: "user@host" }],
+      ["host", { host: "" }],
+      ["session_id", { sessionId: "-oX" }],
+      ["session_id", { sessionId: "a;b" }],
+    ] as const
+  ) {
+    assert.throws(
+      () => sshTarget({ ...base, ...bad }),
+      (error: Error) =>
+        error.name === "UnexpectedResponseError" &&
+        error.message.startsWith(`Prime Intellect createSshSession: ${field} must`),
+      JSON.stringify(bad),
+    );
+  }
+});
