@@ -16,7 +16,14 @@ import { PrimeIntellect } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 
 const emulator = createEmulator();
-const prime = new PrimeIntellect({ apiKey: "demo-key", fetch: emulator.fetch });
+const prime = new PrimeIntellect({
+  apiKey: "demo-key",
+  fetch: emulator.fetch,
+  // Prime allows 20 exposes / unexposes / SSH sessions per minute and sandbox: a call
+  // over that waits, and says what for instead of hanging silently.
+  onRateLimit: ({ operation, waitMs }) =>
+    console.log(`waiting ${Math.ceil(waitMs / 1000)} s for Prime's rate limit (${operation})`),
+});
 const sandbox = prime.sandbox("my-sandbox");
 
 {

@@ -12,7 +12,13 @@
 import { PrimeIntellect } from "sandgate";
 import { createEmulator } from "sandgate/testing";
 
-const prime = new PrimeIntellect({ apiKey: "demo-key", fetch: createEmulator().fetch });
+const prime = new PrimeIntellect({
+  apiKey: "demo-key",
+  fetch: createEmulator().fetch,
+  // A call over Prime's 20 per minute and sandbox waits: say what for.
+  onRateLimit: ({ operation, waitMs }) =>
+    console.log(`waiting ${Math.ceil(waitMs / 1000)} s for Prime's rate limit (${operation})`),
+});
 const sandbox = prime.sandbox("my-sandbox");
 
 const session = await sandbox.createSshSession({ ttlSeconds: 900 });

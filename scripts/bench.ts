@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import { benchAttach } from "./bench/attach.ts";
 import { benchBundle } from "./bench/bundle.ts";
+import { benchForward } from "./bench/forward.ts";
 import { benchHeapGrowth } from "./bench/heap_growth.ts";
 import { benchImportTime } from "./bench/import_time.ts";
 import { benchLimiter } from "./bench/limiter.ts";
@@ -53,6 +54,7 @@ async function measure(quick: boolean) {
       () => SCENARIOS.map(([name, options]) => [name, simulateFleet(options)] as const),
     ),
     attach: await step("7. PTY attach", () => benchAttach(quick)),
+    forward: await step("8. forwarding", () => benchForward(quick)),
   };
 }
 

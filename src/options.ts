@@ -147,18 +147,25 @@ const ALIASES: Record<string, string | readonly string[]> = {
   verbose: "debug",
 };
 
+/** Edits from `a` to `b`: insertions, deletions, substitutions and swaps of neighbours (`nmae`). */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j]!, before[j - 2]! + 1);
+      }
     }
+    [before, previous] = [previous, row];
   }
-  return row[b.length]!;
+  return previous[b.length]!;
 }
 
 /** The known option `key` was most likely meant to be, if any. */
@@ -211,5 +218,14 @@ export function assertClientOptions(options: unknown, known: readonly string[]):
   }
   if (onEvent !== undefined && typeof onEvent !== "function") {
     throw new ConfigError(`options.onEvent: must be a function (got ${typeof onEvent})`);
+  }
+  // A wrong type is not "no key": the environment is read only when apiKey is left out.
+  const { apiKey } = options as ClientOptions;
+  if (apiKey !== undefined && typeof apiKey !== "string" && typeof apiKey !== "function") {
+    throw new ConfigError(
+      `options.apiKey: must be a string or a function returning one (got ${
+        apiKey === null ? "null" : typeof apiKey
+      }); leave it out to use the environment`,
+    );
   }
 }

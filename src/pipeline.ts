@@ -25,8 +25,8 @@ import createClient, {
   type PathSerializer,
 } from "openapi-fetch";
 import { ConfigError, type Provider } from "./errors.ts";
-import { reportingFetch, reportWait, retryReporter } from "./events.ts";
-import type { KeyFile } from "./env.ts";
+import type { ProviderProfile } from "./profile.ts";
+import { reportingFetch, reportWait, retryReporter, type SandgateEvent } from "./events.ts";
 import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
 import { compose } from "./middleware/compose.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
@@ -40,46 +40,6 @@ import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
 import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
-
-/** A request budget a provider documents: `limit` requests per `windowMs`. */
-export interface RateBudget {
-  /** Operations with the same bucket share one budget. */
-  bucket: string;
-  /** Requests per window. */
-  limit: number;
-  /** Window in milliseconds. */
-  windowMs: number;
-}
-
-/**
- * A provider's retry and rate-limit policy, as data: what it documents (and
- * what sandgate assumes where it documents nothing). The middleware reads it.
- */
-export interface ProviderPolicy {
-  /**
-   * Client-side budget per friendly operation name, keyed further by origin,
-   * token and sandbox id. An operation not listed has no client-side limit.
-   */
-  rateLimits: Readonly<Record<string, RateBudget>>;
-  /** HTTP statuses retried, for idempotent methods and for the others (POST). */
-  retryStatuses: { idempotent: readonly number[]; other: readonly number[] };
-}
-
-/** What differs between providers. */
-export interface ProviderProfile {
-  /** Provider id. */
-  provider: Provider;
-  /** Environment variable with the API key. */
-  envVar: string;
-  /** The config file the key is also read from, if any: named when no key is found. */
-  keyFile?: KeyFile;
-  /** `"METHOD /schema/path"` → friendly operation name. */
-  operations: Readonly<Record<string, string>>;
-  /** Sandbox id for a request (rate-limit key), from its path parameters or URL. */
-  sandboxIdOf(params: Record<string, unknown> | undefined, url: URL): string;
-  /** Retry and rate-limit policy. */
-  policy: ProviderPolicy;
-}
 
 /** What a client's pipeline is built for, besides its options. */
 export interface PipelineInit {
@@ -144,6 +104,8 @@ export class Pipeline {
   readonly pathSerializer: PathSerializer;
   /** The `fetch` handed to openapi-fetch: runs the middleware stack. */
   readonly fetch: FetchLike;
+  /** The client's event sink (`onEvent`, `debug`), for work outside a request (re-attaching). */
+  readonly emit: ((event: SandgateEvent) => void) | undefined;
 
   readonly #profile: ProviderProfile;
   readonly #options: NormalizedOptions;
@@ -162,6 +124,7 @@ export class Pipeline {
     );
     this.provider = profile.provider;
     this.clock = options.clock;
+    this.emit = options.emit;
     this.origin = url.origin;
     this.baseUrl = url.href.replace(/\/+$/, "");
     this.#profile = profile;

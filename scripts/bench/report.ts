@@ -22,6 +22,8 @@ const TARGETS = {
   throughput: "PTY attach output throughput ≥ 0.9× a raw WebSocket client (loopback)",
   keystroke: "PTY attach keystroke round-trip p50 ≤ 1.1× raw",
   paused: "PTY attach: peak memory with a paused reader bounded (≤ 4× maxBufferedBytes)",
+  forwardTensorlake: "Tensorlake forward() throughput ≥ 0.8× a direct loopback connection",
+  forwardPrime: "Prime Intellect forward() throughput ≥ 0.9× a direct loopback connection",
   overhead: "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
   prime: '`import { PrimeIntellect } from "sandgate"` ≤ 9 kB min+gz',
   full: "full client ≤ 16 kB min+gz",
@@ -49,6 +51,7 @@ export function verdicts(r: Results): [string, string, boolean][] {
   const long = fleet.reduce((a, b) => (b.calls > a.calls ? b : a));
   const use = (long.calls - 20) / long.spanMs / (20 / 60_000);
   const { throughput, keystroke, paused } = r.attach;
+  const { forward } = r;
   const { flatness } = r.limiter;
   const x = (ratio: number) => `${ratio.toFixed(2)}×`;
   const memory = `${cell(paused.peakMB)} MB live heap (sampled after forced GCs) over ${
@@ -58,6 +61,12 @@ export function verdicts(r: Results): [string, string, boolean][] {
     [TARGETS.throughput, x(throughput), throughput >= 0.9],
     [TARGETS.keystroke, x(keystroke), keystroke <= 1.1],
     [TARGETS.paused, memory, paused.peakMB <= 4 * paused.maxBufferedMB],
+    [
+      TARGETS.forwardTensorlake,
+      x(forward.tensorlake.throughput),
+      forward.tensorlake.throughput >= 0.8,
+    ],
+    [TARGETS.forwardPrime, x(forward.prime.throughput), forward.prime.throughput >= 0.9],
     [TARGETS.overhead, x(high), high <= 1.1],
     [TARGETS.prime, `${cell(prime)} kB`, prime <= 9],
     [TARGETS.full, `${cell(full)} kB`, full <= 16],
@@ -105,6 +114,7 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
       "span / ideal": (s.spanMs / s.idealMs).toFixed(4),
     }))),
     attach: table(r.attach.rows),
+    forward: table(r.forward.rows),
   };
 }
 

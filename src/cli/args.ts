@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { didYouMean } from "../options.ts";
 import { UsageError } from "./errors.ts";
 
 /** One option of a command. */
@@ -19,6 +20,8 @@ export interface OptionSpec {
   value?: string;
   /** Repeatable: the values come as an array. */
   multiple?: boolean;
+  /** Left out of the help (an option that is only refused, with a reason). */
+  hidden?: boolean;
 }
 
 /** The options every command takes. */
@@ -40,6 +43,12 @@ export const PRIME_OPTIONS: Record<string, OptionSpec> = {
 };
 /** Where Tensorlake is. */
 export const TENSORLAKE_OPTIONS: Record<string, OptionSpec> = {
+  "sandbox-url": {
+    type: "string",
+    value: "URL",
+    description:
+      "the sandbox_url Tensorlake's lifecycle API returned for <sandbox> (wins over the proxy)",
+  },
   "proxy-url": {
     type: "string",
     value: "URL",
@@ -70,6 +79,11 @@ export interface CommandSpec {
   details?: string[];
   /** Options besides `--help`. */
   options: Record<string, OptionSpec>;
+  /**
+   * Whether arguments after `--` are passed on untouched (`ssh`, `pty`); for
+   * other commands `--` only ends the options (`expose sb -- -1`).
+   */
+  passthrough?: boolean;
 }
 
 /** Parses `args` for `spec`: unknown options and missing values are {@link UsageError}s. */
@@ -96,7 +110,7 @@ export function parse(spec: CommandSpec, args: string[]): Parsed {
       tokens: true,
     });
   } catch (error) {
-    throw new UsageError(`${spec.name}: ${(error as Error).message.split("\n")[0]}`);
+    throw new UsageError(`${spec.name}: ${parseProblem(args, options, error as Error)}`);
   }
   const terminator = result.tokens.find((t) => t.kind === "option-terminator")?.index ??
     Infinity;
@@ -104,9 +118,40 @@ export function parse(spec: CommandSpec, args: string[]): Parsed {
   const rest: string[] = [];
   for (const token of result.tokens) {
     if (token.kind !== "positional") continue;
-    (token.index > terminator ? rest : positionals).push(token.value);
+    (token.index > terminator && spec.passthrough ? rest : positionals).push(token.value);
   }
   return { values: result.values as Parsed["values"], positionals, rest };
+}
+
+/**
+ * What was wrong with a command line `parseArgs` refused, in one line of our
+ * own: an unknown option gets the SDK's did-you-mean (`--nmae` → `--name`),
+ * a negative number is said to be one; other messages are the parser's first
+ * line (`Option '--ttl <value>' argument missing`).
+ */
+function parseProblem(
+  args: string[],
+  options: Record<string, OptionSpec>,
+  error: Error,
+): string {
+  const { tokens } = parseArgs({ args, allowPositionals: true, strict: false, tokens: true });
+  const shorts = new Map(
+    Object.entries(options).flatMap(([name, o]) => (o.short ? [[o.short, name]] : [])),
+  );
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const known = Object.hasOwn(options, token.name) || shorts.has(token.name);
+    if (known) continue;
+    const raw = token.rawName.startsWith("--") ? token.rawName : `-${token.name}`;
+    if (/^-\d/.test(token.rawName)) {
+      return `unexpected ${raw}: a negative number is not an option, and no argument here ` +
+        "takes one (put arguments that start with - after --)";
+    }
+    const visible = Object.entries(options).filter(([, o]) => !o.hidden).map(([n]) => n);
+    const guess = token.rawName.startsWith("--") ? didYouMean(token.name, visible) : undefined;
+    return `unknown option ${raw}${guess ? `; did you mean --${guess}?` : ""}`;
+  }
+  return error.message.split("\n")[0]!;
 }
 
 /** Checks the count of positionals; returns them. */
@@ -181,7 +226,7 @@ export function integerArgument(
 /** The `--help` text of a command. */
 export function helpText(spec: CommandSpec): string {
   const options = { ...spec.options, ...HELP_OPTION };
-  const rows = Object.entries(options).map(([name, option]) => {
+  const rows = Object.entries(options).filter(([, o]) => !o.hidden).map(([name, option]) => {
     const flag = `${option.short ? `-${option.short}, ` : "    "}--${name}${
       option.value ? ` ${option.value}` : ""
     }`;

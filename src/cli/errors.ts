@@ -95,12 +95,38 @@ export function exitCodeOf(failure: unknown): number {
   return EXIT.failure;
 }
 
+/** What a system error the CLI may meet means, by its code. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  EADDRINUSE: "the address is already in use (another program listens there): choose another port",
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+  EACCES: "permission denied",
+};
+
+/**
+ * A system error (`listen EADDRINUSE: address already in use …`) in words:
+ * `cannot listen on 127.0.0.1:8788: the address is already in use …`.
+ */
+function systemError(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error instanceof SandgateError) return undefined;
+  const { code, syscall, address, port } = error as Error & Record<string, unknown>;
+  if (typeof code !== "string" || !Object.hasOwn(SYSTEM_ERRORS, code)) return undefined;
+  const host = typeof address === "string" && address.includes(":") ? `[${address}]` : address;
+  const where = typeof host === "string"
+    ? ` on ${host}${typeof port === "number" ? `:${port}` : ""}`
+    : "";
+  const verb = syscall === "listen" || syscall === "bind" ? "cannot listen" : "failed";
+  return `${verb}${where}: ${SYSTEM_ERRORS[code]} (${code})`;
+}
+
 /**
  * One line: `NotFoundError: Prime Intellect listExposures: 404 …`, line
- * breaks folded into spaces (the output layer escapes any other control).
+ * breaks folded into spaces (the output layer escapes any other control); a
+ * system error in words (`cannot listen on 127.0.0.1:8788: the address is
+ * already in use …`).
  */
 export function describeError(error: unknown): string {
   const cause = primary(error);
-  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const text = systemError(cause) ??
+    (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
   return text.replace(/[^\S\r\n]*[\r\n]+\s*/g, " ");
 }

@@ -11,9 +11,14 @@
  */
 import process from "node:process";
 import { flushProcessOutput, processIo } from "./output.ts";
+import { needsWebSocketFlag, rerunWithWebSocket } from "./node_websocket.ts";
 import { run } from "./run.ts";
 
-const code = await run(process.argv.slice(2), processIo());
+const argv = process.argv.slice(2);
+// Node 20 has a WebSocket (for `sandgate pty`) only behind a flag: run again with it.
+const code = argv[0] === "pty" && needsWebSocketFlag()
+  ? await rerunWithWebSocket(argv)
+  : await run(argv, processIo());
 // Let piped output drain before exiting (process.exit would cut it short).
 await flushProcessOutput();
 process.exit(code);

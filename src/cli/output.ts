@@ -21,7 +21,7 @@
  * @module
  */
 import process from "node:process";
-import type { Writable } from "node:stream";
+import { Writable } from "node:stream";
 
 /** Where the CLI writes, and what it knows about its terminal. */
 export interface Io {
@@ -230,6 +230,15 @@ export class Output {
   }
 
   /**
+   * One line on stderr in the middle of a terminal session, which may be in raw mode (no
+   * carriage return at a line feed): it starts on a fresh line and ends at the left edge.
+   */
+  interjection(text: Text): void {
+    this.#progress.pause();
+    this.#io.stderr.write(`\r\n${render(text, this.#colorErr)}\r\n`);
+  }
+
+  /**
    * Bytes of the remote terminal session (`sandgate pty`) to stdout as they
    * are: the user's own terminal session is not filtered. Resolves when
    * stdout can take more.
@@ -238,6 +247,19 @@ export class Output {
     const stdout = this.#io.stdout;
     if (stdout.write(bytes)) return Promise.resolve();
     return new Promise<void>((resolve) => stdout.once("drain", () => resolve()));
+  }
+
+  /**
+   * A stream over {@link passthrough}, for relays that pipe a connection's
+   * bytes to stdout as they are (`forward --stdio`, the ssh proxy: stdout is
+   * a pipe to ssh there, not a terminal), with backpressure kept.
+   */
+  passthroughStream(): Writable {
+    return new Writable({
+      write: (chunk: Uint8Array, _encoding, done) => {
+        this.passthrough(chunk).then(() => done(), done);
+      },
+    });
   }
 
   /** Shows `label` with a spinner (or one line off a terminal) while `work` runs longer than 1 s. */

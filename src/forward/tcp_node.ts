@@ -17,6 +17,8 @@ import type { TcpConnection } from "./types.ts";
 /** A `node:net` socket, as used here. */
 export interface NodeSocket {
   readonly destroyed: boolean;
+  /** Bytes queued by `write` and not yet handed to the kernel. */
+  readonly writableLength: number;
   write(chunk: Uint8Array): boolean;
   end(callback?: () => void): void;
   destroy(error?: Error): void;
@@ -49,6 +51,12 @@ export interface NodeNet {
 
 /** Bytes the readable side queues before the socket is paused. */
 const READ_HIGH_WATER_BYTES = 262_144; // 256 KiB
+/**
+ * Bytes a socket may hold unsent before a write waits for `drain`. Node's own
+ * mark is 16 KiB, below one 64 KiB read: waiting on `write()`'s `false` would
+ * leave one chunk in flight at a time.
+ */
+const WRITE_HIGH_WATER_BYTES = 1_048_576; // 1 MiB
 
 /** `node:net`, or `undefined` where the runtime has none (browsers, workerd without compat). */
 export async function loadNodeNet(): Promise<NodeNet | undefined> {
@@ -103,7 +111,8 @@ export function socketConnection(socket: NodeSocket): TcpConnection {
   const writable = new WritableStream<Uint8Array>({
     write(chunk) {
       if (socket.destroyed) throw new NetworkError("connection closed");
-      if (socket.write(chunk)) return;
+      socket.write(chunk);
+      if (socket.writableLength <= WRITE_HIGH_WATER_BYTES) return;
       return new Promise<void>((resolve, reject) => {
         const done = () => {
           socket.off("drain", done);

@@ -5,13 +5,19 @@
  * `api_key`, `team_id`, `base_url`; a missing or unreadable file is empty).
  *
  * The runtime-specific part of the Prime Intellect configuration: it reads
- * the file only on Deno (`Deno.readTextFileSync`), Node and Bun
+ * the file only on Deno (`Deno.openSync`), Node and Bun
  * (`process.getBuiltinModule("node:fs")`), with no static import of any
  * runtime module, so importing it has no effect anywhere and on edge runtimes
- * it reads nothing. It reads only when called, never at import.
+ * it reads nothing. It reads only when called, never at import. Only a
+ * regular file of at most 64 KiB is read, without ever blocking: anything
+ * else there (a FIFO, a device, a directory, a huge file) is a `ConfigError`
+ * that says so.
  *
  * @module
  */
+import { readEnv } from "../env.ts";
+import { ConfigError } from "../errors/config_error.ts";
+import { providerEnv } from "../provider.ts";
 
 /** What `~/.prime/config.json` holds that sandgate uses. */
 export interface PrimeConfigFile {
@@ -23,38 +29,152 @@ export interface PrimeConfigFile {
   baseUrl?: string;
 }
 
+/** The most `~/.prime/config.json` may hold: `prime login` writes a few hundred bytes. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isFifo?: boolean | null;
+  isCharDevice?: boolean | null;
+  isSocket?: boolean | null;
+  size: number;
+}
 interface DenoLike {
   env: { get(name: string): string | undefined };
-  readTextFileSync(path: string): string;
+  statSync(path: string): DenoFileInfo;
+  openSync(path: string, options: { read: true }): {
+    statSync(): DenoFileInfo;
+    readSync(buffer: Uint8Array): number | null;
+    close(): void;
+  };
+}
+interface NodeStats {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isSocket(): boolean;
+  size: number;
 }
 interface FsLike {
-  readFileSync(path: string, encoding: "utf8"): string;
+  openSync(path: string, flags: number): number;
+  fstatSync(fd: number): NodeStats;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: null): number;
+  closeSync(fd: number): void;
+  constants: { O_RDONLY: number; O_NONBLOCK?: number };
 }
 interface ProcessLike {
   env: Record<string, string | undefined>;
   getBuiltinModule?: (name: string) => unknown;
 }
 
+/**
+ * `HOME` (or `USERPROFILE`). Unreadable on Deno while a Prime Intellect
+ * variable is readable, it is a `ConfigError` (see `readEnv`): the file
+ * would be skipped for a default otherwise.
+ */
 function homeDir(): string | undefined {
-  const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-  try {
-    const home = g.Deno?.env
-      ? g.Deno.env.get("HOME") ?? g.Deno.env.get("USERPROFILE")
-      : g.process?.env.HOME ?? g.process?.env.USERPROFILE;
-    return home === "" ? undefined : home;
-  } catch {
-    return undefined; // Deno without --allow-env
-  }
+  return readEnv("HOME", providerEnv("primeintellect")) ?? readEnv("USERPROFILE");
 }
 
+/** What a path is, for the message when it is not a regular file. */
+function kindOf(info: {
+  isDirectory: boolean;
+  isFifo?: boolean | null | undefined;
+  isCharDevice?: boolean | null | undefined;
+  isSocket?: boolean | null | undefined;
+}): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device (such as /dev/zero)";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+/** The file is there but is no config file: refusing to read it is said, not skipped. */
+function refuse(path: string, why: string): never {
+  throw new ConfigError(
+    `${path}: ${why}; sandgate reads only a regular file of at most ` +
+      `${MAX_CONFIG_FILE_BYTES / 1024} KiB there (remove it, or set PRIME_API_KEY and ` +
+      "PRIME_API_BASE_URL, which are read first)",
+  );
+}
+
+/** Reads at most the cap (plus one byte, to tell a larger file) with `read`; refuses more. */
+function readBounded(path: string, read: (buffer: Uint8Array, at: number) => number): string {
+  const buffer = new Uint8Array(MAX_CONFIG_FILE_BYTES + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const n = read(buffer, length);
+    if (n <= 0) break;
+    length += n;
+  }
+  if (length > MAX_CONFIG_FILE_BYTES) refuse(path, `larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+  return new TextDecoder().decode(buffer.subarray(0, length));
+}
+
+/**
+ * The file's text, or `undefined` when it is missing or unreadable (as
+ * upstream: an empty config). Never blocks and never reads without bound: a
+ * FIFO, a device (a symlink to `/dev/zero`), a directory or a file over
+ * {@link MAX_CONFIG_FILE_BYTES} is a `ConfigError`. Node and Bun open with
+ * `O_NONBLOCK` and check the open file (no race between check and read);
+ * Deno, which cannot open without blocking, checks the path first and the
+ * open file again.
+ */
 function readText(path: string): string | undefined {
   const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
+  if (typeof g.Deno?.openSync === "function") {
+    const deno = g.Deno;
+    let info: DenoFileInfo;
+    try {
+      info = deno.statSync(path);
+    } catch {
+      return undefined; // missing, or no permission
+    }
+    if (!info.isFile) refuse(path, kindOf(info));
+    let file;
+    try {
+      file = deno.openSync(path, { read: true });
+    } catch {
+      return undefined;
+    }
+    try {
+      const opened = file.statSync();
+      if (!opened.isFile) refuse(path, kindOf(opened));
+      return readBounded(path, (buffer, at) => file.readSync(buffer.subarray(at)) ?? 0);
+    } finally {
+      file.close();
+    }
+  }
+  const fs = g.process?.getBuiltinModule?.("node:fs") as FsLike | undefined;
+  if (!fs) return undefined;
+  let fd: number;
   try {
-    if (typeof g.Deno?.readTextFileSync === "function") return g.Deno.readTextFileSync(path);
-    const fs = g.process?.getBuiltinModule?.("node:fs") as FsLike | undefined;
-    return fs?.readFileSync(path, "utf8");
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
-    return undefined; // missing file, no permission, not a file: as upstream, an empty config
+    return undefined; // missing, or no permission
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) {
+      refuse(
+        path,
+        kindOf({
+          isDirectory: stats.isDirectory(),
+          isFifo: stats.isFIFO(),
+          isCharDevice: stats.isCharacterDevice(),
+          isSocket: stats.isSocket(),
+        }),
+      );
+    }
+    return readBounded(
+      path,
+      (buffer, at) => fs.readSync(fd, buffer, at, buffer.length - at, null),
+    );
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -65,7 +185,8 @@ function nonEmptyString(value: unknown): string | undefined {
 /**
  * Reads `$HOME/.prime/config.json`. Returns `{}` when there is no home
  * directory, no file, no permission, an edge runtime, or a file that is not a
- * JSON object (as upstream does on a decode error).
+ * JSON object (as upstream does on a decode error); throws `ConfigError` when
+ * what is there is not a regular file or is larger than 64 KiB.
  */
 export function readPrimeConfigFile(): PrimeConfigFile {
   const home = homeDir();

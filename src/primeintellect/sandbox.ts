@@ -32,16 +32,18 @@ import {
 import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
 import {
   assertCallOptions,
-  assertExposureName,
   assertOptionsObject,
   assertPathId,
-  assertPort,
   assertRequiredOptions,
+  parseSecureUrl,
+} from "../validate.ts";
+import {
+  assertExposureName,
+  assertPort,
   assertTtlSeconds,
   normalizeProtocol,
   normalizePublicKey,
-  parseSecureUrl,
-} from "../validate.ts";
+} from "./validate.ts";
 import {
   PRIME_INTELLECT_OPTION_KEYS,
   type PrimeIntellectClient,

@@ -11,7 +11,8 @@ import type { CallOptions } from "../options.ts";
 import type { ReadyInfo, WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Shape } from "../request.ts";
 import type { SSHSessionResponse } from "../wire_types.ts";
-import { assertIdentityFile, assertPathId, assertRequiredOptions } from "../validate.ts";
+import { assertPathId, assertRequiredOptions } from "../validate.ts";
+import { assertIdentityFile } from "./validate.ts";
 
 /**
  * Options of `createSshSession`.

@@ -26,10 +26,8 @@
  * @module
  */
 import { NetworkError } from "../errors.ts";
-import type { Clock } from "../util/clock.ts";
 import type { WebSocketChannel } from "../websocket/channel.ts";
-import { openWebSocket } from "../websocket/open.ts";
-import type { WebSocketFactory } from "../websocket/socket.ts";
+import type { ChannelOpener } from "../websocket/open.ts";
 import type { TcpConnection } from "../forward/types.ts";
 
 /** Upstream's connect budget per tunnel WebSocket (`DEFAULT_TUNNEL_CONNECT_TIMEOUT_MS`). */
@@ -39,12 +37,12 @@ export const TUNNEL_CONNECT_TIMEOUT_MS = 10_000;
 export interface TunnelContext {
   /** The sandbox's proxy base URL (`https://…`, or `http://` on loopback). */
   baseUrl: string;
-  /** The handshake's headers: `Authorization` and the sandbox-routing header. */
-  headers(): Promise<Record<string, string>>;
-  /** The WebSocket to use (default: the runtime's). */
-  webSocket?: WebSocketFactory | undefined;
-  /** Times the handshake. */
-  clock: Clock;
+  /**
+   * Opens the WebSocket through the client's pipeline (`Pipeline.openWebSocket`
+   * with the client's `webSocket`): `Authorization` and the sandbox-routing
+   * header, the client's clock, `onEvent` / `debug`.
+   */
+  open: ChannelOpener;
 }
 
 /** `ws(s)://{host}/api/v1/tunnels/tcp?port=N`, as upstream builds it (path replaced, query set). */
@@ -85,15 +83,11 @@ export async function openTunnel(
   options: { operation: string; signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
 ): Promise<TcpConnection> {
   const { operation } = options;
-  const channel = await openWebSocket({
-    provider: "tensorlake",
+  const channel = await context.open({
     operation,
     url: tunnelUrl(context.baseUrl, port),
-    headers: await context.headers(),
-    webSocket: context.webSocket,
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? TUNNEL_CONNECT_TIMEOUT_MS,
-    clock: context.clock,
     // Standard WebSockets do not show the refusal's status; the docs say what a refusal is.
     diagnose: () =>
       Promise.resolve(

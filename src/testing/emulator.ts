@@ -192,6 +192,9 @@ function matchRoute(pathname: string): Route | undefined {
   if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
     return route("lifecycle", [c, e]);
   }
+  // The documented cloud form (docs.tensorlake.ai/api-reference/v2/sandboxes/get), also what
+  // their SDKs ask a non-localhost API URL; its namespace is assumed to be "default".
+  if (a === "sandboxes" && b && c === undefined) return route("lifecycle", ["default", b]);
   if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
     return route("authorize", [b, c]);
   }

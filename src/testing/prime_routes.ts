@@ -18,7 +18,7 @@ import {
   randomToken,
   readJson,
 } from "./http.ts";
-import { RESERVED_PORTS } from "../validate.ts";
+import { RESERVED_PORTS } from "../primeintellect/validate.ts";
 import {
   closeSshSession,
   type EmulatorState,

@@ -114,6 +114,7 @@ export async function loopbackSshEndpoints(
   const servers = new Map<string, Entry>();
   // Listeners being opened count against the cap too.
   let opening = 0;
+  let closed = false;
   const stop = (sessionId: string) =>
     new Promise<void>((resolve) => {
       const entry = servers.get(sessionId);
@@ -125,6 +126,7 @@ export async function loopbackSshEndpoints(
     });
   return {
     async open(sessionId, ttlMs) {
+      if (closed) throw new Error("SSH endpoints closed");
       if (servers.size + opening >= max) throw new SshEndpointLimitError(max);
       const sockets = new Set<NodeSocket>();
       const server = net.createServer((socket) => {
@@ -140,6 +142,11 @@ export async function loopbackSshEndpoints(
         });
       } finally {
         opening--;
+      }
+      if (closed) {
+        // The server closed while this one was being opened: nothing may outlive it.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw new Error("SSH endpoints closed");
       }
       const entry: Entry = { server, sockets };
       // Closed at the session's TTL even when no request comes to notice it expired.
@@ -157,6 +164,7 @@ export async function loopbackSshEndpoints(
       }
     },
     async close() {
+      closed = true;
       await Promise.all([...servers.keys()].map(stop));
     },
   };

@@ -16,7 +16,13 @@
  */
 import { relay } from "../forward/forward.ts";
 import { parseHostPort } from "../forward/options.ts";
-import { connectTcp, listenTcp, loadNodeNet, type TcpListener } from "../forward/tcp_node.ts";
+import {
+  connectTcp,
+  loadNodeNet,
+  type NodeNet,
+  type NodeSocket,
+  socketConnection,
+} from "../forward/tcp_node.ts";
 import type { TcpConnection } from "../forward/types.ts";
 import type { PeerHandlers, PeerSocket } from "./pty_shell.ts";
 
@@ -234,6 +240,43 @@ export function acceptsTcpEndpoints(handler: object): handler is AcceptsTcpEndpo
   return typeof (handler as Partial<AcceptsTcpEndpoints>)[USE_TCP_ENDPOINTS] === "function";
 }
 
+/** A `node:net` socket as relayed here: piped straight to another. */
+interface PipeSocket extends NodeSocket {
+  pipe(destination: PipeSocket): void;
+}
+
+/**
+ * Relays a raw accepted socket to the service of its port: a host:port service
+ * by piping the two sockets (the emulator stands for the provider's relay, so
+ * it costs as little as it can), a handler through a {@link TcpConnection}.
+ * Without a service the connection is closed at once.
+ */
+function relayRaw(net: NodeNet, socket: PipeSocket, target: ServiceTarget | undefined): void {
+  if (!target) return socket.destroy();
+  if (target.kind === "handler") {
+    void relayToService(socketConnection(socket), target);
+    return;
+  }
+  const upstream = net.connect({
+    host: target.host,
+    port: target.port,
+    allowHalfOpen: true,
+  }) as PipeSocket;
+  const fail = () => {
+    socket.destroy();
+    upstream.destroy();
+  };
+  socket.on("error", fail);
+  upstream.on("error", fail);
+  socket.on("close", () => upstream.destroy());
+  upstream.on("close", () => socket.destroy());
+  upstream.once("connect", () => {
+    upstream.setNoDelay(true);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+  });
+}
+
 /** Listeners on `hostname` through `node:net`; `undefined` where it is missing. */
 export async function loopbackTcpEndpoints(
   hostname: string,
@@ -242,17 +285,39 @@ export async function loopbackTcpEndpoints(
   const net = await loadNodeNet();
   if (!net) return undefined;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const listeners = new Map<string, Promise<TcpListener>>();
+  const listeners = new Map<string, Promise<{ close(): Promise<void> }>>();
   const stop = async (exposureId: string) => {
     const listener = listeners.get(exposureId);
     listeners.delete(exposureId);
     await (await listener?.catch(() => undefined))?.close();
   };
+  const listen = async (port: number) => {
+    const sockets = new Set<PipeSocket>();
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      const raw = socket as PipeSocket;
+      sockets.add(raw);
+      raw.once("close", () => sockets.delete(raw));
+      raw.on("error", () => {});
+      raw.setNoDelay(true);
+      relayRaw(net, raw, services.get(port));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, hostname, () => resolve());
+    });
+    const address = server.address();
+    return {
+      port: typeof address === "object" && address ? address.port : 0,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        }),
+    };
+  };
   return {
     async open(exposureId, port) {
-      const listening = listenTcp(net, hostname, 0, (connection) => {
-        void relayToService(connection, services.get(port));
-      });
+      const listening = listen(port);
       listeners.set(exposureId, listening);
       return { host, port: (await listening).port };
     },

@@ -2,13 +2,15 @@
 // ports, the typed errors' one-line messages and exit codes, and `sandgate emulator` itself.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { VERSION } from "../../mod.ts";
+import { Tensorlake, VERSION } from "../../mod.ts";
 import {
   createEmulator,
   type Emulator,
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
+import { createServer } from "node:net";
+import { listenOnLoopback } from "../helpers/loopback.ts";
 import { cli, skipCli, start, until } from "./helpers.ts";
 
 describe("sandgate CLI", { skip: skipCli }, () => {
@@ -56,7 +58,7 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.match(unknown.stderr, /^error: UsageError: unknown command "teleport"/m);
     const option = await cli(["expose", "sb", "8000", "--bogus"], env);
     assert.equal(option.code, 2);
-    assert.match(option.stderr, /^error: UsageError: expose: Unknown option '--bogus'/m);
+    assert.match(option.stderr, /^error: UsageError: expose: unknown option --bogus$/m);
     const port = await cli(["expose", "sb", "80000"], env);
     assert.equal(port.code, 2);
     assert.match(port.stderr, /<port> must be an integer from 22 to 9000 \(got "80000"\)/);
@@ -71,6 +73,29 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.equal(emulator.stats.requests, 0, "nothing was sent");
   });
 
+  test("an option typo gets a did-you-mean with balanced quotes; -- ends the options", async () => {
+    const typo = await cli(["expose", "sb", "8080", "--nmae", "x"], env);
+    assert.equal(typo.code, 2);
+    assert.match(
+      typo.stderr,
+      /^error: UsageError: expose: unknown option --nmae; did you mean --name\?$/m,
+    );
+    const ssh = await cli(["ssh", "sb", "--identiy", "k"], env);
+    assert.match(ssh.stderr, /unknown option --identiy; did you mean --identity\?/);
+    for (const result of [typo, ssh]) {
+      const line = result.stderr.split("\n").find((l) => l.startsWith("error:"))!;
+      assert.equal((line.match(/'/g) ?? []).length % 2, 0, `balanced quotes: ${line}`);
+      assert.equal((line.match(/"/g) ?? []).length % 2, 0, `balanced quotes: ${line}`);
+    }
+    const negative = await cli(["expose", "sb", "--", "-1"], env);
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /<port> must be an integer from 22 to 9000 \(got "-1"\)/);
+    const bare = await cli(["expose", "sb", "-1"], env);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /unexpected -1: a negative number is not an option/);
+    assert.equal(emulator.stats.requests, 0, "nothing was sent");
+  });
+
   test("expose prints the URL, --tcp host:port; ports lists both; unexpose removes one", async () => {
     const http = await cli(["expose", "cli-sb", "8000", "--name", "web"], env);
     assert.equal(http.code, 0, http.stderr);
@@ -81,7 +106,8 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     assert.equal(exposure.protocol, "TCP");
     assert.match(exposure.externalEndpoint, /:\d+$/);
     const plainTcp = await cli(["expose", "cli-sb", "6379", "--tcp"], env);
-    assert.match(plainTcp.stdout, /^tcp\.emulator\.sandgate\.invalid:\d+\n$/);
+    // Served, a TCP exposure is a real loopback endpoint (emulator services, issue 24).
+    assert.match(plainTcp.stdout, /^(tcp\.emulator\.sandgate\.invalid|127\.0\.0\.1):\d+\n$/);
 
     const list = await cli(["ports", "cli-sb", "--json"], env);
     assert.equal(list.code, 0, list.stderr);
@@ -168,6 +194,51 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     const gone = await cli(["pty", "kill", server.url, sessionId], tlEnv);
     assert.equal(gone.code, 4);
   });
+
+  test("pty ls --sandbox-url: the lifecycle API's sandbox_url, the sandbox named by id", async () => {
+    // No proxy in the environment: without --sandbox-url the id would go to the cloud's host.
+    const tlEnv = { TENSORLAKE_API_KEY: "cli-test-key" };
+    const created = await fetch(`${server.url}/api/v1/pty`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer cli-test-key",
+        "content-type": "application/json",
+        "x-tensorlake-sandbox-id": "cli-sb",
+      },
+      body: JSON.stringify({ command: "sh" }),
+    });
+    const { session_id: sessionId, token } = await created.json() as {
+      session_id: string;
+      token: string;
+    };
+    const listed = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url, "--json"], tlEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).map((p: { sessionId: string }) => p.sessionId), [
+      sessionId,
+    ]);
+    // An ended PTY shows its exit (the emulator records it; issue 22 item 3).
+    const inProcess = new Tensorlake({
+      apiKey: "cli-test-key",
+      fetch: emulator.fetch,
+      webSocket: emulator.webSocket,
+    }).sandbox("cli-sb", { sandboxUrl: server.url });
+    const attached = await inProcess.attachPty(sessionId, token);
+    await attached.input.getWriter().write("exit 7\n");
+    assert.deepEqual(await attached.exit, { kind: "exited", exitCode: 7 });
+    const ended = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url], tlEnv);
+    assert.match(ended.stdout, new RegExp(`^${sessionId}\\s+\\S+\\s+\\S+\\s+7\\s+sh$`, "m"));
+    const other = await cli(
+      ["pty", "ls", "other-sb", "--sandbox-url", server.url, "--json"],
+      tlEnv,
+    );
+    assert.deepEqual(JSON.parse(other.stdout), []);
+    const bad = await cli(
+      ["pty", "ls", "cli-sb", "--sandbox-url", "http://sandbox.example"],
+      tlEnv,
+    );
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /sandboxUrl/);
+  });
 });
 
 test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skipCli }, async () => {
@@ -178,6 +249,25 @@ test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skip
 });
 
 describe("sandgate emulator", { skip: skipCli }, () => {
+  test("a port in use: one clean line, exit 1", async () => {
+    const busy = createServer();
+    const port = await listenOnLoopback(busy);
+    try {
+      const result = await cli(["emulator", "--port", String(port)]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^error: cannot listen( on 127\\.0\\.0\\.1:${port})?: the address is already in use`,
+        ),
+      );
+      assert.doesNotMatch(result.stderr, /Error: listen|^\s+at /m);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
   test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT", async () => {
     const running = start(["emulator", "--json"], {});
     await until(() => running.stdout().includes("}"), "the emulator's JSON");

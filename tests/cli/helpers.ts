@@ -71,12 +71,17 @@ interface DenoCommandApi {
 }
 
 /**
- * Starts the CLI with exactly `env` (plus PATH unless given). On Deno through
+ * Starts the CLI (or `command`, e.g. another runtime running a bundle of it)
+ * with exactly `env` (plus PATH unless given). On Deno through
  * `Deno.Command`: its node:child_process reports a signalled child's exit as
  * the signal even when the child handled it and exited with a code.
  */
-export function start(args: string[], env: Record<string, string>): Running {
-  const [program, ...prefix] = cliArgv()!;
+export function start(
+  args: string[],
+  env: Record<string, string>,
+  command: string[] = cliArgv()!,
+): Running {
+  const [program, ...prefix] = command;
   const fullEnv = { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...env };
   let stdout = "";
   let stderr = "";

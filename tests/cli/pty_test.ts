@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -16,7 +16,8 @@ import {
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
-import { cliArgv, skipCli, start, until } from "./helpers.ts";
+import { startTcpProxy } from "../helpers/tcp_proxy.ts";
+import { cli, cliArgv, skipCli, start, until } from "./helpers.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
 
 /** The CLI's pty needs a WebSocket: Deno, Bun, Node ≥ 22 have one. */
@@ -86,6 +87,39 @@ describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
     assert.equal(emulator.live().ptys, 0);
   });
 
+  test("a dropped connection is re-attached: told on stderr, input after the drop arrives once", async () => {
+    await using proxy = await startTcpProxy(server.port);
+    const running = start(["pty", proxy.url], { TENSORLAKE_API_KEY: "pty-test-key" });
+    running.write("echo before-drop\n");
+    await until(() => /^before-drop\r$/m.test(running.stdout()), "output before the drop");
+    proxy.down();
+    proxy.cut();
+    await until(() => /reconnecting/.test(running.stderr()), "the reconnecting notice");
+    running.write("echo after-drop\n"); // queued while disconnected
+    proxy.up();
+    await until(() => /^after-drop\r$/m.test(running.stdout()), "output after the drop");
+    running.write("exit 6\n");
+    const result = await running.done;
+    assert.equal(result.code, 6, result.stderr);
+    assert.match(result.stderr, /connection lost \(.*\); reconnecting…/);
+    assert.match(result.stderr, /reconnected after/);
+    assert.equal(result.stdout.match(/^after-drop\r$/gm)?.length, 1, "sent once");
+    assert.equal(emulator.live().ptys, 0, "the PTY is killed when sandgate pty ends");
+  });
+
+  test("--no-reconnect ends the session at the first drop, with a failure code", async () => {
+    await using proxy = await startTcpProxy(server.port);
+    const running = start(["pty", proxy.url, "--no-reconnect"], {
+      TENSORLAKE_API_KEY: "pty-test-key",
+    });
+    running.write("echo before-drop\n");
+    await until(() => /^before-drop\r$/m.test(running.stdout()), "output before the drop");
+    proxy.cut();
+    const result = await running.done;
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /reconnecting/);
+  });
+
   test("pty attach re-attaches with the token and leaves the PTY running when it detaches", async () => {
     const sandbox = new Tensorlake({ apiKey: "pty-test-key" }).sandbox(server.url);
     const pty = await sandbox.createPty({ command: "bash" });
@@ -108,8 +142,60 @@ describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
         TENSORLAKE_API_KEY: "pty-test-key",
       }).done;
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /pass --token T or set SANDGATE_PTY_TOKEN/);
+      assert.match(missing.stderr, /no token: set SANDGATE_PTY_TOKEN or pass --token-file FILE/);
     } finally {
+      await pty.kill();
+    }
+  });
+
+  test("pty attach never takes the token from argv: --token is refused, --token-file FILE and - work", async () => {
+    const sandbox = new Tensorlake({ apiKey: "pty-test-key" }).sandbox(server.url);
+    const pty = await sandbox.createPty({ command: "bash" });
+    const dir = mkdtempSync(join(tmpdir(), "sandgate-token-"));
+    try {
+      const env = { TENSORLAKE_API_KEY: "pty-test-key" };
+      const before = emulator.stats.requests;
+      const refused = await start(
+        ["pty", "attach", server.url, pty.sessionId, "--token", pty.token],
+        env,
+      ).done;
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--token is refused: .*visible to every user .*\(ps/);
+      assert.match(refused.stderr, /SANDGATE_PTY_TOKEN.*--token-file FILE/);
+      assert.ok(!refused.stderr.includes(pty.token), "the token is not echoed back");
+      assert.equal(emulator.stats.requests, before, "nothing was sent");
+      assert.doesNotMatch((await cli(["pty", "--help"])).stdout, /--token /, "not in the help");
+
+      const file = join(dir, "token");
+      writeFileSync(file, `${pty.token}\n`);
+      const fromFile = start(
+        ["pty", "attach", server.url, pty.sessionId, "--token-file", file],
+        env,
+      );
+      fromFile.write("echo from-file\n");
+      await until(() => /^from-file\r$/m.test(fromFile.stdout()), "the echo");
+      fromFile.kill("SIGINT");
+      assert.equal((await fromFile.done).code, 130);
+
+      // The first line of stdin is the token; the rest is the PTY's input.
+      const fromStdin = start(
+        ["pty", "attach", server.url, pty.sessionId, "--token-file", "-"],
+        env,
+      );
+      fromStdin.write(`${pty.token}\necho from-stdin\nexit 9\n`);
+      fromStdin.end();
+      const result = await fromStdin.done;
+      assert.equal(result.code, 9, result.stderr);
+      assert.match(result.stdout, /^from-stdin\r$/m);
+      assert.ok(!result.stdout.includes(pty.token) && !result.stderr.includes(pty.token));
+
+      const empty = join(dir, "empty");
+      writeFileSync(empty, "\n");
+      const none = await cli(["pty", "attach", server.url, "x", "--token-file", empty], env);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /the token in .*empty is empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await pty.kill();
     }
   });

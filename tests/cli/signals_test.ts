@@ -115,13 +115,18 @@ describe("sandgate ssh on SIGHUP / SIGQUIT", { skip: skipCli }, () => {
 
   test("SIGQUIT while the readiness probe waits: the session is closed", async () => {
     writeFileSync(bin.file("keygen.argv"), "");
+    writeFileSync(bin.file("ssh.argv"), "");
     const running = start(["ssh", "sb-sig", "--ready-timeout", "60"], {
       ...env,
       PRIME_API_BASE_URL: unready.url,
     });
-    // The probe's own label, or its first "does not answer yet" line, whichever shows first.
-    const probing = /waiting for 127\.0\.0\.1:\d+|127\.0\.0\.1:\d+ does not answer yet/;
-    await until(() => probing.test(running.stderr()), "the probe", 600);
+    // The key is authorized, ssh has not started: the probe is what runs.
+    await until(
+      () => emulator.snapshot().sandboxes["sb-sig"]?.sshSessions[0]?.authorized_keys.length === 1,
+      "the key to be authorized",
+    );
+    await until(() => /127\.0\.0\.1:\d+/.test(running.stderr()), "the probe's progress", 600);
+    assert.equal(readFileSync(bin.file("ssh.argv"), "utf8"), "", "ssh has not started");
     assert.equal(emulator.live().sshSessions, 1);
     await stopAndCheck(running, "SIGQUIT", "probing");
   });
@@ -160,7 +165,10 @@ describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || noWebSocket }, (
     const dir = mkdtempSync(join(tmpdir(), "sandgate-sig-tmux-"));
     const socket = `sandgate-sig-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const t = (...a: string[]) =>
-      execFileSync(tmux, ["-L", socket, "-f", "/dev/null", ...a], { encoding: "utf8" });
+      execFileSync(tmux, ["-L", socket, "-f", "/dev/null", ...a], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     const files = { pid: join(dir, "pid"), code: join(dir, "code"), stty: join(dir, "stty") };
     const argv = [...cliArgv()!, ...args].map(shellQuote).join(" ");
     // The inner shell writes its pid and becomes the CLI (exec), so that pid is the CLI's.

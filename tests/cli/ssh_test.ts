@@ -109,9 +109,37 @@ describe("sandgate ssh", { skip: skipCli }, () => {
     assert.equal(keyOf(sshArgv()), identity);
     assert.equal(readFileSync(bin.file("keygen.argv"), "utf8"), "not run");
     assert.ok(existsSync(identity) && existsSync(`${identity}.pub`));
+    const before = emulator.stats.requests;
     const missing = await cli(["ssh", "sb-ssh", "--identity", join(bin.dir, "nope")], env);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^error: CliError: cannot read the public key .*nope\.pub/m);
+    assert.equal(missing.code, 2, "a bad argument, as the others");
+    assert.match(missing.stderr, /^error: UsageError: ssh: --identity .*nope: .*no such file/im);
+    writeFileSync(join(bin.dir, "no_pub"), "PRIVATE");
+    const noPub = await cli(["ssh", "sb-ssh", "--identity", join(bin.dir, "no_pub")], env);
+    assert.equal(noPub.code, 2);
+    assert.match(noPub.stderr, /cannot read the public key .*no_pub\.pub/);
+    assert.equal(emulator.stats.requests, before, "nothing was sent");
+  });
+
+  test("ssh exiting 255 says what failed and how to see more; SANDGATE_SSH_LOGLEVEL is passed", async () => {
+    const failed = await cli(["ssh", "sb-ssh"], { ...env, FAKE_SSH_EXIT: "255" });
+    assert.equal(failed.code, 255);
+    assert.match(
+      failed.stderr,
+      /ssh exited with 255: it could not connect to 127\.0\.0\.1:\d+ or log in .*rerun with SANDGATE_SSH_LOGLEVEL=VERBOSE \(or add -- -v\)/,
+    );
+    assert.equal(emulator.live().sshSessions, 0);
+    const verbose = await cli(["ssh", "sb-ssh"], {
+      ...env,
+      FAKE_SSH_EXIT: "255",
+      SANDGATE_SSH_LOGLEVEL: "verbose",
+    });
+    assert.equal(verbose.code, 255);
+    assert.ok(sshArgv().includes("LogLevel=VERBOSE"));
+    assert.ok(!sshArgv().includes("LogLevel=ERROR"));
+    assert.doesNotMatch(verbose.stderr, /rerun with/);
+    const bad = await cli(["ssh", "sb-ssh"], { ...env, SANDGATE_SSH_LOGLEVEL: "LOUD" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /SANDGATE_SSH_LOGLEVEL must be one of QUIET, FATAL, ERROR/);
   });
 
   test("a failing ssh-keygen: one-line error, exit 1, nothing opened, no directory left", async () => {

@@ -32,6 +32,7 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { freePort } from "../helpers/loopback.ts";
+import { emulatorEnvironment } from "../../src/cli/commands/emulator.ts";
 
 const runtime = globalThis as {
   Deno?: unknown;
@@ -96,22 +97,24 @@ describe("Tensorlake's own SDK against the served emulator", { skip, timeout: 60
 
   before(async () => {
     emulator = createEmulator({
-      apiKeys: [KEY],
+      // KEY for the explicit calls; "emulator" is the key `sandgate emulator` prints.
+      apiKeys: [KEY, "emulator"],
       sandboxes: [SANDBOX, "sb-direct"],
       rateLimit: false,
       onRequest: (entry) => log.push(entry),
     });
     server = await serve(emulator);
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    // Its defaults are read from the environment at import: loopback ones only.
-    env("TENSORLAKE_API_URL", server.url);
-    env("TENSORLAKE_SANDBOX_PROXY_URL", `http://127.0.0.1:${await freePort()}`);
-    env("TENSORLAKE_API_KEY", KEY);
+    // Its defaults are read from the environment at import: exactly what `sandgate emulator`
+    // prints, loopback URLs only.
+    for (const [name, value] of Object.entries(emulatorEnvironment(server.url))) env(name, value);
     for (const name of ["TENSORLAKE_PAT", "TENSORLAKE_ORGANIZATION_ID", "TENSORLAKE_PROJECT_ID"]) {
       env(name, undefined);
     }
-    env("INDEXIFY_NAMESPACE", "default");
+    env("INDEXIFY_NAMESPACE", undefined);
     sdk = await import("tensorlake");
+    // Read at each call: a closed loopback port, so only the lookup's sandbox_url can work.
+    env("TENSORLAKE_SANDBOX_PROXY_URL", `http://127.0.0.1:${await freePort()}`);
   });
 
   after(async () => {
@@ -244,6 +247,27 @@ describe("Tensorlake's own SDK against the served emulator", { skip, timeout: 60
     await assert.rejects(sandbox.createPtySession({ command: "bash" }));
     assert.deepEqual(log.slice(before).map((e) => e.status), [401]);
     sandbox.close();
+  });
+
+  test("the variables `sandgate emulator` prints are all it needs: no option, no workaround", async () => {
+    process.env.TENSORLAKE_SANDBOX_PROXY_URL = server.url;
+    try {
+      const before = log.length;
+      const sandbox = await sdk.Sandbox.connect({ sandboxId: "sb-direct" });
+      const pty = await sandbox.createPty({ command: "bash" });
+      assert.deepEqual(log[before], {
+        method: "GET",
+        path: "/v1/namespaces/default/sandboxes/sb-direct",
+        status: 200,
+      });
+      assert.equal(log.slice(before).some((e) => e.status === 404), false);
+      await pty.sendInput("exit 4\n");
+      assert.equal(await pty.wait(), 4);
+      await pty.kill();
+      sandbox.close();
+    } finally {
+      process.env.TENSORLAKE_SANDBOX_PROXY_URL = `http://127.0.0.1:${await freePort()}`;
+    }
   });
 
   test("an explicit proxy URL skips the lookup: same Host routing, on the same emulator", async () => {

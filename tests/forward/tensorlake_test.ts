@@ -4,7 +4,7 @@
 // and connect() gives the same bytes as Web streams.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidArgumentError, NetworkError, Tensorlake } from "../../mod.ts";
+import { InvalidArgumentError, NetworkError, type SandgateEvent, Tensorlake } from "../../mod.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 import { echo, exchange, readAll, redisCli, refuses } from "./helpers.ts";
@@ -144,6 +144,33 @@ test("forward/connect: bad input is refused before any request or listener", asy
       });
     }
     assert.equal(emulator.stats.requests, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test("tunnel: the upgrade goes through the client's pipeline (bearer, onEvent)", {
+  skip: noWebSocket,
+}, async () => {
+  const emulator = createEmulator({ services: { 7000: echo } });
+  const server = await serve(emulator);
+  const events: SandgateEvent[] = [];
+  try {
+    const sandbox = new Tensorlake({
+      apiKey: "tl_apiKey_tunnel",
+      proxyUrl: server.url,
+      onEvent: (event) => events.push(event),
+    }).sandbox("sb");
+    const connection = await sandbox.connect(7000);
+    await connection.close();
+    const url = `${server.url.replace(/^http/, "ws")}/api/v1/tunnels/tcp?port=7000`;
+    assert.deepEqual(
+      events.map((
+        e,
+      ) => [e.type, e.operation, "url" in e ? e.url : "", "status" in e ? e.status : ""]),
+      [["request", "connect", url, ""], ["response", "connect", url, 101]],
+    );
+    assert.ok(events.every((e) => !JSON.stringify(e).includes("tl_apiKey_tunnel")));
   } finally {
     await server.close();
   }

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { ConfigError } from "../../src/errors.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
+import { loopbackSshEndpoints } from "../../src/testing/ssh_endpoints.ts";
 import { settleWithin } from "./hostile_server.ts";
 
 const AUTH = "authorization: Bearer k\r\n";
@@ -235,4 +236,14 @@ test("serve(): a bound that is not a positive integer is a ConfigError naming it
         error.message.includes("positive integer"),
     );
   }
+});
+
+test("SSH endpoints: one still being opened when they close is closed too, not leaked", async () => {
+  const endpoints = await loopbackSshEndpoints("127.0.0.1");
+  assert.ok(endpoints);
+  const opening = endpoints.open("ssh-1", 60_000);
+  await endpoints.close();
+  await assert.rejects(opening, /SSH endpoints closed/);
+  await assert.rejects(endpoints.open("ssh-2"), /SSH endpoints closed/);
+  // Deno's resource sanitizer fails this test if a listener were left open.
 });

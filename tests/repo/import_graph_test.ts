@@ -120,7 +120,7 @@ test("the graph covers the library: both providers, the core, the CLI, the emula
     const known of [
       "mod.ts",
       "src/primeintellect/sandbox.ts",
-      "src/tensorlake/sandbox.ts",
+      "src/tensorlake/tensorlake.ts",
       "src/middleware/auth.ts",
       "src/cli/main.ts",
       "src/testing/emulator.ts",

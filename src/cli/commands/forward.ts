@@ -193,7 +193,7 @@ async function stdio(ctx: Context, parsed: Parsed, provider: ProviderName): Prom
     // The bytes are the far end's, as they are: stdout is a pipe to ssh, not a terminal.
     await relayStdio(connection, {
       stdin: process.stdin,
-      stdout: process.stdout,
+      stdout: ctx.out.passthroughStream(),
       signal: ctx.signal,
     });
   } finally {

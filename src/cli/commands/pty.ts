@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { open } from "node:fs/promises";
 import process from "node:process";
 import type { PtyConnection, PtyInfo, TensorlakeSandbox } from "../../../mod.ts";
 import {
@@ -23,8 +24,9 @@ import {
   stringOptions,
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
-import { type Context, interruptionOf, tensorlake } from "../context.ts";
+import { type Context, interruptionOf, tensorlakeSandbox } from "../context.ts";
 import { EXIT, localExitCode, UsageError } from "../errors.ts";
+import { requireWebSocket } from "../node_websocket.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
 
 /** The upstream CLI's default shell (`tl sbx ssh`). */
@@ -34,14 +36,18 @@ const DEFAULT_COMMAND = "/bin/bash";
 export const PTY: CommandSpec = {
   name: "pty",
   usage:
-    "pty <sandbox> [--cwd DIR] [--env K=V]… [-- command args…] | pty ls <sandbox> | pty kill <sandbox> <session-id>… | pty attach <sandbox> <session-id> --token T",
+    "pty <sandbox> [--cwd DIR] [--env K=V]… [-- command args…] | pty ls <sandbox> | pty kill <sandbox> <session-id>… | pty attach <sandbox> <session-id> [--token-file FILE|-]",
   summary: "An interactive terminal on a Tensorlake sandbox (default command: /bin/bash).",
   details: [
     "<sandbox> is a sandbox id or name, or a URL used as given (e.g. the emulator's URL).",
     "Exits with the remote program's exit code; the PTY is killed when sandgate pty ends.",
     "pty ls lists the sandbox's PTYs; pty kill kills them; pty attach re-attaches to a",
-    "running PTY with its token (--token or SANDGATE_PTY_TOKEN) and leaves it running.",
+    "running PTY with its token and leaves it running. The token comes from",
+    "SANDGATE_PTY_TOKEN, --token-file FILE, or --token-file - (the first line of stdin);",
+    "never from the command line, where every user of the machine could read it in ps.",
     "Without a terminal, stdin and stdout are piped through as they are.",
+    "A dropped connection is re-attached by itself (told on stderr), for up to 60 s;",
+    "--no-reconnect ends the session at the first drop instead.",
   ],
   options: {
     cwd: { type: "string", value: "DIR", description: "working directory of the command" },
@@ -51,10 +57,20 @@ export const PTY: CommandSpec = {
       multiple: true,
       description: "an environment variable for the command (repeatable)",
     },
-    token: { type: "string", value: "T", description: "pty attach: the PTY's token" },
+    "token-file": {
+      type: "string",
+      value: "FILE",
+      description: "pty attach: read the PTY's token from FILE (- for the first line of stdin)",
+    },
+    token: { type: "string", description: "refused: see --token-file", hidden: true },
+    "no-reconnect": {
+      type: "boolean",
+      description: "end at the first dropped connection instead of re-attaching",
+    },
     ...JSON_OPTION,
     ...TENSORLAKE_OPTIONS,
   },
+  passthrough: true,
 };
 
 /** Runs `pty` and its subcommands. */
@@ -65,8 +81,9 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
   if (first === "kill") return await kill(ctx, parsed);
   if (first === "attach") return await attach(ctx, parsed);
   const [sandboxId] = positionals(PTY, parsed, ["sandbox"]);
+  requireWebSocket();
   const [command = DEFAULT_COMMAND, ...commandArgs] = parsed.rest;
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const env = { ...terminalEnv(process.env), ...envOptions(parsed) };
   const cwd = stringOption(parsed, "cwd");
   const connection = await ctx.out.during(
@@ -78,6 +95,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
       ...(cwd === undefined ? {} : { workingDir: cwd }),
       ...terminalSize(),
       signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
     }),
   );
   // Disposing the connection of openPty also kills the PTY.
@@ -86,15 +104,132 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
 
 async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId, sessionId] = positionals(PTY, parsed, ["attach", "sandbox", "session-id"]);
-  const token = stringOption(parsed, "token") ?? process.env.SANDGATE_PTY_TOKEN;
-  if (!token) throw new UsageError("pty attach: pass --token T or set SANDGATE_PTY_TOKEN");
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  requireWebSocket();
+  const token = await ptyToken(parsed);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
-    sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
+    sandbox.attachPty(sessionId!, token, {
+      signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
+    }),
   );
   // Re-attached: detach on the way out, leave the PTY running.
   return await session(ctx, connection, () => connection.close());
+}
+
+/** On by default in the CLI: a terminal should survive a network blip (told on stderr). */
+function reconnectOption(parsed: Parsed): boolean {
+  return parsed.values["no-reconnect"] !== true;
+}
+
+/** What a token file or stdin may hold at most: a token is far shorter. */
+const MAX_TOKEN_BYTES = 64 * 1024;
+
+/**
+ * The PTY token of `pty attach`: `--token-file FILE`, `--token-file -` (the
+ * first line of stdin; the rest stays input for the PTY), else
+ * `SANDGATE_PTY_TOKEN`. `--token` is refused: argv is public (`ps`,
+ * `/proc/PID/cmdline`).
+ */
+async function ptyToken(parsed: Parsed): Promise<string> {
+  if (parsed.values.token !== undefined) {
+    throw new UsageError(
+      "pty attach: --token is refused: a token on the command line is visible to every user " +
+        "of the machine (ps, /proc/PID/cmdline); set SANDGATE_PTY_TOKEN, or pass " +
+        "--token-file FILE (--token-file - reads it from stdin)",
+    );
+  }
+  const file = stringOption(parsed, "token-file");
+  const token = file === undefined
+    ? process.env.SANDGATE_PTY_TOKEN?.trim()
+    : file === "-"
+    ? await firstLineOfStdin()
+    : await readTokenFile(file);
+  if (!token) {
+    throw new UsageError(
+      file === undefined
+        ? "pty attach: no token: set SANDGATE_PTY_TOKEN or pass --token-file FILE (- for stdin)"
+        : `pty attach: the token in ${file === "-" ? "stdin" : file} is empty`,
+    );
+  }
+  return token;
+}
+
+/** Reads a token file (a pipe such as `<(pass show pty)` too), at most {@link MAX_TOKEN_BYTES}. */
+async function readTokenFile(path: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    throw new UsageError(
+      `pty attach: cannot read --token-file ${path}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    const buffer = new Uint8Array(MAX_TOKEN_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_TOKEN_BYTES) {
+        throw new UsageError(`pty attach: --token-file ${path} is larger than a token can be`);
+      }
+    }
+    return new TextDecoder().decode(buffer.subarray(0, length)).trim();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `pty attach: cannot read --token-file ${path}: ${(error as Error).message}`,
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first line of stdin; what follows it is put back for the PTY. */
+function firstLineOfStdin(): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    const done = (error?: Error) => {
+      stdin.off("data", onData);
+      stdin.off("end", onEnd);
+      stdin.off("error", onError);
+      stdin.pause();
+      const all = new Uint8Array(length);
+      let at = 0;
+      for (const chunk of chunks) {
+        all.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      const newline = all.indexOf(0x0a);
+      if (newline !== -1 && newline + 1 < all.byteLength) {
+        stdin.unshift(all.subarray(newline + 1));
+      }
+      if (error) reject(error);
+      else {
+        resolve(new TextDecoder().decode(newline === -1 ? all : all.subarray(0, newline)).trim());
+      }
+    };
+    const onData = (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+      chunks.push(bytes);
+      length += bytes.byteLength;
+      if (bytes.includes(0x0a)) done();
+      else if (length > MAX_TOKEN_BYTES) {
+        done(new UsageError("pty attach: stdin holds no line break within a token's length"));
+      }
+    };
+    const onEnd = () => done();
+    const onError = (error: Error) => done(error);
+    stdin.on("data", onData);
+    stdin.on("end", onEnd);
+    stdin.on("error", onError);
+    stdin.resume();
+  });
 }
 
 /** The `--env K=V` values. */
@@ -132,6 +267,8 @@ async function session(
   };
   stdin.on("data", onData);
   stdin.on("end", onEnd);
+  // Input may have ended already (a token read from stdin was all there was).
+  if (stdin.readableEnded) onEnd();
   stdin.resume();
   const stopResize = onResize((size) => {
     connection.resize(size).catch(() => {});
@@ -178,7 +315,7 @@ async function session(
 
 async function list(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId] = positionals(PTY, parsed, ["ls", "sandbox"]);
-  const sandbox: TensorlakeSandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox: TensorlakeSandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const ptys = await ctx.out.during(
     `listing the PTYs of ${sandboxId}`,
     sandbox.listPtys({ signal: ctx.signal }),
@@ -210,7 +347,7 @@ async function kill(ctx: Context, parsed: Parsed): Promise<number> {
       `pty kill: give <sandbox> and <session-id>… (usage: sandgate ${PTY.usage})`,
     );
   }
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId);
   for (const sessionId of sessionIds) {
     await ctx.out.during(
       `killing ${sessionId}`,

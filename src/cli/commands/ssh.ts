@@ -70,10 +70,39 @@ export const SSH: CommandSpec = {
     },
     ...PRIME_OPTIONS,
   },
+  passthrough: true,
 };
 
-/** The `-o` options the upstream CLI passes besides the SDK's `sshCommand`. */
-const EXTRA_SSH_OPTIONS = ["-o", "LogLevel=ERROR"];
+/** ssh's `LogLevel`s (ssh_config(5)); `SANDGATE_SSH_LOGLEVEL` picks one. */
+const LOG_LEVELS = [
+  "QUIET",
+  "FATAL",
+  "ERROR",
+  "INFO",
+  "VERBOSE",
+  "DEBUG",
+  "DEBUG1",
+  "DEBUG2",
+  "DEBUG3",
+];
+
+/**
+ * ssh's `LogLevel`: `ERROR`, as the upstream CLI passes besides the SDK's
+ * `sshCommand` (it hides the warning about the throwaway host key), or
+ * `SANDGATE_SSH_LOGLEVEL` to see why a connection fails.
+ */
+function logLevel(env: Record<string, string | undefined>): string {
+  const wanted = env.SANDGATE_SSH_LOGLEVEL?.trim().toUpperCase();
+  if (!wanted) return "ERROR";
+  if (!LOG_LEVELS.includes(wanted)) {
+    throw new UsageError(
+      `ssh: SANDGATE_SSH_LOGLEVEL must be one of ${LOG_LEVELS.join(", ")} (got ${
+        JSON.stringify(env.SANDGATE_SSH_LOGLEVEL)
+      })`,
+    );
+  }
+  return wanted;
+}
 
 /** Runs `ssh`. */
 export async function ssh(ctx: Context, args: string[]): Promise<number> {
@@ -84,6 +113,7 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   const identity = stringOption(parsed, "identity");
   if (identity === "") throw new UsageError("ssh: --identity must be a file path");
   const env = environment();
+  const level = logLevel(env);
   const sshProgram = await requireProgram(
     "ssh",
     env,
@@ -91,21 +121,23 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   );
   const sandbox = primeIntellect(ctx, parsed).sandbox(sandboxId!);
   const { out, signal } = ctx;
-  // As `prime sandbox ssh` does first (PrimeIntellect-ai/prime
+  // As `prime sandbox ssh` does before making a key (PrimeIntellect-ai/prime
   // packages/prime/src/prime_cli/commands/sandbox.py@66fb4b7, `ssh_connect`): refuse a VM
-  // sandbox and one that is not RUNNING, saying which state it is in, before making a key.
-  const state = await out.during(`checking ${sandboxId}`, sandbox.info({ signal }));
-  if (state.vm) {
-    throw new CliError(
-      `ssh: ${sandboxId} is a VM sandbox; Prime Intellect does not support SSH on VM sandboxes yet`,
-    );
-  }
-  if (state.status !== "RUNNING") {
-    throw new CliError(
-      `ssh: ${sandboxId} is not running (status: ${state.status ?? "not reported"}); ` +
-        "SSH needs a RUNNING sandbox",
-    );
-  }
+  // sandbox and one that is not RUNNING, saying which state it is in.
+  const refuseUnlessRunning = async () => {
+    const state = await out.during(`checking ${sandboxId}`, sandbox.info({ signal }));
+    if (state.vm) {
+      throw new CliError(
+        `ssh: ${sandboxId} is a VM sandbox; Prime Intellect does not support SSH on VM sandboxes yet`,
+      );
+    }
+    if (state.status !== "RUNNING") {
+      throw new CliError(
+        `ssh: ${sandboxId} is not running (status: ${state.status ?? "not reported"}); ` +
+          "SSH needs a RUNNING sandbox",
+      );
+    }
+  };
 
   let tempDir: Awaited<ReturnType<typeof privateTempDir>> | undefined;
   let session: SshSession | undefined;
@@ -114,9 +146,16 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     let publicKey: string;
     if (identity !== undefined) {
       identityFile = identity;
-      publicKey = await readPublicKey(`${identity}.pub`);
+      // A wrong --identity is a bad argument (exit 2), found before anything is sent.
+      publicKey = await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
+        (error: Error) => {
+          throw new UsageError(`ssh: --identity ${identity}: ${error.message}`);
+        },
+      );
+      await refuseUnlessRunning();
     } else {
       const keygen = await requireProgram("ssh-keygen", env, "OpenSSH (ssh-keygen)");
+      await refuseUnlessRunning();
       tempDir = await privateTempDir("sandgate-ssh-");
       identityFile = join(tempDir.path, "id_ed25519");
       await out.during(
@@ -155,10 +194,25 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     );
     const exit = await runInteractive(sshProgram, [
       ...sshArgs,
-      ...EXTRA_SSH_OPTIONS,
+      "-o",
+      `LogLevel=${level}`,
       ...parsed.rest,
     ], signal);
-    return interruptionOf(signal)?.exitCode ?? exit.code;
+    const interrupted = interruptionOf(signal);
+    if (interrupted) return interrupted.exitCode;
+    if (exit.code === 255) {
+      // ssh's own error is hidden at LogLevel=ERROR: say what failed and how to see more.
+      out.note(
+        out.err.yellow(
+          `ssh exited with 255: it could not connect to ${opened.externalEndpoint} or log in ` +
+            "(or the remote command exited 255)" +
+            (["QUIET", "FATAL", "ERROR"].includes(level)
+              ? "; to see why, rerun with SANDGATE_SSH_LOGLEVEL=VERBOSE (or add -- -v)"
+              : ""),
+        ),
+      );
+    }
+    return exit.code;
   } finally {
     // Not with `signal`: it may have fired already, and cleanup must still be sent.
     const results = await Promise.allSettled([

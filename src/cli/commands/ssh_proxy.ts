@@ -12,7 +12,6 @@
  * @module
  */
 import process from "node:process";
-import { Writable } from "node:stream";
 import type { SshSession } from "../../../mod.ts";
 import { tcpConnector } from "../../forward/tcp.ts";
 import {
@@ -87,11 +86,7 @@ export async function sshProxy(ctx: Context, args: string[]): Promise<number> {
     const connection = await connect(opened.host.replace(/^\[(.*)\]$/, "$1"), opened.port, signal);
     // ssh's bytes, as they are (stdout is a pipe to ssh, not a terminal), through the output
     // layer's passthrough, which resolves once stdout takes more: backpressure is kept.
-    const stdout = new Writable({
-      write(chunk: Uint8Array, _encoding, done) {
-        out.passthrough(chunk).then(() => done(), done);
-      },
-    });
+    const stdout = out.passthroughStream();
     try {
       await relayStdio(connection, { stdin: process.stdin, stdout, signal });
     } finally {

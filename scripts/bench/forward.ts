@@ -1,0 +1,220 @@
+/**
+ * Benchmark 8, forwarding (issue 24), against a served emulator on 127.0.0.1 whose sandboxes'
+ * services are two TCP servers of this process: a source (sends N bytes, then ends) and a greeter
+ * (sends one line at once, like an SSH banner). Per provider path — Prime Intellect's TCP exposure
+ * relayed from a local port, Tensorlake's WebSocket tunnel — against a direct loopback connection
+ * to the same server (variants alternate round by round): download throughput, connect latency
+ * (connect until the first byte, p50), and the time from `sandbox.forward()` to the first byte.
+ *
+ * ```sh
+ * deno run -A --v8-flags=--expose-gc scripts/bench/forward.ts [--quick]
+ * ```
+ *
+ * @module
+ */
+import { connect, createServer, type Socket } from "node:net";
+import { type Forward, PrimeIntellect, Tensorlake } from "../../mod.ts";
+import { createEmulator, serve } from "../../src/testing/mod.ts";
+import { gc, median } from "./machine.ts";
+
+const MiB = 1024 * 1024;
+/** Bytes per throughput round, rounds per variant, connects for the latency p50, forward() starts. */
+const FULL = { bytes: 64 * MiB, rounds: 3, connects: 200, starts: 20 };
+/** `--quick`: proves the bench runs and yields finite numbers. */
+const QUICK = { bytes: 256 * 1024, rounds: 1, connects: 5, starts: 2 };
+const SOURCE_PORT = 7000;
+const GREETER_PORT = 7001;
+const CHUNK = new Uint8Array(64 * 1024).fill(0x78);
+const f = (x: number, digits = 1) => x.toFixed(digits);
+
+/** A TCP server on 127.0.0.1 running `onSocket` per connection; resolves with its port and close. */
+async function server(onSocket: (socket: Socket) => void) {
+  const sockets = new Set<Socket>();
+  const tcp = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+  const port = (tcp.address() as { port: number }).port;
+  return {
+    port,
+    [Symbol.asyncDispose]: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        tcp.close(() => resolve());
+      }),
+  };
+}
+
+/** Writes `bytes` bytes of `x` with backpressure, then ends. */
+function source(bytes: number) {
+  return (socket: Socket) => {
+    let left = bytes;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, CHUNK.byteLength);
+        left -= n;
+        if (!socket.write(n === CHUNK.byteLength ? CHUNK : CHUNK.subarray(0, n))) {
+          socket.once("drain", pump);
+          return;
+        }
+      }
+      socket.end();
+    };
+    pump();
+  };
+}
+
+/** Connects to 127.0.0.1:`port`; resolves with ms until the first byte and until the end, and bytes. */
+function read(port: number, untilFirstByte: boolean) {
+  return new Promise<{ firstMs: number; totalMs: number; bytes: number }>((resolve, reject) => {
+    const t0 = performance.now();
+    let firstMs = NaN;
+    let bytes = 0;
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = () => {
+      socket.destroy();
+      resolve({ firstMs, totalMs: performance.now() - t0, bytes });
+    };
+    socket.on("error", reject);
+    socket.on("data", (chunk: Uint8Array) => {
+      if (bytes === 0) firstMs = performance.now() - t0;
+      bytes += chunk.byteLength;
+      if (untilFirstByte) done();
+    });
+    socket.on("end", done);
+  });
+}
+
+/** What one provider path measured. */
+interface PathResult {
+  mbps: number;
+  /** Throughput × a direct connection's. */
+  throughput: number;
+  connectMs: number;
+  /** Connect latency × a direct connection's. */
+  connect: number;
+  firstByteMs: number;
+}
+
+/** Runs the three measurements; the table rows and the ratios the targets judge. */
+export async function benchForward(quick: boolean) {
+  const { bytes, rounds, connects, starts } = quick ? QUICK : FULL;
+  await using sourceServer = await server(source(bytes));
+  await using greeter = await server((socket) => socket.end("SSH-2.0-bench\r\n"));
+  const emulator = createEmulator({
+    rateLimit: false,
+    services: {
+      [SOURCE_PORT]: `127.0.0.1:${sourceServer.port}`,
+      [GREETER_PORT]: `127.0.0.1:${greeter.port}`,
+    },
+  });
+  await using served = await serve(emulator);
+  const paths = {
+    prime: new PrimeIntellect({ apiKey: "bench", baseUrl: served.url, rateLimit: false })
+      .sandbox("sb-bench"),
+    tensorlake: new Tensorlake({ apiKey: "bench", rateLimit: false }).sandbox(served.url),
+  };
+  type Path = keyof typeof paths;
+  const names = Object.keys(paths) as Path[];
+
+  // Forwards that stay up for the throughput and latency rounds.
+  const forwards = Object.fromEntries(
+    await Promise.all(names.map(async (name) => {
+      const forward = await paths[name].forward(SOURCE_PORT);
+      const greeting = await paths[name].forward(GREETER_PORT);
+      return [name, { source: forward, greeter: greeting }] as const;
+    })),
+  ) as Record<Path, { source: Forward; greeter: Forward }>;
+  const variants: [string, { source: number; greeter: number }][] = [
+    ["direct", { source: sourceServer.port, greeter: greeter.port }],
+    ...names.map((name) =>
+      [name, { source: forwards[name].source.port, greeter: forwards[name].greeter.port }] as [
+        string,
+        { source: number; greeter: number },
+      ]
+    ),
+  ];
+  const mbps = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  const latency = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const [name, ports] of order) {
+        gc();
+        const { totalMs, bytes: got } = await read(ports.source, false);
+        if (got !== bytes) throw new Error(`${name}: ${got} of ${bytes} bytes arrived`);
+        mbps.get(name)!.push(bytes / 1e6 / (totalMs / 1000));
+      }
+    }
+    for (let i = 0; i < connects; i++) {
+      for (const [name, ports] of i % 2 === 0 ? variants : [...variants].reverse()) {
+        latency.get(name)!.push((await read(ports.greeter, true)).firstMs);
+      }
+    }
+  } finally {
+    await Promise.all(
+      names.flatMap((n) => [forwards[n].source.close(), forwards[n].greeter.close()]),
+    );
+  }
+
+  // From forward() to the first byte of a fresh connection, a new forward each time.
+  const firstByte = new Map<Path, number[]>(names.map((name) => [name, []]));
+  for (let i = 0; i < starts; i++) {
+    for (const name of names) {
+      const t0 = performance.now();
+      const forward = await paths[name].forward(GREETER_PORT);
+      try {
+        await read(forward.port, true);
+        firstByte.get(name)!.push(performance.now() - t0);
+      } finally {
+        await forward.close();
+      }
+    }
+  }
+  if (emulator.live().exposures !== 0) throw new Error("a forward left an exposure behind");
+
+  const direct = { mbps: median(mbps.get("direct")!), ms: median(latency.get("direct")!) };
+  const result = Object.fromEntries(names.map((name) => {
+    const m = median(mbps.get(name)!);
+    const ms = median(latency.get(name)!);
+    return [name, {
+      mbps: m,
+      throughput: m / direct.mbps,
+      connectMs: ms,
+      connect: ms / direct.ms,
+      firstByteMs: median(firstByte.get(name)!),
+    }];
+  })) as Record<Path, PathResult>;
+  const label = { prime: "Prime TCP exposure relay", tensorlake: "Tensorlake WebSocket tunnel" };
+  const goal = { prime: ">= 0.9", tensorlake: ">= 0.8" };
+  return {
+    ...result,
+    rows: [
+      {
+        path: "direct loopback connection",
+        "throughput MB/s": f(direct.mbps),
+        "× direct": "1.00",
+        goal: "—",
+        "connect → first byte p50 ms": f(direct.ms, 3),
+        "latency × direct": "1.00",
+        "forward() → first byte p50 ms": "—",
+      },
+      ...names.map((name) => ({
+        path: label[name],
+        "throughput MB/s": f(result[name].mbps),
+        "× direct": f(result[name].throughput, 2),
+        goal: goal[name],
+        "connect → first byte p50 ms": f(result[name].connectMs, 3),
+        "latency × direct": f(result[name].connect, 2),
+        "forward() → first byte p50 ms": f(result[name].firstByteMs, 2),
+      })),
+    ],
+  };
+}
+
+if (import.meta.main) {
+  console.log(JSON.stringify(await benchForward(Deno.args.includes("--quick")), null, 2));
+}
