@@ -69,6 +69,7 @@ const ROOT_VALUES = [
   "ValidationError",
   "createMemoryRateLimitStore",
   "createPrimeIntellectClient",
+  "createPtyHandler",
   "createTensorlakeClient",
   "isApiError",
   "isSandgateError",

@@ -146,12 +146,7 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     let publicKey: string;
     if (identity !== undefined) {
       identityFile = identity;
-      // A wrong --identity is a bad argument (exit 2), found before anything is sent.
-      publicKey = await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
-        (error: Error) => {
-          throw new UsageError(`ssh: --identity ${identity}: ${error.message}`);
-        },
-      );
+      publicKey = await readIdentity("ssh", identity);
       await refuseUnlessRunning();
     } else {
       const keygen = await requireProgram("ssh-keygen", env, "OpenSSH (ssh-keygen)");
@@ -230,6 +225,18 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
       );
     }
   }
+}
+
+/**
+ * The public half of `--identity FILE` (`FILE.pub`, trimmed). A wrong `--identity` (no readable
+ * `FILE` or `FILE.pub`) is a bad argument (exit 2), found before anything is sent.
+ */
+export async function readIdentity(command: string, identity: string): Promise<string> {
+  return await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
+    (error: Error) => {
+      throw new UsageError(`${command}: --identity ${identity}: ${error.message}`);
+    },
+  );
 }
 
 /** The text of a public key file, trimmed; unreadable is a {@link CliError}. */
