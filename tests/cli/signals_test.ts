@@ -17,7 +17,7 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { freePort } from "../helpers/loopback.ts";
-import { cliArgv, type FakeBin, fakeSshBin, skipCli, start, until } from "./helpers.ts";
+import { cliArgv, type FakeBin, fakeSshBin, skipCli, skipPty, start, until } from "./helpers.ts";
 import { hostileProxy } from "./hostile.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
 
@@ -131,12 +131,9 @@ describe("sandgate ssh on SIGHUP / SIGQUIT", { skip: skipCli }, () => {
   });
 });
 
-const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
-  ? "this runtime has no global WebSocket (Node 20)"
-  : false;
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || noWebSocket }, () => {
+describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || skipPty }, () => {
   let emulator: Emulator;
   let server: ServedEmulator;
   before(async () => {

@@ -68,6 +68,7 @@ const ROOT_VALUES = [
   "ValidationError",
   "createMemoryRateLimitStore",
   "createPrimeIntellectClient",
+  "createPtyHandler",
   "createTensorlakeClient",
   "isApiError",
   "isSandgateError",
