@@ -11,7 +11,7 @@ import {
 } from "../../src/testing/mod.ts";
 import { createServer } from "node:net";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli, start, until } from "./helpers.ts";
+import { cli, skipCli, skipPty, start, until } from "./helpers.ts";
 
 describe("sandgate CLI", { skip: skipCli }, () => {
   let emulator: Emulator;
@@ -286,8 +286,8 @@ describe("sandgate emulator", { skip: skipCli }, () => {
   });
 
   test("sandgate pty my-sandbox reaches it through TENSORLAKE_SANDBOX_PROXY_URL", {
-    // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
-    skip: typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)",
+    // The CLI runs on this runtime; Node 20 runs itself again with --experimental-websocket.
+    skip: skipPty,
   }, async () => {
     const running = start(["emulator", "--json"], {});
     await until(() => running.stdout().includes("}"), "the emulator's JSON");

@@ -17,17 +17,12 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { startTcpProxy } from "../helpers/tcp_proxy.ts";
-import { cli, cliArgv, skipCli, start, until } from "./helpers.ts";
+import { cli, cliArgv, skipCli, skipPty, start, until } from "./helpers.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
-
-/** The CLI's pty needs a WebSocket: Deno, Bun, Node ≥ 22 have one. */
-const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
-  ? "this runtime has no WebSocket (Node 20): sandgate pty needs Node ≥ 22, Deno or Bun"
-  : false;
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
+describe("sandgate pty", { skip: skipCli || skipPty }, () => {
   let emulator: Emulator;
   let server: ServedEmulator;
   const created: { env?: Record<string, string>; rows?: number; cols?: number }[] = [];

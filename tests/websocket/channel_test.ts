@@ -126,3 +126,22 @@ test("events: the upgrade is a request and a 101 response, secrets replaced", as
   const text = JSON.stringify(events);
   assert.ok(!text.includes("tok-secret-77") && !text.includes("key-secret-88"));
 });
+
+test("a factory that answers after the deadline: its late socket is closed, not leaked", async () => {
+  const clock = new FakeClock();
+  const socket = new ScriptedSocket();
+  let answer!: (socket: WebSocketLike) => void;
+  const opening = openWebSocket({
+    provider: "tensorlake",
+    operation: "connect",
+    url: URL,
+    webSocket: () => new Promise<WebSocketLike>((resolve) => (answer = resolve)),
+    timeoutMs: 1_000,
+    clock,
+  }).then(() => "opened", (error: unknown) => error);
+  await clock.tickAsync(1_000);
+  assert.ok(await opening instanceof TimeoutError);
+  answer(socket);
+  for (let i = 0; i < 10 && socket.readyState !== 3; i++) await Promise.resolve();
+  assert.equal(socket.readyState, 3, "the socket that came too late was closed");
+});
