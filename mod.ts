@@ -36,7 +36,11 @@
  */
 
 // High-level API.
-export { PrimeIntellect, type PrimeIntellectSandbox } from "./src/primeintellect/sandbox.ts";
+export {
+  PrimeIntellect,
+  type PrimeIntellectSandbox,
+  type PrimeSandboxInfo,
+} from "./src/primeintellect/sandbox.ts";
 export { Tensorlake, type TensorlakeOptions } from "./src/tensorlake/tensorlake.ts";
 export type { TensorlakeSandbox, TensorlakeSandboxOptions } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";

@@ -115,6 +115,8 @@ test("regression: PRIME_API_BASE_URL ending in /api/v1 does not double the prefi
     assert.deepEqual(
       requests.map((r) => r.url),
       [
+        // The sandbox lookup sent once before the first listing (the VM check).
+        "https://api.primeintellect.ai/api/v1/sandbox/sb-1",
         "https://api.primeintellect.ai/api/v1/sandbox/sb-1/expose",
         "https://api.primeintellect.ai/api/v1/sandbox/expose/all",
       ],
@@ -173,8 +175,10 @@ test("Tensorlake has no client-side limit; Prime's documented per-endpoint budge
   });
   for (let i = 0; i < 20; i++) await p2.sandbox("a").exposePort({ port: 3000 + i });
   await assert.rejects(p2.sandbox("a").exposePort({ port: 4000 }), RateLimitedError);
-  assert.equal(writes.requests.length, 20);
-  assert.equal(requests.length, 100 + 60 + 1 + 60);
+  // + the lookup of sandbox "a", which has a budget of its own (300 / 60 s).
+  assert.equal(writes.requests.length, 1 + 20);
+  // + the lookups of "a" and "b" before their first listing.
+  assert.equal(requests.length, 100 + 2 + 60 + 1 + 60);
 });
 
 test("a Tensorlake client pointed at a local emulator: proxyUrl as given, sandbox by Host and header", async () => {
@@ -370,7 +374,10 @@ test("Prime: key and base URL from ~/.prime/config.json after the environment", 
       );
     });
     assert.deepEqual(requests.map((r) => [r.url, r.headers.get("authorization")]), [
+      // Each client looks the sandbox up once first (the VM check), with the same settings.
+      ["https://prime.example.com/api/v1/sandbox/sb", "Bearer file-key"],
       ["https://prime.example.com/api/v1/sandbox/sb/expose", "Bearer file-key"],
+      ["https://env.example.com/api/v1/sandbox/sb", "Bearer env-key"],
       ["https://env.example.com/api/v1/sandbox/sb/expose", "Bearer env-key"],
     ]);
     // No file, no key: the usual missing-key error, nothing sent.
@@ -383,7 +390,7 @@ test("Prime: key and base URL from ~/.prime/config.json after the environment", 
           /PRIME_API_KEY/,
         ),
     );
-    assert.equal(requests.length, 2);
+    assert.equal(requests.length, 4);
   } finally {
     await rm(home, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UnexpectedResponseError } from "../errors.ts";
+import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
@@ -29,7 +29,7 @@ import {
   invokeChecked,
   type InvokeContext,
 } from "../request.ts";
-import type { ListExposedPortsResponse } from "../wire_types.ts";
+import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
 import {
   assertCallOptions,
   assertOptionsObject,
@@ -68,6 +68,7 @@ import {
   SSH_SESSION_SHAPE,
   type SshSession,
   SshSessionHandle,
+  sshTarget,
   toSshSessionInfo,
 } from "./ssh.ts";
 
@@ -95,7 +96,14 @@ interface Internals {
   pipeline: Pipeline;
   /** The client's options, normalized once: events and the caller's `fetch` for readiness. */
   options: NormalizedOptions;
+  /** Which sandboxes are VM-backed, once looked up (it never changes for a sandbox). */
+  vm: Map<string, boolean>;
+  /** Lookups under way: concurrent first calls on a sandbox share one request. */
+  vmLookups: Map<string, Promise<boolean>>;
 }
+
+/** At most this many sandboxes' `vm` are remembered per client (oldest forgotten first). */
+const VM_CACHE_SIZE = 1024;
 
 /**
  * The Prime Intellect sandbox gateway, the easy way: pick a sandbox, then
@@ -129,7 +137,13 @@ export class PrimeIntellect {
     const normalized = normalizeClientOptions(options, PRIME_INTELLECT_OPTION_KEYS);
     const pipeline = primeIntellectPipeline(normalized);
     this.client = createGatewayClient(pipeline);
-    this.#internals = { client: this.client, pipeline, options: normalized };
+    this.#internals = {
+      client: this.client,
+      pipeline,
+      options: normalized,
+      vm: new Map(),
+      vmLookups: new Map(),
+    };
   }
 
   /**
@@ -191,6 +205,24 @@ export class PrimeIntellect {
 export interface PrimeIntellectSandbox {
   /** The sandbox id. */
   readonly id: string;
+  /**
+   * Looks the sandbox up (`GET /api/v1/sandbox/{sandbox_id}`, 300 requests per 60 s):
+   * its `status` and whether it is a VM. Prime's own CLI does this before `ssh`
+   * (and refuses unless `RUNNING`); sandgate does it once per sandbox and client
+   * before the first port or SSH call, to refuse VM sandboxes as Prime's SDK does.
+   *
+   * @example
+   * ```ts
+   * import { PrimeIntellect } from "@sandgate/sdk";
+   * import { createEmulator } from "@sandgate/sdk/testing";
+   *
+   * const emulator = createEmulator({ sandboxes: [{ id: "sb-1", status: "PENDING" }] });
+   * const info = await new PrimeIntellect({ apiKey: "demo", fetch: emulator.fetch })
+   *   .sandbox("sb-1").info();
+   * console.log(info.status, info.vm); // PENDING false
+   * ```
+   */
+  info(callOptions?: CallOptions): Promise<PrimeSandboxInfo>;
   /**
    * Exposes a port of the sandbox and returns the {@link Exposure}, with its
    * public `url`. `await using` unexposes it at scope exit.
@@ -316,6 +348,36 @@ export interface PrimeIntellectSandbox {
   connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection>;
 }
 
+/**
+ * What {@link PrimeIntellectSandbox.info} reports: the fields of Prime's sandbox
+ * model that sandgate acts on (PrimeIntellect-ai/prime `models.py`@66fb4b7, `Sandbox`).
+ *
+ * @example
+ * ```ts
+ * import type { PrimeSandboxInfo } from "@sandgate/sdk";
+ * const info: PrimeSandboxInfo = { id: "sb-1", status: "RUNNING", vm: false };
+ * console.log(info.status === "RUNNING" && !info.vm);
+ * ```
+ */
+export interface PrimeSandboxInfo {
+  /** The sandbox id. */
+  readonly id: string;
+  /**
+   * `PENDING`, `PROVISIONING`, `RUNNING`, `PAUSED`, `ERROR`, `TERMINATED`
+   * (https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint), `TIMEOUT`
+   * (their `SandboxStatus`), any other string the API sends, or `null` when it sent none.
+   */
+  readonly status: string | null;
+  /** Whether it is VM-backed (`vm`, `false` when absent, as in their model). */
+  readonly vm: boolean;
+}
+
+/** The fields of `SandboxResponse` sandgate reads. */
+const SANDBOX_INFO: Expected<Pick<SandboxResponse, "status" | "vm">> = {
+  // Lenient, like their model's `vm` default: an answer without `status` reads as `null`.
+  shape: { status: "string?", vm: "boolean?" },
+};
+
 /** The {@link PrimeIntellectSandbox} implementation. */
 class SandboxHandle implements PrimeIntellectSandbox {
   readonly id: string;
@@ -324,6 +386,63 @@ class SandboxHandle implements PrimeIntellectSandbox {
   constructor(id: string, internals: Internals) {
     this.id = id;
     this.#internals = internals;
+  }
+
+  async info(callOptions?: CallOptions): Promise<PrimeSandboxInfo> {
+    assertCallOptions(callOptions);
+    const { client, vm: cache } = this.#internals;
+    const body = await invokeChecked(
+      (init) => client.GET(SANDBOX, { params: { path: { sandbox_id: this.id } }, ...init }),
+      context(this.#internals, "getSandbox", callOptions),
+      SANDBOX_INFO,
+    );
+    const info = { id: this.id, status: body.status ?? null, vm: body.vm === true };
+    cache.delete(this.id);
+    cache.set(this.id, info.vm);
+    if (cache.size > VM_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return info;
+  }
+
+  /**
+   * Refuses `feature` on a VM sandbox before sending it, as Prime's SDK does
+   * (PrimeIntellect-ai/prime `packages/prime-sandboxes/src/prime_sandboxes/sandbox.py`@66fb4b7,
+   * `_guard_vm_unsupported`: expose, unexpose, list, SSH create/close). The lookup is
+   * remembered per client, as their `SandboxAuthCache.is_vm` remembers it.
+   */
+  async #refuseVm(feature: string, callOptions: CallOptions | undefined): Promise<void> {
+    const vm = this.#internals.vm.get(this.id) ?? await this.#lookUpVm(callOptions);
+    if (vm) {
+      throw new InvalidArgumentError(
+        "sandboxId",
+        this.id,
+        `is a VM sandbox: Prime Intellect does not support ${feature} on VM sandboxes yet`,
+      );
+    }
+  }
+
+  /**
+   * One lookup for concurrent first calls (a burst must not send one per call): it runs
+   * with the first caller's `timeoutMs`; each caller stops waiting on its own `signal`.
+   */
+  #lookUpVm(callOptions: CallOptions | undefined): Promise<boolean> {
+    const { vmLookups } = this.#internals;
+    let shared = vmLookups.get(this.id);
+    if (!shared) {
+      const timeoutMs = callOptions?.timeoutMs;
+      shared = this.info(timeoutMs === undefined ? undefined : { timeoutMs })
+        .then((info) => info.vm)
+        .finally(() => vmLookups.delete(this.id));
+      shared.catch(() => {}); // a caller that stopped waiting leaves it unobserved
+      vmLookups.set(this.id, shared);
+    }
+    const signal = callOptions?.signal;
+    if (!signal) return shared;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<boolean>((resolve, reject) => {
+      const stop = () => reject(signal.reason);
+      signal.addEventListener("abort", stop, { once: true });
+      shared.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+    });
   }
 
   async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
@@ -347,6 +466,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
       ...(name === undefined || name === null ? {} : { name }),
       ...(protocol === undefined ? {} : { protocol }),
     };
+    await this.#refuseVm("port exposure", callOptions);
     const { client } = this.#internals;
     const checked = await invokeChecked(
       (init) =>
@@ -437,16 +557,15 @@ class SandboxHandle implements PrimeIntellectSandbox {
           ...init,
         });
     const expected = { shape: UNEXPOSE_SHAPE };
-    return cleanup(
-      kind,
-      id,
-      options,
-      () => invokeChecked(call, context(this.#internals, kind.cleanup, options), expected),
-    );
+    return cleanup(kind, id, options, async () => {
+      await this.#refuseVm(kind === EXPOSURE ? "port unexpose" : "SSH", options);
+      return await invokeChecked(call, context(this.#internals, kind.cleanup, options), expected);
+    });
   }
 
   async listExposures(callOptions?: CallOptions): Promise<Exposure[]> {
     assertCallOptions(callOptions);
+    await this.#refuseVm("port listing", callOptions);
     const { client } = this.#internals;
     const list = await invokeChecked(
       (init) =>
@@ -465,6 +584,7 @@ class SandboxHandle implements PrimeIntellectSandbox {
     const ttl = options?.ttlSeconds;
     assertTtlSeconds(ttl);
     assertCallOptions(callOptions);
+    await this.#refuseVm("SSH", callOptions);
     const { client } = this.#internals;
     const body = await invokeChecked(
       (init) =>
@@ -487,11 +607,12 @@ class SandboxHandle implements PrimeIntellectSandbox {
       authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
       ready: async (session, opts) => {
         assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
-        const host = session.host.replace(/^\[(.*)\]$/, "$1");
+        // Only a checked host and port are connected to (nothing else is ever resolved).
+        const target = sshTarget(session);
         const { pipeline, options } = this.#internals;
         return await waitUntilReady(
           session.externalEndpoint,
-          tcpProbe(host, session.port, await tcpConnector("waitUntilReady")),
+          tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
           opts,
           { clock: pipeline.clock, emit: options.emit },
         );

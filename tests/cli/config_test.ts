@@ -133,6 +133,23 @@ describe("Deno with only some of a provider's variables allowed (--allow-env)", 
     assert.doesNotMatch(out, /api\.primeintellect\.ai/);
   });
 
+  test("Tensorlake alike: TENSORLAKE_SANDBOX_PROXY_URL set but unreadable is a ConfigError", () => {
+    const out = runDeno(
+      `
+      let url = "none";
+      const fetch = (r) => { url = new Request(r).url; return Promise.resolve(Response.json({ sessions: [] })); };
+      try {
+        await new SDK.Tensorlake({ fetch }).sandbox("sb").listPtys();
+        console.log("sent to", url);
+      } catch (e) { console.log(e.name, e.message, "| sent to", url); }`,
+      ["--allow-read", "--allow-env=TENSORLAKE_API_KEY"],
+      { TENSORLAKE_API_KEY: "k", TENSORLAKE_SANDBOX_PROXY_URL: "http://127.0.0.1:8788" },
+    );
+    assert.match(out, /^ConfigError TENSORLAKE_SANDBOX_PROXY_URL cannot be read/m, out);
+    assert.match(out, /--allow-env=TENSORLAKE_API_KEY,TENSORLAKE_SANDBOX_PROXY_URL,/);
+    assert.match(out, /sent to none/);
+  });
+
   test("the missing-key message names every variable to allow, at once", () => {
     const out = runDeno(listOnce, ["--allow-read"], { PRIME_API_KEY: "hidden" });
     assert.match(out, /^MissingApiKeyError /m, out);
