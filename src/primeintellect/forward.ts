@@ -14,6 +14,8 @@
  */
 import { UnexpectedResponseError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
+import { systemClock } from "../util/clock.ts";
+import { timedSignal } from "../util/timed_signal.ts";
 import { type Remote, startForward } from "../forward/forward.ts";
 import {
   assertConnectOptions,
@@ -39,6 +41,9 @@ interface Endpoint {
   release(): Promise<void>;
 }
 
+/** Default budget of `connect()`: the exposure's requests and the socket's connect. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
 /** Ports Prime Intellect exposes (seed 004: 22–9000). */
 const MIN_PORT = 22;
 const MAX_PORT = 9000;
@@ -55,23 +60,23 @@ export function parseEndpoint(endpoint: string | null, exposureId: string): {
   );
 }
 
-/** The sandbox's TCP exposure of `port`: an existing one, or one created now. */
-async function tcpEndpoint(
-  api: ExposureApi,
-  port: number,
-  callOptions: CallOptions | undefined,
-): Promise<Endpoint> {
-  const existing = (await api.listExposures(callOptions)).find((e) =>
+/**
+ * The sandbox's TCP exposure of `port`: an existing one, or one created now.
+ * The create request itself is not abandoned when `signal` aborts (an
+ * exposure the server made would be left with nobody knowing its id): it
+ * runs to its answer under the client's own timeout, and is then removed.
+ */
+async function tcpEndpoint(api: ExposureApi, port: number, signal: AbortSignal): Promise<Endpoint> {
+  const existing = (await api.listExposures({ signal })).find((e) =>
     e.protocol?.toUpperCase() === "TCP" && e.port === port && e.externalEndpoint
   );
   if (existing) {
     return { ...parseEndpoint(existing.externalEndpoint, existing.exposureId), release: noop };
   }
-  const created = await api.exposePort(
-    { port, protocol: "TCP", name: `sandgate-forward-${port}` },
-    callOptions,
-  );
+  signal.throwIfAborted();
+  const created = await api.exposePort({ port, protocol: "TCP", name: `sandgate-forward-${port}` });
   try {
+    signal.throwIfAborted();
     return {
       ...parseEndpoint(created.externalEndpoint, created.exposureId),
       release: async () => {
@@ -101,7 +106,7 @@ export async function primeForward(
     settings,
     remotePort,
     async prepare(signal): Promise<Remote> {
-      const endpoint = await tcpEndpoint(api, remotePort, { signal });
+      const endpoint = await tcpEndpoint(api, remotePort, signal);
       return {
         open: (openSignal) => connect(endpoint.host, endpoint.port, openSignal),
         release: endpoint.release,
@@ -119,32 +124,50 @@ export async function primeConnect(
   assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
   assertConnectOptions(options);
   const connect = await tcpConnector("connect");
-  const endpoint = await tcpEndpoint(api, remotePort, options);
-  let connection: TcpConnection;
+  // One budget for the requests and the socket's connect, as for the tunnel's handshake.
+  const timed = timedSignal(
+    options?.signal,
+    options?.timeoutMs ?? CONNECT_TIMEOUT_MS,
+    systemClock,
+    "connect",
+  );
   try {
-    connection = await connect(endpoint.host, endpoint.port, options?.signal);
-  } catch (error) {
-    await endpoint.release().catch(() => {});
-    throw error;
+    const endpoint = await tcpEndpoint(api, remotePort, timed.signal);
+    let connection: TcpConnection;
+    try {
+      connection = await connect(endpoint.host, endpoint.port, timed.signal);
+    } catch (error) {
+      await endpoint.release().catch(() => {});
+      throw error;
+    }
+    return withRelease(connection, endpoint.release, options?.signal);
+  } finally {
+    timed.dispose();
   }
-  return withRelease(connection, endpoint.release);
 }
 
 /**
- * `connection`, releasing `release` once it has closed (by either side or
- * `close()`); `close()` resolves after the release and rejects when it failed.
+ * `connection`, releasing `release` once it has closed (by either side,
+ * `close()`, or `signal` aborting); `close()` resolves after the release and
+ * rejects when it failed.
  */
 export function withRelease(
   connection: TcpConnection,
   release: () => Promise<void>,
+  signal?: AbortSignal,
 ): TcpConnection {
   let released: Promise<void> | undefined;
-  const releaseOnce = () => released ??= release();
+  const onAbort = () => void connection.close();
+  const releaseOnce = () => {
+    signal?.removeEventListener("abort", onAbort);
+    return released ??= release();
+  };
   const closed = connection.closed.then(releaseOnce).catch(() => {});
   const close = async () => {
     await connection.close();
     await releaseOnce();
   };
+  signal?.addEventListener("abort", onAbort, { once: true });
   return {
     readable: connection.readable,
     writable: connection.writable,

@@ -23,6 +23,7 @@ import { createApiError, NetworkError, NotFoundError, type SandgateError } from 
 import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import type { ChannelOpener } from "../websocket/open.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
+import { type ReconnectOptions, reconnectPolicy } from "./reconnect_policy.ts";
 
 export type { PtyConnection, PtyExit } from "./pty_connection.ts";
 
@@ -50,6 +51,14 @@ export interface AttachOptions {
    * other standard WebSockets reach it when the reader stalls. Default 16 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Re-attach by itself when the connection drops (`true`, or the policy): `output`, `input`
+   * and `exit` carry on across the drop; input written meanwhile is queued and sent once, in
+   * order; `onEvent` reports `reconnecting` and `reconnected`. Off by default in the SDK (an
+   * application may have its own policy, and a silent retry would hide the drop from it); on
+   * in the CLI. See {@link ReconnectOptions} for the defaults.
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /** What {@link connectPty} needs. */
@@ -89,8 +98,9 @@ export function assertAttachOptions(
   options: unknown,
 ): asserts options is AttachOptions | undefined {
   if (options === undefined) return;
-  const { maxBufferedBytes, ...call } = options as AttachOptions;
+  const { maxBufferedBytes, reconnect, ...call } = options as AttachOptions;
   assertCallOptions(call);
+  reconnectPolicy(reconnect);
   if (maxBufferedBytes !== undefined) {
     assertIntegerInRange("options.maxBufferedBytes", maxBufferedBytes, 1024, 2 ** 31);
   }

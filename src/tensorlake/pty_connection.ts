@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
-import { assertDimension } from "./validate.ts";
+import { assertPtySize } from "./validate.ts";
 import {
   type ChannelClose,
   type ChannelEnd,
@@ -205,11 +205,7 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
 
   resize(size: PtySize): Promise<void> {
     try {
-      if (typeof size !== "object" || size === null) {
-        throw new InvalidArgumentError("size", size, "must be { cols, rows }");
-      }
-      assertDimension("cols", size.cols);
-      assertDimension("rows", size.rows);
+      assertPtySize(size);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -152,6 +152,30 @@ describe("sandgate forward", { skip: skipCli }, () => {
     }
   });
 
+  test("Tensorlake: --stdio relays stdin/stdout through the tunnel", {
+    skip: typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)",
+  }, async () => {
+    const echo = await echoServer();
+    const emu = await emulator([`7000=127.0.0.1:${echo.port}`]);
+    try {
+      const proxy = start(
+        ["forward", "--stdio", "sb", "7000", "--provider", "tensorlake"],
+        emu.env,
+      );
+      proxy.write("SSH-2.0-through-the-tunnel\r\n");
+      // No half-close over the tunnel: the echo is read before stdin ends.
+      await until(() => proxy.stdout().includes("\r\n"), "the echo on stdout");
+      proxy.end();
+      const result = await proxy.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "SSH-2.0-through-the-tunnel\r\n");
+    } finally {
+      emu.running.kill("SIGINT");
+      await emu.running.done;
+      await echo.close();
+    }
+  });
+
   test("bad port specs are usage errors before anything is sent", async () => {
     for (const spec of ["80000", "1:2:3", ":22", "x", "21"]) {
       const result = await cli(["forward", "sb", spec], {

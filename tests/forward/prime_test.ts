@@ -4,7 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { InvalidArgumentError, NetworkError, PrimeIntellect } from "../../mod.ts";
+import {
+  InvalidArgumentError,
+  NetworkError,
+  PrimeIntellect,
+  UnexpectedResponseError,
+} from "../../mod.ts";
+import { freePort } from "../helpers/loopback.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
@@ -169,6 +175,70 @@ test("connect: a duplex Web stream pair to the service; close removes the exposu
     await writer.close();
     assert.equal(await readAll(connection.readable), "ping over connect");
     await connection.close();
+    await connection.closed;
+    assert.equal(emulator.live().exposures, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+/** A Prime client on the served emulator whose `fetch` lets the test see (and change) answers. */
+function primeVia(
+  url: string,
+  onAnswer: (request: Request, response: Response) => Promise<Response>,
+) {
+  return new PrimeIntellect({
+    apiKey: "k",
+    baseUrl: url,
+    fetch: async (request) => await onAnswer(request, await fetch(request)),
+  }).sandbox("sb-1");
+}
+
+test("forward: aborted while setting up (the exposure was just created): nothing is left", async () => {
+  const { emulator, server } = await setUp();
+  try {
+    const controller = new AbortController();
+    const sandbox = primeVia(server.url, (request, response) => {
+      if (request.method === "POST") controller.abort(new Error("stop"));
+      return Promise.resolve(response);
+    });
+    const port = await freePort();
+    await assert.rejects(sandbox.forward(7000, { localPort: port, signal: controller.signal }));
+    assert.equal(emulator.live().exposures, 0);
+    assert.ok(await refuses(port), "the listener was closed again");
+  } finally {
+    await server.close();
+  }
+});
+
+test("forward: an external_endpoint that is not host:port fails typed, and the exposure is removed", async () => {
+  const { emulator, server } = await setUp();
+  try {
+    const sandbox = primeVia(server.url, async (request, response) => {
+      if (request.method !== "POST") return response;
+      const body = await response.json();
+      return Response.json({ ...body, external_endpoint: "tcp.example\u001b[31m:99999" });
+    });
+    await assert.rejects(sandbox.forward(7000), (error: unknown) => {
+      assert.ok(error instanceof UnexpectedResponseError);
+      assert.ok(!error.message.includes("\u001b"), "no escape character in the message");
+      return true;
+    });
+    assert.equal(emulator.live().exposures, 0);
+    await assert.rejects(sandbox.connect(7000), UnexpectedResponseError);
+    assert.equal(emulator.live().exposures, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test("connect: aborting its signal closes the connection and removes the exposure", async () => {
+  const { emulator, server, sandbox } = await setUp();
+  try {
+    const controller = new AbortController();
+    const connection = await sandbox.connect(7000, { signal: controller.signal });
+    assert.equal(emulator.live().exposures, 1);
+    controller.abort();
     await connection.closed;
     assert.equal(emulator.live().exposures, 0);
   } finally {

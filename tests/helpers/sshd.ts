@@ -18,7 +18,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { freePort } from "./loopback.ts";
@@ -132,7 +132,8 @@ export async function startSshd(): Promise<Sshd> {
     port,
     dir,
     identityFile,
-    user: userInfo().username,
+    // `id -un`, not os.userInfo(): Bun answers "unknown" where no USER is set.
+    user: execFileSync("id", ["-un"], { encoding: "utf8" }).trim(),
     ssh,
     scp,
     accepted: () => (log.match(/Accepted publickey/g) ?? []).length,
