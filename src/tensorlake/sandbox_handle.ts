@@ -18,10 +18,10 @@ import {
   assertAttachOptions,
   type AttachOptions,
   connectPty,
+  connectReconnectingPty,
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
-import { connectReconnectingPty } from "./pty_reconnect.ts";
 import { reconnectPolicy } from "./reconnect_policy.ts";
 import { startForward } from "../forward/forward.ts";
 import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
