@@ -514,7 +514,11 @@ class SandboxHandle implements TensorlakeSandbox {
       prepare: () =>
         Promise.resolve({
           open: (signal) =>
-            openTunnel(this.#tunnel(), remotePort, { operation: "forward", signal }),
+            openTunnel(this.#tunnel(), remotePort, {
+              operation: "forward",
+              signal,
+              maxBufferedBytes: settings.maxBufferedBytes,
+            }),
           release: () => Promise.resolve(),
         }),
     });
@@ -527,6 +531,7 @@ class SandboxHandle implements TensorlakeSandbox {
       operation: "connect",
       signal: options?.signal,
       timeoutMs: options?.timeoutMs,
+      maxBufferedBytes: options?.maxBufferedBytes,
     });
   }
 
