@@ -36,13 +36,10 @@
  */
 
 // High-level API.
-export { PrimeIntellect, type PrimeIntellectSandbox } from "./src/primeintellect/sandbox.ts";
-export {
-  Tensorlake,
-  type TensorlakeOptions,
-  type TensorlakeSandbox,
-  type TensorlakeSandboxOptions,
-} from "./src/tensorlake/sandbox.ts";
+export { PrimeIntellect } from "./src/primeintellect/prime_intellect.ts";
+export type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./src/primeintellect/sandbox.ts";
+export { Tensorlake, type TensorlakeOptions } from "./src/tensorlake/tensorlake.ts";
+export type { TensorlakeSandbox, TensorlakeSandboxOptions } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";
 export type {
   CreateSshSessionOptions,
@@ -53,6 +50,7 @@ export type {
 } from "./src/primeintellect/ssh.ts";
 export type { CreatePtyOptions, ListedPty, Pty, PtyInfo, PtySize } from "./src/tensorlake/pty.ts";
 export type { AttachOptions, PtyConnection, PtyExit } from "./src/tensorlake/attach.ts";
+export type { ReconnectOptions } from "./src/tensorlake/reconnect_policy.ts";
 export { createPtyHandler, type PtyHandlerOptions } from "./src/tensorlake/pty_handler.ts";
 export type {
   WebSocketEventLike,
@@ -94,6 +92,8 @@ export type {
   RateLimitInfo,
   RateLimitWaitEvent,
   ReadinessEvent,
+  ReconnectedEvent,
+  ReconnectingEvent,
   RequestEvent,
   ResponseEvent,
   RetryEvent,

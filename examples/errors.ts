@@ -42,7 +42,9 @@ try {
 const prime = new PrimeIntellect({
   apiKey: "demo-key",
   fetch: emulator.fetch,
-  rateLimit: { limit: 1, maxWaitMs: 1_000 },
+  // Two calls per window: the sandbox lookup sandgate sends once before a sandbox's first
+  // port or SSH call (to refuse VM sandboxes, as Prime's own SDK does), then one listing.
+  rateLimit: { limit: 2, maxWaitMs: 1_000 },
 });
 await prime.sandbox("my-sandbox").listExposures();
 try {

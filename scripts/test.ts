@@ -21,7 +21,8 @@ export const STEPS: [string, string, Counts?][] = [
   ["type check", "check"],
   ["generated code drift", "generate:check"],
   ["doc lint", "doc:lint"],
-  ["README examples type-check", "doc:readme"],
+  ["README and docs/ examples type-check", "doc:readme"],
+  ["API reference (deno doc --html)", "doc:html"],
   ["doc examples", "doc:examples", "deno"],
   // Install redis-server / tmux / OpenSSH when missing (root + apt-get), else warn that their tests skip.
   ["redis-server for the Redis store tests", "redis:ensure"],

@@ -111,6 +111,30 @@ export interface ReadinessEvent extends SandgateEventBase {
   readonly delayMs: number | null;
 }
 
+/** A PTY connection dropped and is being re-attached (the `reconnect` attach option). */
+export interface ReconnectingEvent extends SandgateEventBase {
+  /** Event kind. */
+  readonly type: "reconnecting";
+  /** The re-attach attempt about to be made (1 for the first, made at once). */
+  readonly attempt: number;
+  /** Backoff before this attempt, in milliseconds. */
+  readonly delayMs: number;
+  /** Time since the drop, in milliseconds. */
+  readonly elapsedMs: number;
+  /** Why: the drop, or the previous attempt's failure (an error's name and message). */
+  readonly reason: string;
+}
+
+/** A dropped PTY connection was re-attached; output and queued input flow again. */
+export interface ReconnectedEvent extends SandgateEventBase {
+  /** Event kind. */
+  readonly type: "reconnected";
+  /** Attempts it took. */
+  readonly attempts: number;
+  /** Time from the drop to the new connection, in milliseconds. */
+  readonly downtimeMs: number;
+}
+
 /**
  * Everything `onEvent` receives (and `debug: true` prints).
  *
@@ -134,7 +158,9 @@ export type SandgateEvent =
   | ResponseEvent
   | RetryEvent
   | RateLimitWaitEvent
-  | ReadinessEvent;
+  | ReadinessEvent
+  | ReconnectingEvent
+  | ReconnectedEvent;
 
 /** `debug: true`: one line per event on the console's error stream. */
 export function printEvent(event: SandgateEvent): void {

@@ -26,7 +26,7 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, type Provider } from "./errors.ts";
 import type { ProviderProfile } from "./profile.ts";
-import { reportingFetch, reportWait, retryReporter } from "./events.ts";
+import { reportingFetch, reportWait, retryReporter, type SandgateEvent } from "./events.ts";
 import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
 import { compose } from "./middleware/compose.ts";
 import { networkErrorMiddleware } from "./middleware/network.ts";
@@ -104,6 +104,8 @@ export class Pipeline {
   readonly pathSerializer: PathSerializer;
   /** The `fetch` handed to openapi-fetch: runs the middleware stack. */
   readonly fetch: FetchLike;
+  /** The client's event sink (`onEvent`, `debug`), for work outside a request (re-attaching). */
+  readonly emit: ((event: SandgateEvent) => void) | undefined;
 
   readonly #profile: ProviderProfile;
   readonly #options: NormalizedOptions;
@@ -122,6 +124,7 @@ export class Pipeline {
     );
     this.provider = profile.provider;
     this.clock = options.clock;
+    this.emit = options.emit;
     this.origin = url.origin;
     this.baseUrl = url.href.replace(/\/+$/, "");
     this.#profile = profile;

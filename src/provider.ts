@@ -17,3 +17,18 @@ const PROVIDER_NAMES: Record<Provider, string> = {
 export function providerName(provider: Provider): string {
   return PROVIDER_NAMES[provider];
 }
+
+/**
+ * The environment variables a provider's client is configured from (the
+ * README's Deno permissions table): granting Deno any of them means the
+ * environment is how it is configured, so the others must be readable too.
+ */
+const PROVIDER_ENV: Record<Provider, readonly string[]> = {
+  primeintellect: ["PRIME_API_KEY", "PRIME_API_BASE_URL", "PRIME_BASE_URL"],
+  tensorlake: ["TENSORLAKE_API_KEY", "TENSORLAKE_SANDBOX_PROXY_URL", "TENSORLAKE_API_URL"],
+};
+
+/** The environment variables `provider` is configured from, e.g. `PRIME_API_KEY`. */
+export function providerEnv(provider: Provider): readonly string[] {
+  return PROVIDER_ENV[provider];
+}

@@ -539,6 +539,14 @@ test("Tensorlake lifecycle lookup: a running sandbox whose sandbox_url leads bac
     req("GET", "https://api.tensorlake.ai/v1/namespaces/ns/sandboxes/sb-1"),
   )).json();
   assert.equal(cloud.namespace, "ns");
+  // The documented cloud path GET /sandboxes/{id} answers the same sandbox.
+  const flat = await (await emulator.fetch(req("GET", "https://api.tensorlake.ai/sandboxes/sb-1")))
+    .json();
+  assert.deepEqual([flat.id, flat.namespace, flat.sandbox_url], [
+    "sb-1",
+    "default",
+    "https://sb-1.sandbox.tensorlake.ai",
+  ]);
   assert.equal(cloud.sandbox_url, "https://sb-1.sandbox.tensorlake.ai");
   assert.equal(cloud.ingress_endpoint, "https://sandbox.tensorlake.ai");
   // The sandbox_url reaches the same sandbox.

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { NotFoundError, PrimeIntellect, RateLimitedError, Tensorlake } from "../mod.ts";
+import { answeringLookups } from "./high_level/fake.ts";
 import { SpecValidator } from "./reliability/spec_schemas.ts";
 
 interface Fixture {
@@ -39,8 +40,10 @@ function stub(fixture: Fixture) {
 }
 
 const options = { apiKey: "k", retry: false as const, rateLimit: false as const };
+// The sandbox lookup before the first port or SSH call (the VM check) is answered aside:
+// each fixture is about the call under test.
 const prime = (fetch: (r: Request) => Promise<Response>) =>
-  new PrimeIntellect({ ...options, fetch });
+  new PrimeIntellect({ ...options, fetch: answeringLookups(fetch) });
 const tensorlake = (fetch: (r: Request) => Promise<Response>) =>
   new Tensorlake({ ...options, fetch }).sandbox("my-sb");
 

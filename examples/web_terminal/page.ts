@@ -22,9 +22,16 @@ globalThis.addEventListener("resize", () => fit.fit());
 
 const status = document.getElementById("status")!;
 const { sessionId, token } = await (await fetch("/pty", { method: "POST" })).json();
-const connection = await new Tensorlake({ proxyUrl: SANDGATE_CONFIG.proxyUrl })
+const connection = await new Tensorlake({
+  proxyUrl: SANDGATE_CONFIG.proxyUrl,
+  // A dropped connection re-attaches by itself; the status line says so.
+  onEvent: (event) => {
+    if (event.type === "reconnecting") status.textContent = "reconnecting…";
+    if (event.type === "reconnected") status.textContent = "attached";
+  },
+})
   .sandbox(SANDGATE_CONFIG.sandbox)
-  .attachPty(sessionId, token);
+  .attachPty(sessionId, token, { reconnect: true });
 status.textContent = "attached";
 terminal.focus();
 const binding = connectTerminal(terminal, connection, {

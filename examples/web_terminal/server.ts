@@ -31,6 +31,11 @@ export interface WebTerminal extends AsyncDisposable {
   emulatorUrl: string;
   /** The sandbox name the PTYs are created in. */
   sandbox: string;
+  /**
+   * Where the page attaches (default: the emulator itself). The browser test puts a TCP proxy
+   * of its own in between, to cut the connection under the page.
+   */
+  pageProxyUrl: string;
   /** Stops both servers (PTYs of the emulator end with it). */
   close(): Promise<void>;
 }
@@ -60,14 +65,26 @@ export async function startWebTerminal(options: { port?: number } = {}): Promise
   const app = await bundlePage();
   const css = readFileSync(`${ROOT}node_modules/@xterm/xterm/css/xterm.css`, "utf8");
   const emulator = await serve(createEmulator());
+  const web: WebTerminal = {
+    url: "",
+    emulatorUrl: emulator.url,
+    sandbox: SANDBOX,
+    pageProxyUrl: emulator.url,
+    close: () => emulator.close(),
+    [Symbol.asyncDispose]: () => emulator.close(),
+  };
   // Server side: the only place with an API key (any key works on the emulator).
   const tensorlake = new Tensorlake({ apiKey: "server-side-key", proxyUrl: emulator.url });
   const createPty = createPtyHandler({
     sandbox: tensorlake.sandbox(SANDBOX),
     pty: { command: "bash", cols: 80, rows: 24 },
   });
-  const config = JSON.stringify({ proxyUrl: emulator.url, sandbox: SANDBOX });
-  const html = readFileSync(`${HERE}index.html`, "utf8").replace("__SANDGATE_CONFIG__", config);
+  const template = readFileSync(`${HERE}index.html`, "utf8");
+  const html = () =>
+    template.replace(
+      "__SANDGATE_CONFIG__",
+      JSON.stringify({ proxyUrl: web.pageProxyUrl, sandbox: SANDBOX }),
+    );
   const type = (t: string) => ({ "content-type": t, "cache-control": "no-store" });
   let page: ServedEmulator;
   try {
@@ -76,7 +93,7 @@ export async function startWebTerminal(options: { port?: number } = {}): Promise
         const { pathname } = new URL(request.url);
         if (pathname === "/pty") return createPty(request);
         if (pathname === "/") {
-          return Promise.resolve(new Response(html, { headers: type("text/html") }));
+          return Promise.resolve(new Response(html(), { headers: type("text/html") }));
         }
         if (pathname === "/app.js") {
           return Promise.resolve(new Response(app, { headers: type("text/javascript") }));
@@ -95,13 +112,10 @@ export async function startWebTerminal(options: { port?: number } = {}): Promise
     await page.close();
     await emulator.close();
   };
-  return {
-    url: `${page.url}/`,
-    emulatorUrl: emulator.url,
-    sandbox: SANDBOX,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  web.url = `${page.url}/`;
+  web.close = close;
+  web[Symbol.asyncDispose] = close;
+  return web;
 }
 
 if (import.meta.main) {

@@ -43,6 +43,12 @@ export const PRIME_OPTIONS: Record<string, OptionSpec> = {
 };
 /** Where Tensorlake is. */
 export const TENSORLAKE_OPTIONS: Record<string, OptionSpec> = {
+  "sandbox-url": {
+    type: "string",
+    value: "URL",
+    description:
+      "the sandbox_url Tensorlake's lifecycle API returned for <sandbox> (wins over the proxy)",
+  },
   "proxy-url": {
     type: "string",
     value: "URL",

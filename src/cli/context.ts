@@ -6,7 +6,12 @@
  * @module
  */
 import process from "node:process";
-import { PrimeIntellect, type SandgateEvent, Tensorlake } from "../../mod.ts";
+import {
+  PrimeIntellect,
+  type SandgateEvent,
+  Tensorlake,
+  type TensorlakeSandbox,
+} from "../../mod.ts";
 import { EXIT } from "./errors.ts";
 import { type Output, PROGRESS_AFTER_MS } from "./output.ts";
 import type { Parsed } from "./args.ts";
@@ -99,6 +104,10 @@ export function progressHooks(out: Output): { onEvent(event: SandgateEvent): voi
             event.attempt + 1
           } in ${seconds(event.delayMs ?? 0)}`,
         );
+      } else if (event.type === "reconnecting" && event.attempt === 1) {
+        out.interjection(`sandgate: connection lost (${event.reason}); reconnecting…`);
+      } else if (event.type === "reconnected") {
+        out.interjection(`sandgate: reconnected after ${seconds(event.downtimeMs)}`);
       } else if (event.type === "retry" && event.delayMs >= PROGRESS_AFTER_MS) {
         out.status(
           `${event.operation}: attempt ${event.attempt} failed (${event.reason}), retrying in ${
@@ -117,6 +126,15 @@ export function primeIntellect(ctx: Context, parsed: Parsed): PrimeIntellect {
     ...(typeof baseUrl === "string" ? { baseUrl } : {}),
     ...progressHooks(ctx.out),
   });
+}
+
+/** The Tensorlake sandbox a command names, at its `--sandbox-url` when given. */
+export function tensorlakeSandbox(ctx: Context, parsed: Parsed, id: string): TensorlakeSandbox {
+  const sandboxUrl = parsed.values["sandbox-url"];
+  return tensorlake(ctx, parsed).sandbox(
+    id,
+    typeof sandboxUrl === "string" ? { sandboxUrl } : undefined,
+  );
 }
 
 /** A Tensorlake client: `--proxy-url`, else the SDK's environment variables. */

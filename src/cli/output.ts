@@ -230,6 +230,15 @@ export class Output {
   }
 
   /**
+   * One line on stderr in the middle of a terminal session, which may be in raw mode (no
+   * carriage return at a line feed): it starts on a fresh line and ends at the left edge.
+   */
+  interjection(text: Text): void {
+    this.#progress.pause();
+    this.#io.stderr.write(`\r\n${render(text, this.#colorErr)}\r\n`);
+  }
+
+  /**
    * Bytes of the remote terminal session (`sandgate pty`) to stdout as they
    * are: the user's own terminal session is not filtered. Resolves when
    * stdout can take more.

@@ -5,7 +5,7 @@
  * @module
  */
 import { type KeyFile, missingKeyAdvice } from "../env.ts";
-import { type Provider, providerName } from "../provider.ts";
+import { type Provider, providerEnv, providerName } from "../provider.ts";
 import { nameClass } from "./_private.ts";
 import { ConfigError } from "./config_error.ts";
 
@@ -35,7 +35,9 @@ export class MissingApiKeyError extends ConfigError {
    */
   constructor(provider: Provider, envVar: string, keyFile?: KeyFile) {
     super(
-      `${providerName(provider)}: no API key: ${missingKeyAdvice(envVar, globalThis, keyFile)}`,
+      `${providerName(provider)}: no API key: ${
+        missingKeyAdvice(envVar, globalThis, keyFile, providerEnv(provider))
+      }`,
     );
     this.envVar = envVar;
   }

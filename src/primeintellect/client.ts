@@ -7,11 +7,15 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/primeintellect.ts";
 import { readEnv } from "../env.ts";
+import { providerEnv } from "../provider.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { createGatewayClient, Pipeline } from "../pipeline.ts";
 import type { ProviderProfile } from "../profile.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
+
+/** What Prime Intellect is configured from: an unreadable one of them is an error, not a default. */
+const PRIME_ENV = providerEnv("primeintellect");
 
 /** Default Prime Intellect API base URL. */
 export const PRIME_INTELLECT_BASE_URL = "https://api.primeintellect.ai";
@@ -120,7 +124,8 @@ export class PrimeIntellectConfig {
   /** `PRIME_API_BASE_URL`, `PRIME_BASE_URL`, `base_url` of the file, the default; normalised. */
   baseUrl(): string {
     return normalizePrimeBaseUrl(
-      readEnv("PRIME_API_BASE_URL") ?? readEnv("PRIME_BASE_URL") ?? this.#fromFile().baseUrl ??
+      readEnv("PRIME_API_BASE_URL", PRIME_ENV) ?? readEnv("PRIME_BASE_URL", PRIME_ENV) ??
+        this.#fromFile().baseUrl ??
         PRIME_INTELLECT_BASE_URL,
     );
   }

@@ -5,13 +5,19 @@
  * `api_key`, `team_id`, `base_url`; a missing or unreadable file is empty).
  *
  * The runtime-specific part of the Prime Intellect configuration: it reads
- * the file only on Deno (`Deno.readTextFileSync`), Node and Bun
+ * the file only on Deno (`Deno.openSync`), Node and Bun
  * (`process.getBuiltinModule("node:fs")`), with no static import of any
  * runtime module, so importing it has no effect anywhere and on edge runtimes
- * it reads nothing. It reads only when called, never at import.
+ * it reads nothing. It reads only when called, never at import. Only a
+ * regular file of at most 64 KiB is read, without ever blocking: anything
+ * else there (a FIFO, a device, a directory, a huge file) is a `ConfigError`
+ * that says so.
  *
  * @module
  */
+import { readEnv } from "../env.ts";
+import { ConfigError } from "../errors/config_error.ts";
+import { providerEnv } from "../provider.ts";
 
 /** What `~/.prime/config.json` holds that sandgate uses. */
 export interface PrimeConfigFile {
@@ -23,38 +29,152 @@ export interface PrimeConfigFile {
   baseUrl?: string;
 }
 
+/** The most `~/.prime/config.json` may hold: `prime login` writes a few hundred bytes. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isFifo?: boolean | null;
+  isCharDevice?: boolean | null;
+  isSocket?: boolean | null;
+  size: number;
+}
 interface DenoLike {
   env: { get(name: string): string | undefined };
-  readTextFileSync(path: string): string;
+  statSync(path: string): DenoFileInfo;
+  openSync(path: string, options: { read: true }): {
+    statSync(): DenoFileInfo;
+    readSync(buffer: Uint8Array): number | null;
+    close(): void;
+  };
+}
+interface NodeStats {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isSocket(): boolean;
+  size: number;
 }
 interface FsLike {
-  readFileSync(path: string, encoding: "utf8"): string;
+  openSync(path: string, flags: number): number;
+  fstatSync(fd: number): NodeStats;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: null): number;
+  closeSync(fd: number): void;
+  constants: { O_RDONLY: number; O_NONBLOCK?: number };
 }
 interface ProcessLike {
   env: Record<string, string | undefined>;
   getBuiltinModule?: (name: string) => unknown;
 }
 
+/**
+ * `HOME` (or `USERPROFILE`). Unreadable on Deno while a Prime Intellect
+ * variable is readable, it is a `ConfigError` (see `readEnv`): the file
+ * would be skipped for a default otherwise.
+ */
 function homeDir(): string | undefined {
-  const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-  try {
-    const home = g.Deno?.env
-      ? g.Deno.env.get("HOME") ?? g.Deno.env.get("USERPROFILE")
-      : g.process?.env.HOME ?? g.process?.env.USERPROFILE;
-    return home === "" ? undefined : home;
-  } catch {
-    return undefined; // Deno without --allow-env
-  }
+  return readEnv("HOME", providerEnv("primeintellect")) ?? readEnv("USERPROFILE");
 }
 
+/** What a path is, for the message when it is not a regular file. */
+function kindOf(info: {
+  isDirectory: boolean;
+  isFifo?: boolean | null | undefined;
+  isCharDevice?: boolean | null | undefined;
+  isSocket?: boolean | null | undefined;
+}): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device (such as /dev/zero)";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+/** The file is there but is no config file: refusing to read it is said, not skipped. */
+function refuse(path: string, why: string): never {
+  throw new ConfigError(
+    `${path}: ${why}; sandgate reads only a regular file of at most ` +
+      `${MAX_CONFIG_FILE_BYTES / 1024} KiB there (remove it, or set PRIME_API_KEY and ` +
+      "PRIME_API_BASE_URL, which are read first)",
+  );
+}
+
+/** Reads at most the cap (plus one byte, to tell a larger file) with `read`; refuses more. */
+function readBounded(path: string, read: (buffer: Uint8Array, at: number) => number): string {
+  const buffer = new Uint8Array(MAX_CONFIG_FILE_BYTES + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const n = read(buffer, length);
+    if (n <= 0) break;
+    length += n;
+  }
+  if (length > MAX_CONFIG_FILE_BYTES) refuse(path, `larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+  return new TextDecoder().decode(buffer.subarray(0, length));
+}
+
+/**
+ * The file's text, or `undefined` when it is missing or unreadable (as
+ * upstream: an empty config). Never blocks and never reads without bound: a
+ * FIFO, a device (a symlink to `/dev/zero`), a directory or a file over
+ * {@link MAX_CONFIG_FILE_BYTES} is a `ConfigError`. Node and Bun open with
+ * `O_NONBLOCK` and check the open file (no race between check and read);
+ * Deno, which cannot open without blocking, checks the path first and the
+ * open file again.
+ */
 function readText(path: string): string | undefined {
   const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
+  if (typeof g.Deno?.openSync === "function") {
+    const deno = g.Deno;
+    let info: DenoFileInfo;
+    try {
+      info = deno.statSync(path);
+    } catch {
+      return undefined; // missing, or no permission
+    }
+    if (!info.isFile) refuse(path, kindOf(info));
+    let file;
+    try {
+      file = deno.openSync(path, { read: true });
+    } catch {
+      return undefined;
+    }
+    try {
+      const opened = file.statSync();
+      if (!opened.isFile) refuse(path, kindOf(opened));
+      return readBounded(path, (buffer, at) => file.readSync(buffer.subarray(at)) ?? 0);
+    } finally {
+      file.close();
+    }
+  }
+  const fs = g.process?.getBuiltinModule?.("node:fs") as FsLike | undefined;
+  if (!fs) return undefined;
+  let fd: number;
   try {
-    if (typeof g.Deno?.readTextFileSync === "function") return g.Deno.readTextFileSync(path);
-    const fs = g.process?.getBuiltinModule?.("node:fs") as FsLike | undefined;
-    return fs?.readFileSync(path, "utf8");
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
-    return undefined; // missing file, no permission, not a file: as upstream, an empty config
+    return undefined; // missing, or no permission
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) {
+      refuse(
+        path,
+        kindOf({
+          isDirectory: stats.isDirectory(),
+          isFifo: stats.isFIFO(),
+          isCharDevice: stats.isCharacterDevice(),
+          isSocket: stats.isSocket(),
+        }),
+      );
+    }
+    return readBounded(
+      path,
+      (buffer, at) => fs.readSync(fd, buffer, at, buffer.length - at, null),
+    );
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -62,24 +182,21 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
-/**
- * Reads `$HOME/.prime/config.json`. Returns `{}` when there is no home
- * directory, no file, no permission, an edge runtime, or a file that is not a
- * JSON object (as upstream does on a decode error).
- */
-export function readPrimeConfigFile(): PrimeConfigFile {
-  const home = homeDir();
-  if (home === undefined) return {};
-  const text = readText(`${home.replace(/[\\/]+$/, "")}/.prime/config.json`);
-  if (text === undefined) return {};
+/** A JSON object's text as a record, or `undefined` when it is not one. */
+function parseObject(text: string): Record<string, unknown> | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return {};
+    return undefined;
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return {};
-  const record = data as Record<string, unknown>;
+  return typeof data === "object" && data !== null && !Array.isArray(data)
+    ? data as Record<string, unknown>
+    : undefined;
+}
+
+/** The settings sandgate uses from a parsed config (or environment) file. */
+function settingsOf(record: Record<string, unknown>): PrimeConfigFile {
   const out: PrimeConfigFile = {};
   const apiKey = nonEmptyString(record.api_key);
   const teamId = nonEmptyString(record.team_id);
@@ -87,5 +204,77 @@ export function readPrimeConfigFile(): PrimeConfigFile {
   if (apiKey !== undefined) out.apiKey = apiKey;
   if (teamId !== undefined) out.teamId = teamId;
   if (baseUrl !== undefined) out.baseUrl = baseUrl;
+  return out;
+}
+
+/**
+ * Reads `$HOME/.prime/config.json`. Returns `{}` when there is no home
+ * directory, no file, no permission, an edge runtime, or a file that is not a
+ * JSON object (as upstream does on a decode error); throws `ConfigError` when
+ * what is there is not a regular file or is larger than 64 KiB.
+ *
+ * `PRIME_CONTEXT` selects a saved configuration, as in Prime's CLI
+ * (PrimeIntellect-ai/prime `packages/prime/src/prime_cli/core/config.py`@66fb4b7,
+ * `Config.__init__` → `load_environment(context, persist=False)`); see
+ * {@link applyContext}.
+ */
+export function readPrimeConfigFile(): PrimeConfigFile {
+  const home = homeDir();
+  if (home === undefined) return {};
+  const dir = `${home.replace(/[\\/]+$/, "")}/.prime`;
+  const text = readText(`${dir}/config.json`);
+  const root = text === undefined ? {} : settingsOf(parseObject(text) ?? {});
+  // Not in the provider's family of variables: on Deno without --allow-env for it, it reads as
+  // unset (the README says to grant it), rather than failing every other configuration.
+  const context = readEnv("PRIME_CONTEXT")?.trim();
+  return context ? applyContext(root, context, dir) : root;
+}
+
+/**
+ * The configuration `PRIME_CONTEXT` names, over the root one, as Prime's CLI
+ * loads it (`load_environment(name, persist=False)`, core/config.py@66fb4b7):
+ * `production` (any case) is the built-in one: the default base URL, no team,
+ * the root file's key; any other name must be letters, digits, `_` and `-`
+ * (`_sanitize_environment_name`) and names `~/.prime/environments/{name}.json`
+ * (written by `prime config save {name}`), whose `api_key` replaces the root
+ * one when present, and whose `team_id` and `base_url` (else the default) are
+ * used. A name with no such file is a `ConfigError`: their `--context` option
+ * refuses an unknown context (`packages/prime/src/prime_cli/main.py`@66fb4b7),
+ * while their variable alone would fall back to the root file silently —
+ * sandgate refuses, so that a typo never sends the key elsewhere.
+ */
+export function applyContext(
+  root: PrimeConfigFile,
+  context: string,
+  dir: string,
+): PrimeConfigFile {
+  if (context.toLowerCase() === "production") {
+    return root.apiKey === undefined ? {} : { apiKey: root.apiKey };
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(context)) {
+    throw new ConfigError(
+      `PRIME_CONTEXT must name a saved configuration: letters, digits, _ and - only (got ${
+        JSON.stringify(context.slice(0, 60))
+      })`,
+    );
+  }
+  const path = `${dir}/environments/${context}.json`;
+  const text = readText(path);
+  if (text === undefined) {
+    throw new ConfigError(
+      `PRIME_CONTEXT=${context}: there is no readable ${path} (saved by \`prime config save ` +
+        `${context}\`); unset PRIME_CONTEXT, or set it to production or a saved name`,
+    );
+  }
+  const record = parseObject(text);
+  if (record === undefined) {
+    throw new ConfigError(`PRIME_CONTEXT=${context}: ${path} is not a JSON object`);
+  }
+  const settings = settingsOf(record);
+  const out: PrimeConfigFile = {};
+  const apiKey = Object.hasOwn(record, "api_key") ? settings.apiKey : root.apiKey;
+  if (apiKey !== undefined) out.apiKey = apiKey;
+  if (settings.teamId !== undefined) out.teamId = settings.teamId;
+  if (settings.baseUrl !== undefined) out.baseUrl = settings.baseUrl;
   return out;
 }

@@ -178,7 +178,79 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])$/;
+/** An IPv4 literal. */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/** An IPv6 literal, bracketed or bare (hex groups, `::`, an IPv4 tail). */
+const IPV6 = /^\[?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::(?:\d{1,3}\.){3}\d{1,3})?\]?$/;
+/** A DNS name: dot-separated labels of letters, digits and hyphens, none at a label's ends. */
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** A session id that is safe as ssh's user name in argv: it cannot read as an option. */
+const SSH_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Where a session's `ssh` connects, checked by {@link sshTarget}. */
+export interface SshTarget {
+  /** The ssh user name: the session id. */
+  readonly user: string;
+  /** The host as sent: an IP literal (IPv6 in brackets for ssh) or a DNS name. */
+  readonly host: string;
+  /** The host without IPv6 brackets, for a socket. */
+  readonly address: string;
+  /** The port, 1..65535. */
+  readonly port: number;
+  /** `host:port`, as ssh connects to it. */
+  readonly endpoint: string;
+  /** Whether the session's `external_endpoint` names that same `host:port`. */
+  readonly endpointMatches: boolean;
+}
+
+/**
+ * Checks once, before any use, every field of a session that ends up in a connection or in
+ * `ssh`'s argv: the session id (a safe user name), the host (an IP literal or a DNS name, so
+ * nothing else is ever resolved or passed on) and the port (1..65535); an
+ * {@link UnexpectedResponseError} names the field and the rule. `external_endpoint` is only
+ * compared: `endpointMatches` says whether it names the `host:port` used.
+ */
+export function sshTarget(session: SshSessionInfo): SshTarget {
+  const fail = (field: string, rule: string, value: unknown) =>
+    new UnexpectedResponseError(
+      `Prime Intellect createSshSession: ${field} ${rule} (got ${
+        JSON.stringify(String(value).slice(0, 80))
+      })`,
+    );
+  if (typeof session.sessionId !== "string" || !SSH_USER.test(session.sessionId)) {
+    throw fail(
+      "session_id",
+      "must be letters, digits, _ . - (not starting with . or -), safe as ssh's user name",
+      session.sessionId,
+    );
+  }
+  const host = session.host;
+  const ip = typeof host === "string" &&
+    (IPV4.test(host) || (host.includes(":") && IPV6.test(host)));
+  if (typeof host !== "string" || !(ip || DNS_NAME.test(host))) {
+    throw fail("host", "must be an IP address or a DNS name", host);
+  }
+  const port = session.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw fail("port", "must be an integer from 1 to 65535", port);
+  }
+  const address = host.replace(/^\[(.*)\]$/, "$1");
+  const bracketed = address.includes(":") ? `[${address}]` : address;
+  const endpoint = `${bracketed}:${port}`;
+  const external = typeof session.externalEndpoint === "string"
+    ? session.externalEndpoint.toLowerCase()
+    : "";
+  return Object.freeze({
+    user: session.sessionId,
+    host: bracketed,
+    address,
+    port,
+    endpoint,
+    endpointMatches: external === endpoint.toLowerCase() ||
+      external === `${address}:${port}`.toLowerCase(),
+  });
+}
 
 /** Builds the `ssh` argv and its printable form for a session. */
 export function buildSshCommand(
@@ -188,16 +260,12 @@ export function buildSshCommand(
   assertRequiredOptions("options", options, ["identityFile"], "{ identityFile }");
   assertIdentityFile(options.identityFile);
   // The user@host word must not look like an option to ssh.
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(session.sessionId) || !HOST.test(session.host)) {
-    throw new UnexpectedResponseError(
-      "Prime Intellect createSshSession: the session id or host is not safe to pass to ssh",
-    );
-  }
+  const target = sshTarget(session);
   const argv = [
     "ssh",
-    `${session.sessionId}@${session.host}`,
+    `${target.user}@${target.address}`,
     "-p",
-    String(session.port),
+    String(target.port),
     "-i",
     options.identityFile,
     "-o",

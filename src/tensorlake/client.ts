@@ -8,6 +8,7 @@ import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/tensorlake.ts";
 import { ConfigError, InvalidArgumentError } from "../errors.ts";
 import { readEnv } from "../env.ts";
+import { providerEnv } from "../provider.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
@@ -99,9 +100,9 @@ function isLocalProxy(url: URL): boolean {
  * the port is dropped); else `undefined`.
  */
 export function tensorlakeProxyFromEnv(): string | undefined {
-  const explicit = readEnv("TENSORLAKE_SANDBOX_PROXY_URL")?.trim();
+  const explicit = readEnv("TENSORLAKE_SANDBOX_PROXY_URL", providerEnv("tensorlake"))?.trim();
   if (explicit) return explicit;
-  const api = readEnv("TENSORLAKE_API_URL")?.trim();
+  const api = readEnv("TENSORLAKE_API_URL", providerEnv("tensorlake"))?.trim();
   if (!api) return undefined;
   let url: URL;
   try {

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
-import { assertDimension } from "./validate.ts";
+import { assertPtySize } from "./validate.ts";
 import {
   type ChannelClose,
   type ChannelEnd,
@@ -93,6 +93,8 @@ export interface PtyConnection extends AsyncDisposable {
   /** The public fields (never the token). */
   toJSON(): { sessionId: string };
 }
+
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** How a PTY channel ends: the channel's end, with the {@link PtyExit} it means. */
 export interface PtyEnd extends ChannelEnd {
@@ -197,7 +199,7 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
 
   async #write(chunk: Uint8Array | string): Promise<void> {
     let bytes: Uint8Array;
-    if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
+    if (typeof chunk === "string") bytes = encoder.encode(chunk);
     else if (chunk instanceof Uint8Array) bytes = chunk;
     else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
     await this.#channel.write(bytes, dataFrame);
@@ -205,11 +207,7 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
 
   resize(size: PtySize): Promise<void> {
     try {
-      if (typeof size !== "object" || size === null) {
-        throw new InvalidArgumentError("size", size, "must be { cols, rows }");
-      }
-      assertDimension("cols", size.cols);
-      assertDimension("rows", size.rows);
+      assertPtySize(size);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -20,6 +20,16 @@ export function assertDimension(field: "rows" | "cols", value: unknown): asserts
   assertIntegerInRange(field, value, 1, PTY_LIMITS[field]);
 }
 
+/** Checks a `{ cols, rows }` size, as a resize takes it. */
+export function assertPtySize(size: unknown): asserts size is { cols: number; rows: number } {
+  if (typeof size !== "object" || size === null) {
+    throw new InvalidArgumentError("size", size, "must be { cols, rows }");
+  }
+  const { cols, rows } = size as { cols?: unknown; rows?: unknown };
+  assertDimension("cols", cols);
+  assertDimension("rows", rows);
+}
+
 /** Checks PTY arguments: an array of strings without NUL characters (never echoed). */
 export function assertArgs(value: unknown): asserts value is string[] | undefined {
   if (value === undefined) return;

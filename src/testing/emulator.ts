@@ -14,9 +14,7 @@ import {
   slowBody,
 } from "./faults.ts";
 import { systemClock } from "../util/clock.ts";
-import { authorize } from "./gateway_routes.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
-import * as prime from "./prime_routes.ts";
 import { ServerRateLimiter } from "./server_limits.ts";
 import {
   type AcceptsSshEndpoints,
@@ -26,7 +24,13 @@ import {
 } from "./ssh_endpoints.ts";
 import { exposureRequest, proxyToService, servedExposureUrl } from "./exposure_gateway.ts";
 import { EmulatorState } from "./state.ts";
-import * as tensorlake from "./tensorlake_routes.ts";
+import {
+  addressesTensorlake,
+  matchRoute,
+  providerError,
+  type RequestContext,
+  type Route,
+} from "./routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
 import {
   type AcceptsTcpEndpoints,
@@ -45,196 +49,9 @@ import type {
   WebSocketAccept,
 } from "./emulator_types.ts";
 
-type Api = FaultContext["api"];
-
-/** What every route's handler gets. */
-interface RequestContext {
-  request: Request;
-  state: EmulatorState;
-  now: number;
-  /** Decoded path parameters. */
-  params: readonly string[];
-}
-
-/** What the handler of a route addressed to one sandbox gets. */
-interface SandboxContext extends RequestContext, prime.PrimeContext, tensorlake.TensorlakeContext {
-  /** Ends the emulated shell of a PTY session that was killed. */
-  killTerminal(sessionId: string): void;
-}
-
-/** A route's handler per method: the methods it accepts. */
-type Handlers<C> = Readonly<Record<string, (ctx: C) => Response | Promise<Response>>>;
-
-/** A route: which API it belongs to, and who answers each method. */
-type RouteSpec =
-  | { api: Api; sandboxed: false; handlers: Handlers<RequestContext> }
-  | { api: Api; sandboxed: true; handlers: Handlers<SandboxContext> };
-
-/** Every route, by name. Routes of a sandbox are checked for auth, rate limit and sandbox first. */
-const ROUTES = {
-  // Not addressed by sandbox: "60 requests per 60 seconds per IP and token".
-  exposeAll: {
-    api: "primeintellect",
-    sandboxed: false,
-    handlers: { GET: (ctx) => prime.listAllExposures(ctx.state) },
-  },
-  // The SSH gateway: authorized by the session token, not the API key.
-  authorize: {
-    api: "gateway",
-    sandboxed: false,
-    handlers: { POST: (ctx) => authorize(ctx.request, ctx.state, ctx.params[0]!, ctx.params[1]!) },
-  },
-  // What Prime's SDK (VM guard) and CLI (status check) ask before anything else.
-  sandbox: { api: "primeintellect", sandboxed: true, handlers: { GET: prime.getSandbox } },
-  expose: {
-    api: "primeintellect",
-    sandboxed: true,
-    handlers: { GET: prime.listExposures, POST: prime.exposePort },
-  },
-  exposure: {
-    api: "primeintellect",
-    sandboxed: true,
-    handlers: { DELETE: (ctx) => prime.unexposePort(ctx, ctx.params[1]!) },
-  },
-  ssh: { api: "primeintellect", sandboxed: true, handlers: { POST: prime.createSshSession } },
-  sshSession: {
-    api: "primeintellect",
-    sandboxed: true,
-    handlers: { DELETE: (ctx) => prime.closeSession(ctx, ctx.params[1]!) },
-  },
-  // Tensorlake's lifecycle lookup on a localhost API URL (namespace, sandbox id).
-  lifecycle: {
-    api: "tensorlake",
-    sandboxed: false,
-    handlers: {
-      GET: (ctx) => {
-        const sandbox = ctx.state.sandbox(ctx.params[1]!, ctx.now);
-        return sandbox
-          ? tensorlake.getSandbox(ctx.request, sandbox, ctx.params[0]!, sandbox.createdAt)
-          : proxyError(404, `sandbox ${ctx.params[1]} not found`, "SANDBOX_NOT_FOUND");
-      },
-    },
-  },
-  pty: {
-    api: "tensorlake",
-    sandboxed: true,
-    handlers: { GET: tensorlake.listPtys, POST: tensorlake.createPty },
-  },
-  ptySession: {
-    api: "tensorlake",
-    sandboxed: true,
-    handlers: {
-      GET: (ctx) => tensorlake.getPty(ctx, ctx.params[0]!),
-      DELETE: (ctx) => {
-        const response = tensorlake.killPty(ctx, ctx.params[0]!);
-        if (response.ok) ctx.killTerminal(ctx.params[0]!);
-        return response;
-      },
-    },
-  },
-  resize: {
-    api: "tensorlake",
-    sandboxed: true,
-    handlers: { POST: (ctx) => tensorlake.resizePty(ctx, ctx.params[0]!) },
-  },
-  ptyWs: {
-    api: "tensorlake",
-    sandboxed: true,
-    // Without an upgrade (serve() and emulator.webSocket do the upgrade).
-    handlers: {
-      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
-    },
-  },
-  tunnel: {
-    api: "tensorlake",
-    sandboxed: true,
-    handlers: {
-      GET: () => proxyError(426, "this endpoint needs a WebSocket upgrade", "UPGRADE_REQUIRED"),
-    },
-  },
-} as const satisfies Record<string, RouteSpec>;
-
-/** A matched route: its spec, name and decoded path parameters. */
-type Route = RouteSpec & { name: keyof typeof ROUTES; params: string[] };
-
-function route(name: keyof typeof ROUTES, params: string[]): Route {
-  return { ...ROUTES[name], name, params };
-}
-
-function matchRoute(pathname: string): Route | undefined {
-  const raw = pathname.replace(/\/+$/, "").split("/").slice(1);
-  let parts: string[];
-  try {
-    parts = raw.map((p) => decodeURIComponent(p));
-  } catch {
-    return undefined;
-  }
-  const [a, b, c, d, e, f, g] = parts;
-  if (a === "api" && b === "v1" && c === "sandbox" && d === "expose" && e === "all" && !f) {
-    return route("exposeAll", []);
-  }
-  if (a === "api" && b === "v1" && c === "sandbox" && d) {
-    if (e === undefined) return route("sandbox", [d]);
-    if (e === "expose" && f === undefined) return route("expose", [d]);
-    if (e === "expose" && f && g === undefined) return route("exposure", [d, f]);
-    if (e === "ssh-session" && f === undefined) return route("ssh", [d]);
-    if (e === "ssh-session" && f && g === undefined) return route("sshSession", [d, f]);
-  }
-  if (a === "api" && b === "v1" && c === "pty") {
-    if (d === undefined) return route("pty", []);
-    if (e === undefined) return route("ptySession", [d]);
-    if (e === "resize" && f === undefined) return route("resize", [d]);
-    if (e === "ws" && f === undefined) return route("ptyWs", [d]);
-  }
-  if (a === "api" && b === "v1" && c === "tunnels" && d === "tcp" && e === undefined) {
-    return route("tunnel", []);
-  }
-  if (a === "v1" && b === "namespaces" && c && d === "sandboxes" && e && f === undefined) {
-    return route("lifecycle", [c, e]);
-  }
-  if (a === "gateway" && b && c && d === "authorize" && e === undefined) {
-    return route("authorize", [b, c]);
-  }
-  return undefined;
-}
-
 function isLoopbackOrIp(hostname: string): boolean {
   return hostname === "localhost" || hostname.startsWith("[") ||
     /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-}
-
-/**
- * Whether a request no route answers is meant for Tensorlake (its PTY, lifecycle
- * or other sandbox paths, a sandbox named by header or by a `{id}.local` /
- * `*.tensorlake.ai` host) rather than Prime Intellect, whose shape is the default.
- */
-export function addressesTensorlake(pathname: string, host: string, headers?: Headers): boolean {
-  const hostname = host.replace(/:\d+$/, "").toLowerCase();
-  return headers?.has("x-tensorlake-sandbox-id") === true ||
-    hostname.endsWith(".local") || hostname.endsWith("tensorlake.ai") ||
-    /^\/(api\/v1\/(pty|processes|files|tunnels)|v1\/namespaces|sandboxes)(\/|$)/.test(pathname);
-}
-
-/**
- * An error in the shape of the provider a request addresses: Tensorlake's
- * `SandboxProxyError { error, code }` (docs.tensorlake.ai/api-reference/v2/pty),
- * else Prime Intellect's FastAPI `{ detail }`. The codes `NOT_FOUND`,
- * `METHOD_NOT_ALLOWED` and `BAD_REQUEST` are assumptions: Tensorlake documents none
- * for these cases.
- */
-export function providerError(
-  tensorlakeShape: boolean,
-  status: 400 | 404 | 405,
-  headers?: Record<string, string>,
-): Response {
-  const [detail, code] = status === 404
-    ? ["Not Found", "NOT_FOUND"]
-    : status === 405
-    ? ["Method Not Allowed", "METHOD_NOT_ALLOWED"]
-    : ["Bad Request", "BAD_REQUEST"];
-  return tensorlakeShape
-    ? proxyError(status, detail.toLowerCase(), code, headers)
-    : primeError(status, detail, headers);
 }
 
 function emptyStats(): EmulatorStats {

@@ -192,7 +192,12 @@ export interface EmulatorOptions {
    * each connection. Tensorlake's TCP tunnel reaches it; served over HTTP,
    * so does each Prime Intellect TCP exposure's `external_endpoint` (a
    * loopback listener of its own). A port without a service refuses the
-   * tunnel (502) and closes exposure connections at once. Default: none.
+   * tunnel (502) and closes exposure connections at once. A service on
+   * port 22 (a real `sshd`) is where served SSH sessions' endpoints relay.
+   * HTTP exposures of a port with a `"host:port"` service get, served, the
+   * URL `{emulator}/exposed/{exposure_id}`; requests to an HTTP exposure's
+   * URL go through an emulated gateway that answers a 502 HTML page while
+   * nothing serves. Default: none.
    */
   services?: Readonly<Record<number, EmulatedService>>;
   /**

@@ -9,7 +9,8 @@ import { isInteger, isObject, json, noContent, proxyError, randomToken, readJson
 import type { EmulatorState, PtySession, Sandbox } from "./state.ts";
 
 /**
- * The lifecycle lookup `GET /v1/namespaces/{namespace}/sandboxes/{id}`: what
+ * The lifecycle lookup `GET /v1/namespaces/{namespace}/sandboxes/{id}` (and the
+ * documented cloud form `GET /sandboxes/{id}`, namespace `default`): what
  * Tensorlake's SDKs ask the API URL before reaching a sandbox they were not
  * given a proxy for, on a localhost API (tensorlakeai/tensorlake@ef3cf682, the
  * npm 0.5.89 release, crates/rust-cloud-sdk-node/src/sandbox.rs: namespaced

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Tensorlake } from "sandgate";
 import { startWebTerminal } from "../../examples/web_terminal/server.ts";
+import { startTcpProxy } from "../helpers/tcp_proxy.ts";
 import { chromiumSkipReason, launchChromium, type Page } from "./chromium.ts";
 
 /** Waits in the page until `condition` (a JS expression) is truthy; bounded. */
@@ -37,11 +38,14 @@ async function type(page: Page, text: string) {
   await page.send("Input.dispatchKeyEvent", { type: "keyUp", ...enter });
 }
 
-test("web terminal in Chromium: type, read, resize, exit", {
+test("web terminal in Chromium: type, read, resize, survive a dropped connection, exit", {
   skip: chromiumSkipReason(),
   timeout: 90_000,
 }, async () => {
   await using web = await startWebTerminal();
+  // The page attaches through a TCP proxy of the test's own, to cut the connection under it.
+  await using proxy = await startTcpProxy(Number(new URL(web.emulatorUrl).port));
+  web.pageProxyUrl = proxy.url;
   await using browser = await launchChromium();
   const { page } = browser;
   await page.send("Emulation.setDeviceMetricsOverride", {
@@ -80,6 +84,18 @@ test("web terminal in Chromium: type, read, resize, exit", {
   );
   const info = await sandbox.getPty(sessionId);
   assert.deepEqual({ cols: info.cols, rows: info.rows }, size);
+
+  // The connection drops (and new ones are refused for a while): the page says so, input typed
+  // meanwhile waits, and once the network is back it arrives once and the output carries on.
+  proxy.down();
+  proxy.cut();
+  await waitFor(page, `document.getElementById("status").textContent === "reconnecting…"`, "drop");
+  await type(page, "echo typed while down");
+  proxy.up();
+  await waitFor(page, `document.getElementById("status").textContent === "attached"`, "re-attach");
+  await waitFor(page, `${LINES}.includes("typed while down")`, "queued input arrived");
+  const lines = await page.evaluate<string[]>(LINES);
+  assert.equal(lines.filter((l) => l === "typed while down").length, 1, "sent once");
 
   await type(page, "exit 3");
   await waitFor(page, `document.getElementById("status").textContent === "exited 3"`, "exit 3");

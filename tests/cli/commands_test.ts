@@ -2,7 +2,7 @@
 // ports, the typed errors' one-line messages and exit codes, and `sandgate emulator` itself.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { VERSION } from "../../mod.ts";
+import { Tensorlake, VERSION } from "../../mod.ts";
 import {
   createEmulator,
   type Emulator,
@@ -11,7 +11,7 @@ import {
 } from "../../src/testing/mod.ts";
 import { createServer } from "node:net";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli, start, until } from "./helpers.ts";
+import { cli, skipCli, skipPty, start, until } from "./helpers.ts";
 
 describe("sandgate CLI", { skip: skipCli }, () => {
   let emulator: Emulator;
@@ -194,6 +194,51 @@ describe("sandgate CLI", { skip: skipCli }, () => {
     const gone = await cli(["pty", "kill", server.url, sessionId], tlEnv);
     assert.equal(gone.code, 4);
   });
+
+  test("pty ls --sandbox-url: the lifecycle API's sandbox_url, the sandbox named by id", async () => {
+    // No proxy in the environment: without --sandbox-url the id would go to the cloud's host.
+    const tlEnv = { TENSORLAKE_API_KEY: "cli-test-key" };
+    const created = await fetch(`${server.url}/api/v1/pty`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer cli-test-key",
+        "content-type": "application/json",
+        "x-tensorlake-sandbox-id": "cli-sb",
+      },
+      body: JSON.stringify({ command: "sh" }),
+    });
+    const { session_id: sessionId, token } = await created.json() as {
+      session_id: string;
+      token: string;
+    };
+    const listed = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url, "--json"], tlEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).map((p: { sessionId: string }) => p.sessionId), [
+      sessionId,
+    ]);
+    // An ended PTY shows its exit (the emulator records it; issue 22 item 3).
+    const inProcess = new Tensorlake({
+      apiKey: "cli-test-key",
+      fetch: emulator.fetch,
+      webSocket: emulator.webSocket,
+    }).sandbox("cli-sb", { sandboxUrl: server.url });
+    const attached = await inProcess.attachPty(sessionId, token);
+    await attached.input.getWriter().write("exit 7\n");
+    assert.deepEqual(await attached.exit, { kind: "exited", exitCode: 7 });
+    const ended = await cli(["pty", "ls", "cli-sb", "--sandbox-url", server.url], tlEnv);
+    assert.match(ended.stdout, new RegExp(`^${sessionId}\\s+\\S+\\s+\\S+\\s+7\\s+sh$`, "m"));
+    const other = await cli(
+      ["pty", "ls", "other-sb", "--sandbox-url", server.url, "--json"],
+      tlEnv,
+    );
+    assert.deepEqual(JSON.parse(other.stdout), []);
+    const bad = await cli(
+      ["pty", "ls", "cli-sb", "--sandbox-url", "http://sandbox.example"],
+      tlEnv,
+    );
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /sandboxUrl/);
+  });
 });
 
 test("sandgate demo runs the walkthrough on the built-in emulator", { skip: skipCli }, async () => {
@@ -241,8 +286,8 @@ describe("sandgate emulator", { skip: skipCli }, () => {
   });
 
   test("sandgate pty my-sandbox reaches it through TENSORLAKE_SANDBOX_PROXY_URL", {
-    // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
-    skip: typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)",
+    // The CLI runs on this runtime; Node 20 runs itself again with --experimental-websocket.
+    skip: skipPty,
   }, async () => {
     const running = start(["emulator", "--json"], {});
     await until(() => running.stdout().includes("}"), "the emulator's JSON");

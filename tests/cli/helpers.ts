@@ -30,6 +30,18 @@ export const skipCli: string | false = cliArgv()
   ? false
   : "the npm build has not made npm/bin/sandgate.js (the bin) yet";
 
+/**
+ * Why the CLI's `sandgate pty` cannot run on this runtime, or `false`: it needs a WebSocket, which
+ * Node 20.10+ gets by running itself again with --experimental-websocket (node_websocket.ts).
+ */
+export const skipPty: string | false = (() => {
+  if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === "function") return false;
+  const [major = 0, minor = 0] = (process.versions.node ?? "0").split(".").map(Number);
+  return major > 20 || (major === 20 && minor >= 10)
+    ? false
+    : "no WebSocket for sandgate pty on this runtime (Node < 20.10)";
+})();
+
 /** What a finished CLI run gave. */
 export interface Result {
   code: number | null;

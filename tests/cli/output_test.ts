@@ -14,7 +14,7 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { escapeControls, Output, rich, safeJson } from "../../src/cli/output.ts";
-import { cli, fakeSshBin, ROOT, skipCli, start } from "./helpers.ts";
+import { cli, fakeSshBin, ROOT, skipCli, skipPty, start } from "./helpers.ts";
 import { HOSTILE, hostileProxy, RAW_CONTROL } from "./hostile.ts";
 
 /** The escaped form of HOSTILE as the CLI shows it. */
@@ -209,10 +209,8 @@ describe("sandgate against a server that sends terminal escapes", { skip: skipCl
   });
 });
 
-const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function";
-
 test("the PTY stream itself passes through untouched", {
-  skip: skipCli || (noWebSocket && "no global WebSocket on this runtime"),
+  skip: skipCli || skipPty,
 }, async () => {
   await using server = await serve(createEmulator({ apiKeys: ["raw-key"] }));
   const running = start(["pty", server.url], { TENSORLAKE_API_KEY: "raw-key" });

@@ -16,17 +16,13 @@ import {
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
-import { cli, cliArgv, skipCli, start, until } from "./helpers.ts";
+import { startTcpProxy } from "../helpers/tcp_proxy.ts";
+import { cli, cliArgv, skipCli, skipPty, start, until } from "./helpers.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
-
-/** The CLI's pty needs a WebSocket: Deno, Bun, Node ≥ 22 have one. */
-const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
-  ? "this runtime has no WebSocket (Node 20): sandgate pty needs Node ≥ 22, Deno or Bun"
-  : false;
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
+describe("sandgate pty", { skip: skipCli || skipPty }, () => {
   let emulator: Emulator;
   let server: ServedEmulator;
   const created: { env?: Record<string, string>; rows?: number; cols?: number }[] = [];
@@ -84,6 +80,39 @@ describe("sandgate pty", { skip: skipCli || noWebSocket }, () => {
     const status = await failed.done;
     assert.equal(status.code, 127, "the last command's status, as a POSIX shell");
     assert.equal(emulator.live().ptys, 0);
+  });
+
+  test("a dropped connection is re-attached: told on stderr, input after the drop arrives once", async () => {
+    await using proxy = await startTcpProxy(server.port);
+    const running = start(["pty", proxy.url], { TENSORLAKE_API_KEY: "pty-test-key" });
+    running.write("echo before-drop\n");
+    await until(() => /^before-drop\r$/m.test(running.stdout()), "output before the drop");
+    proxy.down();
+    proxy.cut();
+    await until(() => /reconnecting/.test(running.stderr()), "the reconnecting notice");
+    running.write("echo after-drop\n"); // queued while disconnected
+    proxy.up();
+    await until(() => /^after-drop\r$/m.test(running.stdout()), "output after the drop");
+    running.write("exit 6\n");
+    const result = await running.done;
+    assert.equal(result.code, 6, result.stderr);
+    assert.match(result.stderr, /connection lost \(.*\); reconnecting…/);
+    assert.match(result.stderr, /reconnected after/);
+    assert.equal(result.stdout.match(/^after-drop\r$/gm)?.length, 1, "sent once");
+    assert.equal(emulator.live().ptys, 0, "the PTY is killed when sandgate pty ends");
+  });
+
+  test("--no-reconnect ends the session at the first drop, with a failure code", async () => {
+    await using proxy = await startTcpProxy(server.port);
+    const running = start(["pty", proxy.url, "--no-reconnect"], {
+      TENSORLAKE_API_KEY: "pty-test-key",
+    });
+    running.write("echo before-drop\n");
+    await until(() => /^before-drop\r$/m.test(running.stdout()), "output before the drop");
+    proxy.cut();
+    const result = await running.done;
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /reconnecting/);
   });
 
   test("pty attach re-attaches with the token and leaves the PTY running when it detaches", async () => {

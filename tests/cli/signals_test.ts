@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { Tensorlake } from "../../mod.ts";
 import {
   createEmulator,
   type Emulator,
@@ -17,7 +18,7 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { freePort } from "../helpers/loopback.ts";
-import { cliArgv, type FakeBin, fakeSshBin, skipCli, start, until } from "./helpers.ts";
+import { cliArgv, type FakeBin, fakeSshBin, skipCli, skipPty, start, until } from "./helpers.ts";
 import { hostileProxy } from "./hostile.ts";
 import { findTmux, tmuxSkipReason } from "./tmux.ts";
 
@@ -101,7 +102,8 @@ describe("sandgate ssh on SIGHUP / SIGQUIT", { skip: skipCli }, () => {
     const running = start(["ssh", "sb-sig"], { ...env, FAKE_KEYGEN_SLEEP: "30" });
     await until(() => readFileSync(bin.file("keygen.argv"), "utf8") !== "", "ssh-keygen");
     await stopAndCheck(running, "SIGHUP", "keygen running");
-    assert.equal(emulator.stats.requests, before, "no session was created");
+    // Only the sandbox lookup that comes first (as in `prime sandbox ssh`): no session.
+    assert.equal(emulator.stats.requests, before + 1, "no session was created");
   });
 
   test("SIGHUP while the key is being authorized: the session is closed", async () => {
@@ -131,12 +133,9 @@ describe("sandgate ssh on SIGHUP / SIGQUIT", { skip: skipCli }, () => {
   });
 });
 
-const noWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
-  ? "this runtime has no global WebSocket (Node 20)"
-  : false;
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || noWebSocket }, () => {
+describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || skipPty }, () => {
   let emulator: Emulator;
   let server: ServedEmulator;
   before(async () => {
@@ -157,6 +156,25 @@ describe("sandgate pty on SIGHUP / SIGQUIT", { skip: skipCli || noWebSocket }, (
       assert.equal(emulator.live().ptys, 0, "the PTY is killed");
     });
   }
+
+  test("pty attach, SIGHUP: detached, the PTY left running, exit 129", async () => {
+    const sandbox = new Tensorlake({ apiKey: "sig-pty-key" }).sandbox(server.url);
+    const pty = await sandbox.createPty({ command: "bash" });
+    try {
+      const running = start(["pty", "attach", server.url, pty.sessionId], {
+        TENSORLAKE_API_KEY: "sig-pty-key",
+        SANDGATE_PTY_TOKEN: pty.token,
+      });
+      running.write("echo attached\n");
+      await until(() => /^attached\r$/m.test(running.stdout()), "the echo");
+      running.kill("SIGHUP");
+      const result = await running.done;
+      assert.equal(result.code, 129, result.stderr);
+      assert.equal(emulator.live().ptys, 1, "re-attached PTYs are only detached from");
+    } finally {
+      await pty.kill();
+    }
+  });
 
   /** Runs the CLI in a tmux window; returns helpers to drive it. */
   function inTmux(args: string[]) {

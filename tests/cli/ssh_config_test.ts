@@ -25,6 +25,7 @@ import {
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
+import { hostBlock } from "../../src/cli/commands/ssh_config.ts";
 import { opensshSkipReason, type Sshd, startSshd } from "../helpers/sshd.ts";
 import { cli, skipCli, until } from "./helpers.ts";
 
@@ -166,5 +167,39 @@ describe("sandgate ssh-config with the real ssh and sshd", { skip }, () => {
     const nokey = await cli(["ssh-config", "sb"], { ...env, HOME: join(home, "nowhere") });
     assert.equal(nokey.code, 1);
     assert.match(nokey.stderr, /no key in ~\/\.ssh/);
+  });
+});
+
+describe("the Host block as OpenSSH reads it (ssh -G)", { skip: opensshSkipReason() }, () => {
+  test("paths with spaces, quotes and % survive ssh_config parsing and the shell", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sandgate ssh %cfg "));
+    try {
+      const identityFile = join(dir, "my key %h");
+      const script = join(dir, "it's main.ts");
+      const block = hostBlock({
+        sandboxId: "sb-q",
+        identityFile,
+        user: "dev",
+        proxyCommand: ["/opt/deno bin/deno", "run", script, "ssh-proxy", "sb-q"],
+      });
+      const file = join(dir, "config");
+      writeFileSync(file, block);
+      const ssh = spawn("ssh", ["-G", "-F", file, "sandgate-sb-q"], { stdio: "pipe" });
+      let out = "";
+      ssh.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+      const code = await new Promise((resolve) => ssh.on("close", resolve));
+      assert.equal(code, 0);
+      const value = (key: string) =>
+        out.split("\n").find((line) => line.startsWith(`${key} `))?.slice(key.length + 1);
+      assert.equal(value("user"), "dev");
+      assert.equal(value("identityfile"), identityFile.replaceAll("%", "%%"));
+      // What ssh hands to `sh -c` after expanding %%: each word quoted once.
+      assert.equal(
+        value("proxycommand")?.replaceAll("%%", "%"),
+        `'/opt/deno bin/deno' run '${script.replaceAll("'", `'\\''`)}' ssh-proxy sb-q`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

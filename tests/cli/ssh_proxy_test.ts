@@ -35,6 +35,8 @@ describe("sandgate ssh-proxy", { skip: skipCli }, () => {
     emulator = createEmulator({ apiKeys: ["proxy-key"], services: { 22: `127.0.0.1:${port}` } });
     server = await serve(emulator);
     dir = mkdtempSync(join(tmpdir(), "sandgate-proxy-"));
+    // ssh reads the private key; the proxy only checks that it is there.
+    writeFileSync(join(dir, "key"), "PRIVATE KEY\n");
     writeFileSync(
       join(dir, "key.pub"),
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProxyTestKey me@host\n",
@@ -83,9 +85,9 @@ describe("sandgate ssh-proxy", { skip: skipCli }, () => {
       ["ssh-proxy", "sb", "--identity", join(dir, "nope"), "--base-url", server.url],
       env,
     );
-    assert.equal(unreadable.code, 1);
+    assert.equal(unreadable.code, 2, "a bad argument, as `sandgate ssh --identity`");
     assert.equal(unreadable.stdout, "");
-    assert.match(unreadable.stderr, /cannot read the public key .*nope\.pub/);
+    assert.match(unreadable.stderr, /ssh-proxy: --identity .*nope/);
     assert.equal(emulator.stats.requests, before);
   });
 });

@@ -31,6 +31,7 @@ import { didYouMean } from "../../src/options.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { flush } from "../helpers/flush.ts";
 import {
+  answeringLookups,
   exposeBody,
   noContent,
   prime,
@@ -68,6 +69,7 @@ const ROOT_VALUES = [
   "ValidationError",
   "createMemoryRateLimitStore",
   "createPrimeIntellectClient",
+  "createPtyHandler",
   "createTensorlakeClient",
   "isApiError",
   "isSandgateError",
@@ -141,10 +143,11 @@ test("a client-side rate-limit refusal says source: client; a server 429 says se
   const { requests, fetch } = recordingFetch(() => Response.json({ exposures: [] }));
   const client = new PrimeIntellect({
     apiKey: "k-client-refusal",
-    fetch,
+    fetch: answeringLookups(fetch),
     clock,
     retry: false,
-    rateLimit: { limit: 1, windowMs: 60_000, maxWaitMs: 1_000 },
+    // One call for the sandbox lookup (sent once, before the first listing), one for the listing.
+    rateLimit: { limit: 2, windowMs: 60_000, maxWaitMs: 1_000 },
   });
   const sandbox = client.sandbox("sb-1");
   await sandbox.listExposures();
@@ -387,11 +390,12 @@ test("onEvent reports requests, retries and a long rate-limit wait with progress
   const clock = new FakeClock();
   const events: SandgateEvent[] = [];
   let calls = 0;
-  const { fetch } = recordingFetch(() =>
+  const { fetch: answer } = recordingFetch(() =>
     ++calls === 1
       ? Response.json({ detail: "busy" }, { status: 503 })
       : Response.json({ exposures: [] })
   );
+  const fetch = answeringLookups(answer);
   const printed: string[] = [];
   const original = console.error;
   console.error = (...args: unknown[]) => void printed.push(args.join(" "));
@@ -402,11 +406,18 @@ test("onEvent reports requests, retries and a long rate-limit wait with progress
       clock,
       timeoutMs: Infinity,
       retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1 },
-      rateLimit: { limit: 2, windowMs: 30_000, marginMs: 0 },
+      rateLimit: { limit: 3, windowMs: 30_000, marginMs: 0 },
       onEvent: (event) => events.push(event),
       debug: true,
     });
     const sandbox = client.sandbox("sb-1");
+    // The sandbox lookup sandgate sends once before the first listing (the VM check) takes
+    // one call of the window; what follows is about the listings.
+    const lookup = sandbox.info();
+    await clock.runAllAsync();
+    await lookup;
+    events.length = 0;
+    printed.length = 0;
     // Two attempts (503, then 200) use the window; the next call waits ~30 s.
     const first = sandbox.listExposures();
     await clock.runAllAsync();

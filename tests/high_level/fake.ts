@@ -51,7 +51,27 @@ export function prime(
   fetch: (request: Request) => Promise<Response>,
   options: PrimeIntellectClientOptions = {},
 ): PrimeIntellect {
-  return new PrimeIntellect({ apiKey: "test-api-key", fetch, ...QUIET, ...options });
+  return new PrimeIntellect({
+    apiKey: "test-api-key",
+    fetch: answeringLookups(fetch),
+    ...QUIET,
+    ...options,
+  });
+}
+
+/**
+ * Answers the sandbox lookup (`GET /api/v1/sandbox/{id}`) sandgate sends before the first
+ * port or SSH call on a sandbox (to refuse VM sandboxes, as Prime's SDK does) with a running
+ * container, so that `fetch` sees only the calls under test. Tests of the lookup itself use
+ * the emulator or a fetch of their own.
+ */
+export function answeringLookups(
+  fetch: (request: Request) => Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return (request) =>
+    request.method === "GET" && /^\/api\/v1\/sandbox\/[^/]+$/.test(new URL(request.url).pathname)
+      ? Promise.resolve(Response.json({ status: "RUNNING", vm: false }))
+      : fetch(request);
 }
 
 /** A Tensorlake client over `fetch`. */

@@ -11,6 +11,7 @@ import {
   UnexpectedResponseError,
 } from "../../mod.ts";
 import {
+  answeringLookups,
   exposeBody,
   prime,
   primeNotFound,
@@ -63,7 +64,7 @@ test("exposePort leaves out name and protocol when not given; absent optionals b
   const { bodies, fetch } = recordingFetch(() => Response.json(body));
   const exposure = await new PrimeIntellect({
     apiKey: "k",
-    fetch,
+    fetch: answeringLookups(fetch),
     rateLimit: false,
     retry: false,
   }).sandbox("sb-1").exposePort({ port: 22, name: null });

@@ -34,7 +34,8 @@ test("idempotent calls ride out 5xx, HTML 502s and connection resets over loopba
   const sandbox = tensorlake.sandbox(server.url);
   for (let i = 0; i < 10; i++) assert.deepEqual(await sandbox.listPtys(), []);
   const { faults, faultsByKind, served } = emulator.stats;
-  assert.equal(served, 25, "every call was answered once");
+  // + the sandbox lookup before the first listing (the VM check), sent once.
+  assert.equal(served, 1 + 25, "every call was answered once");
   assert.ok(faults >= 5, `faults were injected (${faults})`);
   const statusFaults = (faultsByKind["500"] ?? 0) + (faultsByKind["502"] ?? 0) +
     (faultsByKind["503"] ?? 0);
@@ -47,7 +48,13 @@ test("idempotent calls ride out 5xx, HTML 502s and connection resets over loopba
 
 test("a POST is never repeated blindly: a lost response leaves exactly one exposure", async () => {
   const plan: (FaultKind | null)[] = ["lost-response", "503", "reset"];
-  const emulator = createEmulator({ faults: { decide: ({ index }) => plan[index] ?? null } });
+  // The plan is for the calls under test: the sandbox lookup before the first one (the VM
+  // check) is left alone.
+  let n = 0;
+  const lookup = (request: Request) => new URL(request.url).pathname === "/api/v1/sandbox/sb";
+  const emulator = createEmulator({
+    faults: { decide: ({ request }) => lookup(request) ? null : plan[n++] ?? null },
+  });
   // No keep-alive: a runtime's HTTP client may resend once on a reused connection's reset.
   await using server = await serve(emulator, { keepAlive: false });
   const sandbox = new PrimeIntellect({ apiKey: "k", baseUrl: server.url, retry: FAST_RETRY })
@@ -57,9 +64,10 @@ test("a POST is never repeated blindly: a lost response leaves exactly one expos
   await assert.rejects(sandbox.exposePort({ port: 8001 }), ServerError);
   await assert.rejects(sandbox.exposePort({ port: 8082 }), NetworkError);
   assert.equal(emulator.live().exposures, 1, "the 503 and the reset had no effect");
-  assert.equal(emulator.stats.requests, 3, "no POST was retried");
-  // GETs are retried through the same faults.
+  assert.equal(emulator.stats.requests, 1 + 3, "no POST was retried");
+  // GETs are retried through the same faults (the lookup is remembered: not sent again).
   emulator.reset();
+  n = 0;
   assert.deepEqual(await sandbox.listExposures(), []);
   assert.equal(emulator.stats.requests, 4);
 });
@@ -118,12 +126,13 @@ async function burst(clientLimit: boolean): Promise<{ overLimit: number; served:
 }
 
 test("the SDK keeps to Prime's documented per-endpoint budgets (0 over the limit, 225 calls)", async () => {
+  // + one sandbox lookup (the VM check) per Prime sandbox, shared by its concurrent calls.
   const limited = await burst(true);
-  assert.equal(limited.served, 225);
+  assert.equal(limited.served, 2 + 225);
   assert.equal(limited.overLimit, 0);
   // The control: without the client-side limiter the same burst goes over, on Prime only.
   const unlimited = await burst(false);
-  assert.equal(unlimited.served, 225);
+  assert.equal(unlimited.served, 2 + 225);
   assert.equal(unlimited.overLimit, (100 - 60) + (25 - 20));
 });
 
@@ -142,7 +151,7 @@ test("over loopback with a short window, the limiter keeps overLimit at 0 and no
     Array.from({ length: 6 }, (_, i) => sandbox.exposePort({ port: 3000 + i })),
   );
   await Promise.all(exposures.map((e) => e.unexpose()));
-  assert.equal(emulator.stats.served, 12);
+  assert.equal(emulator.stats.served, 1 + 12, "the sandbox lookup, then 6 exposes and unexposes");
   assert.equal(emulator.stats.overLimit, 0);
   assert.equal(emulator.live().exposures, 0);
 });

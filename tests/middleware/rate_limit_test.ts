@@ -183,7 +183,8 @@ test("a per-call timeoutMs: a wait past it fails at once with a client-side Rate
   using clock = new FakeClock(0, { autoAdvance: true });
   const { sent, fetch } = recordingFetch(clock, () => Response.json({ exposures: [] }));
   // The client's own budget (120 s) outlasts the 60.5 s wait; only the call's 5 s does not.
-  const sandbox = new PrimeIntellect({ apiKey: KEY, fetch, clock, rateLimit: { limit: 1 } })
+  // Two calls a window: the sandbox lookup (the VM check, sent once) and the first listing.
+  const sandbox = new PrimeIntellect({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } })
     .sandbox("sb-1");
   await sandbox.listExposures();
   const started = clock.now();
@@ -194,7 +195,7 @@ test("a per-call timeoutMs: a wait past it fails at once with a client-side Rate
     return true;
   });
   assert.equal(clock.now(), started, "failed without waiting");
-  assert.equal(sent.length, 1);
+  assert.equal(sent.length, 2, "the lookup and the first listing");
 });
 
 test("an aborted wait rejects with the user's reason and gives its slot back", async () => {
@@ -310,4 +311,26 @@ test("bad rate-limit options are a ConfigError at client creation", () => {
   ) {
     assert.throws(() => createPrimeIntellectClient({ apiKey: KEY, rateLimit }), ConfigError);
   }
+});
+
+test("a send whose fetch never settles (and ignores the abort) frees its slot when the call times out", async () => {
+  using clock = new FakeClock(0, { autoAdvance: true });
+  let calls = 0;
+  // The first answer never comes, whatever the signal says; the next ones are answered.
+  const fetch = (_request: Request) =>
+    ++calls === 1 ? new Promise<Response>(() => {}) : Promise.resolve(exposed());
+  const client = createPrimeIntellectClient({
+    apiKey: KEY,
+    fetch,
+    clock,
+    retry: false,
+    timeoutMs: 5_000,
+    rateLimit: { limit: 1, windowMs: 1_000 },
+  });
+  const stuck = await unexposeFor(client).then(() => "answered", (error) => error.name);
+  assert.equal(stuck, "TimeoutError");
+  // Its slot ended with the call: the next send waits out the window, not for ever.
+  const next = await unexposeFor(client);
+  assert.equal(next.response.status, 200);
+  assert.equal(calls, 2);
 });

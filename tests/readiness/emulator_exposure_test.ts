@@ -88,3 +88,47 @@ test("served: an SSH session's endpoint relays to the service on port 22 while t
     await new Promise<void>((resolve) => sshd.close(() => resolve()));
   }
 });
+
+test("served: a TCP exposure is ready once its service answers; with none, the relay hangs up at once", async () => {
+  const redis = createTcpServer((socket) => {
+    socket.on("error", () => {});
+    socket.on("data", () => socket.write("+PONG\r\n"));
+  });
+  const redisPort = await listenOnLoopback(redis);
+  const emulator = createEmulator({ services: { 6379: `127.0.0.1:${redisPort}` } });
+  await using server = await serve(emulator);
+  const events: ReadinessEvent[] = [];
+  const clock = new FakeClock(0);
+  const sandbox = new PrimeIntellect({
+    apiKey: "k",
+    baseUrl: server.url,
+    clock,
+    onEvent: (e) => e.type === "readiness" && events.push(e),
+  }).sandbox("sb");
+  try {
+    await using db = await sandbox.exposePort({ port: 6379, protocol: "tcp" });
+    const ready = await db.waitUntilReady({ timeoutMs: 30_000 });
+    assert.equal(ready.target, db.externalEndpoint);
+    assert.match(ready.answer, /^connection held open \d+ ms$/, "a silent server counts once held");
+
+    // Port 5432 has no service: the emulated balancer accepts and closes at once.
+    await using none = await sandbox.exposePort({ port: 5432, protocol: "tcp" });
+    const controller = new AbortController();
+    const waiting = none.waitUntilReady({ signal: controller.signal });
+    await (async () => {
+      for (let i = 0; i < 400 && events.length < 3; i++) {
+        if (clock.pending === 2) await clock.tickAsync(clock.nextAt()! - clock.now());
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    controller.abort(new Error("enough"));
+    await assert.rejects(waiting, /enough/);
+    assert.deepEqual(events.slice(1, 3).map((e) => [e.ready, e.outcome]), [
+      [false, "closed by the far end before answering"],
+      [false, "closed by the far end before answering"],
+    ]);
+  } finally {
+    clock.close();
+    await new Promise<void>((resolve) => redis.close(() => resolve()));
+  }
+});

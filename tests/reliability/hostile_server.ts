@@ -47,9 +47,21 @@ export interface HostileServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 whose every request goes to `handle`. */
+/**
+ * The sandbox lookup (`GET /api/v1/sandbox/{id}`) Prime's SDK and sandgate send before the
+ * first port or SSH call on a sandbox (to refuse VM sandboxes): a running container.
+ */
+const LOOKUP = /^\/api\/v1\/sandbox\/[^/?]+(?:\?.*)?$/;
+const RUNNING = JSON.stringify({ id: "sb", status: "RUNNING", vm: false });
+
+/**
+ * Starts a server on 127.0.0.1 whose every request goes to `handle`, except the sandbox
+ * lookup, answered as a running container and not recorded (the hostility is for the call
+ * under test), unless `{ lookups: true }` hands those to `handle` too.
+ */
 export async function startHostileServer(
   handle: (exchange: Exchange) => void | Promise<void>,
+  options: { lookups?: boolean } = {},
 ): Promise<HostileServer> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
@@ -58,6 +70,11 @@ export async function startHostileServer(
   let signalClosing!: () => void;
   const closing = new Promise<void>((resolve) => (signalClosing = resolve));
   const server = createServer((req, res) => {
+    if (!options.lookups && req.method === "GET" && LOOKUP.test(req.url ?? "")) {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" }).end(RUNNING);
+      return;
+    }
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     req.on("end", () => {

@@ -24,6 +24,7 @@ import { compose } from "../../src/middleware/compose.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { FakeClock } from "../../src/testing/time.ts";
+import { answeringLookups } from "../high_level/fake.ts";
 
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
@@ -62,8 +63,11 @@ async function exerciseEverything(scanner: SecretScanner): Promise<number> {
     apiKeys: [SECRET_API_KEY],
     faults: {
       slowMs: 100,
-      decide: ({ api }) => {
+      decide: ({ api, request }) => {
         if (!faultsOn || api === "unknown") return null;
+        // The sandbox lookup before the first port or SSH call (the VM check) is not in the
+        // cycle: the faults land on the calls they were planned for.
+        if (/^\/api\/v1\/sandbox\/[^/]+$/.test(new URL(request.url).pathname)) return null;
         // Cycle through every kind, with clean requests in between.
         const i = kindIndex++;
         return i % 2 === 0 ? null : FAULT_KINDS[(i >> 1) % FAULT_KINDS.length] as FaultKind;
@@ -242,7 +246,11 @@ for (const status of [301, 302, 303, 307, 308]) {
         })
         : Response.json({ exposures: [] })
     );
-    const prime = new PrimeIntellect({ apiKey: SECRET_API_KEY, fetch, retry: false });
+    const prime = new PrimeIntellect({
+      apiKey: SECRET_API_KEY,
+      fetch: answeringLookups(fetch),
+      retry: false,
+    });
     await prime.sandbox("hyg-2").listExposures().catch((e) => {
       assert.ok(e instanceof SandgateError, String(e));
     });

@@ -119,8 +119,8 @@ test("the graph covers the library: both providers, the core, the CLI, the emula
   for (
     const known of [
       "mod.ts",
-      "src/primeintellect/sandbox.ts",
-      "src/tensorlake/sandbox.ts",
+      "src/primeintellect/prime_intellect.ts",
+      "src/tensorlake/tensorlake.ts",
       "src/middleware/auth.ts",
       "src/cli/main.ts",
       "src/testing/emulator.ts",

@@ -125,7 +125,9 @@ test("deno doc of the root entry lists only the user API", async () => {
     nodes: Record<string, { symbols: { name: string }[] }>;
   };
   const names = new Set(Object.values(doc.nodes).flatMap((n) => n.symbols.map((s) => s.name)));
-  assert.ok(names.size > 40 && names.size < 90, `${names.size} documented names`);
+  // A sanity range, not a budget: forwarding, readiness, reconnect and the web terminal added
+  // their option and event types (91 names on 2026-12-06).
+  assert.ok(names.size > 40 && names.size < 110, `${names.size} documented names`);
   const internals = [
     "compose",
     "authMiddleware",

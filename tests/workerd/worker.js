@@ -113,9 +113,47 @@ async function connectFlow(url) {
   return results;
 }
 
+// Issue 26: a PTY attached with `reconnect` through a TCP proxy the driver cuts (at the worker's
+// request, on its control server): output carries on, input written meanwhile arrives once.
+async function reconnectFlow(url) {
+  const server = url.searchParams.get("server");
+  const control = url.searchParams.get("control");
+  const events = [];
+  const sandbox = new Tensorlake({
+    apiKey: "workerd-key",
+    onEvent: (event) => events.push(event),
+  }).sandbox(server);
+  const pty = await sandbox.createPty({ command: "bash" });
+  const connection = await pty.attach({
+    reconnect: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 20_000, silenceMs: 0 },
+  });
+  const reader = connection.output.getReader();
+  const writer = connection.input.getWriter();
+  await writer.write("echo before\n");
+  let seen = await until(reader, "\r\nbefore\r\n");
+  await fetch(`${control}/cut`); // reset every connection; refuse new ones until /up
+  for (let i = 0; i < 2000; i++) {
+    if (events.some((e) => e.type === "reconnecting" && e.attempt >= 2)) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await writer.write("echo during\n");
+  await fetch(`${control}/up`);
+  seen += await until(reader, "\r\nduring\r\n");
+  await writer.write("exit 4\n");
+  const exit = await connection.exit;
+  const lines = seen.split(/\r?\n/);
+  return {
+    before: lines.filter((l) => l === "before").length,
+    during: lines.filter((l) => l === "during").length,
+    exit,
+    reconnected: events.filter((e) => e.type === "reconnected").length,
+  };
+}
+
 export default {
   async fetch(request) {
     const url = new URL(request.url);
+    if (url.pathname === "/reconnect") return Response.json(await reconnectFlow(url));
     if (url.pathname === "/connect") return Response.json(await connectFlow(url));
     if (url.pathname === "/attach") {
       // Against the emulator in this isolate, through emulator.webSocket.

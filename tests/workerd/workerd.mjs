@@ -164,6 +164,55 @@ test("workerd: a Worker attaches to an emulated PTY, in-process and over real HT
   }
 });
 
+test("workerd: an attached PTY whose TCP connection is cut re-attaches (reconnect)", async () => {
+  const script = await bundle();
+  const { createEmulator, serve } = await import(
+    pathToFileURL(join(npmDir, "esm/src/testing/mod.js")).href
+  );
+  const { startTcpProxy } = await import(
+    pathToFileURL(join(npmDir, "esm/tests/helpers/tcp_proxy.js")).href
+  );
+  const emulator = createEmulator();
+  const server = await serve(emulator);
+  const proxy = await startTcpProxy(server.port);
+  // The worker asks for the cut when it has seen output, and for the way back in.
+  const control = await serve({
+    fetch(request) {
+      const { pathname } = new URL(request.url);
+      if (pathname === "/cut") {
+        proxy.down();
+        proxy.cut();
+      } else if (pathname === "/up") proxy.up();
+      return Promise.resolve(new Response("ok"));
+    },
+  });
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: script }],
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: [],
+  });
+  try {
+    const response = await mf.dispatchFetch(
+      `http://worker.test/reconnect?server=${encodeURIComponent(proxy.url)}&control=${
+        encodeURIComponent(control.url)
+      }`,
+    );
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.deepEqual(JSON.parse(text), {
+      before: 1,
+      during: 1,
+      exit: { kind: "exited", exitCode: 4 },
+      reconnected: 1,
+    });
+  } finally {
+    await mf.dispose();
+    await control.close();
+    await proxy.close();
+    await server.close();
+  }
+});
+
 test("workerd: connect() reaches a sandbox's service on both providers; forward() cannot run", async () => {
   const script = await bundle();
   const { createEmulator, serve } = await import(

@@ -24,7 +24,7 @@ import {
   stringOptions,
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
-import { type Context, interruptionOf, tensorlake } from "../context.ts";
+import { type Context, interruptionOf, tensorlakeSandbox } from "../context.ts";
 import { EXIT, localExitCode, UsageError } from "../errors.ts";
 import { requireWebSocket } from "../node_websocket.ts";
 import { enterRawMode, isInteractive, onResize, terminalEnv, terminalSize } from "../terminal.ts";
@@ -46,6 +46,8 @@ export const PTY: CommandSpec = {
     "SANDGATE_PTY_TOKEN, --token-file FILE, or --token-file - (the first line of stdin);",
     "never from the command line, where every user of the machine could read it in ps.",
     "Without a terminal, stdin and stdout are piped through as they are.",
+    "A dropped connection is re-attached by itself (told on stderr), for up to 60 s;",
+    "--no-reconnect ends the session at the first drop instead.",
   ],
   options: {
     cwd: { type: "string", value: "DIR", description: "working directory of the command" },
@@ -61,6 +63,10 @@ export const PTY: CommandSpec = {
       description: "pty attach: read the PTY's token from FILE (- for the first line of stdin)",
     },
     token: { type: "string", description: "refused: see --token-file", hidden: true },
+    "no-reconnect": {
+      type: "boolean",
+      description: "end at the first dropped connection instead of re-attaching",
+    },
     ...JSON_OPTION,
     ...TENSORLAKE_OPTIONS,
   },
@@ -77,7 +83,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
   const [sandboxId] = positionals(PTY, parsed, ["sandbox"]);
   requireWebSocket();
   const [command = DEFAULT_COMMAND, ...commandArgs] = parsed.rest;
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const env = { ...terminalEnv(process.env), ...envOptions(parsed) };
   const cwd = stringOption(parsed, "cwd");
   const connection = await ctx.out.during(
@@ -89,6 +95,7 @@ export async function pty(ctx: Context, args: string[]): Promise<number> {
       ...(cwd === undefined ? {} : { workingDir: cwd }),
       ...terminalSize(),
       signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
     }),
   );
   // Disposing the connection of openPty also kills the PTY.
@@ -99,13 +106,21 @@ async function attach(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId, sessionId] = positionals(PTY, parsed, ["attach", "sandbox", "session-id"]);
   requireWebSocket();
   const token = await ptyToken(parsed);
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const connection = await ctx.out.during(
     `attaching to ${sessionId}`,
-    sandbox.attachPty(sessionId!, token, { signal: ctx.signal }),
+    sandbox.attachPty(sessionId!, token, {
+      signal: ctx.signal,
+      reconnect: reconnectOption(parsed),
+    }),
   );
   // Re-attached: detach on the way out, leave the PTY running.
   return await session(ctx, connection, () => connection.close());
+}
+
+/** On by default in the CLI: a terminal should survive a network blip (told on stderr). */
+function reconnectOption(parsed: Parsed): boolean {
+  return parsed.values["no-reconnect"] !== true;
 }
 
 /** What a token file or stdin may hold at most: a token is far shorter. */
@@ -300,7 +315,7 @@ async function session(
 
 async function list(ctx: Context, parsed: Parsed): Promise<number> {
   const [, sandboxId] = positionals(PTY, parsed, ["ls", "sandbox"]);
-  const sandbox: TensorlakeSandbox = tensorlake(ctx, parsed).sandbox(sandboxId!);
+  const sandbox: TensorlakeSandbox = tensorlakeSandbox(ctx, parsed, sandboxId!);
   const ptys = await ctx.out.during(
     `listing the PTYs of ${sandboxId}`,
     sandbox.listPtys({ signal: ctx.signal }),
@@ -332,7 +347,7 @@ async function kill(ctx: Context, parsed: Parsed): Promise<number> {
       `pty kill: give <sandbox> and <session-id>… (usage: sandgate ${PTY.usage})`,
     );
   }
-  const sandbox = tensorlake(ctx, parsed).sandbox(sandboxId);
+  const sandbox = tensorlakeSandbox(ctx, parsed, sandboxId);
   for (const sessionId of sessionIds) {
     await ctx.out.during(
       `killing ${sessionId}`,

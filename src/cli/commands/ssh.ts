@@ -28,6 +28,7 @@ import {
   PRIME_OPTIONS,
   stringOption,
 } from "../args.ts";
+import { sshTarget } from "../../primeintellect/ssh.ts";
 import { type Context, interruptionOf, primeIntellect } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
 import {
@@ -120,6 +121,23 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
   );
   const sandbox = primeIntellect(ctx, parsed).sandbox(sandboxId!);
   const { out, signal } = ctx;
+  // As `prime sandbox ssh` does before making a key (PrimeIntellect-ai/prime
+  // packages/prime/src/prime_cli/commands/sandbox.py@66fb4b7, `ssh_connect`): refuse a VM
+  // sandbox and one that is not RUNNING, saying which state it is in.
+  const refuseUnlessRunning = async () => {
+    const state = await out.during(`checking ${sandboxId}`, sandbox.info({ signal }));
+    if (state.vm) {
+      throw new CliError(
+        `ssh: ${sandboxId} is a VM sandbox; Prime Intellect does not support SSH on VM sandboxes yet`,
+      );
+    }
+    if (state.status !== "RUNNING") {
+      throw new CliError(
+        `ssh: ${sandboxId} is not running (status: ${state.status ?? "not reported"}); ` +
+          "SSH needs a RUNNING sandbox",
+      );
+    }
+  };
 
   let tempDir: Awaited<ReturnType<typeof privateTempDir>> | undefined;
   let session: SshSession | undefined;
@@ -128,14 +146,11 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
     let publicKey: string;
     if (identity !== undefined) {
       identityFile = identity;
-      // A wrong --identity is a bad argument (exit 2), found before anything is sent.
-      publicKey = await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
-        (error: Error) => {
-          throw new UsageError(`ssh: --identity ${identity}: ${error.message}`);
-        },
-      );
+      publicKey = await readIdentity("ssh", identity);
+      await refuseUnlessRunning();
     } else {
       const keygen = await requireProgram("ssh-keygen", env, "OpenSSH (ssh-keygen)");
+      await refuseUnlessRunning();
       tempDir = await privateTempDir("sandgate-ssh-");
       identityFile = join(tempDir.path, "id_ed25519");
       await out.during(
@@ -153,15 +168,23 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
       sandbox.createSshSession(ttlSeconds === undefined ? {} : { ttlSeconds }, { signal }),
     );
     const opened = session;
+    // The whole answer is checked once, before any use: the id (ssh's user name in argv), the
+    // host (an IP or a DNS name: nothing else is ever resolved) and the port. A refused
+    // session is closed below like any other.
+    const target = sshTarget(opened);
     await out.during("authorizing the key", opened.authorizeKey(publicKey, { signal }));
     await out.during(
-      `waiting for ${opened.externalEndpoint} to answer`,
+      `waiting for ${target.endpoint} to answer`,
       opened.waitUntilReady({ timeoutMs: readySeconds * 1000, signal }),
     );
     const [, ...sshArgs] = opened.sshCommand({ identityFile }).argv;
+    // What ssh really connects to; the server's external_endpoint only when it says otherwise.
+    const differs = target.endpointMatches
+      ? ""
+      : ` (the session's external_endpoint says ${opened.externalEndpoint})`;
     out.note(
       out.err.dim(
-        `session ${opened.sessionId} on ${opened.externalEndpoint}, expires ${opened.expiresAt.toISOString()}`,
+        `session ${opened.sessionId}: connecting to ${target.endpoint}${differs}, expires ${opened.expiresAt.toISOString()}`,
       ),
     );
     const exit = await runInteractive(sshProgram, [
@@ -202,6 +225,18 @@ export async function ssh(ctx: Context, args: string[]): Promise<number> {
       );
     }
   }
+}
+
+/**
+ * The public half of `--identity FILE` (`FILE.pub`, trimmed). A wrong `--identity` (no readable
+ * `FILE` or `FILE.pub`) is a bad argument (exit 2), found before anything is sent.
+ */
+export async function readIdentity(command: string, identity: string): Promise<string> {
+  return await fs.access(identity).then(() => readPublicKey(`${identity}.pub`)).catch(
+    (error: Error) => {
+      throw new UsageError(`${command}: --identity ${identity}: ${error.message}`);
+    },
+  );
 }
 
 /** The text of a public key file, trimmed; unreadable is a {@link CliError}. */

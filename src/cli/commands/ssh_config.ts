@@ -148,14 +148,16 @@ async function identityOf(given: string | undefined, home: string): Promise<stri
   if (given !== undefined) {
     if (given === "") throw new UsageError("ssh-config: --identity must be a file path");
     const path = resolve(given);
-    if (!(await exists(`${path}.pub`))) {
-      throw new CliError(`ssh-config: ${path}.pub not found (the proxy authorizes it)`);
+    for (const file of [path, `${path}.pub`]) {
+      if (!(await exists(file))) {
+        throw new UsageError(`ssh-config: --identity ${given}: ${file} is not readable`);
+      }
     }
     return path;
   }
   for (const name of KEY_NAMES) {
     const path = join(home, ".ssh", name);
-    if (await exists(`${path}.pub`)) return path;
+    if ((await exists(path)) && (await exists(`${path}.pub`))) return path;
   }
   throw new CliError(
     "ssh-config: no key in ~/.ssh (id_ed25519, id_ecdsa, id_rsa); make one with " +

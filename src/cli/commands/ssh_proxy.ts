@@ -24,7 +24,7 @@ import {
 } from "../args.ts";
 import { type Context, interruptionOf, primeIntellect } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { readPublicKey } from "./ssh.ts";
+import { readIdentity } from "./ssh.ts";
 import { relayStdio } from "../stdio_relay.ts";
 
 /** `sandgate ssh-proxy`. */
@@ -65,7 +65,7 @@ export async function sshProxy(ctx: Context, args: string[]): Promise<number> {
   if (!identityFile) throw new UsageError("ssh-proxy: --identity FILE is required");
   const ttlSeconds = integerOption(SSH_PROXY, parsed, "ttl", 1, 3600);
   const readySeconds = integerOption(SSH_PROXY, parsed, "ready-timeout", 1, 600) ?? 30;
-  const publicKey = await readPublicKey(`${identityFile}.pub`);
+  const publicKey = await readIdentity("ssh-proxy", identityFile);
   const sandbox = primeIntellect(ctx, parsed).sandbox(sandboxId!);
   const { out, signal } = ctx;
   let session: SshSession | undefined;

@@ -1,0 +1,371 @@
+/**
+ * A {@link PtyConnection} that re-attaches itself when its WebSocket drops (the `reconnect`
+ * attach option): one `output` stream, one `input`, one `exit` across any number of
+ * underlying connections.
+ *
+ * - A drop is a connection that ends `disconnected` without this side asking (a close without
+ *   an exit or kill, an error, a reset), or one that stays silent for `silenceMs` after input
+ *   was sent (a half-open TCP connection reports nothing; a terminal echoes or answers input).
+ * - Re-attaching uses the session id and token, with jittered exponential backoff (the first
+ *   try at once) within `maxElapsedMs` in all, on the client's clock.
+ * - It stops only on what is known: the PTY exited (the server replays the exit, or `getPty`
+ *   says so), the session is gone (`getPty` answers 404: reported as `killed`), or the server
+ *   itself refused with 403/404 where the runtime shows the status (workerd). A failed upgrade
+ *   whose status a standard WebSocket hides is not taken for a bad token: the token worked a
+ *   moment ago, so it is tried again within the budget.
+ * - Input written while disconnected is queued (at most `maxQueuedInputBytes`; past it writers
+ *   wait) and sent once, in order, after the re-attach; a resize made meanwhile is applied
+ *   after it, in its place in that order. Bytes the old socket had already taken are not sent
+ *   again (at most once: they may be lost with the connection, never duplicated).
+ * - Output continues on the same stream. Whether the server keeps output produced while no
+ *   client is attached is not documented upstream (only that output before READY is buffered
+ *   up to 1 MB): sandgate assumes it does, and so does the emulator.
+ *
+ * @module
+ */
+import { ApiError } from "../errors/api_error.ts";
+import { NotFoundError } from "../errors/not_found_error.ts";
+import { PtyDisconnectedError } from "../errors/pty_disconnected_error.ts";
+import type { SandgateError } from "../errors/sandgate_error.ts";
+import { InvalidArgumentError } from "../errors/invalid_argument_error.ts";
+import type { SandgateEvent } from "../events.ts";
+import { DisposableFields } from "../handle.ts";
+import type { Clock } from "../util/clock.ts";
+import { assertPtySize } from "./validate.ts";
+import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
+import type { PtyConnection, PtyExit } from "./pty_connection.ts";
+import type { ReconnectPolicy } from "./reconnect_policy.ts";
+import type { PtySize } from "./pty_size.ts";
+import { OpQueue } from "./_op_queue.ts";
+
+/** What the reconnecting connection needs from the sandbox handle. */
+export interface ReconnectParams {
+  /** The connection made by the first attach. */
+  first: PtyConnection;
+  /**
+   * Opens a new connection to the same session within `timeoutMs` (no diagnosis of a refused
+   * upgrade: a failure is just a failure).
+   */
+  open(signal: AbortSignal, timeoutMs: number): Promise<PtyConnection>;
+  /** Asks the REST API how the session is: `"gone"` on a 404. Aborted by `signal`. */
+  probe(signal: AbortSignal): Promise<{ isAlive: boolean; exitCode: number | null } | "gone">;
+  policy: ReconnectPolicy;
+  clock: Clock;
+  /** The client's event sink (`onEvent`, `debug`). */
+  emit: ((event: SandgateEvent) => void) | undefined;
+  /** The attach's signal: aborting it detaches, as for a plain connection. */
+  signal?: AbortSignal;
+  /** Runs on dispose, after detaching (e.g. kill the PTY `openPty` created). */
+  onDispose?: () => Promise<unknown>;
+  /** Random numbers in [0, 1) for the jitter. */
+  random?: () => number;
+}
+
+const OUTPUT_HIGH_WATER_BYTES = 262_144;
+
+/** The {@link PtyConnection} of an attach with `reconnect` on. */
+export class ReconnectingConnection extends DisposableFields<{ sessionId: string }>
+  implements PtyConnection {
+  protected readonly inspectName = "PtyConnection";
+  readonly sessionId: string;
+  readonly output: ReadableStream<Uint8Array>;
+  readonly input: WritableStream<Uint8Array | string>;
+  readonly exit: Promise<PtyExit>;
+
+  readonly #params: ReconnectParams;
+  /** The connection ops go to; `undefined` while re-attaching. */
+  #current: PtyConnection | undefined;
+  readonly #ops: OpQueue;
+  #ended: PtyExit | undefined;
+  #detaching = false;
+  readonly #stop = new AbortController();
+  #resolveExit!: (exit: PtyExit) => void;
+  #output!: ReadableStreamDefaultController<Uint8Array>;
+  #demand: (() => void) | undefined;
+  /** Clock time of the first input sent since output last arrived (the silence check). */
+  #unansweredSince: number | undefined;
+
+  constructor(params: ReconnectParams) {
+    super();
+    this.#params = params;
+    this.#ops = new OpQueue(
+      params.policy.maxQueuedInputBytes,
+      () => (this.#unansweredSince ??= params.clock.now()),
+    );
+    this.sessionId = params.first.sessionId;
+    this.exit = new Promise((resolve) => (this.#resolveExit = resolve));
+    this.output = new ReadableStream<Uint8Array>({
+      start: (controller) => void (this.#output = controller),
+      pull: () => this.#demand?.(),
+      cancel: () => this.close(),
+    }, { highWaterMark: OUTPUT_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength });
+    this.input = new WritableStream<Uint8Array | string>({
+      write: (chunk) => this.#write(chunk),
+    }, {
+      highWaterMark: MAX_MESSAGE_PAYLOAD,
+      size: (chunk) => typeof chunk === "string" ? chunk.length : chunk?.byteLength ?? 1,
+    });
+    params.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    void this.#drive(params.first);
+  }
+
+  /** Attaches, reads, re-attaches: until an exit, a detach or the budget's end. */
+  async #drive(first: PtyConnection): Promise<void> {
+    let connection: PtyConnection | PtyExit = first;
+    while (!("kind" in connection)) {
+      const exit = await this.#attached(connection);
+      // A drop is a disconnect this side did not ask for (a detach or an overflow did).
+      const byClient = exit.kind === "disconnected" &&
+        exit.error instanceof PtyDisconnectedError && exit.error.byClient && !this.#silent;
+      if (exit.kind !== "disconnected" || byClient || this.#detaching) {
+        return this.#finish(this.#detaching ? detachedExit() : exit);
+      }
+      connection = await this.#reattach(exit.error);
+    }
+    this.#finish(connection);
+  }
+
+  /** Runs one connection until it ends: output pumped, queued ops flushed, silence watched. */
+  async #attached(connection: PtyConnection): Promise<PtyExit> {
+    this.#current = connection;
+    const writer = connection.input.getWriter();
+    this.#unansweredSince = undefined;
+    this.#ops.retarget({
+      write: (bytes) => writer.write(bytes),
+      resize: (size) => connection.resize(size),
+    });
+    const silence = this.#watchSilence(connection);
+    const reader = connection.output.getReader();
+    try {
+      for (;;) {
+        while ((this.#output.desiredSize ?? 1) <= 0 && !this.#ended) {
+          await new Promise<void>((resolve) => (this.#demand = resolve));
+          this.#demand = undefined;
+        }
+        if (this.#ended) break;
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.#unansweredSince = undefined;
+        this.#output.enqueue(value);
+      }
+    } catch {
+      // The connection dropped; its exit says how.
+    } finally {
+      reader.releaseLock();
+      silence.abort();
+    }
+    const exit = await connection.exit;
+    this.#current = undefined;
+    this.#ops.retarget(undefined);
+    writer.releaseLock();
+    return exit;
+  }
+
+  /** Takes a connection silent for `silenceMs` after input as dropped: closes it. */
+  #watchSilence(connection: PtyConnection): AbortController {
+    const stop = new AbortController();
+    const { silenceMs } = this.#params.policy;
+    if (silenceMs === 0) return stop;
+    const { clock } = this.#params;
+    void (async () => {
+      try {
+        while (!stop.signal.aborted) {
+          const since = this.#unansweredSince;
+          const wait = since === undefined ? silenceMs : since + silenceMs - clock.now();
+          if (since !== undefined && wait <= 0) {
+            this.#silent = true;
+            await connection.close();
+            return;
+          }
+          await clock.sleep(Math.max(1, wait), stop.signal);
+        }
+      } catch {
+        // Stopped.
+      }
+    })();
+    return stop;
+  }
+
+  /** Set when the last connection was closed for its silence: that is a drop, not a detach. */
+  #silent = false;
+
+  /** Re-attaches within the budget; resolves with the new connection or the final exit. */
+  async #reattach(dropped: SandgateError): Promise<PtyConnection | PtyExit> {
+    const { clock, policy, emit } = this.#params;
+    const random = this.#params.random ?? Math.random;
+    const started = clock.now();
+    let last: unknown = this.#silent
+      ? new PtyDisconnectedError(`PTY connection: no answer for ${policy.silenceMs} ms after input`)
+      : dropped;
+    this.#silent = false;
+    for (let attempt = 1;; attempt++) {
+      const elapsedMs = clock.now() - started;
+      if (this.#detaching) return detachedExit();
+      if (elapsedMs >= policy.maxElapsedMs) {
+        return {
+          kind: "disconnected",
+          error: new PtyDisconnectedError(
+            `PTY connection: gave up re-attaching after ${attempt - 1} attempts in ` +
+              `${elapsedMs} ms (last: ${describe(last)})`,
+            { cause: last },
+          ),
+        };
+      }
+      const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 2));
+      const delayMs = attempt === 1 ? 0 : Math.floor(random() * ceiling);
+      emit?.({
+        type: "reconnecting",
+        operation: "attachPty",
+        attempt,
+        delayMs,
+        elapsedMs,
+        reason: describe(last),
+        message: `attachPty: connection lost (${describe(last)}); re-attaching, attempt ` +
+          `${attempt}${delayMs ? ` in ${delayMs} ms` : ""}`,
+      });
+      try {
+        await clock.sleep(delayMs, this.#stop.signal);
+        const budget = Math.max(1, policy.maxElapsedMs - (clock.now() - started));
+        const connection = await this.#params.open(this.#stop.signal, budget);
+        if (this.#detaching) {
+          await connection.close();
+          return detachedExit();
+        }
+        const downtimeMs = clock.now() - started;
+        emit?.({
+          type: "reconnected",
+          operation: "attachPty",
+          attempts: attempt,
+          downtimeMs,
+          message: `attachPty: re-attached after ${attempt} attempt${
+            attempt === 1 ? "" : "s"
+          } (${downtimeMs} ms)`,
+        });
+        return connection;
+      } catch (error) {
+        if (this.#detaching) return detachedExit();
+        last = error;
+        // The server said so, where the runtime shows the status (workerd).
+        if (error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+          return error.status === 404
+            ? { kind: "killed" }
+            : { kind: "disconnected", error: error as SandgateError };
+        }
+        const known = await this.#known();
+        if (known) return known;
+      }
+    }
+  }
+
+  /** What the REST API knows for sure: the session ended or is gone; else `undefined`. */
+  async #known(): Promise<PtyExit | undefined> {
+    try {
+      const state = await this.#params.probe(this.#stop.signal);
+      if (state === "gone") return { kind: "killed" };
+      if (!state.isAlive) {
+        return state.exitCode === null
+          ? { kind: "killed" }
+          : { kind: "exited", exitCode: state.exitCode };
+      }
+    } catch (error) {
+      if (error instanceof NotFoundError) return { kind: "killed" };
+      // Unreachable too: nothing is known; keep trying.
+    }
+    return undefined;
+  }
+
+  #finish(exit: PtyExit): void {
+    if (this.#ended) return;
+    this.#ended = exit;
+    this.#stop.abort();
+    try {
+      // A drop past the budget errors the stream; an exit, a kill or a detach ends it.
+      if (exit.kind === "disconnected" && !this.#detaching) this.#output.error(exit.error);
+      else this.#output.close();
+    } catch {
+      // Already closed by a cancel.
+    }
+    this.#demand?.();
+    const gone = new PtyDisconnectedError(
+      exit.kind === "exited"
+        ? `PTY input: the program exited (code ${exit.exitCode})`
+        : exit.kind === "killed"
+        ? "PTY input: the session was killed"
+        : "PTY connection: detached or lost",
+      { byClient: this.#detaching },
+    );
+    this.#ops.close(gone);
+    this.#resolveExit(exit);
+  }
+
+  async #write(chunk: Uint8Array | string): Promise<void> {
+    let bytes: Uint8Array;
+    if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
+    else if (chunk instanceof Uint8Array) bytes = chunk;
+    else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
+    this.#throwIfEnded();
+    const pieces: Promise<void>[] = [];
+    for (let at = 0; at < bytes.byteLength; at += MAX_MESSAGE_PAYLOAD) {
+      const { sent } = await this.#ops.input(bytes.subarray(at, at + MAX_MESSAGE_PAYLOAD));
+      this.#throwIfEnded();
+      pieces.push(sent);
+    }
+    // While attached, the writer waits for the socket (its backpressure); while re-attaching,
+    // queued input resolves at once (bounded by maxQueuedInputBytes).
+    if (this.#ops.attached) await Promise.all(pieces);
+  }
+
+  #throwIfEnded(): void {
+    if (this.#ended) {
+      throw new PtyDisconnectedError(
+        this.#ended.kind === "exited"
+          ? `PTY input: the program exited (code ${this.#ended.exitCode})`
+          : this.#ended.kind === "killed"
+          ? "PTY input: the session was killed"
+          : "PTY input: the connection is closed",
+        { byClient: this.#detaching },
+      );
+    }
+  }
+
+  resize(size: PtySize): Promise<void> {
+    try {
+      assertPtySize(size);
+      this.#throwIfEnded();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#ops.resize(size);
+  }
+
+  /** Detaches (the PTY keeps running) and stops re-attaching. */
+  async close(): Promise<void> {
+    this.#detaching = true;
+    this.#stop.abort();
+    await this.#current?.close();
+    if (!this.#ended) this.#finish(detachedExit());
+    await this.exit;
+  }
+
+  protected async dispose(): Promise<void> {
+    await this.close();
+    await this.#params.onDispose?.();
+  }
+
+  toJSON(): { sessionId: string } {
+    return { sessionId: this.sessionId };
+  }
+}
+
+function detachedExit(): PtyExit {
+  return {
+    kind: "disconnected",
+    error: new PtyDisconnectedError("PTY connection: detached by the client", { byClient: true }),
+  };
+}
+
+/** An error's name and message, for events and the give-up error. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
