@@ -6,9 +6,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { serve } from "../../src/testing/mod.ts";
-import { answeringLookups } from "../high_level/fake.ts";
+import { answeringLookups } from "../helpers/fake_fetch.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli } from "./helpers.ts";
+import { cli, skipCli } from "./_helpers.ts";
 
 async function world(answer: (n: number) => number) {
   let n = 0;
