@@ -38,6 +38,15 @@ async function setup() {
     direct,
     /** Resolves at the `reconnecting` event of attempt `n`. */
     attempt: (n: number) => waitFor(events, (e) => e.type === "reconnecting" && e.attempt >= n),
+    /**
+     * Resets the connection and refuses new ones until `proxy.up()`; resolves once the first
+     * re-attach has failed (the client is disconnected now).
+     */
+    async drop() {
+      proxy.down();
+      proxy.cut();
+      await waitFor(events, (e) => e.type === "reconnecting" && e.attempt >= 2);
+    },
     async [Symbol.asyncDispose]() {
       await proxy.close();
       await server.close();
@@ -70,9 +79,7 @@ test(
     await writer.write("echo before\r");
     let seen = await readUntil(reader, "before\r\n");
 
-    env.proxy.down();
-    env.proxy.cut();
-    await env.attempt(2); // the first re-attach failed: we are disconnected now
+    await env.drop();
     await writer.write("echo during one\r");
     const resized = connection.resize({ cols: 101, rows: 33 });
     await writer.write("stty size\r");
@@ -102,9 +109,7 @@ test("a PTY killed while disconnected: exit settles once as killed", { skip }, a
   await using env = await setup();
   const pty = await env.viaProxy.createPty({ command: "bash" });
   const connection = await pty.attach({ reconnect: FAST });
-  env.proxy.down();
-  env.proxy.cut();
-  await env.attempt(2);
+  await env.drop();
   await env.direct.killPty(pty.sessionId);
   env.proxy.up();
   assert.deepEqual(await connection.exit, { kind: "killed" });
@@ -116,9 +121,7 @@ test("a PTY that exited while disconnected: exit settles with its code", { skip 
   await using env = await setup();
   const pty = await env.viaProxy.createPty({ command: "bash" });
   const connection = await pty.attach({ reconnect: FAST });
-  env.proxy.down();
-  env.proxy.cut();
-  await env.attempt(2);
+  await env.drop();
   // Another client (not through the broken proxy) ends the program.
   const other = await env.direct.attachPty(pty.sessionId, pty.token);
   await other.input.getWriter().write("exit 7\r");
@@ -155,9 +158,7 @@ test("close() while re-attaching stops the loop and detaches", { skip }, async (
   await using env = await setup();
   const pty = await env.viaProxy.createPty({ command: "bash" });
   const connection = await pty.attach({ reconnect: FAST });
-  env.proxy.down();
-  env.proxy.cut();
-  await env.attempt(2);
+  await env.drop();
   await connection.close();
   const used = env.proxy.used;
   const exit = await connection.exit;
