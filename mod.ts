@@ -36,11 +36,8 @@
  */
 
 // High-level API.
-export {
-  PrimeIntellect,
-  type PrimeIntellectSandbox,
-  type PrimeSandboxInfo,
-} from "./src/primeintellect/sandbox.ts";
+export { PrimeIntellect } from "./src/primeintellect/prime_intellect.ts";
+export type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./src/primeintellect/sandbox.ts";
 export { Tensorlake, type TensorlakeOptions } from "./src/tensorlake/tensorlake.ts";
 export type { TensorlakeSandbox, TensorlakeSandboxOptions } from "./src/tensorlake/sandbox.ts";
 export type { ExposePortOptions, Exposure, ExposureInfo } from "./src/primeintellect/exposure.ts";

@@ -60,6 +60,7 @@ const PRIME_ENV = {
   PRIME_API_BASE_URL: undefined,
   PRIME_BASE_URL: undefined,
   PRIME_TEAM_ID: undefined,
+  PRIME_CONTEXT: undefined,
 };
 
 test("regression: getPty and listPtys accept the documented body (numeric created_at)", async () => {
@@ -401,4 +402,59 @@ test("Prime: protocol is HTTP or TCP only (no UDP), before any request", async (
   const sandbox = new PrimeIntellect({ apiKey: "k", fetch }).sandbox("sb-1");
   await assert.rejects(sandbox.exposePort({ port: 8000, protocol: "UDP" }), /protocol/);
   assert.equal(requests.length, 0);
+});
+
+test("PRIME_CONTEXT selects a saved configuration, as Prime's CLI does (core/config.py@66fb4b7)", async () => {
+  const home = await mkdtemp(join(tmpdir(), "sandgate-home-"));
+  try {
+    await mkdir(join(home, ".prime", "environments"), { recursive: true });
+    await writeFile(
+      join(home, ".prime", "config.json"),
+      JSON.stringify({ api_key: "root-key", base_url: "https://root.example.com" }),
+    );
+    // `prime config save staging` writes ~/.prime/environments/staging.json.
+    await writeFile(
+      join(home, ".prime", "environments", "staging.json"),
+      JSON.stringify({ api_key: "staging-key", base_url: "https://staging.example.com/api/v1" }),
+    );
+    await writeFile(
+      join(home, ".prime", "environments", "nokey.json"),
+      JSON.stringify({ base_url: "https://nokey.example.com" }),
+    );
+    const { requests, fetch } = recording(() => Response.json({ exposures: [] }));
+    const seen = () => requests.map((r) => [new URL(r.url).origin, r.headers.get("authorization")]);
+    const list = (context: string | undefined, extra: Record<string, string> = {}) =>
+      withEnv(
+        { ...PRIME_ENV, HOME: home, USERPROFILE: undefined, PRIME_CONTEXT: context, ...extra },
+        () => createPrimeIntellectClient({ fetch }).GET("/api/v1/sandbox/expose/all"),
+      );
+    await list(undefined);
+    await list("staging");
+    await list("nokey"); // no api_key there: the root file's key
+    await list("PRODUCTION"); // built in: the default base URL, the root file's key
+    await list("staging", { PRIME_API_KEY: "env-key", PRIME_API_BASE_URL: "http://127.0.0.1:9" });
+    assert.deepEqual(seen(), [
+      ["https://root.example.com", "Bearer root-key"],
+      ["https://staging.example.com", "Bearer staging-key"],
+      ["https://nokey.example.com", "Bearer root-key"],
+      ["https://api.primeintellect.ai", "Bearer root-key"],
+      ["http://127.0.0.1:9", "Bearer env-key"], // the environment still comes first
+    ]);
+    // A name with no saved file, or one that is not a name: a ConfigError, nothing sent.
+    for (
+      const [context, message] of [
+        ["stagign", /PRIME_CONTEXT=stagign: there is no readable .*environments\/stagign\.json/],
+        ["../config", /PRIME_CONTEXT must name a saved configuration: letters, digits, _ and -/],
+      ] as const
+    ) {
+      await assert.rejects(list(context), (error: Error) => {
+        assert.equal(error.name, "ConfigError");
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+    assert.equal(requests.length, 5);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 });

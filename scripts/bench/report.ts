@@ -24,6 +24,10 @@ const TARGETS = {
   paused: "PTY attach: peak memory with a paused reader bounded (≤ 4× maxBufferedBytes)",
   forwardTensorlake: "Tensorlake forward() throughput ≥ 0.8× a direct loopback connection",
   forwardPrime: "Prime Intellect forward() throughput ≥ 0.9× a direct loopback connection",
+  nodeThroughput: "Node 22 terminal throughput ≥ 1.0× Tensorlake's SDK and ≥ 0.9× raw `ws`",
+  nodeKeystroke: "Node 22 keystroke round-trip p50 ≤ 1.05× raw `ws`",
+  nodeFirstByte: "Node 22 create → first byte ≤ 1.1× Tensorlake's SDK",
+  nodeRequest: "Node 22 request path: client CPU per call ≤ 1.2× a bare `fetch`",
   overhead: "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
   prime: '`import { PrimeIntellect } from "sandgate"` ≤ 9 kB min+gz',
   full: "full client ≤ 16 kB min+gz",
@@ -52,6 +56,7 @@ export function verdicts(r: Results): [string, string, boolean][] {
   const use = (long.calls - 20) / long.spanMs / (20 / 60_000);
   const { throughput, keystroke, paused } = r.attach;
   const { forward } = r;
+  const t = r.terminal.ratios;
   const { flatness } = r.limiter;
   const x = (ratio: number) => `${ratio.toFixed(2)}×`;
   const memory = `${cell(paused.peakMB)} MB live heap (sampled after forced GCs) over ${
@@ -67,6 +72,14 @@ export function verdicts(r: Results): [string, string, boolean][] {
       forward.tensorlake.throughput >= 0.8,
     ],
     [TARGETS.forwardPrime, x(forward.prime.throughput), forward.prime.throughput >= 0.9],
+    [
+      TARGETS.nodeThroughput,
+      `${x(t.throughputVsTensorlake)} / ${x(t.throughputVsWs)}`,
+      t.throughputVsTensorlake >= 1 && t.throughputVsWs >= 0.9,
+    ],
+    [TARGETS.nodeKeystroke, x(t.keystrokeVsWs), t.keystrokeVsWs <= 1.05],
+    [TARGETS.nodeFirstByte, x(t.firstByteVsTensorlake), t.firstByteVsTensorlake <= 1.1],
+    [TARGETS.nodeRequest, x(t.requestCpuVsFetch), t.requestCpuVsFetch <= 1.2],
     [TARGETS.overhead, x(high), high <= 1.1],
     [TARGETS.prime, `${cell(prime)} kB`, prime <= 9],
     [TARGETS.full, `${cell(full)} kB`, full <= 16],
@@ -115,6 +128,8 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
     }))),
     attach: table(r.attach.rows),
     forward: table(r.forward.rows),
+    terminal: `${r.terminal.node}\n\n${table(r.terminal.rows)}`,
+    requestNode: table(r.terminal.requestRows),
   };
 }
 

@@ -49,7 +49,7 @@ export interface CallContext {
   signal?: AbortSignal | undefined;
   /**
    * The request body, read once at the top of the stack (`null`: no body).
-   * Set by sandgate's transport: the auth middleware then builds each
+   * Set by sandgate's pipeline: the auth middleware then builds each
    * attempt's `Request` from these bytes and {@link CallContext.signal}, so
    * no layer copies or re-wraps the request. When unset, the timeout
    * middleware re-wraps the request to attach its signal and retries send

@@ -50,7 +50,7 @@ export interface RetryMiddlewareOptions {
  * Retries failed attempts that are safe to retry (see the module
  * documentation). Each attempt sends a copy of the request, so a retried POST
  * sends the same body; the copy is made only when `retries > 0`, and not at
- * all inside sandgate's transport, which reads the body once (see
+ * all inside sandgate's pipeline, which reads the body once (see
  * `CallContext.body`). Backoff waits
  * are abortable by the call's signal. `onRetry` gets the failure as a
  * `SandgateError` (an `ApiError` for an HTTP status) before each wait. When

@@ -78,7 +78,7 @@ export function timeoutMiddleware(options: TimeoutOptions): Middleware {
       const timed = timedSignal(user, timeoutMs, clock, context.operation);
       signal = timed.signal;
       stop = timed.stopTimer;
-      // Inside sandgate's transport (`context.body` set) the auth middleware builds
+      // Inside sandgate's pipeline (`context.body` set) the auth middleware builds
       // the request with `context.signal`; elsewhere the request carries it.
       if (context.body === undefined) {
         try {

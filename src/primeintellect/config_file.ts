@@ -182,25 +182,21 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
-/**
- * Reads `$HOME/.prime/config.json`. Returns `{}` when there is no home
- * directory, no file, no permission, an edge runtime, or a file that is not a
- * JSON object (as upstream does on a decode error); throws `ConfigError` when
- * what is there is not a regular file or is larger than 64 KiB.
- */
-export function readPrimeConfigFile(): PrimeConfigFile {
-  const home = homeDir();
-  if (home === undefined) return {};
-  const text = readText(`${home.replace(/[\\/]+$/, "")}/.prime/config.json`);
-  if (text === undefined) return {};
+/** A JSON object's text as a record, or `undefined` when it is not one. */
+function parseObject(text: string): Record<string, unknown> | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return {};
+    return undefined;
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return {};
-  const record = data as Record<string, unknown>;
+  return typeof data === "object" && data !== null && !Array.isArray(data)
+    ? data as Record<string, unknown>
+    : undefined;
+}
+
+/** The settings sandgate uses from a parsed config (or environment) file. */
+function settingsOf(record: Record<string, unknown>): PrimeConfigFile {
   const out: PrimeConfigFile = {};
   const apiKey = nonEmptyString(record.api_key);
   const teamId = nonEmptyString(record.team_id);
@@ -208,5 +204,77 @@ export function readPrimeConfigFile(): PrimeConfigFile {
   if (apiKey !== undefined) out.apiKey = apiKey;
   if (teamId !== undefined) out.teamId = teamId;
   if (baseUrl !== undefined) out.baseUrl = baseUrl;
+  return out;
+}
+
+/**
+ * Reads `$HOME/.prime/config.json`. Returns `{}` when there is no home
+ * directory, no file, no permission, an edge runtime, or a file that is not a
+ * JSON object (as upstream does on a decode error); throws `ConfigError` when
+ * what is there is not a regular file or is larger than 64 KiB.
+ *
+ * `PRIME_CONTEXT` selects a saved configuration, as in Prime's CLI
+ * (PrimeIntellect-ai/prime `packages/prime/src/prime_cli/core/config.py`@66fb4b7,
+ * `Config.__init__` → `load_environment(context, persist=False)`); see
+ * {@link applyContext}.
+ */
+export function readPrimeConfigFile(): PrimeConfigFile {
+  const home = homeDir();
+  if (home === undefined) return {};
+  const dir = `${home.replace(/[\\/]+$/, "")}/.prime`;
+  const text = readText(`${dir}/config.json`);
+  const root = text === undefined ? {} : settingsOf(parseObject(text) ?? {});
+  // Not in the provider's family of variables: on Deno without --allow-env for it, it reads as
+  // unset (the README says to grant it), rather than failing every other configuration.
+  const context = readEnv("PRIME_CONTEXT")?.trim();
+  return context ? applyContext(root, context, dir) : root;
+}
+
+/**
+ * The configuration `PRIME_CONTEXT` names, over the root one, as Prime's CLI
+ * loads it (`load_environment(name, persist=False)`, core/config.py@66fb4b7):
+ * `production` (any case) is the built-in one: the default base URL, no team,
+ * the root file's key; any other name must be letters, digits, `_` and `-`
+ * (`_sanitize_environment_name`) and names `~/.prime/environments/{name}.json`
+ * (written by `prime config save {name}`), whose `api_key` replaces the root
+ * one when present, and whose `team_id` and `base_url` (else the default) are
+ * used. A name with no such file is a `ConfigError`: their `--context` option
+ * refuses an unknown context (`packages/prime/src/prime_cli/main.py`@66fb4b7),
+ * while their variable alone would fall back to the root file silently —
+ * sandgate refuses, so that a typo never sends the key elsewhere.
+ */
+export function applyContext(
+  root: PrimeConfigFile,
+  context: string,
+  dir: string,
+): PrimeConfigFile {
+  if (context.toLowerCase() === "production") {
+    return root.apiKey === undefined ? {} : { apiKey: root.apiKey };
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(context)) {
+    throw new ConfigError(
+      `PRIME_CONTEXT must name a saved configuration: letters, digits, _ and - only (got ${
+        JSON.stringify(context.slice(0, 60))
+      })`,
+    );
+  }
+  const path = `${dir}/environments/${context}.json`;
+  const text = readText(path);
+  if (text === undefined) {
+    throw new ConfigError(
+      `PRIME_CONTEXT=${context}: there is no readable ${path} (saved by \`prime config save ` +
+        `${context}\`); unset PRIME_CONTEXT, or set it to production or a saved name`,
+    );
+  }
+  const record = parseObject(text);
+  if (record === undefined) {
+    throw new ConfigError(`PRIME_CONTEXT=${context}: ${path} is not a JSON object`);
+  }
+  const settings = settingsOf(record);
+  const out: PrimeConfigFile = {};
+  const apiKey = Object.hasOwn(record, "api_key") ? settings.apiKey : root.apiKey;
+  if (apiKey !== undefined) out.apiKey = apiKey;
+  if (settings.teamId !== undefined) out.teamId = settings.teamId;
+  if (settings.baseUrl !== undefined) out.baseUrl = settings.baseUrl;
   return out;
 }

@@ -105,7 +105,16 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     // This process's own sends count from dispatch to answer (see send_ledger.ts):
     // whatever the store says or the local delay, the server sees at most `limit` of them per window.
     const dispatch = (ticket: SendTicket): Promise<Response> => {
-      const answered = () => ledger.leave(ticket, clock.now());
+      // Ended at its answer, or when the call gives up on it: a `fetch` that ignores the abort
+      // (a stuck connection, a handler that never answers) must not hold the slot for ever.
+      let open = true;
+      const answered = () => {
+        if (!open) return;
+        open = false;
+        signal.removeEventListener("abort", answered);
+        ledger.leave(ticket, clock.now());
+      };
+      signal.addEventListener("abort", answered, { once: true });
       let sent: Promise<Response>;
       try {
         sent = next(request, context);

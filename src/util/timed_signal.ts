@@ -1,7 +1,8 @@
 /**
  * A caller's signal combined with a timer: the one place sandgate builds
  * "abort when the user aborts, or when the time is up" (the timeout
- * middleware, per-call `timeoutMs`, and the PTY attach handshake use it).
+ * middleware, with one timer per call for the client's and the call's
+ * budget, and the WebSocket connect deadline use it).
  *
  * @module
  */

@@ -312,3 +312,25 @@ test("bad rate-limit options are a ConfigError at client creation", () => {
     assert.throws(() => createPrimeIntellectClient({ apiKey: KEY, rateLimit }), ConfigError);
   }
 });
+
+test("a send whose fetch never settles (and ignores the abort) frees its slot when the call times out", async () => {
+  using clock = new FakeClock(0, { autoAdvance: true });
+  let calls = 0;
+  // The first answer never comes, whatever the signal says; the next ones are answered.
+  const fetch = (_request: Request) =>
+    ++calls === 1 ? new Promise<Response>(() => {}) : Promise.resolve(exposed());
+  const client = createPrimeIntellectClient({
+    apiKey: KEY,
+    fetch,
+    clock,
+    retry: false,
+    timeoutMs: 5_000,
+    rateLimit: { limit: 1, windowMs: 1_000 },
+  });
+  const stuck = await unexposeFor(client).then(() => "answered", (error) => error.name);
+  assert.equal(stuck, "TimeoutError");
+  // Its slot ended with the call: the next send waits out the window, not for ever.
+  const next = await unexposeFor(client);
+  assert.equal(next.response.status, 200);
+  assert.equal(calls, 2);
+});

@@ -119,7 +119,7 @@ test("the graph covers the library: both providers, the core, the CLI, the emula
   for (
     const known of [
       "mod.ts",
-      "src/primeintellect/sandbox.ts",
+      "src/primeintellect/prime_intellect.ts",
       "src/tensorlake/tensorlake.ts",
       "src/middleware/auth.ts",
       "src/cli/main.ts",

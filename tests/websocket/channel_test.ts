@@ -28,7 +28,12 @@ async function open(socket: WebSocketLike, options: { maxBufferedBytes?: number 
 
 async function readAll(readable: ReadableStream<Uint8Array>): Promise<number[]> {
   const bytes: number[] = [];
-  for await (const chunk of readable) bytes.push(...chunk);
+  const reader = readable.getReader();
+  for (let i = 0; i < 1000; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    bytes.push(...value);
+  }
   return bytes;
 }
 

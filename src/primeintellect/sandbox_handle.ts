@@ -1,0 +1,452 @@
+/**
+ * The {@link PrimeIntellectSandbox} implementation: each method checks its
+ * arguments, then sends through the client's pipeline (`invoke`; the SSH
+ * gateway's authorize with the session token as the call's bearer).
+ *
+ * @module
+ */
+import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
+import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
+import type { NormalizedOptions } from "../normalize.ts";
+import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
+import type { Pipeline } from "../pipeline.ts";
+import { httpProbe } from "../readiness/http_probe.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { tcpConnector } from "../forward/tcp.ts";
+import {
+  assertWaitOptions,
+  HTTP_WAIT_OPTION_KEYS,
+  type ReadyInfo,
+  WAIT_OPTION_KEYS,
+  waitUntilReady,
+  type WaitUntilReadyOptions,
+} from "../readiness/wait.ts";
+import {
+  type CallInit,
+  type ClientResult,
+  type Expected,
+  invoke,
+  invokeChecked,
+  type InvokeContext,
+} from "../request.ts";
+import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
+import {
+  assertCallOptions,
+  assertOptionsObject,
+  assertRequiredOptions,
+  parseSecureUrl,
+} from "../validate.ts";
+import {
+  assertExposureName,
+  assertPort,
+  assertTtlSeconds,
+  normalizeProtocol,
+  normalizePublicKey,
+} from "./validate.ts";
+import type { PrimeIntellectClient } from "./client.ts";
+import {
+  EXPOSE_PORT_SHAPE,
+  EXPOSED_PORT_INFO_SHAPE,
+  type ExposePortOptions,
+  type Exposure,
+  ExposureHandle,
+  type ExposureInfo,
+  toExposureInfo,
+  UNEXPOSE_SHAPE,
+} from "./exposure.ts";
+import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import { primeConnect, primeForward } from "./forward.ts";
+import {
+  authorizeUrl,
+  type CreateSshSessionOptions,
+  SSH_SESSION_SHAPE,
+  type SshSession,
+  SshSessionHandle,
+  sshTarget,
+  toSshSessionInfo,
+} from "./ssh.ts";
+
+import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
+
+const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
+const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
+
+/** The answer of both exposure listings. */
+export const LIST_EXPOSURES: Expected<ListExposedPortsResponse> = {
+  shape: { exposures: { list: EXPOSED_PORT_INFO_SHAPE } },
+};
+
+/** The {@link InvokeContext} of one call: the operation is named here, once. */
+export function context(
+  internals: Internals,
+  operation: string,
+  callOptions: CallOptions | undefined,
+): InvokeContext {
+  return { pipeline: internals.pipeline, operation, callOptions };
+}
+
+/** The shared state of a {@link PrimeIntellect} instance, kept off its public surface. */
+export interface Internals {
+  client: PrimeIntellectClient;
+  /** The client's one pipeline: `client` sends through it, and so does `authorizeKey`. */
+  pipeline: Pipeline;
+  /** The client's options, normalized once: events and the caller's `fetch` for readiness. */
+  options: NormalizedOptions;
+  /** Which sandboxes are VM-backed, once looked up (it never changes for a sandbox). */
+  vm: Map<string, boolean>;
+  /** Lookups under way: concurrent first calls on a sandbox share one request. */
+  vmLookups: Map<string, Promise<boolean>>;
+}
+
+/** At most this many sandboxes' `vm` are remembered per client (oldest forgotten first). */
+const VM_CACHE_SIZE = 1024;
+
+/** The fields of `SandboxResponse` sandgate reads. */
+const SANDBOX_INFO: Expected<Pick<SandboxResponse, "status" | "vm">> = {
+  // Lenient, like their model's `vm` default: an answer without `status` reads as `null`.
+  shape: { status: "string?", vm: "boolean?" },
+};
+
+/** The {@link PrimeIntellectSandbox} implementation. */
+export class SandboxHandle implements PrimeIntellectSandbox {
+  readonly id: string;
+  readonly #internals: Internals;
+
+  constructor(id: string, internals: Internals) {
+    this.id = id;
+    this.#internals = internals;
+  }
+
+  async info(callOptions?: CallOptions): Promise<PrimeSandboxInfo> {
+    assertCallOptions(callOptions);
+    const { client, vm: cache } = this.#internals;
+    const body = await invokeChecked(
+      (init) => client.GET(SANDBOX, { params: { path: { sandbox_id: this.id } }, ...init }),
+      context(this.#internals, "getSandbox", callOptions),
+      SANDBOX_INFO,
+    );
+    const info = { id: this.id, status: body.status ?? null, vm: body.vm === true };
+    cache.delete(this.id);
+    cache.set(this.id, info.vm);
+    if (cache.size > VM_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return info;
+  }
+
+  /**
+   * Refuses `feature` on a VM sandbox before sending it, as Prime's SDK does
+   * (PrimeIntellect-ai/prime `packages/prime-sandboxes/src/prime_sandboxes/sandbox.py`@66fb4b7,
+   * `_guard_vm_unsupported`: expose, unexpose, list, SSH create/close). The lookup is
+   * remembered per client, as their `SandboxAuthCache.is_vm` remembers it.
+   */
+  async #refuseVm(feature: string, callOptions: CallOptions | undefined): Promise<void> {
+    const vm = this.#internals.vm.get(this.id) ?? await this.#lookUpVm(callOptions);
+    if (vm) {
+      throw new InvalidArgumentError(
+        "sandboxId",
+        this.id,
+        `is a VM sandbox: Prime Intellect does not support ${feature} on VM sandboxes yet`,
+      );
+    }
+  }
+
+  /**
+   * One lookup for concurrent first calls (a burst must not send one per call): it runs
+   * with the first caller's `timeoutMs`; each caller stops waiting on its own `signal`.
+   */
+  #lookUpVm(callOptions: CallOptions | undefined): Promise<boolean> {
+    const { vmLookups } = this.#internals;
+    let shared = vmLookups.get(this.id);
+    if (!shared) {
+      const timeoutMs = callOptions?.timeoutMs;
+      shared = this.info(timeoutMs === undefined ? undefined : { timeoutMs })
+        .then((info) => info.vm)
+        .finally(() => vmLookups.delete(this.id));
+      shared.catch(() => {}); // a caller that stopped waiting leaves it unobserved
+      vmLookups.set(this.id, shared);
+    }
+    const signal = callOptions?.signal;
+    if (!signal) return shared;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<boolean>((resolve, reject) => {
+      const stop = () => reject(signal.reason);
+      signal.addEventListener("abort", stop, { once: true });
+      shared.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+    });
+  }
+
+  async exposePort(options: ExposePortOptions, callOptions?: CallOptions): Promise<Exposure> {
+    const keys = ["port", "name", "protocol", "waitUntilReady"];
+    assertRequiredOptions("options", options, keys, "{ port, name?, protocol? }");
+    // Each input is read once: a getter cannot hand the check one value and the request another.
+    const { port, name, waitUntilReady: wait } = options;
+    assertPort(port);
+    assertExposureName(name);
+    const protocol = normalizeProtocol(options.protocol);
+    if (wait !== undefined && typeof wait !== "boolean") {
+      assertWaitOptions(
+        "options.waitUntilReady",
+        wait,
+        protocol === "TCP" ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS,
+      );
+    }
+    assertCallOptions(callOptions);
+    const body = {
+      port,
+      ...(name === undefined || name === null ? {} : { name }),
+      ...(protocol === undefined ? {} : { protocol }),
+    };
+    await this.#refuseVm("port exposure", callOptions);
+    const { client } = this.#internals;
+    const checked = await invokeChecked(
+      (init) =>
+        client.POST(`${SANDBOX}/expose`, {
+          params: { path: { sandbox_id: this.id } },
+          body,
+          ...init,
+        }),
+      context(this.#internals, "exposePort", callOptions),
+      {
+        shape: EXPOSE_PORT_SHAPE,
+        created: { kind: EXPOSURE, remove: (id) => this.unexposePort(id) },
+      },
+    );
+    // An answer without `protocol` (optional in Prime's models) reports the one asked for.
+    const exposure = this.#exposure(toExposureInfo(checked, protocol ?? "HTTP"));
+    if (wait === undefined || wait === false) return exposure;
+    try {
+      await exposure.waitUntilReady(wait === true ? {} : wait);
+    } catch (error) {
+      // Nothing is left behind: the caller never gets this handle. Not with the caller's
+      // signal (it may be why the wait ended), and a failed unexpose leaves the wait's error.
+      await exposure.unexpose({ timeoutMs: 10_000 }).catch(() => {});
+      throw error;
+    }
+    return exposure;
+  }
+
+  #exposure(fields: ExposureInfo): Exposure {
+    return new ExposureHandle(
+      fields,
+      (opts) => this.unexposePort(fields.exposureId, opts),
+      (opts) => this.#waitUntilReady(fields, opts),
+    );
+  }
+
+  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop. */
+  async #waitUntilReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    const tcp = fields.protocol === "TCP" ||
+      (fields.protocol === null && fields.externalEndpoint !== null);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+    const { pipeline, options: clientOptions } = this.#internals;
+    const context = { clock: pipeline.clock, emit: clientOptions.emit };
+    if (tcp) {
+      const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
+      const target = `${endpoint.host}:${endpoint.port}`;
+      return await waitUntilReady(
+        target,
+        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
+        options,
+        context,
+      );
+    }
+    const url = exposureUrl(fields.url, options?.path);
+    const fetch = (clientOptions.given.fetch as FetchLike | undefined) ??
+      ((request: Request) => globalThis.fetch(request));
+    return await waitUntilReady(
+      url,
+      httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+      options,
+      context,
+    );
+  }
+
+  async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
+    return await this.#remove(EXPOSURE, exposureId, options);
+  }
+
+  /** Unexposes a port or closes an SSH session by id: both are answered `{ success, message }`. */
+  #remove(
+    kind: HandleKind,
+    id: string,
+    options: CleanupOptions | undefined,
+  ): Promise<CleanupResult> {
+    const { client } = this.#internals;
+    const call = kind === EXPOSURE
+      ? (init: CallInit) =>
+        client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
+          params: { path: { sandbox_id: this.id, exposure_id: id } },
+          ...init,
+        })
+      : (init: CallInit) =>
+        client.DELETE(`${SANDBOX}/ssh-session/{session_id}`, {
+          params: { path: { sandbox_id: this.id, session_id: id } },
+          ...init,
+        });
+    const expected = { shape: UNEXPOSE_SHAPE };
+    return cleanup(kind, id, options, async () => {
+      await this.#refuseVm(kind === EXPOSURE ? "port unexpose" : "SSH", options);
+      return await invokeChecked(call, context(this.#internals, kind.cleanup, options), expected);
+    });
+  }
+
+  async listExposures(callOptions?: CallOptions): Promise<Exposure[]> {
+    assertCallOptions(callOptions);
+    await this.#refuseVm("port listing", callOptions);
+    const { client } = this.#internals;
+    const list = await invokeChecked(
+      (init) =>
+        client.GET(`${SANDBOX}/expose`, { params: { path: { sandbox_id: this.id } }, ...init }),
+      context(this.#internals, "listExposures", callOptions),
+      LIST_EXPOSURES,
+    );
+    return list.exposures.map((body) => this.#exposure(toExposureInfo(body)));
+  }
+
+  async createSshSession(
+    options?: CreateSshSessionOptions,
+    callOptions?: CallOptions,
+  ): Promise<SshSession> {
+    assertOptionsObject("options", options, ["ttlSeconds"]);
+    const ttl = options?.ttlSeconds;
+    assertTtlSeconds(ttl);
+    assertCallOptions(callOptions);
+    await this.#refuseVm("SSH", callOptions);
+    const { client } = this.#internals;
+    const body = await invokeChecked(
+      (init) =>
+        client.POST(`${SANDBOX}/ssh-session`, {
+          params: { path: { sandbox_id: this.id } },
+          body: ttl === undefined ? {} : { ttl_seconds: ttl },
+          ...init,
+        }),
+      context(this.#internals, "createSshSession", callOptions),
+      {
+        shape: SSH_SESSION_SHAPE,
+        created: {
+          kind: SSH_SESSION,
+          remove: (id) => this.closeSshSession(id),
+        },
+      },
+    );
+    return new SshSessionHandle(toSshSessionInfo(body), body.token, {
+      close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
+      authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
+      ready: async (session, opts) => {
+        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
+        // Only a checked host and port are connected to (nothing else is ever resolved).
+        const target = sshTarget(session);
+        const { pipeline, options } = this.#internals;
+        return await waitUntilReady(
+          session.externalEndpoint,
+          tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
+          opts,
+          { clock: pipeline.clock, emit: options.emit },
+        );
+      },
+    });
+  }
+
+  async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
+    return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    return await primeForward(this, remotePort, options);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    return await primeConnect(this, remotePort, options);
+  }
+
+  /**
+   * `POST {gatewayUrl}/{userNs}/{jobId}/authorize` with the session token.
+   * The gateway is not the API origin, so this goes straight to the
+   * configured `fetch`: the API key is never sent there.
+   */
+  async #authorize(
+    session: SshSessionHandle,
+    publicKey: string,
+    callOptions?: CallOptions,
+  ): Promise<void> {
+    const key = normalizePublicKey(publicKey);
+    assertCallOptions(callOptions);
+    const url = new URL(authorizeUrl(
+      session,
+      (gateway) =>
+        parseSecureUrl(
+          gateway,
+          (rule) =>
+            new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
+        ),
+    ));
+    // The same pipeline as every other call (timeout, retries, redirects, network errors,
+    // events), on the gateway's origin with the session token as the bearer, which the auth
+    // layer then redacts from every answer and error as it does the API key. The gateway
+    // documents no budget: no client-side limit.
+    const { pipeline } = this.#internals;
+    const body = JSON.stringify({
+      session_id: session.sessionId,
+      public_key: key,
+      ttl_seconds: session.ttlSeconds,
+    });
+    await invoke(async ({ signal }): Promise<ClientResult<never>> => {
+      const response = await pipeline.send(
+        new Request(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": USER_AGENT },
+          body,
+          ...(signal ? { signal } : {}),
+        }),
+        {
+          operation: "authorizeKey",
+          timeoutMs: callOptions?.timeoutMs,
+          bearer: { origin: url.origin, token: session.token },
+        },
+      );
+      const text = await response.text();
+      return response.ok ? { response } : { error: parseMaybeJson(text), response };
+    }, context(this.#internals, "authorizeKey", callOptions));
+  }
+}
+
+function parseMaybeJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
+function exposureUrl(url: string, path: string | undefined): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL("invalid:");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
+    );
+  }
+  if (path === undefined) return parsed.href;
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
+}
+
+/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+    );
+  }
+  return { host: match[1]!, port };
+}
