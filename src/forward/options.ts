@@ -14,6 +14,7 @@ export interface ForwardSettings {
   localPort: number;
   signal: AbortSignal | undefined;
   onConnectionError: ((error: unknown) => void) | undefined;
+  maxBufferedBytes: number | undefined;
 }
 
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?)$/;
@@ -37,8 +38,16 @@ export function assertRemotePort(value: unknown, min: number, max: number): numb
 
 /** Checks and normalizes {@link ForwardOptions}. */
 export function forwardSettings(options: ForwardOptions | undefined): ForwardSettings {
-  assertOptionsObject("options", options, ["localPort", "host", "signal", "onConnectionError"]);
-  const { localPort = 0, host = "127.0.0.1", signal, onConnectionError } = options ?? {};
+  assertOptionsObject("options", options, [
+    "localPort",
+    "host",
+    "signal",
+    "onConnectionError",
+    "maxBufferedBytes",
+  ]);
+  const { localPort = 0, host = "127.0.0.1", signal, onConnectionError, maxBufferedBytes } =
+    options ?? {};
+  assertMaxBuffered(maxBufferedBytes);
   assertIntegerInRange("options.localPort", localPort, 0, 65535);
   if (typeof host !== "string" || !HOST.test(host)) {
     throw new InvalidArgumentError(
@@ -62,10 +71,20 @@ export function forwardSettings(options: ForwardOptions | undefined): ForwardSet
     localPort,
     signal,
     onConnectionError,
+    maxBufferedBytes,
   };
+}
+
+/** Checks `maxBufferedBytes`: absent, or an integer from 1 KiB to 2 GiB (as attach's). */
+function assertMaxBuffered(value: unknown): void {
+  if (value !== undefined) {
+    assertIntegerInRange("options.maxBufferedBytes", value, 1024, 2 ** 31);
+  }
 }
 
 /** Checks {@link ConnectOptions} (the per-call `{ signal, timeoutMs }`). */
 export function assertConnectOptions(options: ConnectOptions | undefined): void {
-  assertCallOptions(options);
+  const { maxBufferedBytes, ...call } = options ?? {};
+  assertCallOptions(options === undefined ? undefined : call);
+  assertMaxBuffered(maxBufferedBytes);
 }

@@ -22,6 +22,8 @@ export interface NodeSocket {
   write(chunk: Uint8Array): boolean;
   end(callback?: () => void): void;
   destroy(error?: Error): void;
+  /** Destroys with a TCP RST (Node ≥ 16.17; absent elsewhere). */
+  resetAndDestroy?(): void;
   pause(): void;
   resume(): void;
   setNoDelay(noDelay: boolean): void;
@@ -132,7 +134,9 @@ export function socketConnection(socket: NodeSocket): TcpConnection {
       return new Promise<void>((resolve) => socket.end(resolve));
     },
     abort() {
-      socket.destroy();
+      // A reset, not a FIN: the client must not mistake a broken relay for the end of the data.
+      if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+      else socket.destroy();
     },
   });
   const close = async () => {

@@ -57,6 +57,13 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Budget for connecting (requests and handshake), in milliseconds. Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Tensorlake: most received bytes queued for a reader that does not keep
+   * up, where the WebSocket cannot be paused (Deno's, Node's and browsers'
+   * standard one); past it the connection fails with a `NetworkError`
+   * instead of growing. Default 16 MiB. (Prime's TCP sockets pause instead.)
+   */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -76,6 +83,8 @@ export interface ForwardOptions {
   host?: string;
   /** Aborting stops the forward, as `close()` does. */
   signal?: AbortSignal;
+  /** Per connection, as {@link ConnectOptions.maxBufferedBytes}. Default 16 MiB. */
+  maxBufferedBytes?: number;
   /**
    * Told when one forwarded connection fails (the service refused it, the
    * tunnel broke); the forward itself keeps listening.

@@ -21,9 +21,16 @@
  */
 import { createApiError, NetworkError, NotFoundError, type SandgateError } from "../errors.ts";
 import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
-import type { ChannelOpener } from "../websocket/open.ts";
+import { type ChannelOpener, DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
+import type { SandgateEvent } from "../events.ts";
+import type { Clock } from "../util/clock.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
-import { type ReconnectOptions, reconnectPolicy } from "./reconnect_policy.ts";
+import {
+  type ReconnectOptions,
+  type ReconnectPolicy,
+  reconnectPolicy,
+} from "./reconnect_policy.ts";
+import { ReconnectingConnection } from "./pty_reconnect.ts";
 
 export type { PtyConnection, PtyExit } from "./pty_connection.ts";
 
@@ -155,5 +162,55 @@ export async function diagnoseHandshake(
     provider: "tensorlake",
     operation: "attachPty",
     body: { error: "the PTY token was refused", code: "INVALID_TOKEN" },
+  });
+}
+
+/**
+ * Attaches as {@link connectPty} does, then keeps the connection alive with `policy`: the first
+ * attach diagnoses a refused upgrade as usual; re-attaches do not (see the module doc).
+ */
+export async function connectReconnectingPty(
+  params: ConnectPtyParams & {
+    policy: ReconnectPolicy;
+    clock: Clock;
+    emit: ((event: SandgateEvent) => void) | undefined;
+    /** The session as `getPty` sees it (it throws `NotFoundError` when the session is gone). */
+    getPty(call: { signal: AbortSignal; timeoutMs: number }): Promise<
+      { isAlive: boolean; exitCode: number | null }
+    >;
+  },
+): Promise<PtyConnection> {
+  const { policy, clock, emit, getPty, onDispose, ...attach } = params;
+  const first = await connectPty(attach);
+  const options: AttachOptions = attach.options ?? {};
+  const { maxBufferedBytes, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options;
+  return new ReconnectingConnection({
+    first,
+    open: (signal, budgetMs) =>
+      connectPty({
+        baseUrl: attach.baseUrl,
+        sessionId: attach.sessionId,
+        token: attach.token,
+        open: attach.open,
+        options: {
+          signal,
+          timeoutMs: Math.min(timeoutMs, budgetMs),
+          ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+        },
+      }),
+    probe: async (signal) => {
+      try {
+        const { isAlive, exitCode } = await getPty({ signal, timeoutMs });
+        return { isAlive, exitCode };
+      } catch (error) {
+        if (error instanceof NotFoundError) return "gone";
+        throw error;
+      }
+    },
+    policy,
+    clock,
+    emit,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onDispose ? { onDispose } : {}),
   });
 }

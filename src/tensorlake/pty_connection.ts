@@ -94,6 +94,8 @@ export interface PtyConnection extends AsyncDisposable {
   toJSON(): { sessionId: string };
 }
 
+const encoder = /* @__PURE__ */ new TextEncoder();
+
 /** How a PTY channel ends: the channel's end, with the {@link PtyExit} it means. */
 export interface PtyEnd extends ChannelEnd {
   /** The outcome `exit` resolves with. */
@@ -197,7 +199,7 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
 
   async #write(chunk: Uint8Array | string): Promise<void> {
     let bytes: Uint8Array;
-    if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
+    if (typeof chunk === "string") bytes = encoder.encode(chunk);
     else if (chunk instanceof Uint8Array) bytes = chunk;
     else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
     await this.#channel.write(bytes, dataFrame);

@@ -35,9 +35,8 @@ import { assertPtySize } from "./validate.ts";
 import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
 import type { PtyConnection, PtyExit } from "./pty_connection.ts";
 import type { ReconnectPolicy } from "./reconnect_policy.ts";
-import { type AttachOptions, connectPty, type ConnectPtyParams } from "./attach.ts";
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
 import type { PtySize } from "./pty_size.ts";
+import { OpQueue } from "./_op_queue.ts";
 
 /** What the reconnecting connection needs from the sandbox handle. */
 export interface ReconnectParams {
@@ -62,11 +61,6 @@ export interface ReconnectParams {
   random?: () => number;
 }
 
-/** One unit of work for the current connection, in the order the user asked for it. */
-type Op =
-  | { kind: "input"; bytes: Uint8Array; done: () => void }
-  | { kind: "resize"; size: PtySize; done: () => void; fail: (error: unknown) => void };
-
 const OUTPUT_HIGH_WATER_BYTES = 262_144;
 
 /** The {@link PtyConnection} of an attach with `reconnect` on. */
@@ -81,11 +75,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
   readonly #params: ReconnectParams;
   /** The connection ops go to; `undefined` while re-attaching. */
   #current: PtyConnection | undefined;
-  #writer: WritableStreamDefaultWriter<Uint8Array | string> | undefined;
-  readonly #ops: Op[] = [];
-  #queuedBytes = 0;
-  #spaceWaiters: (() => void)[] = [];
-  #running = false;
+  readonly #ops: OpQueue;
   #ended: PtyExit | undefined;
   #detaching = false;
   readonly #stop = new AbortController();
@@ -98,6 +88,10 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
   constructor(params: ReconnectParams) {
     super();
     this.#params = params;
+    this.#ops = new OpQueue(
+      params.policy.maxQueuedInputBytes,
+      () => (this.#unansweredSince ??= params.clock.now()),
+    );
     this.sessionId = params.first.sessionId;
     this.exit = new Promise((resolve) => (this.#resolveExit = resolve));
     this.output = new ReadableStream<Uint8Array>({
@@ -134,9 +128,12 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
   /** Runs one connection until it ends: output pumped, queued ops flushed, silence watched. */
   async #attached(connection: PtyConnection): Promise<PtyExit> {
     this.#current = connection;
-    this.#writer = connection.input.getWriter();
+    const writer = connection.input.getWriter();
     this.#unansweredSince = undefined;
-    void this.#runOps();
+    this.#ops.retarget({
+      write: (bytes) => writer.write(bytes),
+      resize: (size) => connection.resize(size),
+    });
     const silence = this.#watchSilence(connection);
     const reader = connection.output.getReader();
     try {
@@ -159,8 +156,8 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     }
     const exit = await connection.exit;
     this.#current = undefined;
-    this.#writer.releaseLock();
-    this.#writer = undefined;
+    this.#ops.retarget(undefined);
+    writer.releaseLock();
     return exit;
   }
 
@@ -297,12 +294,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
         : "PTY connection: detached or lost",
       { byClient: this.#detaching },
     );
-    for (const op of this.#ops.splice(0)) {
-      if (op.kind === "resize") op.fail(gone);
-      else op.done(); // the writer learns of the end from its next write
-    }
-    this.#queuedBytes = 0;
-    this.#wakeWriters();
+    this.#ops.close(gone);
     this.#resolveExit(exit);
   }
 
@@ -314,18 +306,13 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     this.#throwIfEnded();
     const pieces: Promise<void>[] = [];
     for (let at = 0; at < bytes.byteLength; at += MAX_MESSAGE_PAYLOAD) {
-      while (this.#queuedBytes >= this.#params.policy.maxQueuedInputBytes && !this.#ended) {
-        await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
-      }
+      const { sent } = await this.#ops.input(bytes.subarray(at, at + MAX_MESSAGE_PAYLOAD));
       this.#throwIfEnded();
-      const piece = bytes.subarray(at, at + MAX_MESSAGE_PAYLOAD);
-      this.#queuedBytes += piece.byteLength;
-      pieces.push(new Promise((done) => this.#ops.push({ kind: "input", bytes: piece, done })));
-      void this.#runOps();
+      pieces.push(sent);
     }
     // While attached, the writer waits for the socket (its backpressure); while re-attaching,
     // queued input resolves at once (bounded by maxQueuedInputBytes).
-    if (this.#current) await Promise.all(pieces);
+    if (this.#ops.attached) await Promise.all(pieces);
   }
 
   #throwIfEnded(): void {
@@ -348,57 +335,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     } catch (error) {
       return Promise.reject(error);
     }
-    const wanted = { cols: size.cols, rows: size.rows };
-    // A resize still waiting its turn at the end of the queue is replaced by the newer one.
-    const last = this.#ops.at(-1);
-    if (last?.kind === "resize" && (this.#ops.length > 1 || !this.#running)) {
-      last.size = wanted;
-      return new Promise((resolve, reject) => {
-        const [done, fail] = [last.done, last.fail];
-        last.done = () => (done(), resolve());
-        last.fail = (e) => (fail(e), reject(e));
-      });
-    }
-    const applied = new Promise<void>((done, fail) =>
-      this.#ops.push({ kind: "resize", size: wanted, done, fail })
-    );
-    void this.#runOps();
-    return applied;
-  }
-
-  /** Sends queued ops, in order, to the current connection; stops when it fails or is gone. */
-  async #runOps(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
-    try {
-      while (this.#ops.length > 0 && this.#current && this.#writer) {
-        const op = this.#ops[0]!;
-        try {
-          if (op.kind === "resize") await this.#current.resize(op.size);
-          else {
-            await this.#writer.write(op.bytes);
-            this.#unansweredSince ??= this.#params.clock.now();
-          }
-        } catch {
-          // Not taken by this connection: it stays first in line for the next one.
-          return;
-        }
-        this.#ops.shift();
-        if (op.kind === "input") {
-          this.#queuedBytes -= op.bytes.byteLength;
-          this.#wakeWriters();
-        }
-        op.done();
-      }
-    } finally {
-      this.#running = false;
-    }
-    // Ops queued while this loop was finishing, on a connection that is still there.
-    if (this.#ops.length > 0 && this.#current) void this.#runOps();
-  }
-
-  #wakeWriters(): void {
-    for (const wake of this.#spaceWaiters.splice(0)) wake();
+    return this.#ops.resize(size);
   }
 
   /** Detaches (the PTY keeps running) and stops re-attaching. */
@@ -431,54 +368,4 @@ function detachedExit(): PtyExit {
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/**
- * Attaches as {@link connectPty} does, then keeps the connection alive with `policy`: the first
- * attach diagnoses a refused upgrade as usual; re-attaches do not (see the module doc).
- */
-export async function connectReconnectingPty(
-  params: ConnectPtyParams & {
-    policy: ReconnectPolicy;
-    clock: Clock;
-    emit: ((event: SandgateEvent) => void) | undefined;
-    /** The session as `getPty` sees it (it throws `NotFoundError` when the session is gone). */
-    getPty(call: { signal: AbortSignal; timeoutMs: number }): Promise<
-      { isAlive: boolean; exitCode: number | null }
-    >;
-  },
-): Promise<PtyConnection> {
-  const { policy, clock, emit, getPty, onDispose, ...attach } = params;
-  const first = await connectPty(attach);
-  const options: AttachOptions = attach.options ?? {};
-  const { maxBufferedBytes, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options;
-  return new ReconnectingConnection({
-    first,
-    open: (signal, budgetMs) =>
-      connectPty({
-        baseUrl: attach.baseUrl,
-        sessionId: attach.sessionId,
-        token: attach.token,
-        open: attach.open,
-        options: {
-          signal,
-          timeoutMs: Math.min(timeoutMs, budgetMs),
-          ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
-        },
-      }),
-    probe: async (signal) => {
-      try {
-        const { isAlive, exitCode } = await getPty({ signal, timeoutMs });
-        return { isAlive, exitCode };
-      } catch (error) {
-        if (error instanceof NotFoundError) return "gone";
-        throw error;
-      }
-    },
-    policy,
-    clock,
-    emit,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(onDispose ? { onDispose } : {}),
-  });
 }

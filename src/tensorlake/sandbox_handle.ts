@@ -18,10 +18,10 @@ import {
   assertAttachOptions,
   type AttachOptions,
   connectPty,
+  connectReconnectingPty,
   diagnoseHandshake,
   type PtyConnection,
 } from "./attach.ts";
-import { connectReconnectingPty } from "./pty_reconnect.ts";
 import { reconnectPolicy } from "./reconnect_policy.ts";
 import { startForward } from "../forward/forward.ts";
 import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
@@ -199,7 +199,11 @@ export class SandboxHandle implements TensorlakeSandbox {
       prepare: () =>
         Promise.resolve({
           open: (signal) =>
-            openTunnel(this.#tunnel(), remotePort, { operation: "forward", signal }),
+            openTunnel(this.#tunnel(), remotePort, {
+              operation: "forward",
+              signal,
+              maxBufferedBytes: settings.maxBufferedBytes,
+            }),
           release: () => Promise.resolve(),
         }),
     });
@@ -212,6 +216,7 @@ export class SandboxHandle implements TensorlakeSandbox {
       operation: "connect",
       signal: options?.signal,
       timeoutMs: options?.timeoutMs,
+      maxBufferedBytes: options?.maxBufferedBytes,
     });
   }
 

@@ -80,7 +80,12 @@ function channelConnection(channel: WebSocketChannel): TcpConnection {
 export async function openTunnel(
   context: TunnelContext,
   port: number,
-  options: { operation: string; signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
+  options: {
+    operation: string;
+    signal?: AbortSignal | undefined;
+    timeoutMs?: number | undefined;
+    maxBufferedBytes?: number | undefined;
+  },
 ): Promise<TcpConnection> {
   const { operation } = options;
   const channel = await context.open({
@@ -88,6 +93,7 @@ export async function openTunnel(
     url: tunnelUrl(context.baseUrl, port),
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? TUNNEL_CONNECT_TIMEOUT_MS,
+    maxBufferedBytes: options.maxBufferedBytes,
     // Standard WebSockets do not show the refusal's status; the docs say what a refusal is.
     diagnose: () =>
       Promise.resolve(

@@ -196,23 +196,77 @@ export function peerConnection(peer: PeerSocket): {
   };
 }
 
+/** Unsent bytes on a tunnel WebSocket above which the emulator stops reading its service. */
+const TUNNEL_UNSENT_BYTES = 1_048_576; // 1 MiB
+
 /**
  * Accepts a tunnel WebSocket for `target`: the service connection is made
- * first, so that a refused one answers the upgrade 502 as Tensorlake does.
+ * first, so that a refused one answers the upgrade 502 as Tensorlake does. A
+ * host:port service is relayed socket to WebSocket directly (the emulator
+ * stands for Tensorlake's relay and costs as little as it can); a handler
+ * gets a {@link TcpConnection}.
  */
 export async function acceptTunnel(
   target: ServiceTarget,
 ): Promise<((peer: PeerSocket) => PeerHandlers) | undefined> {
-  let service: TcpConnection;
-  try {
-    service = await openService(target);
-  } catch {
-    return undefined;
+  if (target.kind === "handler") {
+    const service = await openService(target);
+    return (peer) => {
+      const { connection, handlers } = peerConnection(peer);
+      void relay(connection, service, () => {}, () => {});
+      return handlers;
+    };
   }
+  const net = await loadNodeNet();
+  if (!net) return undefined;
+  const socket = await new Promise<PipeSocket | undefined>((resolve) => {
+    const upstream = net.connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+    }) as PipeSocket;
+    upstream.once("error", () => resolve(undefined));
+    upstream.once("connect", () => resolve(upstream));
+  });
+  if (!socket) return undefined;
+  socket.setNoDelay(true);
+  socket.pause();
   return (peer) => {
-    const { connection, handlers } = peerConnection(peer);
-    void relay(connection, service, () => {}, () => {});
-    return handlers;
+    let open = true;
+    const end = () => {
+      if (!open) return;
+      open = false;
+      peer.close(1000, "");
+      socket.destroy();
+    };
+    // Backpressure: the service is paused while the WebSocket holds more than 1 MiB unsent
+    // (the server side reports no drain, so it is polled).
+    const drain = () => {
+      if (!open) return;
+      if (peer.bufferedAmount > TUNNEL_UNSENT_BYTES) setTimeout(drain, 1);
+      else socket.resume();
+    };
+    socket.on("data", (chunk) => {
+      if (!open) return;
+      peer.send(chunk);
+      if (peer.bufferedAmount > TUNNEL_UNSENT_BYTES) {
+        socket.pause();
+        setTimeout(drain, 1);
+      }
+    });
+    socket.on("end", end);
+    socket.on("close", end);
+    socket.on("error", end);
+    socket.resume();
+    return {
+      message: (bytes) => {
+        if (open) socket.write(bytes);
+      },
+      closed: () => {
+        open = false;
+        socket.destroy();
+      },
+    };
   };
 }
 

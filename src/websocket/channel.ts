@@ -135,6 +135,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   #end: E | undefined;
   #settle!: (end: E) => void;
   #sendChain: Promise<void> = Promise.resolve();
+  /** Sends in `#sendChain` not yet settled. */
+  #queued = 0;
 
   /** Wraps `socket` (not yet open, or open); sets its `binaryType` to `"arraybuffer"`. */
   constructor(socket: WebSocketLike, options: ChannelOptions<E>) {
@@ -249,7 +251,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * the socket did not take while open.
    */
   send(message: Uint8Array<ArrayBuffer>): Promise<void> {
-    return this.#transmit([message]);
+    return this.#transmit(message, undefined);
   }
 
   /**
@@ -261,42 +263,83 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     bytes: Uint8Array,
     frame: (chunk: Uint8Array) => Uint8Array<ArrayBuffer> = copy,
   ): Promise<void> {
-    return this.#transmit(function* () {
+    if (bytes.byteLength <= MAX_MESSAGE_PAYLOAD) {
+      return this.#transmit(undefined, () => frame(bytes));
+    }
+    return this.#transmit(undefined, function* () {
       for (let offset = 0; offset < bytes.byteLength; offset += MAX_MESSAGE_PAYLOAD) {
         yield frame(bytes.subarray(offset, offset + MAX_MESSAGE_PAYLOAD));
       }
-    }());
+    });
   }
 
   #throwIfEnded(): void {
     if (this.#end) throw this.#end.error;
   }
 
-  /** Queues messages (built lazily) behind every earlier send. */
-  #transmit(messages: Iterable<Uint8Array<ArrayBuffer>>): Promise<void> {
+  /** Hands one message to the open socket; throws the end's error when it cannot. */
+  #sendOne(message: Uint8Array<ArrayBuffer>): void {
+    this.#throwIfEnded();
+    if (this.#socket.readyState !== OPEN) {
+      // Closing (the server's close frame is in, its event not yet): a standard
+      // WebSocket would take the bytes and drop them without a word.
+      throw this.#protocol.closed({ code: undefined, reason: "", rawReason: "", byClient: false })
+        .error;
+    }
+    this.#socket.send(message);
+  }
+
+  /** Waits while the socket's `bufferedAmount` is high (it has no event: polled). */
+  async #drain(): Promise<void> {
+    while (this.#socket.bufferedAmount > SEND_HIGH_WATER_BYTES) {
+      // `close()` or the server may end the channel while this send waits.
+      this.#throwIfEnded();
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  /**
+   * Queues a send behind every earlier one: `message`, or the messages `build`
+   * returns (one, or several built lazily). With nothing queued and the socket
+   * drained (a keystroke), a single message goes out at once, without a turn
+   * of the queue: the same checks, the same order, no promise chain.
+   */
+  #transmit(
+    message: Uint8Array<ArrayBuffer> | undefined,
+    build: (() => Uint8Array<ArrayBuffer> | Iterable<Uint8Array<ArrayBuffer>>) | undefined,
+  ): Promise<void> {
     if (this.#closing && !this.#end) return Promise.reject(this.#clientClosed().error);
-    const sent = this.#sendChain.then(async () => {
-      for (const message of messages) {
-        this.#throwIfEnded();
-        if (this.#socket.readyState !== OPEN) {
-          // Closing (the server's close frame is in, its event not yet): a standard
-          // WebSocket would take the bytes and drop them without a word.
-          throw this.#protocol.closed({
-            code: undefined,
-            reason: "",
-            rawReason: "",
-            byClient: false,
-          })
-            .error;
+    if (this.#queued === 0 && this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) {
+      let built: Uint8Array<ArrayBuffer> | Iterable<Uint8Array<ArrayBuffer>>;
+      try {
+        built = message ?? build!();
+        if (built instanceof Uint8Array) {
+          this.#sendOne(built);
+          if (this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) return Promise.resolve();
+          return this.#enqueue(() => this.#drain());
         }
-        this.#socket.send(message);
-        while (this.#socket.bufferedAmount > SEND_HIGH_WATER_BYTES) {
-          // `close()` or the server may end the channel while this send waits.
-          this.#throwIfEnded();
-          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-        }
+      } catch (error) {
+        return Promise.reject(error);
       }
+      return this.#enqueue(() => this.#sendAll(built as Iterable<Uint8Array<ArrayBuffer>>));
+    }
+    return this.#enqueue(() => {
+      const built = message ?? build!();
+      return built instanceof Uint8Array ? this.#sendAll([built]) : this.#sendAll(built);
     });
+  }
+
+  async #sendAll(messages: Iterable<Uint8Array<ArrayBuffer>>): Promise<void> {
+    for (const message of messages) {
+      this.#sendOne(message);
+      await this.#drain();
+    }
+  }
+
+  /** Runs `job` after every send queued before it; `close()` waits for the queue. */
+  #enqueue(job: () => Promise<void>): Promise<void> {
+    this.#queued++;
+    const sent = this.#sendChain.then(job).finally(() => this.#queued--);
     this.#sendChain = sent.catch(() => {});
     return sent;
   }

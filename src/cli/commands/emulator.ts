@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { createEmulator, type EmulatorRequestLog, serve } from "../../testing/mod.ts";
+import {
+  createEmulator,
+  type EmulatorRequestLog,
+  type EmulatorSandbox,
+  serve,
+} from "../../testing/mod.ts";
 import {
   type CommandSpec,
   integerOption,
@@ -22,7 +27,8 @@ import { EXIT, UsageError } from "../errors.ts";
 /** `sandgate emulator`. */
 export const EMULATOR: CommandSpec = {
   name: "emulator",
-  usage: "emulator [--port N] [--service PORT=HOST:PORT]… [--no-limits] [--quiet] [--json]",
+  usage:
+    "emulator [--port N] [--service PORT=HOST:PORT]… [--sandbox ID[:STATUS][:vm]]… [--no-limits] [--quiet] [--json]",
   summary: "Serve the built-in Prime Intellect + Tensorlake emulator on 127.0.0.1 until Ctrl-C.",
   details: [
     "Prints the URL and the environment variables that point the CLI and the SDK at it.",
@@ -40,6 +46,13 @@ export const EMULATOR: CommandSpec = {
       multiple: true,
       description:
         "what listens on PORT inside every emulated sandbox: forwards and TCP exposures reach HOST:PORT",
+    },
+    sandbox: {
+      type: "string",
+      value: "ID[:STATUS][:vm]",
+      multiple: true,
+      description:
+        "a known Prime sandbox, e.g. sb-1, sb-new:PENDING or sb-vm:vm (default RUNNING, not a VM); with any, others answer 404",
     },
     "no-limits": {
       type: "boolean",
@@ -93,6 +106,38 @@ function servicesOf(values: string[]): Record<number, string> {
   return services;
 }
 
+/**
+ * Statuses of `GET /api/v1/sandbox/{sandbox_id}`:
+ * https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint, plus `TIMEOUT`
+ * (PrimeIntellect-ai/prime packages/prime-sandboxes/src/prime_sandboxes/models.py@66fb4b7).
+ */
+const STATUSES = ["PENDING", "PROVISIONING", "RUNNING", "PAUSED", "ERROR", "TERMINATED", "TIMEOUT"];
+
+/** `--sandbox ID[:STATUS][:vm]` values, checked before anything listens. */
+function sandboxesOf(values: string[]): EmulatorSandbox[] | undefined {
+  if (values.length === 0) return undefined;
+  return values.map((value) => {
+    const [id = "", ...rest] = value.split(":");
+    const sandbox: { id: string; status?: string; vm?: boolean } = { id };
+    for (const part of rest) {
+      if (part.toLowerCase() === "vm" && sandbox.vm === undefined) sandbox.vm = true;
+      else if (STATUSES.includes(part.toUpperCase()) && sandbox.status === undefined) {
+        sandbox.status = part.toUpperCase();
+      } else {
+        sandbox.id = "";
+      }
+    }
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(sandbox.id)) {
+      throw new UsageError(
+        `--sandbox ${JSON.stringify(value)}: must be ID[:STATUS][:vm], STATUS one of ${
+          STATUSES.join(", ")
+        } (e.g. sb-new:PENDING, sb-vm:vm)`,
+      );
+    }
+    return sandbox;
+  });
+}
+
 /** Runs `emulator` until SIGINT / SIGTERM. */
 export async function emulator(ctx: Context, args: string[]): Promise<number> {
   const parsed = parse(EMULATOR, args);
@@ -106,7 +151,9 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
   };
   const limits = parsed.values["no-limits"] ? { rateLimit: false as const } : {};
   const services = servicesOf(stringOptions(parsed, "service"));
-  const server = await serve(createEmulator({ ...limits, ...log, services }), {
+  const sandboxes = sandboxesOf(stringOptions(parsed, "sandbox"));
+  const known = sandboxes ? { sandboxes } : {};
+  const server = await serve(createEmulator({ ...limits, ...log, services, ...known }), {
     port,
     hostname: "127.0.0.1",
   });
