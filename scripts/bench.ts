@@ -24,6 +24,7 @@ import { benchImportTime } from "./bench/import_time.ts";
 import { benchLimiter } from "./bench/limiter.ts";
 import { describeMachine, type Machine } from "./bench/machine.ts";
 import { benchOverhead } from "./bench/overhead.ts";
+import { benchReconnect } from "./bench/reconnect.ts";
 import { blocks, fill, verdicts } from "./bench/report.ts";
 import { benchTerminal } from "./bench/terminal.ts";
 import { SCENARIOS, simulateFleet } from "./fleet_sim.ts";
@@ -57,6 +58,7 @@ async function measure(quick: boolean) {
     attach: await step("7. PTY attach", () => benchAttach(quick)),
     forward: await step("8. forwarding", () => benchForward(quick)),
     terminal: await step("9. terminal + requests on Node 22", () => benchTerminal(quick)),
+    reconnect: await step("10. PTY re-attach after a drop", () => benchReconnect(quick)),
   };
 }
 

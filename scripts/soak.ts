@@ -1,5 +1,5 @@
 /**
- * The full fault soak behind `npm run soak`: the harness of tests/reliability/soak_harness.ts
+ * The full fault soak behind `npm run soak`: the harness of tests/reliability/_soak_harness.ts
  * (every emulator fault kind, event-loop stalls, PTY attach flows; in-process, virtual clock) at
  * full size. Prints the figures as a table and exits non-zero when a guarantee broke.
  *
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { formatTable, runSoak } from "../tests/reliability/soak_harness.ts";
+import { formatTable, runSoak } from "../tests/reliability/_soak_harness.ts";
 
 function flag(name: string, fallback: number): number {
   const raw = Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

@@ -1,6 +1,6 @@
 /**
  * The package version, sent in every request's `User-Agent`. deno.json's
- * `version` is the one source of truth: `tests/high_level/version_test.ts`
+ * `version` is the one source of truth: `tests/repo/public_api_test.ts`
  * fails when this constant differs from it.
  *
  * @module

@@ -6,8 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { NotFoundError, PrimeIntellect, RateLimitedError, Tensorlake } from "../mod.ts";
-import { answeringLookups } from "./high_level/fake.ts";
-import { SpecValidator } from "./reliability/spec_schemas.ts";
+import { answeringLookups } from "./helpers/fake_fetch.ts";
+import { SpecValidator } from "./reliability/_spec_schemas.ts";
 
 interface Fixture {
   source: string;

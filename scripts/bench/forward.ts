@@ -5,6 +5,8 @@
  * relayed from a local port, Tensorlake's WebSocket tunnel — against a direct loopback connection
  * to the same server (variants alternate round by round): download throughput, connect latency
  * (connect until the first byte, p50), and the time from `sandbox.forward()` to the first byte.
+ * The servers with the emulator, and the client, run in Workers of their own: the main thread is
+ * the SDK's relay alone, as when a separate program (psql, redis-cli) uses a forward.
  *
  * ```sh
  * deno run -A --v8-flags=--expose-gc scripts/bench/forward.ts [--quick]
@@ -12,7 +14,6 @@
  *
  * @module
  */
-import { connect } from "node:net";
 import { type Forward, PrimeIntellect, Tensorlake } from "../../mod.ts";
 import { gc, median } from "./machine.ts";
 
@@ -24,27 +25,6 @@ const QUICK = { bytes: 256 * 1024, rounds: 1, connects: 5, starts: 2 };
 const SOURCE_PORT = 7000;
 const GREETER_PORT = 7001;
 const f = (x: number, digits = 1) => x.toFixed(digits);
-
-/** Connects to 127.0.0.1:`port`; resolves with ms until the first byte and until the end, and bytes. */
-function read(port: number, untilFirstByte: boolean) {
-  return new Promise<{ firstMs: number; totalMs: number; bytes: number }>((resolve, reject) => {
-    const t0 = performance.now();
-    let firstMs = NaN;
-    let bytes = 0;
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = () => {
-      socket.destroy();
-      resolve({ firstMs, totalMs: performance.now() - t0, bytes });
-    };
-    socket.on("error", reject);
-    socket.on("data", (chunk: Uint8Array) => {
-      if (bytes === 0) firstMs = performance.now() - t0;
-      bytes += chunk.byteLength;
-      if (untilFirstByte) done();
-    });
-    socket.on("end", done);
-  });
-}
 
 /** What one provider path measured. */
 interface PathResult {
@@ -71,6 +51,14 @@ export async function benchForward(quick: boolean) {
   const started = message();
   worker.postMessage({ bytes });
   const ports = await started as { url: string; source: number; greeter: number };
+  // The client is another program in real use: a Worker of its own, here.
+  const client = new Worker(new URL("./forward_worker.ts", import.meta.url), { type: "module" });
+  const read = (port: number, untilFirstByte: boolean) =>
+    new Promise<{ firstMs: number; totalMs: number; bytes: number }>((resolve, reject) => {
+      client.onmessage = ({ data }) => data.error ? reject(new Error(data.error)) : resolve(data);
+      client.onerror = (event) => reject(new Error(event.message));
+      client.postMessage({ read: port, untilFirstByte });
+    });
   const served = { url: ports.url };
   const sourceServer = { port: ports.source };
   const greeter = { port: ports.greeter };
@@ -142,6 +130,7 @@ export async function benchForward(quick: boolean) {
   worker.postMessage("close");
   await closed;
   worker.terminate();
+  client.terminate();
   if (left.length !== 0) throw new Error("a forward left an exposure behind");
 
   const direct = { mbps: median(mbps.get("direct")!), ms: median(latency.get("direct")!) };

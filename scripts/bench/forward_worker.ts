@@ -4,11 +4,12 @@
  * source (sends `bytes` bytes, then ends), a greeter (one line at once, like an SSH banner), and a
  * served emulator whose sandboxes' ports 7000 and 7001 are those two.
  *
- * Messages: in `{ bytes }`, out `{ url, source, greeter }`; in `"close"`, out `"closed"`.
+ * Messages: in `{ bytes }`, out `{ url, source, greeter }`; in `"close"`, out `"closed"`. As the
+ * bench's client (another instance): in `{ read: port, untilFirstByte }`, out what `read` measured.
  *
  * @module
  */
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 
 const CHUNK = new Uint8Array(64 * 1024).fill(0x78);
@@ -53,12 +54,41 @@ function sourceOf(bytes: number) {
   };
 }
 
+/** Connects to 127.0.0.1:`port`; resolves with ms until the first byte and until the end, and bytes. */
+function read(port: number, untilFirstByte: boolean) {
+  return new Promise<{ firstMs: number; totalMs: number; bytes: number }>((resolve, reject) => {
+    const t0 = performance.now();
+    let firstMs = NaN;
+    let bytes = 0;
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = () => {
+      socket.destroy();
+      resolve({ firstMs, totalMs: performance.now() - t0, bytes });
+    };
+    socket.on("error", reject);
+    socket.on("data", (chunk: Uint8Array) => {
+      if (bytes === 0) firstMs = performance.now() - t0;
+      bytes += chunk.byteLength;
+      if (untilFirstByte) done();
+    });
+    socket.on("end", done);
+  });
+}
+
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent) => void) | null;
   postMessage(message: unknown): void;
 };
 let stop: (() => Promise<void>) | undefined;
 scope.onmessage = async ({ data }) => {
+  if (typeof data === "object" && "read" in data) {
+    try {
+      scope.postMessage(await read(data.read, data.untilFirstByte));
+    } catch (error) {
+      scope.postMessage({ error: String(error) });
+    }
+    return;
+  }
   if (data === "close") {
     await stop?.();
     scope.postMessage("closed");

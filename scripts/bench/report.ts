@@ -28,6 +28,7 @@ const TARGETS = {
   nodeKeystroke: "Node 22 keystroke round-trip p50 ≤ 1.05× raw `ws`",
   nodeFirstByte: "Node 22 create → first byte ≤ 1.1× Tensorlake's SDK",
   nodeRequest: "Node 22 request path: client CPU per call ≤ 1.2× a bare `fetch`",
+  reconnect: "PTY re-attach: a dropped connection to output flowing again ≤ 1 s (defaults, p50)",
   overhead: "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
   prime: '`import { PrimeIntellect } from "sandgate"` ≤ 9 kB min+gz',
   full: "full client ≤ 16 kB min+gz",
@@ -80,6 +81,7 @@ export function verdicts(r: Results): [string, string, boolean][] {
     [TARGETS.nodeKeystroke, x(t.keystrokeVsWs), t.keystrokeVsWs <= 1.05],
     [TARGETS.nodeFirstByte, x(t.firstByteVsTensorlake), t.firstByteVsTensorlake <= 1.1],
     [TARGETS.nodeRequest, x(t.requestCpuVsFetch), t.requestCpuVsFetch <= 1.2],
+    [TARGETS.reconnect, `${cell(r.reconnect.p50Ms)} ms`, r.reconnect.p50Ms <= 1000],
     [TARGETS.overhead, x(high), high <= 1.1],
     [TARGETS.prime, `${cell(prime)} kB`, prime <= 9],
     [TARGETS.full, `${cell(full)} kB`, full <= 16],
@@ -128,6 +130,7 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
     }))),
     attach: table(r.attach.rows),
     forward: table(r.forward.rows),
+    reconnect: table(r.reconnect.rows),
     terminal: `${r.terminal.node}\n\n${table(r.terminal.rows)}`,
     requestNode: table(r.terminal.requestRows),
   };

@@ -38,12 +38,12 @@ function quantile(xs: number[], q: number): number {
 /** Runs the Node client once; its samples per variant, or why it could not. */
 async function runNode(
   url: string,
-  counts: typeof FULL,
+  counts: typeof FULL & { phase: "terminal" | "request" },
 ): Promise<
   {
     node: string;
-    result: Record<string, Samples>;
-    request: Record<string, { cpuUs: number[]; wallMs: number[] }>;
+    result?: Record<string, Samples>;
+    request?: Record<string, { cpuUs: number[]; wallMs: number[] }>;
   } | string
 > {
   const root = new URL("../../", import.meta.url);
@@ -75,9 +75,10 @@ export async function benchTerminal(quick: boolean) {
   await using server = await serve(
     createEmulator({ apiKeys: ["emulator"], sandboxes: ["sb-bench"], rateLimit: false }),
   );
-  const run = await runNode(server.url, counts);
+  const run = await runNode(server.url, { ...counts, phase: "terminal" });
+  const requestRun = await runNode(server.url, { ...counts, phase: "request" });
   const measured = typeof run === "string" ? undefined : run.result;
-  const request = typeof run === "string" ? undefined : run.request;
+  const request = typeof requestRun === "string" ? undefined : requestRun.request;
   const stat = (variant: string) => {
     const s = measured?.[variant];
     return {
@@ -102,7 +103,11 @@ export async function benchTerminal(quick: boolean) {
     firstByteVsTensorlake: sg.first / tl.first,
   };
   return {
-    node: typeof run === "string" ? run : `Node ${run.node}`,
+    node: typeof run === "string"
+      ? run
+      : typeof requestRun === "string"
+      ? requestRun
+      : `Node ${run.node}`,
     /** Not measured for want of the npm build: `--quick` before `build:npm` skips it. */
     skipped: run === NO_BUILD,
     ratios,

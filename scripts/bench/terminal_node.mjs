@@ -20,7 +20,7 @@
 // (ms); per request variant CPU µs per call (per round) and wall ms per call.
 import { performance } from "node:perf_hooks";
 
-const { url, bytes, rounds, keystrokes, starts, calls } = JSON.parse(process.argv[2]);
+const { url, bytes, rounds, keystrokes, starts, calls, phase } = JSON.parse(process.argv[2]);
 const log = process.env.BENCH_DEBUG ? (...a) => console.error(...a) : () => {};
 // Bounded: a stuck variant fails the run instead of hanging it.
 let step = "start";
@@ -152,7 +152,7 @@ async function open(name) {
 
 const result = Object.fromEntries(names.map((n) => [n, { mbps: [], rttMs: [], firstByteMs: [] }]));
 const order = (round) => names.map((_, i) => names[(i + round) % names.length]);
-for (let round = 0; round < Math.max(rounds, starts); round++) {
+for (let round = 0; phase === "terminal" && round < Math.max(rounds, starts); round++) {
   for (const name of order(round)) {
     step = `${name} round ${round}: open`;
     log(step);
@@ -190,7 +190,15 @@ for (let round = 0; round < Math.max(rounds, starts); round++) {
     await session.close();
   }
 }
-// The request path, on a PTY that stays for the run.
+if (phase === "terminal") {
+  process.stdout.write(
+    `${JSON.stringify({ node: process.versions.node, result })}\n`,
+    () => process.exit(0),
+  );
+  await new Promise(() => {});
+}
+
+// The request path (its own process), on a PTY that stays for the run.
 step = "request path";
 const pty = await sandgate.createPty({ command: "bash" });
 const getUrl = `${url}/api/v1/pty/${pty.sessionId}`;
@@ -207,7 +215,8 @@ const request = Object.fromEntries(
   Object.keys(REQUESTS).map((n) => [n, { cpuUs: [], wallMs: [] }]),
 );
 for (let round = 0; round < rounds + 1; round++) {
-  for (const [name, call] of Object.entries(REQUESTS)) {
+  const entries = Object.entries(REQUESTS);
+  for (const [name, call] of round % 2 ? entries.reverse() : entries) {
     const wall = [];
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < calls; i++) {

@@ -71,13 +71,106 @@ export async function bufferResponse(
     );
   }
   // The headers are converted once, by the constructor; the copy is then mutable.
-  const buffered = new Response(NULL_BODY.has(response.status) ? null : bytes as BodyInit, {
+  const init = {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
-  });
+  };
+  const buffered = NULL_BODY.has(response.status)
+    ? new Response(null, init)
+    : new (bufferedResponseClass())(
+      bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes),
+      init,
+    );
   if (over) buffered.headers.delete("content-length");
   return buffered;
+}
+
+let BufferedResponse: (new (bytes: Uint8Array, init: ResponseInit) => Response) | undefined;
+
+/**
+ * A `Response` over bytes already in memory: `json()`, `text()`, `arrayBuffer()` and
+ * `bytes()` read them directly, and a real body stream is built only when something
+ * asks for one (`body`, `blob()`, `formData()`, `clone()`). Building a stream for every
+ * call's few hundred bytes, then reading it back, cost more on Node than the request's
+ * own `fetch` machinery (issue 25). Defined on first use: touching the global
+ * `Response` at import time makes Node 20 load its fetch implementation.
+ */
+function bufferedResponseClass(): new (bytes: Uint8Array, init: ResponseInit) => Response {
+  return BufferedResponse ??= class extends Response {
+    #bytes: Uint8Array | undefined;
+    #init: ResponseInit;
+    #streamed: Response | undefined;
+
+    constructor(bytes: Uint8Array, init: ResponseInit) {
+      super(null, init);
+      this.#bytes = bytes;
+      this.#init = init;
+    }
+
+    /** The real response the stream-shaped parts delegate to, built once. */
+    #real(): Response {
+      if (!this.#streamed) {
+        const used = this.#bytes === undefined;
+        this.#streamed = new Response((this.#bytes ?? new Uint8Array(0)) as BodyInit, this.#init);
+        // Already read: the real one is used too (a second read fails the same way).
+        if (used) this.#streamed.arrayBuffer().catch(() => {});
+      }
+      return this.#streamed;
+    }
+
+    /** The bytes, once: a second read fails as a used body does. */
+    #take(): Promise<Uint8Array> {
+      const bytes = this.#bytes;
+      if (bytes === undefined) {
+        return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+      }
+      this.#bytes = undefined;
+      return Promise.resolve(bytes);
+    }
+
+    override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+      return this.#real().body;
+    }
+    override get bodyUsed(): boolean {
+      return this.#streamed ? this.#streamed.bodyUsed : this.#bytes === undefined;
+    }
+    override json(): Promise<unknown> {
+      if (this.#streamed) return this.#streamed.json();
+      return this.#take().then((bytes) => JSON.parse(decoder.decode(bytes)));
+    }
+    override text(): Promise<string> {
+      if (this.#streamed) return this.#streamed.text();
+      return this.#take().then((bytes) => decoder.decode(bytes));
+    }
+    override arrayBuffer(): Promise<ArrayBuffer> {
+      if (this.#streamed) return this.#streamed.arrayBuffer();
+      return this.#take().then((bytes) => ownBuffer(bytes));
+    }
+    override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+      if (this.#streamed) return this.#streamed.bytes();
+      return this.#take().then((bytes) => new Uint8Array(ownBuffer(bytes)));
+    }
+    override blob(): Promise<Blob> {
+      return this.#real().blob();
+    }
+    override formData(): Promise<FormData> {
+      return this.#real().formData();
+    }
+    override clone(): Response {
+      return this.#real().clone();
+    }
+  };
+}
+
+const decoder = /* @__PURE__ */ new TextDecoder();
+
+/** The bytes as an `ArrayBuffer` of their own (no copy when they already span one). */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : bytes.slice().buffer;
 }
 
 /** Reads `stream` to its end or to `cap` bytes (then cancels it): the bytes, and whether it was over. */

@@ -11,7 +11,6 @@ import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { NormalizedOptions } from "../normalize.ts";
 import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import type { Pipeline } from "../pipeline.ts";
-import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
 import { tcpConnector } from "../forward/tcp.ts";
 import {
@@ -68,6 +67,7 @@ import {
 } from "./ssh.ts";
 
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
+import { waitUntilExposureReady } from "./exposure_ready.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
@@ -233,35 +233,14 @@ export class SandboxHandle implements PrimeIntellectSandbox {
     );
   }
 
-  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop. */
-  async #waitUntilReady(
-    fields: ExposureInfo,
-    options?: WaitUntilReadyOptions,
-  ): Promise<ReadyInfo> {
-    const tcp = fields.protocol === "TCP" ||
-      (fields.protocol === null && fields.externalEndpoint !== null);
-    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop (exposure_ready.ts). */
+  #waitUntilReady(fields: ExposureInfo, options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
     const { pipeline, options: clientOptions } = this.#internals;
-    const context = { clock: pipeline.clock, emit: clientOptions.emit };
-    if (tcp) {
-      const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
-      const target = `${endpoint.host}:${endpoint.port}`;
-      return await waitUntilReady(
-        target,
-        tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
-        options,
-        context,
-      );
-    }
-    const url = exposureUrl(fields.url, options?.path);
-    const fetch = (clientOptions.given.fetch as FetchLike | undefined) ??
-      ((request: Request) => globalThis.fetch(request));
-    return await waitUntilReady(
-      url,
-      httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
-      options,
-      context,
-    );
+    return waitUntilExposureReady(fields, options, {
+      clock: pipeline.clock,
+      emit: clientOptions.emit,
+      fetch: clientOptions.given.fetch as FetchLike | undefined,
+    });
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
@@ -420,33 +399,4 @@ function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
-function exposureUrl(url: string, path: string | undefined): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = new URL("invalid:");
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new UnexpectedResponseError(
-      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
-    );
-  }
-  if (path === undefined) return parsed.href;
-  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
-}
-
-/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new UnexpectedResponseError(
-      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
-    );
-  }
-  return { host: match[1]!, port };
 }

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { Tensorlake } from "sandgate";
 import { startWebTerminal } from "../../examples/web_terminal/server.ts";
 import { startTcpProxy } from "../helpers/tcp_proxy.ts";
-import { chromiumSkipReason, launchChromium, type Page } from "./chromium.ts";
+import { chromiumSkipReason, launchChromium, type Page } from "./_chromium.ts";
 
 /** Waits in the page until `condition` (a JS expression) is truthy; bounded. */
 function waitFor<T>(page: Page, condition: string, what: string, timeoutMs = 15_000) {

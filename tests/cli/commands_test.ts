@@ -11,7 +11,7 @@ import {
 } from "../../src/testing/mod.ts";
 import { createServer } from "node:net";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli, skipPty, start, until } from "./helpers.ts";
+import { cli, skipCli, skipPty, start, until } from "./_helpers.ts";
 
 describe("sandgate CLI", { skip: skipCli }, () => {
   let emulator: Emulator;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { ConfigError, MissingApiKeyError, PrimeIntellect, Tensorlake } from "../../mod.ts";
 import { createEmulator, serve, type ServedEmulator } from "../../src/testing/mod.ts";
-import { cli, ROOT, skipCli } from "./helpers.ts";
+import { cli, ROOT, skipCli } from "./_helpers.ts";
 
 test("apiKey of the wrong type says so, even with PRIME_API_KEY set", () => {
   const saved = process.env.PRIME_API_KEY;

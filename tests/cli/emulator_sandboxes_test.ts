@@ -3,7 +3,7 @@
 // that is not running can be tried from a terminal: the CLI refuses them as Prime's does.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, type FakeBin, fakeSshBin, type Running, skipCli, start, until } from "./helpers.ts";
+import { cli, type FakeBin, fakeSshBin, type Running, skipCli, start, until } from "./_helpers.ts";
 
 describe("sandgate emulator --sandbox", { skip: skipCli }, () => {
   let running: Running;

@@ -6,8 +6,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { serve } from "../../src/testing/mod.ts";
+import { answeringLookups } from "../helpers/fake_fetch.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli } from "./helpers.ts";
+import { cli, skipCli } from "./_helpers.ts";
 
 async function world(answer: (n: number) => number) {
   let n = 0;
@@ -19,7 +20,7 @@ async function world(answer: (n: number) => number) {
   const url = `http://127.0.0.1:${port}/`;
   const calls: string[] = [];
   const api = await serve({
-    fetch(request: Request) {
+    fetch: answeringLookups((request: Request) => {
       calls.push(`${request.method} ${new URL(request.url).pathname}`);
       if (request.method === "DELETE") {
         return Promise.resolve(Response.json({ success: true, message: "removed" }));
@@ -33,7 +34,7 @@ async function world(answer: (n: number) => number) {
         url,
         tls_socket: `127.0.0.1:${port}`,
       }));
-    },
+    }),
   });
   return {
     url,

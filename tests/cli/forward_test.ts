@@ -4,11 +4,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
-import { cli, start, until } from "./helpers.ts";
-import { skipCli } from "./helpers.ts";
+import { cli, start, until } from "./_helpers.ts";
+import { skipCli } from "./_helpers.ts";
 import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { exchange, redisCli as redisCliAt, refuses } from "../forward/helpers.ts";
+import { exchange, redisCli as redisCliAt, refuses } from "../forward/_helpers.ts";
 
 /** A TCP echo server on 127.0.0.1 (what the emulated sandbox's service relays to). */
 async function echoServer() {

@@ -17,7 +17,7 @@ import {
 } from "../../src/testing/mod.ts";
 import { needsWebSocketFlag, requireWebSocket } from "../../src/cli/node_websocket.ts";
 import { CliError } from "../../src/cli/errors.ts";
-import { ROOT, start, until } from "./helpers.ts";
+import { ROOT, start, until } from "./_helpers.ts";
 
 /** The machine's `node` (the tests' own when they run on Node). */
 function machineNode(): string | undefined {

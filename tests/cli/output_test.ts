@@ -14,8 +14,8 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { escapeControls, Output, rich, safeJson } from "../../src/cli/output.ts";
-import { cli, fakeSshBin, ROOT, skipCli, skipPty, start } from "./helpers.ts";
-import { HOSTILE, hostileProxy, RAW_CONTROL } from "./hostile.ts";
+import { cli, fakeSshBin, ROOT, skipCli, skipPty, start } from "./_helpers.ts";
+import { HOSTILE, hostileProxy, RAW_CONTROL } from "./_hostile.ts";
 
 /** The escaped form of HOSTILE as the CLI shows it. */
 const SHOWN = escapeControls(HOSTILE);

@@ -17,8 +17,8 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { startTcpProxy } from "../helpers/tcp_proxy.ts";
-import { cli, cliArgv, skipCli, skipPty, start, until } from "./helpers.ts";
-import { findTmux, tmuxSkipReason } from "./tmux.ts";
+import { cli, cliArgv, skipCli, skipPty, start, until } from "./_helpers.ts";
+import { findTmux, tmuxSkipReason } from "./_tmux.ts";
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 

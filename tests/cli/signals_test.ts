@@ -18,9 +18,9 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { freePort } from "../helpers/loopback.ts";
-import { cliArgv, type FakeBin, fakeSshBin, skipCli, skipPty, start, until } from "./helpers.ts";
-import { hostileProxy } from "./hostile.ts";
-import { findTmux, tmuxSkipReason } from "./tmux.ts";
+import { cliArgv, type FakeBin, fakeSshBin, skipCli, skipPty, start, until } from "./_helpers.ts";
+import { hostileProxy } from "./_hostile.ts";
+import { findTmux, tmuxSkipReason } from "./_tmux.ts";
 
 const CODES = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGTERM: 143 } as const;
 type Stop = keyof typeof CODES;

@@ -27,7 +27,7 @@ import {
 } from "../../src/testing/mod.ts";
 import { hostBlock } from "../../src/cli/commands/ssh_config.ts";
 import { opensshSkipReason, type Sshd, startSshd } from "../helpers/sshd.ts";
-import { cli, skipCli, until } from "./helpers.ts";
+import { cli, skipCli, until } from "./_helpers.ts";
 
 const skip = skipCli || opensshSkipReason();
 

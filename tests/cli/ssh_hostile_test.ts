@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { type HostileServer, startHostileServer } from "../reliability/hostile_server.ts";
-import { cli, type FakeBin, fakeSshBin, skipCli } from "./helpers.ts";
+import { type HostileServer, startHostileServer } from "../reliability/_hostile_server.ts";
+import { cli, type FakeBin, fakeSshBin, skipCli } from "./_helpers.ts";
 
 interface Plan {
   sandbox: Record<string, unknown>;

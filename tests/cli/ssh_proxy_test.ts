@@ -15,7 +15,7 @@ import {
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { cli, skipCli, start, until } from "./helpers.ts";
+import { cli, skipCli, start, until } from "./_helpers.ts";
 
 describe("sandgate ssh-proxy", { skip: skipCli }, () => {
   let service: Server;

@@ -11,7 +11,7 @@ import {
   serve,
   type ServedEmulator,
 } from "../../src/testing/mod.ts";
-import { cli, type FakeBin, fakeSshBin, skipCli, start, until } from "./helpers.ts";
+import { cli, type FakeBin, fakeSshBin, skipCli, start, until } from "./_helpers.ts";
 
 describe("sandgate ssh", { skip: skipCli }, () => {
   let emulator: Emulator;

@@ -14,7 +14,7 @@ import { freePort } from "../helpers/loopback.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { echo, exchange, readAll, redisCli, refuses } from "./helpers.ts";
+import { echo, exchange, readAll, redisCli, refuses } from "./_helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

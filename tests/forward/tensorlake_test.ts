@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { InvalidArgumentError, NetworkError, type SandgateEvent, Tensorlake } from "../../mod.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { echo, exchange, readAll, redisCli, refuses } from "./helpers.ts";
+import { echo, exchange, readAll, redisCli, refuses } from "./_helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 // Node 20 has no global WebSocket (docs/runtimes.md).

@@ -11,7 +11,7 @@ import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/compose.ts";
 import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./support.ts";
+import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./_support.ts";
 
 const KEY = "sk-test-auth-key-0001";
 const BASE = "https://api.primeintellect.ai";

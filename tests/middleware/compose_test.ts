@@ -5,7 +5,7 @@ import type { Middleware } from "../../src/middleware/context.ts";
 import { timedSignal } from "../../src/util/timed_signal.ts";
 import { TimeoutError } from "../../mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context } from "./support.ts";
+import { context } from "./_support.ts";
 
 const request = () => new Request("https://api.example.com/x");
 

@@ -4,7 +4,7 @@ import { createPrimeIntellectClient, NetworkError } from "../../mod.ts";
 import { classifyNetworkError } from "../../src/middleware/network.ts";
 import { digestHex, toHex, tokenHasher } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { EXPOSE } from "./support.ts";
+import { EXPOSE } from "./_support.ts";
 import { freePort } from "../helpers/loopback.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

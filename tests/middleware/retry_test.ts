@@ -10,7 +10,7 @@ import {
 import { compose } from "../../src/middleware/compose.ts";
 import { retryMiddleware } from "../../src/middleware/retry.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./support.ts";
+import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./_support.ts";
 
 const KEY = "sk-test-retry-key-0001";
 

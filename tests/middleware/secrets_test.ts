@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import { createPrimeIntellectClient, SandgateError } from "../../mod.ts";
 import { createApiError } from "../../src/errors.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { EXPOSE, settle } from "./support.ts";
+import { EXPOSE, settle } from "./_support.ts";
 
 const SECRET = "sk-SECRET-middleware-9Zq4Wd7Lp2Xv";
 

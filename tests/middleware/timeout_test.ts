@@ -9,7 +9,7 @@ import {
 import { timeoutMiddleware } from "../../src/middleware/timeout.ts";
 import { compose } from "../../src/middleware/compose.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./support.ts";
+import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./_support.ts";
 
 const KEY = "sk-test-timeout-key-0001";
 

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
-import { exposeBody, prime, recordingFetch, unexposeBody } from "../high_level/fake.ts";
+import { exposeBody, prime, recordingFetch, unexposeBody } from "../helpers/fake_fetch.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
 
 const SERVICE = "https://exp-123.sandbox.primeintellect.ai";

@@ -8,7 +8,7 @@ import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
 import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
-import { exposeBody, prime, recordingFetch } from "../high_level/fake.ts";
+import { exposeBody, prime, recordingFetch } from "../helpers/fake_fetch.ts";
 import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
 
 async function tcpServer(onSocket: (socket: Socket) => void) {

@@ -18,8 +18,8 @@ import {
   optional,
   plainId,
   pollutedObject,
-} from "./arbitraries.ts";
-import { SpecValidator } from "./spec_schemas.ts";
+} from "./_arbitraries.ts";
+import { SpecValidator } from "./_spec_schemas.ts";
 
 const prime = new SpecValidator("primeintellect");
 const tensorlake = new SpecValidator("tensorlake");

@@ -15,8 +15,8 @@ import {
   SandgateError,
 } from "../../mod.ts";
 import { tensorlakeRoute } from "../../src/tensorlake/client.ts";
-import { FC_PARAMS, hostileString, NASTY_FRAGMENTS, plainId } from "./arbitraries.ts";
-import { SpecValidator } from "./spec_schemas.ts";
+import { FC_PARAMS, hostileString, NASTY_FRAGMENTS, plainId } from "./_arbitraries.ts";
+import { SpecValidator } from "./_spec_schemas.ts";
 
 const prime = new SpecValidator("primeintellect");
 const tensorlake = new SpecValidator("tensorlake");

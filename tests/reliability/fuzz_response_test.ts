@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
-import { FC_PARAMS } from "./arbitraries.ts";
+import { FC_PARAMS } from "./_arbitraries.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 
 interface Reply {

@@ -23,8 +23,8 @@ import {
   TimeoutError,
 } from "../../mod.ts";
 import { SECRET_API_KEY, SecretScanner } from "../helpers/secrets.ts";
-import { settleWithin } from "./hostile_server.ts";
-import { startHostileWsServer, type WsPeer, type WsScript } from "./hostile_ws_server.ts";
+import { settleWithin } from "./_hostile_server.ts";
+import { startHostileWsServer, type WsPeer, type WsScript } from "./_hostile_ws_server.ts";
 
 const skip = typeof globalThis.WebSocket !== "function" &&
   "no global WebSocket on this runtime (Node 20): attach needs Node ≥ 22 or the webSocket option";

@@ -11,7 +11,7 @@ import { NetworkError, PrimeIntellect, TimeoutError } from "../../mod.ts";
 import { asyncDispose } from "../../src/handle.ts";
 import { MAX_ERROR_BODY_BYTES } from "../../src/http/body.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { settleWithin, startHostileServer, trickle, until } from "./hostile_server.ts";
+import { settleWithin, startHostileServer, trickle, until } from "./_hostile_server.ts";
 
 const KEY = "sk-hostile-body-9f3Kq2";
 

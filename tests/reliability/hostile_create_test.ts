@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PrimeIntellect, Tensorlake, UnexpectedResponseError } from "../../mod.ts";
-import { startHostileServer } from "./hostile_server.ts";
+import { startHostileServer } from "./_hostile_server.ts";
 
 const KEY = "sk-hostile-create-5Tq8Wn";
 

@@ -11,7 +11,7 @@ import { connect, type Socket } from "node:net";
 import { ConfigError } from "../../src/errors.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
 import { loopbackSshEndpoints } from "../../src/testing/ssh_endpoints.ts";
-import { settleWithin } from "./hostile_server.ts";
+import { settleWithin } from "./_hostile_server.ts";
 
 const AUTH = "authorization: Bearer k\r\n";
 

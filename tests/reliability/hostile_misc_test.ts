@@ -17,7 +17,7 @@ import { systemClock } from "../../src/util/clock.ts";
 import { parseRetryAfter } from "../../src/http/retry_after.ts";
 import { createRedisRateLimitStore } from "../../src/rate_limit/redis/mod.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { startHostileServer } from "./hostile_server.ts";
+import { startHostileServer } from "./_hostile_server.ts";
 
 const HUGE = 2 ** 31 + 1_000; // ~24.9 days: past what setTimeout can express
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose" as const;

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PrimeIntellect, SandgateError } from "../../mod.ts";
 import { renderings, SecretScanner } from "../helpers/secrets.ts";
-import { type Exchange, startHostileServer } from "./hostile_server.ts";
+import { type Exchange, startHostileServer } from "./_hostile_server.ts";
 
 const API_KEY = "sk-SECRET-hostile-echo-4Kd8Pq1Zr7";
 const TOKEN = "tok-SECRET-ssh-session-9Wm3Xv6Bn2";

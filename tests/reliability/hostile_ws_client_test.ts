@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { acceptUpgrade, type RawSocket } from "../../src/testing/websocket_server.ts";
 import { mulberry32 } from "../../src/testing/prng.ts";
-import { clientFrame, frameHeader, rawUpgrade } from "./hostile_ws_server.ts";
-import { settleWithin } from "./hostile_server.ts";
+import { clientFrame, frameHeader, rawUpgrade } from "./_hostile_ws_server.ts";
+import { settleWithin } from "./_hostile_server.ts";
 
 /** A socket that records writes and never drains (a client that does not read). */
 class RecordingSocket implements RawSocket {

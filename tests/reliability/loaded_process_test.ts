@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createPrimeIntellectClient } from "../../mod.ts";
 import { listenOnLoopback } from "../helpers/loopback.ts";
-import { settleWithin } from "./hostile_server.ts";
+import { settleWithin } from "./_hostile_server.ts";
 
 const LIMIT = 2;
 const WINDOW_MS = 250;

@@ -24,7 +24,7 @@ import { compose } from "../../src/middleware/compose.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { SECRET_API_KEY, SECRET_API_KEY_2, SecretScanner } from "../helpers/secrets.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { answeringLookups } from "../high_level/fake.ts";
+import { answeringLookups } from "../helpers/fake_fetch.ts";
 
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =

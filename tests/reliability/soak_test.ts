@@ -1,10 +1,10 @@
 /**
- * The bounded fault soak (see `soak_harness.ts`): 10 workers, 1 000 calls,
+ * The bounded fault soak (see `_soak_harness.ts`): 10 workers, 1 000 calls,
  * faults at a fixed seed, virtual time. `npm run soak` runs the full one.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatTable, runSoak } from "./soak_harness.ts";
+import { formatTable, runSoak } from "./_soak_harness.ts";
 
 test("bounded fault soak: no leaks, no over-limit requests, typed failures, no duplicates", async () => {
   const report = await runSoak({

@@ -1,0 +1,89 @@
+/**
+ * `exposure.waitUntilReady()`: an HTTP exposure is probed with a request to
+ * its URL, a TCP one with a connection to its external endpoint, both in the
+ * shared readiness loop (readiness/wait.ts).
+ *
+ * @module
+ */
+import { UnexpectedResponseError } from "../errors.ts";
+import type { SandgateEvent } from "../events.ts";
+import { tcpConnector } from "../forward/tcp.ts";
+import { type FetchLike, USER_AGENT } from "../options.ts";
+import { httpProbe } from "../readiness/http_probe.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import {
+  assertWaitOptions,
+  HTTP_WAIT_OPTION_KEYS,
+  type ReadyInfo,
+  WAIT_OPTION_KEYS,
+  waitUntilReady,
+  type WaitUntilReadyOptions,
+} from "../readiness/wait.ts";
+import type { Clock } from "../util/clock.ts";
+import type { ExposureInfo } from "./exposure.ts";
+
+/** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
+export interface ExposureReadyContext {
+  clock: Clock;
+  emit: ((event: SandgateEvent) => void) | undefined;
+  fetch: FetchLike | undefined;
+}
+
+/** Waits until the exposure described by `fields` answers (see the module doc). */
+export async function waitUntilExposureReady(
+  fields: ExposureInfo,
+  options: WaitUntilReadyOptions | undefined,
+  client: ExposureReadyContext,
+): Promise<ReadyInfo> {
+  const tcp = fields.protocol === "TCP" ||
+    (fields.protocol === null && fields.externalEndpoint !== null);
+  assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+  const context = { clock: client.clock, emit: client.emit };
+  if (tcp) {
+    const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
+    const target = `${endpoint.host}:${endpoint.port}`;
+    return await waitUntilReady(
+      target,
+      tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
+      options,
+      context,
+    );
+  }
+  const url = exposureUrl(fields.url, options?.path);
+  const fetch = client.fetch ?? ((request: Request) => globalThis.fetch(request));
+  return await waitUntilReady(
+    url,
+    httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+    options,
+    context,
+  );
+}
+
+/** An exposure's URL with `path` appended; a URL that is not http(s) is an {@link UnexpectedResponseError}. */
+function exposureUrl(url: string, path: string | undefined): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL("invalid:");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's url is not an http(s) URL",
+    );
+  }
+  if (path === undefined) return parsed.href;
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
+}
+
+/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new UnexpectedResponseError(
+      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+    );
+  }
+  return { host: match[1]!, port };
+}
