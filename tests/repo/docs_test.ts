@@ -238,3 +238,23 @@ test("the API reference is generated from the doc comments in npm test", async (
   assert.ok(STEPS.some(([, task]) => task === "doc:html"));
   assert.match(denoJson.tasks["doc:html"]!, /doc_html\.ts/);
 });
+
+/** Every file under `dir`, relative to the repository, with `/` separators. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)).replaceAll("\\", "/"));
+}
+
+test("every test file the docs name exists (tests move as src/ does)", () => {
+  const tests = filesUnder("tests");
+  const problems: string[] = [];
+  for (const file of FILES) {
+    for (const [, path] of read(file).matchAll(/`([\w./-]+_test\.(?:ts|mjs))`/g)) {
+      if (!tests.some((t) => t === path || t.endsWith(`/${path}`))) {
+        problems.push(`${file}: ${path}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
