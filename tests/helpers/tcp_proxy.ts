@@ -51,8 +51,22 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     const upstream = connect(targetPort, "127.0.0.1");
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // Bytes are carried by hand, not piped: a frozen pair reads and drops them (on every
+    // runtime; unpipe and pause differ between them), so neither side learns anything.
+    const carry = (from: Socket, to: Socket) => {
+      from.on("data", (chunk: Uint8Array) => {
+        if (frozen.has(pair)) return;
+        if (!to.write(chunk)) {
+          from.pause();
+          to.once("drain", () => from.resume());
+        }
+      });
+      from.on("end", () => {
+        if (!frozen.has(pair)) to.end();
+      });
+    };
+    carry(client, upstream);
+    carry(upstream, client);
     const drop = () => {
       pairs.delete(pair);
       frozen.delete(pair);
@@ -89,14 +103,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     down: () => void (refusing = true),
     up: () => void (refusing = false),
     freeze() {
-      for (const pair of pairs) {
-        const [client, upstream] = pair;
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-        frozen.add(pair);
-      }
+      for (const pair of pairs) frozen.add(pair);
       pairs.clear();
     },
     close,

@@ -182,7 +182,8 @@ test(
     const reader = connection.output.getReader();
     const writer = connection.input.getWriter();
     await writer.write("echo alive\r");
-    await readUntil(reader, "alive\r\n");
+    // The whole answer (the prompt after it): nothing of it may arrive after the freeze.
+    await readUntil(reader, "\r\nalive\r\n$ ");
     env.proxy.freeze(); // the old connection stays open but carries nothing
     await writer.write("echo after freeze\r"); // taken by the dead socket: may be lost, not doubled
     await env.attempt(1);
