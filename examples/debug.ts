@@ -5,7 +5,7 @@
  * against the emulator with a fault on the first request.
  *
  * ```sh
- * deno run examples/debug.ts
+ * npx deno run --no-prompt examples/debug.ts
  * ```
  *
  * @module

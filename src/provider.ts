@@ -20,7 +20,7 @@ export function providerName(provider: Provider): string {
 
 /**
  * The environment variables a provider's client is configured from (the
- * README's Deno permissions table): granting Deno any of them means the
+ * Deno permissions in docs/runtimes.md): granting Deno any of them means the
  * environment is how it is configured, so the others must be readable too.
  */
 const PROVIDER_ENV: Record<Provider, readonly string[]> = {

@@ -73,7 +73,7 @@ export async function benchForward(quick: boolean) {
   // Forwards that stay up for the throughput and latency rounds.
   const forwards = Object.fromEntries(
     await Promise.all(names.map(async (name) => {
-      // A standard WebSocket cannot be paused (README): the tunnel may queue a whole round.
+      // A standard WebSocket cannot be paused (docs/usage.md): the tunnel may queue a whole round.
       const forward = await paths[name].forward(SOURCE_PORT, { maxBufferedBytes: 2 * bytes });
       const greeting = await paths[name].forward(GREETER_PORT);
       return [name, { source: forward, greeter: greeting }] as const;

@@ -225,7 +225,7 @@ export function readPrimeConfigFile(): PrimeConfigFile {
   const text = readText(`${dir}/config.json`);
   const root = text === undefined ? {} : settingsOf(parseObject(text) ?? {});
   // Not in the provider's family of variables: on Deno without --allow-env for it, it reads as
-  // unset (the README says to grant it), rather than failing every other configuration.
+  // unset (docs/providers.md says to grant it), rather than failing every other configuration.
   const context = readEnv("PRIME_CONTEXT")?.trim();
   return context ? applyContext(root, context, dir) : root;
 }

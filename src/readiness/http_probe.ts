@@ -11,7 +11,7 @@
  * with a JSON `{ error, message, code }` body (same file,
  * `_is_gateway_sandbox_not_found`), and RFC 9110 §15.6.3–15.6.5 define
  * 502/503/504 as a gateway's or an unavailable server's answers. So the
- * assumption, written down in README: **502, 503, 504 and the 52x family
+ * assumption, written down in docs/providers.md: **502, 503, 504 and the 52x family
  * proxies such as Cloudflare send (520–527, 530) mean "not yet"**, whatever
  * the body (an HTML error page, the gateway's JSON); so do network errors
  * (refused, reset, TLS or DNS not ready) and an attempt that takes too

@@ -7,7 +7,7 @@
  * "for the TCP exposure to propagate through the load balancer",
  * PrimeIntellect-ai/prime `packages/prime/src/prime_cli/commands/sandbox.py`
  * @66fb4b7, `ssh_connect`); what it does exactly is not documented. So the
- * assumption, written down in README: the service answered when the
+ * assumption, written down in docs/providers.md: the service answered when the
  * connection **sends a byte** (an SSH server's banner does at once), or
  * **stays open** for {@link TCP_SETTLE_MS} without being closed or reset
  * (servers that wait for the client to speak first, e.g. Redis or

@@ -4,7 +4,7 @@
  * (`createEmulator({ services: { 8000: "127.0.0.1:8000" } })`), or gets the
  * gateway's own answer — a 502 with an HTML page, as a load balancer sends —
  * while nothing is declared or the service refuses. That is what
- * `waitUntilReady()` tells apart (the assumption in README: Prime documents
+ * `waitUntilReady()` tells apart (the assumption in docs/providers.md: Prime documents
  * no such answer).
  *
  * Exposure URLs: served over HTTP, an exposure of a port with a

@@ -74,7 +74,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
   test(
     "Tensorlake: redis-cli through `forward sb LOCAL:6379 --provider tensorlake`; SIGHUP stops it",
     {
-      // The CLI runs on this runtime; Node 20 has no global WebSocket (README, runtime table).
+      // The CLI runs on this runtime; Node 20 has no global WebSocket (docs/runtimes.md).
       skip: (typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)") ||
         redisSkipReason(),
     },

@@ -10,7 +10,7 @@ import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 import { echo, exchange, readAll, redisCli, refuses } from "./_helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-// Node 20 has no global WebSocket (README, runtime table).
+// Node 20 has no global WebSocket (docs/runtimes.md).
 const noWebSocket = typeof globalThis.WebSocket !== "function" && "no global WebSocket (Node 20)";
 
 async function setUp(options: Parameters<typeof createEmulator>[0] = {}) {

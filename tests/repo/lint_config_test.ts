@@ -1,4 +1,4 @@
-// .oxlintrc.json lists the runtime-specific modules of src/ (README, "oxlint keeps src/ on Web
+// .oxlintrc.json lists the runtime-specific modules of src/ (docs/development.md, "oxlint keeps src/ on Web
 // APIs"): every module that calls a runtime's own API through globalThis (Deno.createHttpClient,
 // Deno.readTextFileSync, process.getBuiltinModule) is listed, and every listed path exists, so a
 // moved module cannot silently leave the list stale.

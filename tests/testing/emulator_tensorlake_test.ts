@@ -92,7 +92,7 @@ test("Tensorlake: a PTY's exit is recorded: is_alive false, exit_code, ended_at 
   const [listed] = await sandbox.listPtys();
   assert.deepEqual([listed?.isAlive, listed?.exitCode], [false, 7]);
   assert.equal(listed?.endedAt?.getTime(), clock.now());
-  // The README's clean-up loop now finds it: an ended PTY is still listed until killed.
+  // docs/usage.md's clean-up loop now finds it: an ended PTY is still listed until killed.
   assert.deepEqual(await pty.kill(), { alreadyGone: false });
   assert.equal((await sandbox.listPtys()).length, 0);
 });

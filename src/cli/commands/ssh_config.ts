@@ -6,7 +6,7 @@
  * session, authorizes the user's key, waits until the endpoint answers and
  * relays ssh's stdio to it; the session is closed when the connection ends.
  *
- * Decisions (README, "ssh for IDEs"):
+ * Decisions (docs/cli.md, `sandgate ssh-config`):
  * - The key is the user's own `IdentityFile` (default: the first of
  *   `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` that has a `.pub`): ssh reads
  *   its identities before the ProxyCommand has a session, so a throwaway key

@@ -13,7 +13,7 @@ import { createEmulator, serve } from "../../../src/testing/mod.ts";
 import { echoResizeExit, readUntil } from "./_terminal.ts";
 import { listenOnLoopback } from "../../helpers/loopback.ts";
 
-// Node 20 has a global WebSocket only with --experimental-websocket (README, runtime table).
+// Node 20 has a global WebSocket only with --experimental-websocket (docs/runtimes.md).
 const skip = typeof globalThis.WebSocket !== "function" &&
   "no global WebSocket on this runtime (Node 20): attach needs Node ≥ 22 or the webSocket option";
 
