@@ -116,3 +116,39 @@ test("an SSH session of the served emulator: waitUntilReady sees its endpoint's 
   await session.close();
   await assert.rejects(session.waitUntilReady(), { name: "NotFoundError" });
 });
+
+test("a TCP exposure at an IPv6 endpoint ([::1]:port) is probed at ::1 and named in brackets", async (t) => {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.end("SSH-2.0-test\r\n");
+  });
+  const port = await new Promise<number | undefined>((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen(0, "::1", () => resolve((server.address() as { port: number }).port));
+  });
+  if (port === undefined) {
+    t.skip("no IPv6 loopback on this machine");
+    return;
+  }
+  const endpoint = `[::1]:${port}`;
+  const api = recordingFetch(() =>
+    Response.json(exposeBody({
+      port: 2222,
+      protocol: "TCP",
+      url: `tcp://${endpoint}`,
+      tls_socket: endpoint,
+      external_port: port,
+      external_endpoint: endpoint,
+    }))
+  );
+  using clock = new FakeClock(0, { autoAdvance: true });
+  try {
+    const exposure = await prime(api.fetch, { clock }).sandbox("sb-1")
+      .exposePort({ port: 2200, protocol: "tcp" });
+    const ready = await exposure.waitUntilReady({ timeoutMs: 30_000 });
+    assert.deepEqual([ready.target, ready.attempts], [endpoint, 1]);
+    assert.match(ready.answer, /^sent \d+ bytes$/);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
