@@ -3,6 +3,7 @@
 // ready. Then the same loop behind a TCP exposure and an SSH session of the served emulator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
 import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
