@@ -16,13 +16,9 @@ import { UnexpectedResponseError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
 import { systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
+import { type HostPort, parseHostPort } from "../util/host_port.ts";
 import { type Remote, startForward } from "../forward/forward.ts";
-import {
-  assertConnectOptions,
-  assertRemotePort,
-  forwardSettings,
-  parseHostPort,
-} from "../forward/options.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import { tcpConnector, tcpListener } from "../forward/tcp.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
 import type { ExposePortOptions, Exposure } from "./exposure.ts";
@@ -48,11 +44,8 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const MIN_PORT = 22;
 const MAX_PORT = 9000;
 
-/** `external_endpoint`, documented as `host:port`. */
-export function parseEndpoint(endpoint: string | null, exposureId: string): {
-  host: string;
-  port: number;
-} {
+/** `external_endpoint`, documented as `host:port` (the rule: util/host_port.ts). */
+export function parseEndpoint(endpoint: string | null, exposureId: string): HostPort {
   const parsed = parseHostPort(endpoint);
   if (parsed) return parsed;
   throw new UnexpectedResponseError(

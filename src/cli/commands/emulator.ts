@@ -19,7 +19,7 @@ import {
   positionals,
   stringOptions,
 } from "../args.ts";
-import { parseHostPort } from "../../forward/options.ts";
+import { parseHostPort } from "../../util/host_port.ts";
 import { type Context, interruptionOf } from "../context.ts";
 import { rich } from "../output.ts";
 import { EXIT, UsageError } from "../errors.ts";
