@@ -12,15 +12,13 @@ import { type FetchLike, USER_AGENT } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
 import {
-  assertWaitOptions,
-  HTTP_WAIT_OPTION_KEYS,
+  type ReadinessContext,
   type ReadyInfo,
-  WAIT_OPTION_KEYS,
   waitUntilReady,
   type WaitUntilReadyOptions,
 } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
-import type { ExposureInfo } from "./exposure.ts";
+import { type ExposureInfo, isTcpExposure } from "./exposure.ts";
 
 /** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
 export interface ExposureReadyContext {
@@ -29,25 +27,32 @@ export interface ExposureReadyContext {
   fetch: FetchLike | undefined;
 }
 
-/** Waits until the exposure described by `fields` answers (see the module doc). */
+/** Waits until `host:port` accepts a connection that sends a byte or stays open. */
+export async function waitUntilTcpReady(
+  target: string,
+  host: string,
+  port: number,
+  options: WaitUntilReadyOptions | undefined,
+  context: ReadinessContext,
+): Promise<ReadyInfo> {
+  const probe = tcpProbe(host, port, await tcpConnector("waitUntilReady"));
+  return await waitUntilReady(target, probe, options, context);
+}
+
+/**
+ * Waits until the exposure described by `fields` answers (see the module doc); `options` were
+ * checked by the caller (sandbox_handle.ts, before it loaded this module).
+ */
 export async function waitUntilExposureReady(
   fields: ExposureInfo,
   options: WaitUntilReadyOptions | undefined,
   client: ExposureReadyContext,
 ): Promise<ReadyInfo> {
-  const tcp = fields.protocol === "TCP" ||
-    (fields.protocol === null && fields.externalEndpoint !== null);
-  assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
   const context = { clock: client.clock, emit: client.emit };
-  if (tcp) {
+  if (isTcpExposure(fields)) {
     const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
     const target = `${endpoint.host}:${endpoint.port}`;
-    return await waitUntilReady(
-      target,
-      tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
-      options,
-      context,
-    );
+    return await waitUntilTcpReady(target, endpoint.host, endpoint.port, options, context);
   }
   const url = exposureUrl(fields.url, options?.path);
   const fetch = client.fetch ?? ((request: Request) => globalThis.fetch(request));

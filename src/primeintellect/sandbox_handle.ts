@@ -11,16 +11,13 @@ import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { NormalizedOptions } from "../normalize.ts";
 import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import type { Pipeline } from "../pipeline.ts";
-import { tcpProbe } from "../readiness/tcp_probe.ts";
-import { tcpConnector } from "../forward/tcp.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
   WAIT_OPTION_KEYS,
-  waitUntilReady,
   type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+} from "../readiness/options.ts";
+import type { ReadyInfo } from "../readiness/wait.ts";
 import {
   type CallInit,
   type ClientResult,
@@ -51,11 +48,12 @@ import {
   type Exposure,
   ExposureHandle,
   type ExposureInfo,
+  isTcpExposure,
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
-import { primeConnect, primeForward } from "./forward.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import {
   authorizeUrl,
   type CreateSshSessionOptions,
@@ -67,9 +65,11 @@ import {
 } from "./ssh.ts";
 
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
-import { waitUntilExposureReady } from "./exposure_ready.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
+/** Ports Prime Intellect exposes (seed 004: 22–9000), checked before forward() or connect(). */
+const MIN_PORT = 22;
+const MAX_PORT = 9000;
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
@@ -233,10 +233,16 @@ export class SandboxHandle implements PrimeIntellectSandbox {
     );
   }
 
-  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop (exposure_ready.ts). */
-  #waitUntilReady(fields: ExposureInfo, options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+  /**
+   * `exposure.waitUntilReady()`: one probe per protocol, the shared loop (exposure_ready.ts,
+   * loaded on first use; its options are checked before).
+   */
+  async #waitUntilReady(fields: ExposureInfo, options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+    const keys = isTcpExposure(fields) ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS;
+    assertWaitOptions("options", options, keys);
+    const { waitUntilExposureReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return waitUntilExposureReady(fields, options, {
+    return await waitUntilExposureReady(fields, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
       fetch: clientOptions.given.fetch as FetchLike | undefined,
@@ -318,10 +324,12 @@ export class SandboxHandle implements PrimeIntellectSandbox {
         assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
         // Only a checked host and port are connected to (nothing else is ever resolved).
         const target = sshTarget(session);
+        const { waitUntilTcpReady } = await import("./_lazy.ts");
         const { pipeline, options } = this.#internals;
-        return await waitUntilReady(
+        return await waitUntilTcpReady(
           session.externalEndpoint,
-          tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
+          target.address,
+          target.port,
           opts,
           { clock: pipeline.clock, emit: options.emit },
         );
@@ -333,11 +341,18 @@ export class SandboxHandle implements PrimeIntellectSandbox {
     return await this.#remove(SSH_SESSION, sessionId, options);
   }
 
+  /** Arguments are checked here; the forwarding code (forward.ts) loads on first use. */
   async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
-    return await primeForward(this, remotePort, options);
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    const settings = forwardSettings(options);
+    const { primeForward } = await import("./_lazy.ts");
+    return await primeForward(this, remotePort, settings);
   }
 
   async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    assertConnectOptions(options);
+    const { primeConnect } = await import("./_lazy.ts");
     return await primeConnect(this, remotePort, options);
   }
 
