@@ -38,7 +38,8 @@ import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
-import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
+import type { WebSocketChannel } from "./websocket/channel.ts";
+import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
 
 /** What a client's pipeline is built for, besides its options. */

@@ -6,4 +6,5 @@
  * @module
  */
 export { primeConnect, primeForward } from "./forward.ts";
-export { waitUntilExposureReady, waitUntilTcpReady } from "./exposure_ready.ts";
+export { waitUntilExposureReady } from "./exposure_ready.ts";
+export { waitUntilSshReady } from "./ssh_ready.ts";

@@ -207,17 +207,31 @@ function parseDate(value: string | null | undefined): Date | null {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
+/**
+ * What an {@link ExposureHandle} calls on its owner, the sandbox handle it
+ * came from (which implements it).
+ */
+export interface ExposureOwner {
+  /** Unexposes a port by exposure id. */
+  unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  /** Waits until the exposure these fields describe answers. */
+  waitUntilExposureReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo>;
+}
+
 /** The {@link Exposure} implementation. */
 export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
-  readonly #ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>;
+  readonly #owner: ExposureOwner;
 
-  constructor(
-    fields: ExposureInfo,
-    unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
-    ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>,
-  ) {
-    super(PRIME_INTELLECT_HANDLES.exposure, fields, unexpose);
-    this.#ready = ready;
+  constructor(fields: ExposureInfo, owner: ExposureOwner) {
+    super(PRIME_INTELLECT_HANDLES.exposure, fields);
+    this.#owner = owner;
+  }
+
+  protected cleanupRequest(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#owner.unexposePort(this.exposureId, options);
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
@@ -225,6 +239,9 @@ export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
   }
 
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
-    return this.live("waitUntilReady", () => this.#ready(options));
+    return this.live(
+      "waitUntilReady",
+      () => this.#owner.waitUntilExposureReady(this.toJSON(), options),
+    );
   }
 }

@@ -11,12 +11,7 @@ import { tcpConnector } from "../forward/tcp.ts";
 import { type FetchLike, USER_AGENT } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
-import {
-  type ReadinessContext,
-  type ReadyInfo,
-  waitUntilReady,
-  type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
 import { type ExposureInfo, isTcpExposure } from "./exposure.ts";
 
@@ -25,18 +20,6 @@ export interface ExposureReadyContext {
   clock: Clock;
   emit: ((event: SandgateEvent) => void) | undefined;
   fetch: FetchLike | undefined;
-}
-
-/** Waits until `host:port` accepts a connection that sends a byte or stays open. */
-export async function waitUntilTcpReady(
-  target: string,
-  host: string,
-  port: number,
-  options: WaitUntilReadyOptions | undefined,
-  context: ReadinessContext,
-): Promise<ReadyInfo> {
-  const probe = tcpProbe(host, port, await tcpConnector("waitUntilReady"));
-  return await waitUntilReady(target, probe, options, context);
 }
 
 /**
@@ -52,7 +35,12 @@ export async function waitUntilExposureReady(
   if (isTcpExposure(fields)) {
     const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
     const target = `${endpoint.host}:${endpoint.port}`;
-    return await waitUntilTcpReady(target, endpoint.host, endpoint.port, options, context);
+    return await waitUntilReady(
+      target,
+      tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
+      options,
+      context,
+    );
   }
   const url = exposureUrl(fields.url, options?.path);
   const fetch = client.fetch ?? ((request: Request) => globalThis.fetch(request));

@@ -1,15 +1,16 @@
 /**
  * The {@link PrimeIntellectSandbox} implementation: each method checks its
  * arguments, then sends through the client's pipeline (`invoke`; the SSH
- * gateway's authorize with the session token as the call's bearer).
+ * gateway's authorize with the session token as the call's bearer). It is
+ * the owner its handles call back into (`ExposureOwner`, `SshSessionOwner`).
  *
  * @module
  */
-import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { NormalizedOptions } from "../normalize.ts";
-import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
+import type { CallOptions, FetchLike } from "../options.ts";
 import type { Pipeline } from "../pipeline.ts";
 import {
   assertWaitOptions,
@@ -18,28 +19,10 @@ import {
   type WaitUntilReadyOptions,
 } from "../readiness/options.ts";
 import type { ReadyInfo } from "../readiness/wait.ts";
-import {
-  type CallInit,
-  type ClientResult,
-  type Expected,
-  invoke,
-  invokeChecked,
-  type InvokeContext,
-} from "../request.ts";
+import { type CallInit, type Expected, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
-import {
-  assertCallOptions,
-  assertOptionsObject,
-  assertRequiredOptions,
-  parseSecureUrl,
-} from "../validate.ts";
-import {
-  assertExposureName,
-  assertPort,
-  assertTtlSeconds,
-  normalizeProtocol,
-  normalizePublicKey,
-} from "./validate.ts";
+import { assertCallOptions, assertOptionsObject, assertRequiredOptions } from "../validate.ts";
+import { assertExposureName, assertPort, assertTtlSeconds, normalizeProtocol } from "./validate.ts";
 import type { PrimeIntellectClient } from "./client.ts";
 import {
   EXPOSE_PORT_SHAPE,
@@ -48,6 +31,7 @@ import {
   type Exposure,
   ExposureHandle,
   type ExposureInfo,
+  type ExposureOwner,
   isTcpExposure,
   toExposureInfo,
   UNEXPOSE_SHAPE,
@@ -55,14 +39,14 @@ import {
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
 import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import {
-  authorizeUrl,
   type CreateSshSessionOptions,
   SSH_SESSION_SHAPE,
   type SshSession,
   SshSessionHandle,
-  sshTarget,
+  type SshSessionOwner,
   toSshSessionInfo,
 } from "./ssh.ts";
+import { authorizeSshKey } from "./ssh_authorize.ts";
 
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
 
@@ -109,7 +93,7 @@ const SANDBOX_INFO: Expected<Pick<SandboxResponse, "status" | "vm">> = {
 };
 
 /** The {@link PrimeIntellectSandbox} implementation. */
-export class SandboxHandle implements PrimeIntellectSandbox {
+export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshSessionOwner {
   readonly id: string;
   readonly #internals: Internals;
 
@@ -226,18 +210,17 @@ export class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   #exposure(fields: ExposureInfo): Exposure {
-    return new ExposureHandle(
-      fields,
-      (opts) => this.unexposePort(fields.exposureId, opts),
-      (opts) => this.#waitUntilReady(fields, opts),
-    );
+    return new ExposureHandle(fields, this);
   }
 
   /**
-   * `exposure.waitUntilReady()`: one probe per protocol, the shared loop (exposure_ready.ts,
-   * loaded on first use; its options are checked before).
+   * For {@link ExposureHandle}: `exposure.waitUntilReady()`, one probe per protocol, the
+   * shared loop (exposure_ready.ts, loaded on first use; the options are checked before).
    */
-  async #waitUntilReady(fields: ExposureInfo, options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+  async waitUntilExposureReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
     const keys = isTcpExposure(fields) ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS;
     assertWaitOptions("options", options, keys);
     const { waitUntilExposureReady } = await import("./_lazy.ts");
@@ -317,28 +300,37 @@ export class SandboxHandle implements PrimeIntellectSandbox {
         },
       },
     );
-    return new SshSessionHandle(toSshSessionInfo(body), body.token, {
-      close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
-      authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
-      ready: async (session, opts) => {
-        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
-        // Only a checked host and port are connected to (nothing else is ever resolved).
-        const target = sshTarget(session);
-        const { waitUntilTcpReady } = await import("./_lazy.ts");
-        const { pipeline, options } = this.#internals;
-        return await waitUntilTcpReady(
-          session.externalEndpoint,
-          target.address,
-          target.port,
-          opts,
-          { clock: pipeline.clock, emit: options.emit },
-        );
-      },
-    });
+    return new SshSessionHandle(toSshSessionInfo(body), body.token, this);
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
+  }
+
+  /** For {@link SshSessionHandle}: `session.authorizeKey()` (ssh_authorize.ts). */
+  authorizeSshKey(
+    session: SshSessionHandle,
+    publicKey: string,
+    callOptions?: CallOptions,
+  ): Promise<void> {
+    return authorizeSshKey(session, publicKey, callOptions, this.#internals.pipeline);
+  }
+
+  /**
+   * For {@link SshSessionHandle}: `session.waitUntilReady()` (ssh_ready.ts, loaded on first
+   * use; the options are checked before).
+   */
+  async waitUntilSshReady(
+    session: SshSessionHandle,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    assertWaitOptions("options", options, WAIT_OPTION_KEYS);
+    const { waitUntilSshReady } = await import("./_lazy.ts");
+    const { pipeline, options: clientOptions } = this.#internals;
+    return await waitUntilSshReady(session, options, {
+      clock: pipeline.clock,
+      emit: clientOptions.emit,
+    });
   }
 
   /** Arguments are checked here; the forwarding code (forward.ts) loads on first use. */
@@ -354,64 +346,5 @@ export class SandboxHandle implements PrimeIntellectSandbox {
     assertConnectOptions(options);
     const { primeConnect } = await import("./_lazy.ts");
     return await primeConnect(this, remotePort, options);
-  }
-
-  /**
-   * `POST {gatewayUrl}/{userNs}/{jobId}/authorize` with the session token.
-   * The gateway is not the API origin, so this goes straight to the
-   * configured `fetch`: the API key is never sent there.
-   */
-  async #authorize(
-    session: SshSessionHandle,
-    publicKey: string,
-    callOptions?: CallOptions,
-  ): Promise<void> {
-    const key = normalizePublicKey(publicKey);
-    assertCallOptions(callOptions);
-    const url = new URL(authorizeUrl(
-      session,
-      (gateway) =>
-        parseSecureUrl(
-          gateway,
-          (rule) =>
-            new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
-        ),
-    ));
-    // The same pipeline as every other call (timeout, retries, redirects, network errors,
-    // events), on the gateway's origin with the session token as the bearer, which the auth
-    // layer then redacts from every answer and error as it does the API key. The gateway
-    // documents no budget: no client-side limit.
-    const { pipeline } = this.#internals;
-    const body = JSON.stringify({
-      session_id: session.sessionId,
-      public_key: key,
-      ttl_seconds: session.ttlSeconds,
-    });
-    await invoke(async ({ signal }): Promise<ClientResult<never>> => {
-      const response = await pipeline.send(
-        new Request(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": USER_AGENT },
-          body,
-          ...(signal ? { signal } : {}),
-        }),
-        {
-          operation: "authorizeKey",
-          timeoutMs: callOptions?.timeoutMs,
-          bearer: { origin: url.origin, token: session.token },
-        },
-      );
-      const text = await response.text();
-      return response.ok ? { response } : { error: parseMaybeJson(text), response };
-    }, context(this.#internals, "authorizeKey", callOptions));
-  }
-}
-
-function parseMaybeJson(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

@@ -13,7 +13,7 @@ import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts"
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
 import type { OpenWebSocketParams } from "../websocket/open.ts";
-import type { ChannelEnd } from "../websocket/channel.ts";
+import type { ChannelEnd } from "../websocket/protocol.ts";
 import { createGatewayClient, Pipeline } from "../pipeline.ts";
 import type { ProviderProfile } from "../profile.ts";
 import { parseSecureUrl } from "../validate.ts";

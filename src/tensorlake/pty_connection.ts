@@ -9,13 +9,8 @@
 import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
 import { assertPtySize } from "./validate.ts";
-import {
-  type ChannelClose,
-  type ChannelEnd,
-  type ChannelProtocol,
-  MAX_MESSAGE_PAYLOAD,
-  type WebSocketChannel,
-} from "../websocket/channel.ts";
+import { MAX_MESSAGE_PAYLOAD, type WebSocketChannel } from "../websocket/channel.ts";
+import type { ChannelClose, ChannelEnd, ChannelProtocol } from "../websocket/protocol.ts";
 import {
   dataFrame,
   decodeServerFrame,

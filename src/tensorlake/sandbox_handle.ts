@@ -30,6 +30,7 @@ import {
   PTY_INFO_SHAPE,
   PtyHandle,
   type PtyInfo,
+  type PtyOwner,
   type PtySize,
   toListedPty,
   toPtyInfo,
@@ -51,7 +52,7 @@ interface AttachContext {
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
-export class SandboxHandle implements TensorlakeSandbox {
+export class SandboxHandle implements TensorlakeSandbox, PtyOwner {
   readonly id: string;
   readonly client: TensorlakeClient;
   readonly #pipeline: Pipeline;
@@ -98,12 +99,7 @@ export class SandboxHandle implements TensorlakeSandbox {
         created: { kind: TENSORLAKE_HANDLES.pty, remove: (id) => this.killPty(id) },
       },
     );
-    return new PtyHandle(created.session_id, created.token, {
-      kill: (id, opts) => this.killPty(id, opts),
-      resize: (id, size, opts) => this.resizePty(id, size, opts),
-      info: (id, opts) => this.getPty(id, opts),
-      attach: (id, token, opts) => this.attachPty(id, token, opts),
-    });
+    return new PtyHandle(created.session_id, created.token, this);
   }
 
   async attachPty(

@@ -3,31 +3,15 @@
 // socket) through the forwarded port, and cleanup on SIGINT / SIGTERM.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Socket } from "node:net";
 import { cli, start, until } from "./_helpers.ts";
 import { skipCli } from "./_helpers.ts";
-import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
+import { freePort, tcpServer } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 import { exchange, redisCli as redisCliAt, refuses } from "../forward/_helpers.ts";
 
 /** A TCP echo server on 127.0.0.1 (what the emulated sandbox's service relays to). */
-async function echoServer() {
-  const sockets = new Set<Socket>();
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    socket.pipe(socket);
-  });
-  const port = await listenOnLoopback(server);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+function echoServer() {
+  return tcpServer((socket) => socket.pipe(socket), { allowHalfOpen: true });
 }
 
 /** `sandgate emulator --json --service …`, and the variables pointing at it. */

@@ -3,32 +3,12 @@
 // ready. Then the same loop behind a TCP exposure and an SSH session of the served emulator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Socket } from "node:net";
 import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
 import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
 import { exposeBody, prime, recordingFetch } from "../helpers/fake_fetch.ts";
-import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
-
-async function tcpServer(onSocket: (socket: Socket) => void) {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    onSocket(socket);
-  });
-  const port = await listenOnLoopback(server);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { freePort, tcpServer } from "../helpers/loopback.ts";
 
 const once = async (port: number, settleMs = 500) =>
   await tcpProbe("127.0.0.1", port, await tcpConnector("test"), { settleMs })(
