@@ -16,8 +16,9 @@ import { UnexpectedResponseError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
 import { systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
+import { type HostPort, parseHostPort } from "../util/host_port.ts";
 import { type Remote, startForward } from "../forward/forward.ts";
-import { type ForwardSettings, parseHostPort } from "../forward/options.ts";
+import type { ForwardSettings } from "../forward/options.ts";
 import { tcpConnector, tcpListener } from "../forward/tcp.ts";
 import type { ConnectOptions, Forward, TcpConnection } from "../forward/types.ts";
 import type { ExposePortOptions, Exposure } from "./exposure.ts";
@@ -39,11 +40,8 @@ interface Endpoint {
 /** Default budget of `connect()`: the exposure's requests and the socket's connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/** `external_endpoint`, documented as `host:port`. */
-export function parseEndpoint(endpoint: string | null, exposureId: string): {
-  host: string;
-  port: number;
-} {
+/** `external_endpoint`, documented as `host:port` (the rule: util/host_port.ts). */
+export function parseEndpoint(endpoint: string | null, exposureId: string): HostPort {
   const parsed = parseHostPort(endpoint);
   if (parsed) return parsed;
   throw new UnexpectedResponseError(

@@ -43,7 +43,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
       assert.equal(JSON.parse(during.stdout).length, 1);
       forward.kill("SIGINT");
       const result = await forward.done;
-      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.code, 130, result.stderr);
       assert.match(result.stderr, /stopped: 2 connections/);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
@@ -77,7 +77,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
         assert.equal(await redisCli("GET", "k"), "through-the-tunnel");
         forward.kill("SIGHUP");
         const result = await forward.done;
-        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.code, 129, result.stderr);
         assert.match(result.stderr, /stopped: 2 connections/);
         assert.ok(await refuses(local), "the local listener is closed");
       } finally {
@@ -107,7 +107,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
       assert.equal(JSON.parse(during.stdout).length, 2);
       forward.kill("SIGTERM");
       const result = await forward.done;
-      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.code, 143, result.stderr);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
     } finally {
@@ -127,6 +127,25 @@ describe("sandgate forward", { skip: skipCli }, () => {
       const result = await proxy.done;
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, "SSH-2.0-through-stdio\r\n");
+      const after = await cli(["ports", "sb", "--json"], emu.env);
+      assert.deepEqual(JSON.parse(after.stdout), []);
+    } finally {
+      emu.running.kill("SIGINT");
+      await emu.running.done;
+      await echo.close();
+    }
+  });
+
+  test("Prime: --stdio stopped by SIGTERM exits 143 and removes its exposure", async () => {
+    const echo = await echoServer();
+    const emu = await emulator([`7000=127.0.0.1:${echo.port}`]);
+    try {
+      const proxy = start(["forward", "--stdio", "sb", "7000"], emu.env);
+      proxy.write("SSH-2.0-then-a-signal\r\n");
+      await until(() => proxy.stdout().includes("\r\n"), "the echo on stdout");
+      proxy.kill("SIGTERM");
+      const result = await proxy.done;
+      assert.equal(result.code, 143, result.stderr);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
     } finally {

@@ -3,6 +3,7 @@
 // ready. Then the same loop behind a TCP exposure and an SSH session of the served emulator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
 import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
@@ -95,4 +96,40 @@ test("an SSH session of the served emulator: waitUntilReady sees its endpoint's 
   assert.deepEqual(events.map((e) => e.ready), [true]);
   await session.close();
   await assert.rejects(session.waitUntilReady(), { name: "NotFoundError" });
+});
+
+test("a TCP exposure at an IPv6 endpoint ([::1]:port) is probed at ::1 and named in brackets", async (t) => {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.end("SSH-2.0-test\r\n");
+  });
+  const port = await new Promise<number | undefined>((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen(0, "::1", () => resolve((server.address() as { port: number }).port));
+  });
+  if (port === undefined) {
+    t.skip("no IPv6 loopback on this machine");
+    return;
+  }
+  const endpoint = `[::1]:${port}`;
+  const api = recordingFetch(() =>
+    Response.json(exposeBody({
+      port: 2222,
+      protocol: "TCP",
+      url: `tcp://${endpoint}`,
+      tls_socket: endpoint,
+      external_port: port,
+      external_endpoint: endpoint,
+    }))
+  );
+  using clock = new FakeClock(0, { autoAdvance: true });
+  try {
+    const exposure = await prime(api.fetch, { clock }).sandbox("sb-1")
+      .exposePort({ port: 2200, protocol: "tcp" });
+    const ready = await exposure.waitUntilReady({ timeoutMs: 30_000 });
+    assert.deepEqual([ready.target, ready.attempts], [endpoint, 1]);
+    assert.match(ready.answer, /^sent \d+ bytes$/);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
