@@ -15,6 +15,7 @@ import {
   dataFrame,
   decodeServerFrame,
   exitCodeOfReason,
+  OP_DATA,
   readyFrame,
   REASON_SESSION_TERMINATED,
   resizeFrame,
@@ -115,10 +116,11 @@ export const PTY_PROTOCOL: ChannelProtocol<PtyEnd> = {
   // READY at once after open, so the server flushes buffered output.
   opened: (channel) => channel.sendNow(readyFrame()),
   message(bytes, channel) {
+    // Output, nearly every message: straight to the reader, no decoded object per message.
+    if (bytes[0] === OP_DATA) return channel.push(bytes.subarray(1));
     const frame = decodeServerFrame(bytes);
-    if (!frame) return; // unknown or malformed frames are ignored, as upstream does
-    if (frame.op === "exit") channel.finish(exited(frame.exitCode));
-    else channel.push(frame.bytes);
+    // Unknown or malformed frames are ignored, as upstream does.
+    if (frame?.op === "exit") channel.finish(exited(frame.exitCode));
   },
   closed(close: ChannelClose): PtyEnd {
     const exitCode = exitCodeOfReason(close.rawReason);
@@ -192,12 +194,17 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
     });
   }
 
-  async #write(chunk: Uint8Array | string): Promise<void> {
+  /** The sink's `write`: the channel's own promise (no async wrapper: one turn less per keystroke). */
+  #write(chunk: Uint8Array | string): Promise<void> {
     let bytes: Uint8Array;
     if (typeof chunk === "string") bytes = encoder.encode(chunk);
     else if (chunk instanceof Uint8Array) bytes = chunk;
-    else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
-    await this.#channel.write(bytes, dataFrame);
+    else {
+      return Promise.reject(
+        new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string"),
+      );
+    }
+    return this.#channel.write(bytes, dataFrame);
   }
 
   resize(size: PtySize): Promise<void> {

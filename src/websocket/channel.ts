@@ -69,7 +69,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   readonly #maxBuffered: number;
   readonly #signal: AbortSignal | undefined;
   readonly #secrets: readonly string[];
-  readonly #redact: Redactor;
+  /** Built for the first close reason there is to show (most closes have none). */
+  #redact: Redactor | undefined;
   readonly #onAbort = () => void this.close();
   readonly #socketGone: Promise<void>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -90,21 +91,25 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.#signal = options.signal;
     this.#secrets = options.secrets ?? [];
-    this.#redact = redactor(this.#secrets);
     socket.binaryType = "arraybuffer";
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     let socketGone!: () => void;
     this.#socketGone = new Promise((resolve) => (socketGone = resolve));
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      pull: () => {
+    // `pull` resumes a paused socket; one that cannot pause gets none (the stream
+    // calls `pull` after every read: on Node's WebSocket, a call per message for nothing).
+    const pull = socket.pause && socket.resume
+      ? () => {
         if (this.#paused) {
           this.#paused = false;
           this.#socket.resume?.();
         }
+      }
+      : undefined;
+    this.readable = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
       },
+      ...(pull ? { pull } : {}),
       cancel: () => {
         this.#readableDone = true;
         if (this.#paused) this.#socket.resume?.();
@@ -155,7 +160,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     const rawReason = String(event.reason ?? "");
     return {
       code: event.code,
-      reason: safeReason(rawReason, this.#redact, this.#secrets),
+      reason: rawReason &&
+        safeReason(rawReason, this.#redact ??= redactor(this.#secrets), this.#secrets),
       rawReason,
       byClient,
     };
@@ -208,9 +214,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     bytes: Uint8Array,
     frame: (chunk: Uint8Array) => Uint8Array<ArrayBuffer> = copy,
   ): Promise<void> {
-    if (bytes.byteLength <= MAX_MESSAGE_PAYLOAD) {
-      return this.#transmit(undefined, () => frame(bytes));
-    }
+    // One message (a keystroke): framed now, no closure to build it later.
+    if (bytes.byteLength <= MAX_MESSAGE_PAYLOAD) return this.#transmit(frame(bytes), undefined);
     return this.#transmit(undefined, function* () {
       for (let offset = 0; offset < bytes.byteLength; offset += MAX_MESSAGE_PAYLOAD) {
         yield frame(bytes.subarray(offset, offset + MAX_MESSAGE_PAYLOAD));
@@ -260,7 +265,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
         built = message ?? build!();
         if (built instanceof Uint8Array) {
           this.#sendOne(built);
-          if (this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) return Promise.resolve();
+          if (this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) return SENT;
           return this.#enqueue(() => this.#drain());
         }
       } catch (error) {
@@ -348,6 +353,9 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     return this.#closing;
   }
 }
+
+/** What a send that reached the socket at once returns: one settled promise, shared. */
+const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /** The bytes as a sendable view: as they are over an `ArrayBuffer`, else copied. */
 function copy(chunk: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  InvalidArgumentError,
   NetworkError,
   PtyDisconnectedError,
   type SandgateEvent,
@@ -61,6 +62,18 @@ test("input is 0x00 + bytes (strings as UTF-8); resize is 0x01 + cols BE + rows 
     [0x00, 0x03],
     [0x01, 0x02, 0x03, 0x01, 0x04],
   ]);
+  await connection.close();
+});
+
+test("input that is neither bytes nor a string: the write rejects, typed, and nothing is sent", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const writer = connection.input.getWriter();
+  await assert.rejects(
+    writer.write(42 as unknown as string),
+    (error) => error instanceof InvalidArgumentError && error.message.includes("input chunk"),
+  );
+  assert.deepEqual(sockets[0]!.sent, [[0x02]]);
   await connection.close();
 });
 
