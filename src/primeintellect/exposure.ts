@@ -195,6 +195,12 @@ export function toExposureInfo(
   };
 }
 
+/** Whether an exposure's `waitUntilReady()` probes it over TCP (else HTTP). */
+export function isTcpExposure(fields: ExposureInfo): boolean {
+  return fields.protocol === "TCP" ||
+    (fields.protocol === null && fields.externalEndpoint !== null);
+}
+
 /** A date the server sent, or `null` when it sent none or something that is not a date. */
 function parseDate(value: string | null | undefined): Date | null {
   const ms = typeof value === "string" ? Date.parse(value) : NaN;

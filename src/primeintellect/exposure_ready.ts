@@ -11,17 +11,10 @@ import { tcpConnector } from "../forward/tcp.ts";
 import { type FetchLike, USER_AGENT } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
-import {
-  assertWaitOptions,
-  HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
-  WAIT_OPTION_KEYS,
-  waitUntilReady,
-  type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
 import { formatHostPort, parseHostPort } from "../util/host_port.ts";
-import type { ExposureInfo } from "./exposure.ts";
+import { type ExposureInfo, isTcpExposure } from "./exposure.ts";
 
 /** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
 export interface ExposureReadyContext {
@@ -30,17 +23,17 @@ export interface ExposureReadyContext {
   fetch: FetchLike | undefined;
 }
 
-/** Waits until the exposure described by `fields` answers (see the module doc). */
+/**
+ * Waits until the exposure described by `fields` answers (see the module doc); `options` were
+ * checked by the caller (sandbox_handle.ts, before it loaded this module).
+ */
 export async function waitUntilExposureReady(
   fields: ExposureInfo,
   options: WaitUntilReadyOptions | undefined,
   client: ExposureReadyContext,
 ): Promise<ReadyInfo> {
-  const tcp = fields.protocol === "TCP" ||
-    (fields.protocol === null && fields.externalEndpoint !== null);
-  assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
   const context = { clock: client.clock, emit: client.emit };
-  if (tcp) {
+  if (isTcpExposure(fields)) {
     const endpoint = parseHostPort(fields.externalEndpoint ?? fields.tlsSocket);
     if (!endpoint) {
       throw new UnexpectedResponseError(

@@ -15,10 +15,10 @@ import type { Pipeline } from "../pipeline.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
   WAIT_OPTION_KEYS,
   type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+} from "../readiness/options.ts";
+import type { ReadyInfo } from "../readiness/wait.ts";
 import { type CallInit, type Expected, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
 import { assertCallOptions, assertOptionsObject, assertRequiredOptions } from "../validate.ts";
@@ -32,11 +32,12 @@ import {
   ExposureHandle,
   type ExposureInfo,
   type ExposureOwner,
+  isTcpExposure,
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
-import { primeConnect, primeForward } from "./forward.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import {
   type CreateSshSessionOptions,
   SSH_SESSION_SHAPE,
@@ -46,12 +47,13 @@ import {
   toSshSessionInfo,
 } from "./ssh.ts";
 import { authorizeSshKey } from "./ssh_authorize.ts";
-import { waitUntilSshReady } from "./ssh_ready.ts";
 
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
-import { waitUntilExposureReady } from "./exposure_ready.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
+/** Ports Prime Intellect exposes (seed 004: 22–9000), checked before forward() or connect(). */
+const MIN_PORT = 22;
+const MAX_PORT = 9000;
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
@@ -213,14 +215,17 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
 
   /**
    * For {@link ExposureHandle}: `exposure.waitUntilReady()`, one probe per protocol, the
-   * shared loop (exposure_ready.ts).
+   * shared loop (exposure_ready.ts, loaded on first use; the options are checked before).
    */
-  waitUntilExposureReady(
+  async waitUntilExposureReady(
     fields: ExposureInfo,
     options?: WaitUntilReadyOptions,
   ): Promise<ReadyInfo> {
+    const keys = isTcpExposure(fields) ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS;
+    assertWaitOptions("options", options, keys);
+    const { waitUntilExposureReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return waitUntilExposureReady(fields, options, {
+    return await waitUntilExposureReady(fields, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
       fetch: clientOptions.given.fetch as FetchLike | undefined,
@@ -311,20 +316,35 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
     return authorizeSshKey(session, publicKey, callOptions, this.#internals.pipeline);
   }
 
-  /** For {@link SshSessionHandle}: `session.waitUntilReady()` (ssh_ready.ts). */
-  waitUntilSshReady(
+  /**
+   * For {@link SshSessionHandle}: `session.waitUntilReady()` (ssh_ready.ts, loaded on first
+   * use; the options are checked before).
+   */
+  async waitUntilSshReady(
     session: SshSessionHandle,
     options?: WaitUntilReadyOptions,
   ): Promise<ReadyInfo> {
+    assertWaitOptions("options", options, WAIT_OPTION_KEYS);
+    const { waitUntilSshReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return waitUntilSshReady(session, options, { clock: pipeline.clock, emit: clientOptions.emit });
+    return await waitUntilSshReady(session, options, {
+      clock: pipeline.clock,
+      emit: clientOptions.emit,
+    });
   }
 
+  /** Arguments are checked here; the forwarding code (forward.ts) loads on first use. */
   async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
-    return await primeForward(this, remotePort, options);
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    const settings = forwardSettings(options);
+    const { primeForward } = await import("./_lazy.ts");
+    return await primeForward(this, remotePort, settings);
   }
 
   async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    assertConnectOptions(options);
+    const { primeConnect } = await import("./_lazy.ts");
     return await primeConnect(this, remotePort, options);
   }
 }

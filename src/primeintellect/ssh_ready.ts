@@ -7,13 +7,7 @@
 import type { SandgateEvent } from "../events.ts";
 import { tcpConnector } from "../forward/tcp.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
-import {
-  assertWaitOptions,
-  type ReadyInfo,
-  WAIT_OPTION_KEYS,
-  waitUntilReady,
-  type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
 import { type SshSessionInfo, sshTarget } from "./ssh.ts";
 
@@ -23,13 +17,15 @@ export interface SshReadyContext {
   emit: ((event: SandgateEvent) => void) | undefined;
 }
 
-/** Waits until the SSH endpoint of `session` accepts a TCP connection. */
+/**
+ * Waits until the SSH endpoint of `session` accepts a TCP connection; `options` were checked by
+ * the caller (sandbox_handle.ts, before it loaded this module).
+ */
 export async function waitUntilSshReady(
   session: SshSessionInfo,
   options: WaitUntilReadyOptions | undefined,
   client: SshReadyContext,
 ): Promise<ReadyInfo> {
-  assertWaitOptions("options", options, WAIT_OPTION_KEYS);
   // Only a checked host and port are connected to (nothing else is ever resolved).
   const target = sshTarget(session);
   return await waitUntilReady(

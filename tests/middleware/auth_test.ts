@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import {
   createPrimeIntellectClient,
   InvalidArgumentError,
@@ -13,6 +12,7 @@ import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
 import { context, EXPOSE, exposed, settle } from "./_support.ts";
 import { recordingFetch } from "../helpers/fake_fetch.ts";
+import { withEnv } from "../helpers/env.ts";
 
 const KEY = "sk-test-auth-key-0001";
 const BASE = "https://api.primeintellect.ai";
@@ -43,18 +43,6 @@ const expose = (c: ReturnType<typeof createPrimeIntellectClient>) =>
 const list = (c: ReturnType<typeof createPrimeIntellectClient>) =>
   c.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } } });
 
-async function withEnv<T>(name: string, value: string | undefined, body: () => Promise<T>) {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  try {
-    return await body();
-  } finally {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  }
-}
-
 test("the key from the option is sent as a bearer token", async () => {
   const { client: c, sent } = client(() => exposed());
   await list(c);
@@ -72,7 +60,7 @@ test("a key provider is called for every request (rotating tokens)", async () =>
 });
 
 test("the key is read from PRIME_API_KEY when no option is given", async () => {
-  await withEnv("PRIME_API_KEY", "from-env-key", async () => {
+  await withEnv({ PRIME_API_KEY: "from-env-key" }, async () => {
     const { client: c, sent } = client(() => exposed(), {}, false);
     await list(c);
     assert.equal(sent[0]!.authorization, "Bearer from-env-key");
@@ -80,7 +68,7 @@ test("the key is read from PRIME_API_KEY when no option is given", async () => {
 });
 
 test("no key anywhere → MissingApiKeyError naming the option and the variable, nothing sent", async () => {
-  await withEnv("PRIME_API_KEY", undefined, async () => {
+  await withEnv({ PRIME_API_KEY: undefined }, async () => {
     const { client: c, sent } = client(() => exposed(), {}, false);
     await assert.rejects(list(c), (error: unknown) => {
       assert.ok(error instanceof MissingApiKeyError);
