@@ -39,7 +39,8 @@ import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
 import { deferredRequest } from "./http/outgoing.ts";
-import type { ChannelEnd, WebSocketChannel } from "./websocket/channel.ts";
+import type { WebSocketChannel } from "./websocket/channel.ts";
+import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
 
 /** What a client's pipeline is built for, besides its options. */

@@ -11,16 +11,10 @@ import { tcpConnector } from "../forward/tcp.ts";
 import { type FetchLike, USER_AGENT } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
-import {
-  assertWaitOptions,
-  HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
-  WAIT_OPTION_KEYS,
-  waitUntilReady,
-  type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
-import type { ExposureInfo } from "./exposure.ts";
+import { formatHostPort, parseHostPort } from "../util/host_port.ts";
+import { type ExposureInfo, isTcpExposure } from "./exposure.ts";
 
 /** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
 export interface ExposureReadyContext {
@@ -29,19 +23,24 @@ export interface ExposureReadyContext {
   fetch: FetchLike | undefined;
 }
 
-/** Waits until the exposure described by `fields` answers (see the module doc). */
+/**
+ * Waits until the exposure described by `fields` answers (see the module doc); `options` were
+ * checked by the caller (sandbox_handle.ts, before it loaded this module).
+ */
 export async function waitUntilExposureReady(
   fields: ExposureInfo,
   options: WaitUntilReadyOptions | undefined,
   client: ExposureReadyContext,
 ): Promise<ReadyInfo> {
-  const tcp = fields.protocol === "TCP" ||
-    (fields.protocol === null && fields.externalEndpoint !== null);
-  assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
   const context = { clock: client.clock, emit: client.emit };
-  if (tcp) {
-    const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
-    const target = `${endpoint.host}:${endpoint.port}`;
+  if (isTcpExposure(fields)) {
+    const endpoint = parseHostPort(fields.externalEndpoint ?? fields.tlsSocket);
+    if (!endpoint) {
+      throw new UnexpectedResponseError(
+        "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+      );
+    }
+    const target = formatHostPort(endpoint);
     return await waitUntilReady(
       target,
       tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
@@ -74,16 +73,4 @@ function exposureUrl(url: string, path: string | undefined): string {
   }
   if (path === undefined) return parsed.href;
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
-}
-
-/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new UnexpectedResponseError(
-      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
-    );
-  }
-  return { host: match[1]!, port };
 }

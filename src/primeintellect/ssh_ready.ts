@@ -1,0 +1,37 @@
+/**
+ * `session.waitUntilReady()`: a TCP connection to the session's checked host
+ * and port, in the shared readiness loop (readiness/wait.ts).
+ *
+ * @module
+ */
+import type { SandgateEvent } from "../events.ts";
+import { tcpConnector } from "../forward/tcp.ts";
+import { tcpProbe } from "../readiness/tcp_probe.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
+import type { Clock } from "../util/clock.ts";
+import { type SshSessionInfo, sshTarget } from "./ssh.ts";
+
+/** What the wait needs of its client: its clock and its events. */
+export interface SshReadyContext {
+  clock: Clock;
+  emit: ((event: SandgateEvent) => void) | undefined;
+}
+
+/**
+ * Waits until the SSH endpoint of `session` accepts a TCP connection; `options` were checked by
+ * the caller (sandbox_handle.ts, before it loaded this module).
+ */
+export async function waitUntilSshReady(
+  session: SshSessionInfo,
+  options: WaitUntilReadyOptions | undefined,
+  client: SshReadyContext,
+): Promise<ReadyInfo> {
+  // Only a checked host and port are connected to (nothing else is ever resolved).
+  const target = sshTarget(session);
+  return await waitUntilReady(
+    session.externalEndpoint,
+    tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
+    options,
+    { clock: client.clock, emit: client.emit },
+  );
+}
