@@ -147,7 +147,7 @@ export class Pipeline {
     // encodeURIComponent can throw (lone surrogates) and before any Request exists.
     this.pathSerializer = (pathname, pathParams) => {
       for (const [name, value] of Object.entries(pathParams)) assertPathId(name, value);
-      return defaultPathSerializer(pathname, pathParams);
+      return simplePathSerializer(pathname, pathParams);
     };
     this.guard = {
       onRequest: ({ request, schemaPath, params }) => {
@@ -358,6 +358,26 @@ export function createGatewayClient<Paths extends {}>(pipeline: Pipeline): Clien
     use(...middleware);
   };
   return client;
+}
+
+/**
+ * openapi-fetch's default path serialization for string parameters in plain
+ * `{name}` templates (every path of both APIs), without its per-call regular
+ * expression; anything else (label, matrix, explode, non-string values) goes
+ * to {@link defaultPathSerializer}.
+ */
+function simplePathSerializer(pathname: string, pathParams: Record<string, unknown>): string {
+  let url = pathname;
+  for (const name in pathParams) {
+    const value = pathParams[name];
+    if (typeof value !== "string") return defaultPathSerializer(pathname, pathParams);
+    const template = `{${name}}`;
+    // An encoded value holds no brace, so this ends.
+    for (let at = url.indexOf(template); at !== -1; at = url.indexOf(template)) {
+      url = url.slice(0, at) + encodeURIComponent(value) + url.slice(at + template.length);
+    }
+  }
+  return /\{[.;]|\*\}/.test(url) ? defaultPathSerializer(pathname, pathParams) : url;
 }
 
 /** Bodies as openapi-fetch serialized them (`null`: none), keyed by the Request built from them. */

@@ -81,6 +81,17 @@ export function realRequest(request: Request): Request {
 }
 
 /**
+ * The signal `request` was given: a runtime `Request`'s own, a deferred one's
+ * (`undefined` when it was given none, where `request.signal` would make one).
+ */
+export function givenSignal(request: Request): AbortSignal | undefined {
+  const parts = partsOf.get(request);
+  if (!parts) return request.signal;
+  const { input, init } = parts;
+  return init.signal ?? (typeof input === "string" ? undefined : givenSignal(input));
+}
+
+/**
  * The class, defined on first use: touching the global `Request` at import
  * time makes Node 20 load its fetch implementation (~10 ms).
  */
