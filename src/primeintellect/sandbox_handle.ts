@@ -44,6 +44,7 @@ import {
   type SshSession,
   SshSessionHandle,
   type SshSessionOwner,
+  sshTarget,
   toSshSessionInfo,
 } from "./ssh.ts";
 import { authorizeSshKey } from "./ssh_authorize.ts";
@@ -325,9 +326,10 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
     options?: WaitUntilReadyOptions,
   ): Promise<ReadyInfo> {
     assertWaitOptions("options", options, WAIT_OPTION_KEYS);
+    const target = sshTarget(session);
     const { waitUntilSshReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return await waitUntilSshReady(session, options, {
+    return await waitUntilSshReady(session, target, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
     });
