@@ -25,6 +25,13 @@ const OUT = `${ROOT}npm`;
 /** The fields of the npm `package.json` that `deno.json` has none for. */
 const BASE = JSON.parse(readFileSync(`${ROOT}scripts/npm/package.base.json`, "utf8"));
 
+/**
+ * What the README and the guides link to, shipped as they are so that every relative link works
+ * in the tarball (npmjs.com, `node_modules/sandgate`, unpkg): the package has no verified canonical
+ * repository URL to rewrite them to. README, LICENSE and package.json are always packed.
+ */
+export const DOCS = ["docs/", "examples/", "CHANGELOG.md", "BENCHMARKS.md"];
+
 /** `./src/testing/mod.ts` → `src/testing/mod`. */
 const stem = (source: string) => source.replace(/^\.\//, "").replace(/\.ts$/, "");
 /** The npm entry points as `[subpath, stem]`: the CLI is the `sandgate` bin there, no subpath. */
@@ -56,9 +63,32 @@ export function packageJson(config: DenoConfig, dependencies: Record<string, str
     types: `./cjs/${main}.d.ts`,
     bin: { [BASE.name]: bin },
     exports: { ...exportsField, "./package.json": "./package.json" },
-    files: ["dist/", "cjs/", "bin/", ...stubs],
+    files: ["dist/", "cjs/", "bin/", ...stubs, ...DOCS],
     dependencies,
   };
+}
+
+/** The relative link targets of a markdown text, outside code fences and inline code. */
+export function relativeLinks(markdown: string): string[] {
+  const prose = markdown.split(/^`{3,}.*$/m).filter((_, i) => i % 2 === 0).join("\n");
+  return [...prose.replace(/`[^`\n]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)]
+    .map(([, target]) => target!).filter((t) => !/^([a-z]+:|#)/.test(t));
+}
+
+/**
+ * The links of packed markdown files that lead to no packed file, as `from → target`. `markdown`
+ * maps packed paths (`README.md`, `docs/cli.md`) to their text, `packed` is the tarball's file
+ * list; a link to a folder (`examples/`) needs a packed file inside it.
+ */
+export function brokenLinks(markdown: Record<string, string>, packed: string[]): string[] {
+  return Object.entries(markdown).flatMap(([from, text]) =>
+    relativeLinks(text).filter((target) => {
+      const path = new URL(target.split("#")[0]!, `file:///${from}`).pathname.slice(1);
+      const url = decodeURIComponent(path);
+      const folder = url.endsWith("/") ? url : `${url}/`;
+      return !packed.some((f) => f === url || f.startsWith(folder));
+    }).map((target) => `${from} → ${target}`)
+  );
 }
 
 /**
@@ -129,10 +159,13 @@ export async function build(): Promise<string[]> {
   cpSync(`${ROOT}tests`, `${OUT}/esm/tests`, { recursive: true, filter: fixture });
   cpSync(`${ROOT}openapi`, `${OUT}/esm/openapi`, { recursive: true });
   // npm users import `sandgate`: the README's and the doc comments' examples say so there.
-  cpSync(`${ROOT}README.md`, `${OUT}/README.md`);
-  cpSync(`${ROOT}LICENSE`, `${OUT}/LICENSE`);
+  for (const f of ["README.md", "LICENSE", ...DOCS]) {
+    cpSync(`${ROOT}${f}`, `${OUT}/${f}`, { recursive: true });
+  }
   for (const f of readdirSync(OUT, { recursive: true }) as string[]) {
-    if (!/^(README\.md|dist\/.*\.d\.ts|cjs\/.*\.(js|ts))$/.test(f)) continue;
+    if (!/^((docs\/.*|README)\.md|examples\/.*\.ts|dist\/.*\.d\.ts|cjs\/.*\.(js|ts))$/.test(f)) {
+      continue;
+    }
     writeFileSync(`${OUT}/${f}`, toNpmSpecifiers(readFileSync(`${OUT}/${f}`, "utf8")));
   }
 

@@ -5,7 +5,8 @@
  * `sandgate/testing`, exposes a port, lists and unexposes it from Node and Bun (`import` and
  * `require`, each also loading the other module system's copy, whose guards must recognise the
  * errors) and Deno (a bare `import "sandgate"` from the project's `node_modules`, type-checked
- * first); the `sandgate` bin must answer `--help`. That the types resolve under every
+ * first); the `sandgate` bin must answer `--help`; every relative link of the packed README and
+ * guides must lead to a packed file. That the types resolve under every
  * `moduleResolution` is attw's check, that the README's examples type-check `doc:readme`'s.
  *
  * ```sh
@@ -14,6 +15,7 @@
  *
  * @module
  */
+import { brokenLinks } from "./build_npm.ts";
 import { run } from "./_run.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -71,7 +73,7 @@ if (import.meta.main) {
   try {
     const [packed] = JSON.parse(
       await must("npm", ["pack", "--json", "--pack-destination", dir], `${ROOT}npm`),
-    ) as { filename: string; files: unknown[]; size: number }[];
+    ) as { filename: string; files: { path: string }[]; size: number }[];
     console.log(`packed ${packed!.filename}: ${packed!.files.length} files, ${packed!.size} bytes`);
     await Deno.mkdir(project);
     for (const [file, code] of Object.entries(PROJECT)) {
@@ -97,8 +99,20 @@ if (import.meta.main) {
     const readme = await Deno.readTextFile(`${project}/node_modules/sandgate/README.md`);
     const stale = readme.match(/(["'])@sandgate\/sdk(\/[a-z]+)?\1/g);
     if (stale) throw new Error(`npm README still imports ${stale.join(", ")}`);
+    // Every relative link of the packed README and guides leads to a packed file (npmjs.com).
+    const packedFiles = packed!.files.map((f) => f.path);
+    const markdown = Object.fromEntries(
+      await Promise.all(
+        packedFiles.filter((f) => f.endsWith(".md")).map(async (f) =>
+          [f, await Deno.readTextFile(`${project}/node_modules/sandgate/${f}`)] as const
+        ),
+      ),
+    );
+    const broken = brokenLinks(markdown, packedFiles);
+    if (broken.length) throw new Error(`packed links to unpacked files: ${broken.join(", ")}`);
     await must(`${project}/node_modules/.bin/sandgate`, ["--help"], project);
-    console.log("ok README imports sandgate; ok bin: npx sandgate --help\nconsumer smoke passed");
+    console.log("ok README imports sandgate; ok links of README and docs/ lead to packed files");
+    console.log("ok bin: npx sandgate --help\nconsumer smoke passed");
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     Deno.exitCode = 1;

@@ -243,25 +243,24 @@ export function handleKinds<K extends string>(
  *
  * Subclasses extend {@link Handle} (or {@link SecretHandle}), which types the
  * copied fields; they declare none of their own (class fields would shadow
- * the copy).
+ * the copy). Each keeps its owner (the sandbox handle), typed as the narrow
+ * interface of the calls it makes (e.g. `PtyOwner`), and implements
+ * {@link cleanupRequest} with the owner's cleanup call.
  */
 export abstract class HandleBase<Info extends object> extends DisposableFields<Info> {
   readonly #kind: HandleKind;
   readonly #info: Info;
-  readonly #release: (options?: CleanupOptions) => Promise<CleanupResult>;
   readonly #once = new CleanupOnce();
 
-  constructor(
-    kind: HandleKind,
-    info: Info,
-    release: (options?: CleanupOptions) => Promise<CleanupResult>,
-  ) {
+  constructor(kind: HandleKind, info: Info) {
     super();
     this.#kind = kind;
     this.#info = { ...info };
-    this.#release = release;
     Object.assign(this, this.#info);
   }
+
+  /** The cleanup request itself (unexpose, close, kill by id); {@link release} runs it once. */
+  protected abstract cleanupRequest(options?: CleanupOptions): Promise<CleanupResult>;
 
   protected get inspectName(): string {
     return this.#kind.name;
@@ -279,7 +278,7 @@ export abstract class HandleBase<Info extends object> extends DisposableFields<I
   /** The cleanup, run once; a later `{ strict: true }` call gets `gone()`. */
   protected release(options?: CleanupOptions): Promise<CleanupResult> {
     return this.#once.run(
-      () => this.#release(options),
+      () => this.cleanupRequest(options),
       options?.strict,
       () => this.gone(this.#kind.cleanup),
     );
@@ -305,13 +304,8 @@ export abstract class HandleBase<Info extends object> extends DisposableFields<I
 export abstract class SecretHandleBase<Info extends object> extends HandleBase<Info> {
   readonly #token: string;
 
-  constructor(
-    kind: HandleKind,
-    info: Info,
-    token: string,
-    release: (options?: CleanupOptions) => Promise<CleanupResult>,
-  ) {
-    super(kind, info, release);
+  constructor(kind: HandleKind, info: Info, token: string) {
+    super(kind, info);
     this.#token = token;
   }
 
@@ -321,14 +315,10 @@ export abstract class SecretHandleBase<Info extends object> extends HandleBase<I
   }
 }
 
-/** A handle's cleanup request. */
-export type Release = (options?: CleanupOptions) => Promise<CleanupResult>;
-
 /** {@link HandleBase}, typed so that its instances carry `Info`'s fields. */
 export type HandleConstructor = abstract new <Info extends object>(
   kind: HandleKind,
   info: Info,
-  release: Release,
 ) => HandleBase<Info> & Info;
 
 /** {@link SecretHandleBase}, typed so that its instances carry `Info`'s fields. */
@@ -336,7 +326,6 @@ export type SecretHandleConstructor = abstract new <Info extends object>(
   kind: HandleKind,
   info: Info,
   token: string,
-  release: Release,
 ) => SecretHandleBase<Info> & Info;
 
 /** The base of the handles: `class X extends Handle<XInfo>` has `XInfo`'s fields. */

@@ -6,15 +6,7 @@ import {
   createTensorlakeClient,
   InvalidArgumentError,
 } from "../mod.ts";
-
-function recordingFetch(respond: (request: Request) => Response = () => Response.json({})) {
-  const requests: Request[] = [];
-  const fetch = (request: Request) => {
-    requests.push(request);
-    return Promise.resolve(respond(request));
-  };
-  return { requests, fetch };
-}
+import { recordingFetch } from "./helpers/fake_fetch.ts";
 
 test("Prime Intellect client sends to the default base URL with a bearer token", async () => {
   const { requests, fetch } = recordingFetch(() =>

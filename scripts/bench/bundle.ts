@@ -40,10 +40,35 @@ const PEERS: [string, string][] = [
   ["openapi-fetch", `export { default } from "openapi-fetch";`],
 ];
 
+/** Each output chunk's bytes, minified and gzipped on its own (as a browser fetches it). */
+const measure = (chunks: Uint8Array[]) => ({
+  "min kB": chunks.reduce((sum, c) => sum + c.byteLength, 0) / 1e3,
+  "min+gz kB": chunks.reduce((sum, c) => sum + gzipSync(c, { level: 9 }).byteLength, 0) / 1e3,
+});
+
+/**
+ * Bundles one consumer with code splitting, as a consumer's bundler does (Vite, webpack, esbuild
+ * with `splitting`): what it imports with `import()` becomes chunks of its own, fetched on first
+ * use. `atImport` is the entry chunk and the chunks it imports statically (what loads with the
+ * import line); `total` is every chunk. Without lazy imports both are the one bundle.
+ */
 async function bundle(source: string, resolveDir = ROOT) {
   const { outputFiles, metafile } = await esbuild.build({
-    stdin: { contents: source, resolveDir, loader: "ts" },
+    entryPoints: ["consumer"],
+    plugins: [{
+      name: "consumer",
+      setup(build) {
+        build.onResolve({ filter: /^consumer$/ }, () => ({ path: "consumer", namespace: "entry" }));
+        build.onLoad(
+          { filter: /.*/, namespace: "entry" },
+          () => ({ contents: source, resolveDir, loader: "ts" }),
+        );
+      },
+    }],
     bundle: true,
+    splitting: true,
+    absWorkingDir: ROOT,
+    outdir: `${ROOT}out`, // nothing is written: the metafile names outputs `out/…`
     minify: true,
     format: "esm",
     platform: "browser",
@@ -55,12 +80,32 @@ async function bundle(source: string, resolveDir = ROOT) {
     // Workers' and Node's built-in modules are the platform's, not the bundle's.
     external: ["cloudflare:*", "node:*"],
   });
-  const code = outputFiles[0]!.contents;
-  const size = {
-    "min kB": code.byteLength / 1e3,
-    "min+gz kB": gzipSync(code, { level: 9 }).byteLength / 1e3,
+  const outputs = metafile.outputs;
+  const code = new Map(outputFiles.map((f) => [f.path.slice(ROOT.length), f.contents]));
+  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
+  const eager = new Set<string>();
+  const visit = (chunk: string) => {
+    if (eager.has(chunk)) return;
+    eager.add(chunk);
+    for (const i of outputs[chunk]!.imports) {
+      if (i.kind === "import-statement" && !i.external) visit(i.path);
+    }
   };
-  return { size, inputs: Object.values(metafile.outputs)[0]!.inputs };
+  visit(entry);
+  const files = Object.keys(outputs).filter((o) => o.endsWith(".js"));
+  return {
+    atImport: measure([...eager].map((o) => code.get(o)!)),
+    total: measure(files.map((o) => code.get(o)!)),
+    chunks: files.length,
+    /** Input file → [bytes at import, bytes in lazy chunks]. */
+    inputs: new Map(
+      files.flatMap((o) =>
+        Object.entries(outputs[o]!.inputs).map(([file, { bytesInOutput }]) =>
+          [file, [eager.has(o) ? bytesInOutput : 0, eager.has(o) ? 0 : bytesInOutput]] as const
+        )
+      ),
+    ),
+  };
 }
 
 /**
@@ -69,21 +114,36 @@ async function bundle(source: string, resolveDir = ROOT) {
  */
 export async function benchBundle(install: boolean) {
   const sandgate = [];
-  const bytes = new Map<string, Record<string, number>>(); // input file → short name → bytes
+  const bytes = new Map<string, Record<string, number>>(); // input file → column → bytes
   for (const [consumer, source, short] of CONSUMERS) {
-    const { size, inputs } = await bundle(source);
-    sandgate.push({ consumer, ...size });
-    for (const [file, { bytesInOutput }] of Object.entries(short ? inputs : {})) {
+    const { atImport, total, chunks, inputs } = await bundle(source);
+    sandgate.push({
+      consumer,
+      "at import: min kB": atImport["min kB"],
+      "at import: min+gz kB": atImport["min+gz kB"],
+      "total: min kB": total["min kB"],
+      "total: min+gz kB": total["min+gz kB"],
+      chunks,
+    });
+    for (const [file, [eager, lazy]] of short ? inputs : []) {
       const name = file.replace(/^.*node_modules\//, "");
-      if (bytesInOutput > 0) bytes.set(name, { ...bytes.get(name), [short!]: bytesInOutput });
+      const row = bytes.get(name) ?? {};
+      if (eager > 0) row[short!] = eager;
+      if (lazy > 0) row[`${short} (on first use)`] = lazy;
+      bytes.set(name, row);
     }
   }
-  const shorts = CONSUMERS.flatMap(([, , short]) => short ?? []);
-  const full = (by: Record<string, number>) => by[shorts.at(-1)!] ?? 0; // largest first
-  const breakdown = [...bytes].sort(([, a], [, b]) => full(b) - full(a)).map(([file, by]) => ({
-    "input file": file,
-    ...Object.fromEntries(shorts.map((s) => [s, by[s] ?? 0])),
-  }));
+  const columns = CONSUMERS.flatMap(([, , short]) =>
+    short ? [short, `${short} (on first use)`] : []
+  )
+    .filter((column) => [...bytes.values()].some((row) => (row[column] ?? 0) > 0));
+  const full = CONSUMERS.findLast(([, , short]) => short)![2]!;
+  const all = (by: Record<string, number>) => (by[full] ?? 0) + (by[`${full} (on first use)`] ?? 0);
+  const breakdown = [...bytes].filter(([, by]) => Object.keys(by).length > 0)
+    .sort(([, a], [, b]) => all(b) - all(a)).map(([file, by]) => ({
+      "input file": file,
+      ...Object.fromEntries(columns.map((c) => [c, by[c] ?? 0])),
+    }));
 
   const missing = PEERS.map(([p]) => p).filter((p) => !existsSync(`${PEER_DIR}/node_modules/${p}`));
   let installError = "--quick installs nothing";
@@ -96,7 +156,14 @@ export async function benchBundle(install: boolean) {
   }
   const peers = [];
   for (const [pkg, source] of PEERS) {
-    const row = { package: pkg, version: "—", "min kB": NaN, "min+gz kB": NaN, note: "" };
+    const row = {
+      package: pkg,
+      version: "—",
+      "total: min kB": NaN,
+      "total: min+gz kB": NaN,
+      chunks: NaN,
+      note: "",
+    };
     try {
       row.version = packageVersion(pkg, `${PEER_DIR}/`);
     } catch {
@@ -104,7 +171,13 @@ export async function benchBundle(install: boolean) {
       continue;
     }
     try {
-      peers.push({ ...row, ...(await bundle(source, PEER_DIR)).size });
+      const { total, chunks } = await bundle(source, PEER_DIR);
+      peers.push({
+        ...row,
+        "total: min kB": total["min kB"],
+        "total: min+gz kB": total["min+gz kB"],
+        chunks,
+      });
     } catch (error) {
       const message = (error as { errors?: { text: string }[] }).errors?.[0]?.text ?? String(error);
       peers.push({ ...row, note: `esbuild: ${message}` });

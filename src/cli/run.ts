@@ -61,7 +61,7 @@ export function mainHelp(): string {
     "exit codes:",
     "  0 ok · 1 failure · 2 usage or invalid argument · 3 configuration (API key, URL)",
     "  4 not found · 5 authentication · 6 rate limited · 7 network or timeout",
-    "  129 SIGHUP · 130 SIGINT · 131 SIGQUIT · 143 SIGTERM",
+    "  129 SIGHUP · 130 SIGINT · 131 SIGQUIT · 143 SIGTERM (also how forward and emulator end)",
     "  ssh and pty: the remote program's exit code (above 255: its low byte, never 0; negative: 1)",
     "",
   ].join("\n");

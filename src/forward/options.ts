@@ -19,17 +19,6 @@ export interface ForwardSettings {
 
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?)$/;
 
-/** Parses `"host:port"` (an IPv6 host in brackets); `undefined` when it is not one. */
-export function parseHostPort(text: unknown): { host: string; port: number } | undefined {
-  const match = typeof text === "string"
-    ? /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)
-    : null;
-  const port = match ? Number(match[2]) : NaN;
-  return match && port >= 1 && port <= 65535
-    ? { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port }
-    : undefined;
-}
-
 /** Checks a remote port: an integer in the provider's range. */
 export function assertRemotePort(value: unknown, min: number, max: number): number {
   assertIntegerInRange("remotePort", value, min, max);

@@ -195,23 +195,43 @@ export function toExposureInfo(
   };
 }
 
+/** Whether an exposure's `waitUntilReady()` probes it over TCP (else HTTP). */
+export function isTcpExposure(fields: ExposureInfo): boolean {
+  return fields.protocol === "TCP" ||
+    (fields.protocol === null && fields.externalEndpoint !== null);
+}
+
 /** A date the server sent, or `null` when it sent none or something that is not a date. */
 function parseDate(value: string | null | undefined): Date | null {
   const ms = typeof value === "string" ? Date.parse(value) : NaN;
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
+/**
+ * What an {@link ExposureHandle} calls on its owner, the sandbox handle it
+ * came from (which implements it).
+ */
+export interface ExposureOwner {
+  /** Unexposes a port by exposure id. */
+  unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  /** Waits until the exposure these fields describe answers. */
+  waitUntilExposureReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo>;
+}
+
 /** The {@link Exposure} implementation. */
 export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
-  readonly #ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>;
+  readonly #owner: ExposureOwner;
 
-  constructor(
-    fields: ExposureInfo,
-    unexpose: (options?: CleanupOptions) => Promise<CleanupResult>,
-    ready: (options?: WaitUntilReadyOptions) => Promise<ReadyInfo>,
-  ) {
-    super(PRIME_INTELLECT_HANDLES.exposure, fields, unexpose);
-    this.#ready = ready;
+  constructor(fields: ExposureInfo, owner: ExposureOwner) {
+    super(PRIME_INTELLECT_HANDLES.exposure, fields);
+    this.#owner = owner;
+  }
+
+  protected cleanupRequest(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#owner.unexposePort(this.exposureId, options);
   }
 
   unexpose(options?: CleanupOptions): Promise<CleanupResult> {
@@ -219,6 +239,9 @@ export class ExposureHandle extends Handle<ExposureInfo> implements Exposure {
   }
 
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
-    return this.live("waitUntilReady", () => this.#ready(options));
+    return this.live(
+      "waitUntilReady",
+      () => this.#owner.waitUntilExposureReady(this.toJSON(), options),
+    );
   }
 }

@@ -8,40 +8,47 @@
 import { UnexpectedResponseError } from "../errors.ts";
 import type { SandgateEvent } from "../events.ts";
 import { tcpConnector } from "../forward/tcp.ts";
-import { type FetchLike, USER_AGENT } from "../options.ts";
+import type { FetchLike } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
-import {
-  assertWaitOptions,
-  HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
-  WAIT_OPTION_KEYS,
-  waitUntilReady,
-  type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
+import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
+import { formatHostPort, parseHostPort } from "../util/host_port.ts";
 import type { ExposureInfo } from "./exposure.ts";
 
-/** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
+/**
+ * What the wait needs of its client: its clock, its events, the caller's `fetch` if any, the
+ * `User-Agent` of the probes. Passed in rather than imported, as is `tcp`: this module loads on
+ * first use, and what it imports from the modules loaded with the class would split them into
+ * chunks of their own in a consumer's bundle.
+ */
 export interface ExposureReadyContext {
   clock: Clock;
   emit: ((event: SandgateEvent) => void) | undefined;
   fetch: FetchLike | undefined;
+  userAgent: string;
 }
 
-/** Waits until the exposure described by `fields` answers (see the module doc). */
+/**
+ * Waits until the exposure described by `fields` answers (see the module doc): over TCP when
+ * `tcp` (`isTcpExposure(fields)`), else HTTP. `options` were checked by the caller
+ * (sandbox_handle.ts, before it loaded this module).
+ */
 export async function waitUntilExposureReady(
   fields: ExposureInfo,
+  tcp: boolean,
   options: WaitUntilReadyOptions | undefined,
   client: ExposureReadyContext,
 ): Promise<ReadyInfo> {
-  const tcp = fields.protocol === "TCP" ||
-    (fields.protocol === null && fields.externalEndpoint !== null);
-  assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
   const context = { clock: client.clock, emit: client.emit };
   if (tcp) {
-    const endpoint = parseEndpoint(fields.externalEndpoint ?? fields.tlsSocket);
-    const target = `${endpoint.host}:${endpoint.port}`;
+    const endpoint = parseHostPort(fields.externalEndpoint ?? fields.tlsSocket);
+    if (!endpoint) {
+      throw new UnexpectedResponseError(
+        "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
+      );
+    }
+    const target = formatHostPort(endpoint);
     return await waitUntilReady(
       target,
       tcpProbe(endpoint.host, endpoint.port, await tcpConnector("waitUntilReady")),
@@ -53,7 +60,7 @@ export async function waitUntilExposureReady(
   const fetch = client.fetch ?? ((request: Request) => globalThis.fetch(request));
   return await waitUntilReady(
     url,
-    httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+    httpProbe(url, { fetch, userAgent: client.userAgent, isReady: options?.isReady }),
     options,
     context,
   );
@@ -74,16 +81,4 @@ function exposureUrl(url: string, path: string | undefined): string {
   }
   if (path === undefined) return parsed.href;
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path}`;
-}
-
-/** `host:port` of a TCP exposure; anything else is an {@link UnexpectedResponseError}. */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(endpoint);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new UnexpectedResponseError(
-      "Prime Intellect exposePort: the exposure's external endpoint is not host:port",
-    );
-  }
-  return { host: match[1]!, port };
 }

@@ -16,15 +16,11 @@ import { UnexpectedResponseError } from "../errors.ts";
 import type { CallOptions } from "../options.ts";
 import { systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
+import { type HostPort, parseHostPort } from "../util/host_port.ts";
 import { type Remote, startForward } from "../forward/forward.ts";
-import {
-  assertConnectOptions,
-  assertRemotePort,
-  forwardSettings,
-  parseHostPort,
-} from "../forward/options.ts";
+import type { ForwardSettings } from "../forward/options.ts";
 import { tcpConnector, tcpListener } from "../forward/tcp.ts";
-import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import type { ConnectOptions, Forward, TcpConnection } from "../forward/types.ts";
 import type { ExposePortOptions, Exposure } from "./exposure.ts";
 
 /** What forwarding needs of a sandbox handle. */
@@ -44,15 +40,8 @@ interface Endpoint {
 /** Default budget of `connect()`: the exposure's requests and the socket's connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/** Ports Prime Intellect exposes (seed 004: 22–9000). */
-const MIN_PORT = 22;
-const MAX_PORT = 9000;
-
-/** `external_endpoint`, documented as `host:port`. */
-export function parseEndpoint(endpoint: string | null, exposureId: string): {
-  host: string;
-  port: number;
-} {
+/** `external_endpoint`, documented as `host:port` (the rule: util/host_port.ts). */
+export function parseEndpoint(endpoint: string | null, exposureId: string): HostPort {
   const parsed = parseHostPort(endpoint);
   if (parsed) return parsed;
   throw new UnexpectedResponseError(
@@ -91,14 +80,15 @@ async function tcpEndpoint(api: ExposureApi, port: number, signal: AbortSignal):
 
 async function noop(): Promise<void> {}
 
-/** `sandbox.forward(remotePort, options)` on Prime Intellect. */
+/**
+ * `sandbox.forward(remotePort, options)` on Prime Intellect; the handle checked the port and
+ * the options (sandbox_handle.ts, before this module is loaded).
+ */
 export async function primeForward(
   api: ExposureApi,
   remotePort: number,
-  options: ForwardOptions | undefined,
+  settings: ForwardSettings,
 ): Promise<Forward> {
-  assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
-  const settings = forwardSettings(options);
   const listen = await tcpListener("forward");
   const connect = await tcpConnector("forward");
   return await startForward({
@@ -115,14 +105,12 @@ export async function primeForward(
   });
 }
 
-/** `sandbox.connect(remotePort, options)` on Prime Intellect. */
+/** `sandbox.connect(remotePort, options)` on Prime Intellect; checked as `primeForward`'s. */
 export async function primeConnect(
   api: ExposureApi,
   remotePort: number,
   options: ConnectOptions | undefined,
 ): Promise<TcpConnection> {
-  assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
-  assertConnectOptions(options);
   const connect = await tcpConnector("connect");
   // One budget for the requests and the socket's connect, as for the tunnel's handshake.
   const timed = timedSignal(

@@ -1,48 +1,28 @@
 /**
  * The {@link PrimeIntellectSandbox} implementation: each method checks its
  * arguments, then sends through the client's pipeline (`invoke`; the SSH
- * gateway's authorize with the session token as the call's bearer).
+ * gateway's authorize with the session token as the call's bearer). It is
+ * the owner its handles call back into (`ExposureOwner`, `SshSessionOwner`).
  *
  * @module
  */
-import { InvalidArgumentError, UnexpectedResponseError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { NormalizedOptions } from "../normalize.ts";
 import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import type { Pipeline } from "../pipeline.ts";
-import { tcpProbe } from "../readiness/tcp_probe.ts";
-import { tcpConnector } from "../forward/tcp.ts";
 import {
   assertWaitOptions,
   HTTP_WAIT_OPTION_KEYS,
-  type ReadyInfo,
   WAIT_OPTION_KEYS,
-  waitUntilReady,
   type WaitUntilReadyOptions,
-} from "../readiness/wait.ts";
-import {
-  type CallInit,
-  type ClientResult,
-  type Expected,
-  invoke,
-  invokeChecked,
-  type InvokeContext,
-} from "../request.ts";
+} from "../readiness/options.ts";
+import type { ReadyInfo } from "../readiness/wait.ts";
+import { type CallInit, type Expected, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListExposedPortsResponse, SandboxResponse } from "../wire_types.ts";
-import {
-  assertCallOptions,
-  assertOptionsObject,
-  assertRequiredOptions,
-  parseSecureUrl,
-} from "../validate.ts";
-import {
-  assertExposureName,
-  assertPort,
-  assertTtlSeconds,
-  normalizeProtocol,
-  normalizePublicKey,
-} from "./validate.ts";
+import { assertCallOptions, assertOptionsObject, assertRequiredOptions } from "../validate.ts";
+import { assertExposureName, assertPort, assertTtlSeconds, normalizeProtocol } from "./validate.ts";
 import type { PrimeIntellectClient } from "./client.ts";
 import {
   EXPOSE_PORT_SHAPE,
@@ -51,25 +31,30 @@ import {
   type Exposure,
   ExposureHandle,
   type ExposureInfo,
+  type ExposureOwner,
+  isTcpExposure,
   toExposureInfo,
   UNEXPOSE_SHAPE,
 } from "./exposure.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
-import { primeConnect, primeForward } from "./forward.ts";
+import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
 import {
-  authorizeUrl,
   type CreateSshSessionOptions,
   SSH_SESSION_SHAPE,
   type SshSession,
   SshSessionHandle,
+  type SshSessionOwner,
   sshTarget,
   toSshSessionInfo,
 } from "./ssh.ts";
+import { authorizeSshKey } from "./ssh_authorize.ts";
 
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
-import { waitUntilExposureReady } from "./exposure_ready.ts";
 
 const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
+/** Ports Prime Intellect exposes (seed 004: 22–9000), checked before forward() or connect(). */
+const MIN_PORT = 22;
+const MAX_PORT = 9000;
 const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
@@ -109,7 +94,7 @@ const SANDBOX_INFO: Expected<Pick<SandboxResponse, "status" | "vm">> = {
 };
 
 /** The {@link PrimeIntellectSandbox} implementation. */
-export class SandboxHandle implements PrimeIntellectSandbox {
+export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshSessionOwner {
   readonly id: string;
   readonly #internals: Internals;
 
@@ -226,20 +211,26 @@ export class SandboxHandle implements PrimeIntellectSandbox {
   }
 
   #exposure(fields: ExposureInfo): Exposure {
-    return new ExposureHandle(
-      fields,
-      (opts) => this.unexposePort(fields.exposureId, opts),
-      (opts) => this.#waitUntilReady(fields, opts),
-    );
+    return new ExposureHandle(fields, this);
   }
 
-  /** `exposure.waitUntilReady()`: one probe per protocol, the shared loop (exposure_ready.ts). */
-  #waitUntilReady(fields: ExposureInfo, options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
+  /**
+   * For {@link ExposureHandle}: `exposure.waitUntilReady()`, one probe per protocol, the
+   * shared loop (exposure_ready.ts, loaded on first use; the options are checked before).
+   */
+  async waitUntilExposureReady(
+    fields: ExposureInfo,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    const tcp = isTcpExposure(fields);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
+    const { waitUntilExposureReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return waitUntilExposureReady(fields, options, {
+    return await waitUntilExposureReady(fields, tcp, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
       fetch: clientOptions.given.fetch as FetchLike | undefined,
+      userAgent: USER_AGENT,
     });
   }
 
@@ -311,92 +302,52 @@ export class SandboxHandle implements PrimeIntellectSandbox {
         },
       },
     );
-    return new SshSessionHandle(toSshSessionInfo(body), body.token, {
-      close: (sessionId, opts) => this.closeSshSession(sessionId, opts),
-      authorize: (session, publicKey, opts) => this.#authorize(session, publicKey, opts),
-      ready: async (session, opts) => {
-        assertWaitOptions("options", opts, WAIT_OPTION_KEYS);
-        // Only a checked host and port are connected to (nothing else is ever resolved).
-        const target = sshTarget(session);
-        const { pipeline, options } = this.#internals;
-        return await waitUntilReady(
-          session.externalEndpoint,
-          tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),
-          opts,
-          { clock: pipeline.clock, emit: options.emit },
-        );
-      },
-    });
+    return new SshSessionHandle(toSshSessionInfo(body), body.token, this);
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
     return await this.#remove(SSH_SESSION, sessionId, options);
   }
 
-  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
-    return await primeForward(this, remotePort, options);
-  }
-
-  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
-    return await primeConnect(this, remotePort, options);
-  }
-
-  /**
-   * `POST {gatewayUrl}/{userNs}/{jobId}/authorize` with the session token.
-   * The gateway is not the API origin, so this goes straight to the
-   * configured `fetch`: the API key is never sent there.
-   */
-  async #authorize(
+  /** For {@link SshSessionHandle}: `session.authorizeKey()` (ssh_authorize.ts). */
+  authorizeSshKey(
     session: SshSessionHandle,
     publicKey: string,
     callOptions?: CallOptions,
   ): Promise<void> {
-    const key = normalizePublicKey(publicKey);
-    assertCallOptions(callOptions);
-    const url = new URL(authorizeUrl(
-      session,
-      (gateway) =>
-        parseSecureUrl(
-          gateway,
-          (rule) =>
-            new UnexpectedResponseError(`Prime Intellect createSshSession: gatewayUrl ${rule}`),
-        ),
-    ));
-    // The same pipeline as every other call (timeout, retries, redirects, network errors,
-    // events), on the gateway's origin with the session token as the bearer, which the auth
-    // layer then redacts from every answer and error as it does the API key. The gateway
-    // documents no budget: no client-side limit.
-    const { pipeline } = this.#internals;
-    const body = JSON.stringify({
-      session_id: session.sessionId,
-      public_key: key,
-      ttl_seconds: session.ttlSeconds,
-    });
-    await invoke(async ({ signal }): Promise<ClientResult<never>> => {
-      const response = await pipeline.send(
-        new Request(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": USER_AGENT },
-          body,
-          ...(signal ? { signal } : {}),
-        }),
-        {
-          operation: "authorizeKey",
-          timeoutMs: callOptions?.timeoutMs,
-          bearer: { origin: url.origin, token: session.token },
-        },
-      );
-      const text = await response.text();
-      return response.ok ? { response } : { error: parseMaybeJson(text), response };
-    }, context(this.#internals, "authorizeKey", callOptions));
+    return authorizeSshKey(session, publicKey, callOptions, this.#internals.pipeline);
   }
-}
 
-function parseMaybeJson(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+  /**
+   * For {@link SshSessionHandle}: `session.waitUntilReady()` (ssh_ready.ts, loaded on first
+   * use; the options are checked before).
+   */
+  async waitUntilSshReady(
+    session: SshSessionHandle,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo> {
+    assertWaitOptions("options", options, WAIT_OPTION_KEYS);
+    const target = sshTarget(session);
+    const { waitUntilSshReady } = await import("./_lazy.ts");
+    const { pipeline, options: clientOptions } = this.#internals;
+    return await waitUntilSshReady(session, target, options, {
+      clock: pipeline.clock,
+      emit: clientOptions.emit,
+    });
+  }
+
+  /** Arguments are checked here; the forwarding code (forward.ts) loads on first use. */
+  async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    const settings = forwardSettings(options);
+    const { primeForward } = await import("./_lazy.ts");
+    return await primeForward(this, remotePort, settings);
+  }
+
+  async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
+    assertRemotePort(remotePort, MIN_PORT, MAX_PORT);
+    assertConnectOptions(options);
+    const { primeConnect } = await import("./_lazy.ts");
+    return await primeConnect(this, remotePort, options);
   }
 }

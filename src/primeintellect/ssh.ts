@@ -1,6 +1,7 @@
 /**
  * SSH sessions: the disposable {@link SshSession} handle, the `ssh` command
- * line, and the gateway's authorize-key step.
+ * line, and the gateway's authorize URL (the request: ./ssh_authorize.ts; the
+ * readiness wait: ./ssh_ready.ts).
  *
  * @module
  */
@@ -310,28 +311,37 @@ export function toSshSessionInfo(body: SSHSessionResponse): SshSessionInfo {
   };
 }
 
-/** What an {@link SshSessionHandle} calls back into. */
-export interface SshSessionActions {
-  /** Closes the session by id. */
-  close(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
-  /** Sends the authorize request. */
-  authorize(session: SshSessionHandle, publicKey: string, options?: CallOptions): Promise<void>;
-  /** Waits until the endpoint answers. */
-  ready(session: SshSessionHandle, options?: WaitUntilReadyOptions): Promise<ReadyInfo>;
+/**
+ * What an {@link SshSessionHandle} calls on its owner, the sandbox handle it
+ * came from (which implements it).
+ */
+export interface SshSessionOwner {
+  /** Closes a session by id. */
+  closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  /** Sends the gateway's authorize request for the session. */
+  authorizeSshKey(
+    session: SshSessionHandle,
+    publicKey: string,
+    options?: CallOptions,
+  ): Promise<void>;
+  /** Waits until the session's endpoint answers. */
+  waitUntilSshReady(
+    session: SshSessionHandle,
+    options?: WaitUntilReadyOptions,
+  ): Promise<ReadyInfo>;
 }
 
 /** The {@link SshSession} implementation. */
 export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements SshSession {
-  readonly #actions: SshSessionActions;
+  readonly #owner: SshSessionOwner;
 
-  constructor(info: SshSessionInfo, token: string, actions: SshSessionActions) {
-    super(
-      PRIME_INTELLECT_HANDLES.sshSession,
-      info,
-      token,
-      (options) => actions.close(info.sessionId, options),
-    );
-    this.#actions = actions;
+  constructor(info: SshSessionInfo, token: string, owner: SshSessionOwner) {
+    super(PRIME_INTELLECT_HANDLES.sshSession, info, token);
+    this.#owner = owner;
+  }
+
+  protected cleanupRequest(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#owner.closeSshSession(this.sessionId, options);
   }
 
   close(options?: CleanupOptions): Promise<CleanupResult> {
@@ -344,10 +354,10 @@ export class SshSessionHandle extends SecretHandle<SshSessionInfo> implements Ss
   }
 
   authorizeKey(publicKey: string, options?: CallOptions): Promise<void> {
-    return this.live("authorizeKey", () => this.#actions.authorize(this, publicKey, options));
+    return this.live("authorizeKey", () => this.#owner.authorizeSshKey(this, publicKey, options));
   }
 
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<ReadyInfo> {
-    return this.live("waitUntilReady", () => this.#actions.ready(this, options));
+    return this.live("waitUntilReady", () => this.#owner.waitUntilSshReady(this, options));
   }
 }

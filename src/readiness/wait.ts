@@ -15,40 +15,13 @@
  *
  * @module
  */
-import { InvalidArgumentError, TimeoutError } from "../errors.ts";
+import { TimeoutError } from "../errors.ts";
 import type { ReadinessEvent, SandgateEvent } from "../events.ts";
 import type { Clock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
-import { assertOptionsObject, MAX_TIMER_MS } from "../validate.ts";
+import type { WaitUntilReadyOptions } from "./options.ts";
 
-/**
- * Options of `waitUntilReady`.
- *
- * @example
- * ```ts
- * import type { WaitUntilReadyOptions } from "@sandgate/sdk";
- * const options: WaitUntilReadyOptions = {
- *   timeoutMs: 30_000,
- *   path: "/health",
- *   isReady: (response) => response.status === 200,
- * };
- * console.log(options.path);
- * ```
- */
-export interface WaitUntilReadyOptions {
-  /** Give up after this long (a `TimeoutError`), in milliseconds. Default 60 000. */
-  timeoutMs?: number;
-  /** Stops waiting; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** HTTP exposures: the path to request, starting with `/`. Default `/`. */
-  path?: string;
-  /**
-   * HTTP exposures: decides whether an answer that did not come from the
-   * gateway counts as ready (e.g. `response.status === 200` for a health
-   * path). Default: any such answer, whatever its status.
-   */
-  isReady?: (response: Response) => boolean | Promise<boolean>;
-}
+export type { WaitUntilReadyOptions };
 
 /**
  * What `waitUntilReady` resolves with.
@@ -102,47 +75,6 @@ export const READINESS = {
   /** Longest one attempt may take (real time). */
   attemptTimeoutMs: 10_000,
 } as const;
-
-/** Options of {@link waitUntilReady} other than the probe's own. */
-export const WAIT_OPTION_KEYS: readonly string[] = ["timeoutMs", "signal"];
-/** Every option key of an HTTP exposure's wait. */
-export const HTTP_WAIT_OPTION_KEYS: readonly string[] = [...WAIT_OPTION_KEYS, "path", "isReady"];
-
-/**
- * Checks `waitUntilReady` options before anything is sent: `keys` are the
- * ones this target takes (an HTTP exposure takes `path` and `isReady`).
- */
-export function assertWaitOptions(
-  field: string,
-  value: unknown,
-  keys: readonly string[],
-): asserts value is WaitUntilReadyOptions | undefined {
-  assertOptionsObject(field, value, keys);
-  const { timeoutMs, signal, path, isReady } = (value ?? {}) as WaitUntilReadyOptions;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError(`${field}.signal`, signal, "must be an AbortSignal");
-  }
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS)
-  ) {
-    throw new InvalidArgumentError(
-      `${field}.timeoutMs`,
-      timeoutMs,
-      `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`,
-    );
-  }
-  if (path !== undefined && (typeof path !== "string" || !/^\/[\x21-\x7e]*$/.test(path))) {
-    throw new InvalidArgumentError(
-      `${field}.path`,
-      path,
-      "must be a URL path starting with / (printable ASCII, no spaces)",
-    );
-  }
-  if (isReady !== undefined && typeof isReady !== "function") {
-    throw new InvalidArgumentError(`${field}.isReady`, isReady, "must be a function");
-  }
-}
 
 /** Backoff before attempt `attempt + 1`: equal jitter over an exponential ceiling. */
 export function backoffMs(attempt: number, random: () => number): number {

@@ -20,53 +20,16 @@
  * @module
  */
 import { createApiError, NetworkError, NotFoundError, type SandgateError } from "../errors.ts";
-import { assertCallOptions, assertIntegerInRange } from "../validate.ts";
 import { type ChannelOpener, DEFAULT_CONNECT_TIMEOUT_MS } from "../websocket/open.ts";
 import type { SandgateEvent } from "../events.ts";
 import type { Clock } from "../util/clock.ts";
 import { Connection, PTY_PROTOCOL, type PtyConnection, type PtyEnd } from "./pty_connection.ts";
-import {
-  type ReconnectOptions,
-  type ReconnectPolicy,
-  reconnectPolicy,
-} from "./reconnect_policy.ts";
+import type { ReconnectPolicy } from "./reconnect_policy.ts";
+import type { AttachOptions } from "./attach_options.ts";
 import { ReconnectingConnection } from "./pty_reconnect.ts";
 
 export type { PtyConnection, PtyExit } from "./pty_connection.ts";
-
-/**
- * Options of `attach`, `attachPty` and `openPty`.
- *
- * @example
- * ```ts
- * import type { AttachOptions } from "@sandgate/sdk";
- * const options: AttachOptions = { timeoutMs: 10_000, signal: AbortSignal.timeout(60_000) };
- * console.log(options.timeoutMs);
- * ```
- */
-export interface AttachOptions {
-  /** Aborts connecting; once attached, aborting detaches (the PTY keeps running). */
-  signal?: AbortSignal;
-  /** Budget for the WebSocket handshake. Default 30 000 ms. */
-  timeoutMs?: number;
-  /**
-   * Most output bytes kept for a reader that does not keep up: past it the
-   * connection is dropped with a `PtyDisconnectedError` (the PTY keeps
-   * running; attach again). A socket that can be paused (the `ws` package,
-   * Bun) stops reading at the stream's high-water mark first, so the cap is
-   * only reached by messages it had already read or by one huge message;
-   * other standard WebSockets reach it when the reader stalls. Default 16 MiB.
-   */
-  maxBufferedBytes?: number;
-  /**
-   * Re-attach by itself when the connection drops (`true`, or the policy): `output`, `input`
-   * and `exit` carry on across the drop; input written meanwhile is queued and sent once, in
-   * order; `onEvent` reports `reconnecting` and `reconnected`. Off by default in the SDK (an
-   * application may have its own policy, and a silent retry would hide the drop from it); on
-   * in the CLI. See {@link ReconnectOptions} for the defaults.
-   */
-  reconnect?: boolean | ReconnectOptions;
-}
+export type { AttachOptions };
 
 /** What {@link connectPty} needs. */
 export interface ConnectPtyParams {
@@ -100,19 +63,6 @@ export function ptyWebSocketUrl(baseUrl: string, sessionId: string, token: strin
   }`;
 }
 
-/** Checks {@link AttachOptions}. */
-export function assertAttachOptions(
-  options: unknown,
-): asserts options is AttachOptions | undefined {
-  if (options === undefined) return;
-  const { maxBufferedBytes, reconnect, ...call } = options as AttachOptions;
-  assertCallOptions(call);
-  reconnectPolicy(reconnect);
-  if (maxBufferedBytes !== undefined) {
-    assertIntegerInRange("options.maxBufferedBytes", maxBufferedBytes, 1024, 2 ** 31);
-  }
-}
-
 /**
  * Opens the session's WebSocket, sends READY and resolves with the
  * connection. Rejects with `ForbiddenError` (403 `INVALID_TOKEN`),
@@ -120,8 +70,7 @@ export function assertAttachOptions(
  * reason, or `NetworkError`.
  */
 export async function connectPty(params: ConnectPtyParams): Promise<PtyConnection> {
-  const options = params.options ?? {};
-  assertAttachOptions(options);
+  const options = params.options ?? {}; // checked by the caller (sandbox_handle.ts)
   const channel = await params.open<PtyEnd>({
     operation: "attachPty",
     url: ptyWebSocketUrl(params.baseUrl, params.sessionId, params.token),

@@ -12,7 +12,8 @@ import { providerEnv } from "../provider.ts";
 import { normalizeClientOptions, type NormalizedOptions } from "../normalize.ts";
 import { CLIENT_OPTION_KEYS, type ClientOptions } from "../options.ts";
 import { exhaustive } from "../util/exhaustive.ts";
-import { openWebSocket } from "../websocket/open.ts";
+import type { OpenWebSocketParams } from "../websocket/open.ts";
+import type { ChannelEnd } from "../websocket/protocol.ts";
 import { createGatewayClient, Pipeline } from "../pipeline.ts";
 import type { ProviderProfile } from "../profile.ts";
 import { parseSecureUrl } from "../validate.ts";
@@ -303,7 +304,9 @@ export function tensorlakePipeline(
     profile,
     baseUrl: route.baseUrl,
     routingHeaders: route.headers,
-    // Tensorlake's PTY attach and TCP tunnel are WebSockets: its pipeline opens them.
-    webSockets: openWebSocket,
+    // Tensorlake's PTY attach and TCP tunnel are WebSockets: its pipeline opens them, with the
+    // WebSocket code loaded on first use (a client that only sends requests never loads it).
+    webSockets: async <E extends ChannelEnd>(params: OpenWebSocketParams<E>) =>
+      await (await import("./_lazy.ts")).openWebSocket(params),
   }, options);
 }

@@ -198,16 +198,19 @@ export function toPtyInfo(body: PtySessionInfo): PtyInfo {
   };
 }
 
-/** What a {@link PtyHandle} calls back into. */
-export interface PtyActions {
+/**
+ * What a {@link PtyHandle} calls on its owner, the sandbox handle it was
+ * created by (which implements it): the sandbox's own calls, by session id.
+ */
+export interface PtyOwner {
   /** Kills a session by id. */
-  kill(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
+  killPty(sessionId: string, options?: CleanupOptions): Promise<CleanupResult>;
   /** Resizes a session by id. */
-  resize(sessionId: string, size: PtySize, options?: CallOptions): Promise<void>;
+  resizePty(sessionId: string, size: PtySize, options?: CallOptions): Promise<void>;
   /** Describes a session by id. */
-  info(sessionId: string, options?: CallOptions): Promise<PtyInfo>;
+  getPty(sessionId: string, options?: CallOptions): Promise<PtyInfo>;
   /** Attaches to a session by id and token. */
-  attach(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
+  attachPty(sessionId: string, token: string, options?: AttachOptions): Promise<PtyConnection>;
 }
 
 /** The public fields of a {@link PtyHandle}. */
@@ -217,16 +220,15 @@ export interface PtyHandleFields {
 }
 /** The {@link Pty} implementation. */
 export class PtyHandle extends SecretHandle<PtyHandleFields> implements Pty {
-  readonly #actions: PtyActions;
+  readonly #owner: PtyOwner;
 
-  constructor(sessionId: string, token: string, actions: PtyActions) {
-    super(
-      TENSORLAKE_HANDLES.pty,
-      { sessionId },
-      token,
-      (options) => actions.kill(sessionId, options),
-    );
-    this.#actions = actions;
+  constructor(sessionId: string, token: string, owner: PtyOwner) {
+    super(TENSORLAKE_HANDLES.pty, { sessionId }, token);
+    this.#owner = owner;
+  }
+
+  protected cleanupRequest(options?: CleanupOptions): Promise<CleanupResult> {
+    return this.#owner.killPty(this.sessionId, options);
   }
 
   kill(options?: CleanupOptions): Promise<CleanupResult> {
@@ -234,15 +236,15 @@ export class PtyHandle extends SecretHandle<PtyHandleFields> implements Pty {
   }
 
   resize(size: PtySize, options?: CallOptions): Promise<void> {
-    return this.live("resizePty", () => this.#actions.resize(this.sessionId, size, options));
+    return this.live("resizePty", () => this.#owner.resizePty(this.sessionId, size, options));
   }
 
   info(options?: CallOptions): Promise<PtyInfo> {
-    return this.live("getPty", () => this.#actions.info(this.sessionId, options));
+    return this.live("getPty", () => this.#owner.getPty(this.sessionId, options));
   }
 
   attach(options?: AttachOptions): Promise<PtyConnection> {
-    return this.live("attachPty", () => this.#actions.attach(this.sessionId, this.token, options));
+    return this.live("attachPty", () => this.#owner.attachPty(this.sessionId, this.token, options));
   }
 
   /** Whether this handle killed its session (then it answers locally). */

@@ -9,20 +9,17 @@
 import { InvalidArgumentError, PtyDisconnectedError, type SandgateError } from "../errors.ts";
 import { DisposableFields } from "../handle.ts";
 import { assertPtySize } from "./validate.ts";
-import {
-  type ChannelClose,
-  type ChannelEnd,
-  type ChannelProtocol,
-  MAX_MESSAGE_PAYLOAD,
-  type WebSocketChannel,
-} from "../websocket/channel.ts";
+import { MAX_MESSAGE_PAYLOAD, type WebSocketChannel } from "../websocket/channel.ts";
+import type { ChannelClose, ChannelEnd, ChannelProtocol } from "../websocket/protocol.ts";
 import {
   dataFrame,
   decodeServerFrame,
   exitCodeOfReason,
+  OP_DATA,
   readyFrame,
   REASON_SESSION_TERMINATED,
   resizeFrame,
+  SHORT_TEXT,
 } from "./pty_frames.ts";
 import type { PtySize } from "./pty_size.ts";
 
@@ -120,10 +117,13 @@ export const PTY_PROTOCOL: ChannelProtocol<PtyEnd> = {
   // READY at once after open, so the server flushes buffered output.
   opened: (channel) => channel.sendNow(readyFrame()),
   message(bytes, channel) {
+    // Output, nearly every message: straight to the reader, no decoded object per message.
+    if (bytes[0] === OP_DATA) {
+      return channel.push(new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1));
+    }
     const frame = decodeServerFrame(bytes);
-    if (!frame) return; // unknown or malformed frames are ignored, as upstream does
-    if (frame.op === "exit") channel.finish(exited(frame.exitCode));
-    else channel.push(frame.bytes);
+    // Unknown or malformed frames are ignored, as upstream does.
+    if (frame?.op === "exit") channel.finish(exited(frame.exitCode));
   },
   closed(close: ChannelClose): PtyEnd {
     const exitCode = exitCodeOfReason(close.rawReason);
@@ -197,12 +197,20 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
     });
   }
 
-  async #write(chunk: Uint8Array | string): Promise<void> {
+  /** The sink's `write`: the channel's own promise (no async wrapper: one turn less per keystroke). */
+  #write(chunk: Uint8Array | string): Promise<void> {
     let bytes: Uint8Array;
-    if (typeof chunk === "string") bytes = encoder.encode(chunk);
-    else if (chunk instanceof Uint8Array) bytes = chunk;
-    else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
-    await this.#channel.write(bytes, dataFrame);
+    if (typeof chunk === "string") {
+      // Typed text: one frame straight from the string (at most 3 bytes a character: one message).
+      if (chunk.length <= SHORT_TEXT) return this.#channel.send(dataFrame(chunk));
+      bytes = encoder.encode(chunk);
+    } else if (chunk instanceof Uint8Array) bytes = chunk;
+    else {
+      return Promise.reject(
+        new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string"),
+      );
+    }
+    return this.#channel.write(bytes, dataFrame);
   }
 
   resize(size: PtySize): Promise<void> {

@@ -9,6 +9,8 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
+import { exhaustive } from "../util/exhaustive.ts";
+import { assertRequiredOptions } from "../validate.ts";
 import type { CreatePtyOptions } from "./pty.ts";
 import type { TensorlakeSandbox } from "./sandbox.ts";
 
@@ -25,6 +27,9 @@ export interface PtyHandlerOptions {
    */
   authorize?: (request: Request) => boolean | Promise<boolean>;
 }
+
+/** The keys of {@link PtyHandlerOptions}: any other is refused. */
+const PTY_HANDLER_KEYS = exhaustive<keyof PtyHandlerOptions>()(["sandbox", "pty", "authorize"]);
 
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
@@ -56,9 +61,7 @@ const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-
 export function createPtyHandler(
   options: PtyHandlerOptions,
 ): (request: Request) => Promise<Response> {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("options", options, "must be { sandbox, pty, authorize? }");
-  }
+  assertRequiredOptions("options", options, PTY_HANDLER_KEYS, "{ sandbox, pty, authorize? }");
   const { sandbox, pty, authorize } = options;
   if (typeof sandbox?.createPty !== "function") {
     throw new InvalidArgumentError(

@@ -36,7 +36,7 @@ import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
 import type { PtyConnection, PtyExit } from "./pty_connection.ts";
 import type { ReconnectPolicy } from "./reconnect_policy.ts";
 import type { PtySize } from "./pty_size.ts";
-import { OpQueue } from "./_op_queue.ts";
+import { OpQueue } from "./op_queue.ts";
 
 /** What the reconnecting connection needs from the sandbox handle. */
 export interface ReconnectParams {

@@ -14,20 +14,12 @@ import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../wire_types.ts";
 import { assertCallOptions, assertPathId, assertRequiredOptions, assertText } from "../validate.ts";
 import { assertArgs, assertDimension, normalizeEnv } from "./validate.ts";
-import {
-  assertAttachOptions,
-  type AttachOptions,
-  connectPty,
-  connectReconnectingPty,
-  diagnoseHandshake,
-  type PtyConnection,
-} from "./attach.ts";
+import { assertAttachOptions, type AttachOptions } from "./attach_options.ts";
+import type { PtyConnection } from "./attach.ts";
 import { reconnectPolicy } from "./reconnect_policy.ts";
-import { startForward } from "../forward/forward.ts";
 import { assertConnectOptions, assertRemotePort, forwardSettings } from "../forward/options.ts";
-import { tcpListener } from "../forward/tcp.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
-import { openTunnel, type TunnelContext } from "./tunnel.ts";
+import type { TunnelContext } from "./tunnel.ts";
 import type { ChannelOpener } from "../websocket/open.ts";
 import { type TensorlakeClient, type TensorlakeClientOptions } from "./client.ts";
 import {
@@ -38,6 +30,7 @@ import {
   PTY_INFO_SHAPE,
   PtyHandle,
   type PtyInfo,
+  type PtyOwner,
   type PtySize,
   toListedPty,
   toPtyInfo,
@@ -59,7 +52,7 @@ interface AttachContext {
 }
 
 /** The {@link TensorlakeSandbox} implementation. */
-export class SandboxHandle implements TensorlakeSandbox {
+export class SandboxHandle implements TensorlakeSandbox, PtyOwner {
   readonly id: string;
   readonly client: TensorlakeClient;
   readonly #pipeline: Pipeline;
@@ -106,12 +99,7 @@ export class SandboxHandle implements TensorlakeSandbox {
         created: { kind: TENSORLAKE_HANDLES.pty, remove: (id) => this.killPty(id) },
       },
     );
-    return new PtyHandle(created.session_id, created.token, {
-      kill: (id, opts) => this.killPty(id, opts),
-      resize: (id, size, opts) => this.resizePty(id, size, opts),
-      info: (id, opts) => this.getPty(id, opts),
-      attach: (id, token, opts) => this.attachPty(id, token, opts),
-    });
+    return new PtyHandle(created.session_id, created.token, this);
   }
 
   async attachPty(
@@ -159,6 +147,9 @@ export class SandboxHandle implements TensorlakeSandbox {
       });
     }
     assertAttachOptions(options);
+    const policy = reconnectPolicy(options?.reconnect);
+    // The attach code (attach.ts and the WebSocket channel under it) loads on first use.
+    const { connectPty, connectReconnectingPty, diagnoseHandshake } = await import("./_lazy.ts");
     // The client's pipeline opens the upgrade (Pipeline.openWebSocket): the headers that name
     // the sandbox, as for the REST calls (tensorlakeai/tensorlake@cab3838 typescript/src/sandbox.ts
     // `wsHeaders`, crates/cli/src/commands/sbx/ssh.rs `build_ws_headers`; runtimes whose
@@ -177,7 +168,6 @@ export class SandboxHandle implements TensorlakeSandbox {
         ),
       ...(onDispose ? { onDispose } : {}),
     };
-    const policy = reconnectPolicy(options?.reconnect);
     if (!policy) return await connectPty(params);
     return await connectReconnectingPty({
       ...params,
@@ -188,36 +178,19 @@ export class SandboxHandle implements TensorlakeSandbox {
     });
   }
 
+  /** Arguments are checked here; the tunnel and forwarding code (forward.ts) loads on first use. */
   async forward(remotePort: number, options?: ForwardOptions): Promise<Forward> {
     assertRemotePort(remotePort, 1, 65535);
     const settings = forwardSettings(options);
-    const listen = await tcpListener("forward");
-    return await startForward({
-      listen,
-      settings,
-      remotePort,
-      prepare: () =>
-        Promise.resolve({
-          open: (signal) =>
-            openTunnel(this.#tunnel(), remotePort, {
-              operation: "forward",
-              signal,
-              maxBufferedBytes: settings.maxBufferedBytes,
-            }),
-          release: () => Promise.resolve(),
-        }),
-    });
+    const { tensorlakeForward } = await import("./_lazy.ts");
+    return await tensorlakeForward(this.#tunnel(), remotePort, settings);
   }
 
   async connect(remotePort: number, options?: ConnectOptions): Promise<TcpConnection> {
     assertRemotePort(remotePort, 1, 65535);
     assertConnectOptions(options);
-    return await openTunnel(this.#tunnel(), remotePort, {
-      operation: "connect",
-      signal: options?.signal,
-      timeoutMs: options?.timeoutMs,
-      maxBufferedBytes: options?.maxBufferedBytes,
-    });
+    const { tensorlakeConnect } = await import("./_lazy.ts");
+    return await tensorlakeConnect(this.#tunnel(), remotePort, options);
   }
 
   /** The tunnel's handshake: through the client's pipeline, as the PTY upgrade's. */

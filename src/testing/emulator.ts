@@ -15,7 +15,7 @@ import {
 } from "./faults.ts";
 import { systemClock } from "../util/clock.ts";
 import { bearerToken, json, primeError, proxyError } from "./http.ts";
-import { ServerRateLimiter } from "./server_limits.ts";
+import { routeLimits } from "./server_limits.ts";
 import {
   type AcceptsSshEndpoints,
   SshEndpointLimitError,
@@ -30,29 +30,23 @@ import {
   providerError,
   type RequestContext,
   type Route,
+  tensorlakeSandboxName,
 } from "./routes.ts";
 import { MemoryWebSocket } from "./memory_websocket.ts";
 import {
   type AcceptsTcpEndpoints,
-  acceptTunnel,
   normalizeServices,
   type TcpEndpoints,
   USE_TCP_ENDPOINTS,
 } from "./tcp_services.ts";
-import { PtyTerminal } from "./pty_shell.ts";
+import { EmulatorUpgrades } from "./emulator_upgrades.ts";
 import type {
   Emulator,
   EmulatorClock,
   EmulatorOptions,
   EmulatorStats,
   FaultContext,
-  WebSocketAccept,
 } from "./emulator_types.ts";
-
-function isLoopbackOrIp(hostname: string): boolean {
-  return hostname === "localhost" || hostname.startsWith("[") ||
-    /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-}
 
 function emptyStats(): EmulatorStats {
   return {
@@ -116,34 +110,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const defaultSandbox = options.defaultSandbox ?? "default";
   const maxPtySessions = options.maxPtySessions ?? 64;
   const services = normalizeServices(options.services);
-  const rateOptions = options.rateLimit === false ? undefined : options.rateLimit ?? {};
-  const enforce = rateOptions?.enforce ?? true;
-  // An explicit limit or window is one budget for every route (both providers);
-  // otherwise each Prime Intellect route gets the budget its docs page states and the
-  // Tensorlake proxy, which documents none, has none.
-  const custom = rateOptions !== undefined &&
-    (rateOptions.limit !== undefined || rateOptions.windowMs !== undefined);
-  const limiter = rateOptions && custom
-    ? new ServerRateLimiter(rateOptions.limit ?? 20, rateOptions.windowMs ?? 60_000, enforce)
-    : undefined;
-  const documented = rateOptions && !custom
-    ? {
-      writes: new ServerRateLimiter(20, 60_000, enforce),
-      list: new ServerRateLimiter(60, 60_000, enforce),
-      listAll: new ServerRateLimiter(60, 60_000, enforce),
-      // https://docs.primeintellect.ai/api-reference/sandbox/get-sandbox-endpoint: 300 / 60 s.
-      get: new ServerRateLimiter(300, 60_000, enforce),
-    }
-    : undefined;
-  /** The limiter of a route: Prime's documented per-endpoint budgets, or the custom one. */
-  const limiterOf = (route: Route, method: string): ServerRateLimiter | undefined => {
-    if (limiter) return limiter;
-    if (!documented || route.api !== "primeintellect") return undefined;
-    if (route.name === "exposeAll") return documented.listAll;
-    if (route.name === "sandbox") return documented.get;
-    return route.name === "expose" && method === "GET" ? documented.list : documented.writes;
-  };
-
+  const limits = routeLimits(options.rateLimit === false ? undefined : options.rateLimit ?? {});
   let state = new EmulatorState(options.sandboxes);
   let index = 0;
   let sshEndpoints: SshEndpoints | undefined;
@@ -176,99 +143,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (tcpEndpoints && services.has(22)) return tcpEndpoints.open(`ssh:${sessionId}`, 22);
     return sshEndpoints!.open(sessionId, ttlMs);
   };
-  // The emulated shells, by sandbox and session id, created on first attach.
-  const terminals = new Map<string, PtyTerminal>();
-  const terminalKey = (sandbox: string, session: string) => `${sandbox}\u0000${session}`;
-  function killTerminal(sandbox: string, session: string): void {
-    const key = terminalKey(sandbox, session);
-    terminals.get(key)?.kill();
-    terminals.delete(key);
-  }
-
-  /**
-   * The Tensorlake sandbox a request (REST or the PTY upgrade) is for: the
-   * `X-Tensorlake-Sandbox-Id` header, else the host's first label; an IP or
-   * `localhost` without the header names `defaultSandbox`.
-   */
-  function tensorlakeSandboxName(request: Request, url: URL): string {
-    const header = request.headers.get("x-tensorlake-sandbox-id");
-    if (header) return header;
-    return isLoopbackOrIp(url.hostname) ? defaultSandbox : url.hostname.split(".")[0]!;
-  }
-
-  /**
-   * The PTY WebSocket upgrade (https://docs.tensorlake.ai/api-reference/v2/pty/websocket):
-   * token from `X-PTY-Token` or `?token=`; 404 `SESSION_NOT_FOUND`, 403 `INVALID_TOKEN`.
-   * Assumption: a bearer token is checked when sent (browsers cannot send one).
-   */
-  function acceptWebSocket(
-    request: Request,
-  ): Response | WebSocketAccept | Promise<Response | WebSocketAccept> {
-    const url = new URL(request.url);
-    const route = matchRoute(url.pathname);
-    if (route?.name === "tunnel") return acceptTunnelSocket(request, url);
-    if (!route || route.name !== "ptyWs") {
-      return providerError(addressesTensorlake(url.pathname, url.host, request.headers), 404);
-    }
-    const bearer = bearerToken(request);
-    if (bearer !== undefined && apiKeys && !apiKeys.has(bearer)) {
-      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
-    }
-    const sandboxName = tensorlakeSandboxName(request, url);
-    state.expire(clock.now());
-    const sandbox = state.sandbox(sandboxName);
-    if (!sandbox) {
-      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
-    }
-    const sessionId = route.params[0]!;
-    const session = sandbox.ptys.get(sessionId);
-    if (!session) {
-      return proxyError(404, `PTY session ${sessionId} not found`, "SESSION_NOT_FOUND");
-    }
-    const token = request.headers.get("x-pty-token") ?? url.searchParams.get("token");
-    if (token !== session.token) return proxyError(403, "invalid PTY token", "INVALID_TOKEN");
-    const key = terminalKey(sandbox.id, sessionId);
-    let terminal = terminals.get(key);
-    if (!terminal) {
-      terminal = new PtyTerminal(session);
-      // The session's info tells of the exit, as Tensorlake's get/list do
-      // (docs.tensorlake.ai/api-reference/v2/pty/get: is_alive, exit_code, ended_at).
-      terminal.onExit = (code) => {
-        session.exitCode = code;
-        session.endedAt = clock.now();
-      };
-      terminals.set(key, terminal);
-    }
-    const attached = terminal;
-    return (peer) => attached.connect(peer);
-  }
-  /**
-   * The TCP tunnel upgrade (https://docs.tensorlake.ai/api-reference/v2/tunnels/tcp):
-   * 401 without a bearer token, 400 for a missing, invalid or zero `port`, 502 when
-   * nothing accepts on that port (no declared service, or it refused).
-   */
-  async function acceptTunnelSocket(
-    request: Request,
-    url: URL,
-  ): Promise<Response | WebSocketAccept> {
-    const bearer = bearerToken(request);
-    if (bearer === undefined || (apiKeys && !apiKeys.has(bearer))) {
-      return proxyError(401, "missing or invalid bearer token", "UNAUTHORIZED");
-    }
-    const sandboxName = tensorlakeSandboxName(request, url);
-    if (!state.sandbox(sandboxName)) {
-      return proxyError(404, `sandbox ${sandboxName} not found`, "SANDBOX_NOT_FOUND");
-    }
-    const portText = url.searchParams.get("port") ?? "";
-    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= 65535)) {
-      return proxyError(400, "port must be an integer from 1 to 65535", "INVALID_PORT");
-    }
-    const service = services.get(port);
-    const accept = service ? await acceptTunnel(service) : undefined;
-    return accept ??
-      proxyError(502, `nothing accepted the connection on 127.0.0.1:${port}`, "BAD_GATEWAY");
-  }
+  const upgrades = new EmulatorUpgrades({
+    state: () => state,
+    clock,
+    apiKeys,
+    defaultSandbox,
+    services,
+  });
   const stats = emptyStats();
 
   function count(response: Response): Response {
@@ -304,8 +185,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ? "*"
       : isPrime
       ? route.params[0]!
-      : tensorlakeSandboxName(request, url);
-    const routeLimiter = route.api === "gateway" ? undefined : limiterOf(route, method);
+      : tensorlakeSandboxName(request, url, defaultSandbox);
+    const routeLimiter = route.api === "gateway" ? undefined : limits?.of(route, method);
     if (routeLimiter) {
       const admission = routeLimiter.admit(`${route.api}\u0000${token}\u0000${sandboxName}`, now);
       if (!admission.allowed) {
@@ -338,7 +219,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           ? (id, port) => servedExposureUrl(url.origin, id, port, services)
           : undefined,
         maxSessions: maxPtySessions,
-        killTerminal: (sessionId) => killTerminal(sandbox.id, sessionId),
+        killTerminal: (sessionId) => upgrades.killTerminal(sandbox.id, sessionId),
       });
     } catch (error) {
       // serve()'s cap on SSH endpoints (an assumption: Prime documents no such limit).
@@ -423,7 +304,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const emulator: Emulator & AcceptsSshEndpoints & AcceptsTcpEndpoints = {
     fetch,
     acceptWebSocket: (request) => {
-      const decision = acceptWebSocket(request);
+      const decision = upgrades.accept(request);
       logRequest(request, decision instanceof Response ? decision.status : 101);
       return decision;
     },
@@ -436,12 +317,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return stats;
     },
     reset() {
-      for (const terminal of terminals.values()) terminal.kill();
-      terminals.clear();
+      upgrades.killTerminals();
       state = new EmulatorState(options.sandboxes);
       index = 0;
-      limiter?.clear();
-      if (documented) { for (const l of Object.values(documented)) l.clear(); }
+      limits?.clear();
       Object.assign(stats, emptyStats());
       retainSshEndpoints();
       retainTcpEndpoints();

@@ -182,6 +182,22 @@ export function addressesTensorlake(pathname: string, host: string, headers?: He
 }
 
 /**
+ * The Tensorlake sandbox a request (REST or an upgrade) is for: the
+ * `X-Tensorlake-Sandbox-Id` header, else the host's first label; an IP or
+ * `localhost` without the header names `defaultSandbox`.
+ */
+export function tensorlakeSandboxName(request: Request, url: URL, defaultSandbox: string): string {
+  const header = request.headers.get("x-tensorlake-sandbox-id");
+  if (header) return header;
+  return isLoopbackOrIp(url.hostname) ? defaultSandbox : url.hostname.split(".")[0]!;
+}
+
+function isLoopbackOrIp(hostname: string): boolean {
+  return hostname === "localhost" || hostname.startsWith("[") ||
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
  * An error in the shape of the provider a request addresses: Tensorlake's
  * `SandboxProxyError { error, code }` (docs.tensorlake.ai/api-reference/v2/pty),
  * else Prime Intellect's FastAPI `{ detail }`. The codes `NOT_FOUND`,

@@ -15,7 +15,7 @@
  * @module
  */
 import { relay } from "../forward/forward.ts";
-import { parseHostPort } from "../forward/options.ts";
+import { parseHostPort } from "../util/host_port.ts";
 import {
   connectTcp,
   loadNodeNet,

@@ -15,11 +15,13 @@
  *   {@link WebSocketChannel.close} first delivers the sends already queued,
  *   then closes, and waits at most {@link CLOSE_WAIT_MS} for the server.
  *
+ * What runs on a channel (its {@link ChannelProtocol}) is in ./protocol.ts.
+ *
  * @module
  */
-import { NetworkError, type SandgateError } from "../errors.ts";
 import { type Redactor, redactor } from "../util/redact.ts";
 import { safeReason } from "./_secrets.ts";
+import type { ChannelClose, ChannelEnd, ChannelProtocol } from "./protocol.ts";
 import { OPEN, toBytes, type WebSocketEventLike, type WebSocketLike } from "./socket.ts";
 
 /**
@@ -37,63 +39,6 @@ const SEND_HIGH_WATER_BYTES = 262_144; // 256 KiB
 const DRAIN_POLL_MS = 2;
 /** How long `close()` waits in all: for queued sends, then for the server's closing handshake. */
 export const CLOSE_WAIT_MS = 2_000;
-
-/** How a channel ended. */
-export interface ChannelEnd {
-  /** What sends made after the end reject with (and `readable` errors with, unless `clean`). */
-  readonly error: SandgateError;
-  /** `readable` ends normally (`true`) or errors with `error` (`false`: data was lost). */
-  readonly clean: boolean;
-}
-
-/** A close of the socket, as a {@link ChannelProtocol} sees it. */
-export interface ChannelClose {
-  /** The close code, when the socket reported one. */
-  readonly code: number | undefined;
-  /** The close reason, safe to show (secrets removed, at most 123 characters). */
-  readonly reason: string;
-  /** The reason as the server sent it: for parsing only, never for display. */
-  readonly rawReason: string;
-  /** `true` when this side closed (`close()`, abort). */
-  readonly byClient: boolean;
-}
-
-/** What runs on a channel: the hooks are pure, except that they may push to or end it. */
-export interface ChannelProtocol<E extends ChannelEnd = ChannelEnd> {
-  /** Runs once the socket is open, before the opener resolves (e.g. sends a greeting with `sendNow`); a throw fails the handshake. */
-  opened?(channel: WebSocketChannel<E>): void;
-  /** Each binary message (text messages are ignored). Default: `channel.push(bytes)`. */
-  message?(bytes: Uint8Array, channel: WebSocketChannel<E>): void;
-  /** How the channel ends when the socket closes, or is closed by `close()`. */
-  closed(close: ChannelClose): E;
-  /** How the channel ends when its reader fell more than `maxBufferedBytes` behind (`clean: false`). */
-  overflow(maxBufferedBytes: number): E;
-}
-
-/**
- * The protocol of a raw byte channel (the TCP tunnel): every binary message is
- * data; a close by the client or with code 1000 is a clean end of `readable`,
- * anything else errors it with a `NetworkError`.
- */
-export function rawProtocol(operation: string): ChannelProtocol {
-  return {
-    closed: (close) => {
-      const clean = close.byClient || close.code === 1000;
-      const what = close.byClient
-        ? "closed by the client"
-        : `closed by the server: ${close.code ?? "no code"}${
-          close.reason ? ` ${close.reason}` : ""
-        }`;
-      return { clean, error: new NetworkError(`${operation}: the WebSocket is ${what}`) };
-    },
-    overflow: (max) => ({
-      clean: false,
-      error: new NetworkError(
-        `${operation}: the reader fell more than ${max} bytes behind; the WebSocket was closed`,
-      ),
-    }),
-  };
-}
 
 /** Options of a {@link WebSocketChannel}. */
 export interface ChannelOptions<E extends ChannelEnd> {
@@ -124,7 +69,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   readonly #maxBuffered: number;
   readonly #signal: AbortSignal | undefined;
   readonly #secrets: readonly string[];
-  readonly #redact: Redactor;
+  /** Built for the first close reason there is to show (most closes have none). */
+  #redact: Redactor | undefined;
   readonly #onAbort = () => void this.close();
   readonly #socketGone: Promise<void>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -145,21 +91,25 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.#signal = options.signal;
     this.#secrets = options.secrets ?? [];
-    this.#redact = redactor(this.#secrets);
     socket.binaryType = "arraybuffer";
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     let socketGone!: () => void;
     this.#socketGone = new Promise((resolve) => (socketGone = resolve));
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      pull: () => {
+    // `pull` resumes a paused socket; one that cannot pause gets none (the stream
+    // calls `pull` after every read: on Node's WebSocket, a call per message for nothing).
+    const pull = socket.pause && socket.resume
+      ? () => {
         if (this.#paused) {
           this.#paused = false;
           this.#socket.resume?.();
         }
+      }
+      : undefined;
+    this.readable = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
       },
+      ...(pull ? { pull } : {}),
       cancel: () => {
         this.#readableDone = true;
         if (this.#paused) this.#socket.resume?.();
@@ -210,7 +160,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     const rawReason = String(event.reason ?? "");
     return {
       code: event.code,
-      reason: safeReason(rawReason, this.#redact, this.#secrets),
+      reason: rawReason &&
+        safeReason(rawReason, this.#redact ??= redactor(this.#secrets), this.#secrets),
       rawReason,
       byClient,
     };
@@ -263,9 +214,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     bytes: Uint8Array,
     frame: (chunk: Uint8Array) => Uint8Array<ArrayBuffer> = copy,
   ): Promise<void> {
-    if (bytes.byteLength <= MAX_MESSAGE_PAYLOAD) {
-      return this.#transmit(undefined, () => frame(bytes));
-    }
+    // One message (a keystroke): framed now, no closure to build it later.
+    if (bytes.byteLength <= MAX_MESSAGE_PAYLOAD) return this.#transmit(frame(bytes), undefined);
     return this.#transmit(undefined, function* () {
       for (let offset = 0; offset < bytes.byteLength; offset += MAX_MESSAGE_PAYLOAD) {
         yield frame(bytes.subarray(offset, offset + MAX_MESSAGE_PAYLOAD));
@@ -315,7 +265,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
         built = message ?? build!();
         if (built instanceof Uint8Array) {
           this.#sendOne(built);
-          if (this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) return Promise.resolve();
+          if (this.#socket.bufferedAmount <= SEND_HIGH_WATER_BYTES) return SENT;
           return this.#enqueue(() => this.#drain());
         }
       } catch (error) {
@@ -403,6 +353,9 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     return this.#closing;
   }
 }
+
+/** What a send that reached the socket at once returns: one settled promise, shared. */
+const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /** The bytes as a sendable view: as they are over an `ArrayBuffer`, else copied. */
 function copy(chunk: Uint8Array): Uint8Array<ArrayBuffer> {

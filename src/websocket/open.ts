@@ -13,13 +13,8 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
 import { REDACTED, redactError, redactor } from "../util/redact.ts";
 import { foreignCause, secretsOf } from "./_secrets.ts";
-import {
-  type ChannelEnd,
-  type ChannelProtocol,
-  HandshakeFailed,
-  rawProtocol,
-  WebSocketChannel,
-} from "./channel.ts";
+import { HandshakeFailed, WebSocketChannel } from "./channel.ts";
+import { type ChannelEnd, type ChannelProtocol, rawProtocol } from "./protocol.ts";
 import { defaultWebSocketFactory, UpgradeRefused } from "./runtime.ts";
 import { closeQuietly, type WebSocketFactory, type WebSocketLike } from "./socket.ts";
 

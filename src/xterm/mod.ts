@@ -54,6 +54,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { PtyConnection, PtyExit } from "../tensorlake/attach.ts";
+import { OpQueue } from "../tensorlake/op_queue.ts";
 
 /** What xterm.js's `IDisposable` is: something to stop listening with. */
 export interface DisposableLike {
@@ -105,6 +106,7 @@ export interface TerminalBinding extends AsyncDisposable {
 }
 
 const DEFAULT_HIGH_WATER_BYTES = 262_144;
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** The default last line for each way a connection ends. */
 export function describeExit(exit: PtyExit): string {
@@ -139,26 +141,19 @@ export function connectTerminal(
   };
 
   // Input and resizes go out in the order the terminal produced them (a `stty size` typed after
-  // a resize sees the new size), through one chain; a resize still waiting its turn is replaced
-  // by a newer one. A failed send means the connection ended, which `exit` reports.
-  let chain: Promise<unknown> = Promise.resolve();
-  const enqueue = (op: () => Promise<unknown>) => {
-    chain = chain.then(op).catch(() => {});
-  };
+  // a resize sees the new size), through the ordered op queue PTY re-attach uses; a resize
+  // still waiting its turn at the end is replaced by a newer one. A refused send means the
+  // connection ended, which `exit` reports; the queue is closed then, or on `dispose`.
+  const ops = new OpQueue(Infinity, () => {});
+  ops.retarget({
+    write: (bytes) => writer.write(bytes),
+    resize: (size) => connection.resize(size),
+  });
   const send = (data: string | Uint8Array) => {
-    if (!detached) enqueue(() => writer.write(data));
+    if (!detached) void ops.input(typeof data === "string" ? encoder.encode(data) : data);
   };
-  let waitingSize: { cols: number; rows: number } | undefined;
   const resize = (size: { cols: number; rows: number }) => {
-    if (detached) return;
-    const queued = waitingSize !== undefined;
-    waitingSize = { cols: size.cols, rows: size.rows };
-    if (queued) return;
-    enqueue(() => {
-      const next = waitingSize!;
-      waitingSize = undefined;
-      return detached ? Promise.resolve() : connection.resize(next);
-    });
+    if (!detached) ops.resize(size).catch(() => {});
   };
   const listeners: DisposableLike[] = [terminal.onData(send), terminal.onResize(resize)];
   if (terminal.onBinary) {
@@ -194,6 +189,7 @@ export function connectTerminal(
 
   const exit = (async () => {
     const ended = await connection.exit;
+    ops.close(new Error("the connection ended"));
     drained?.(); // a terminal that stopped parsing must not hold the exit back
     await pump;
     stopListening();
@@ -208,6 +204,7 @@ export function connectTerminal(
     if (detached) return;
     detached = true;
     stopListening();
+    ops.close(new Error("detached"));
     writer.releaseLock();
     await connection.close();
   };

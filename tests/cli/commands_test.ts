@@ -268,7 +268,7 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     }
   });
 
-  test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT", async () => {
+  test("serves the emulator, prints the variables that point the CLI at it, stops on SIGINT (130)", async () => {
     const running = start(["emulator", "--json"], {});
     await until(() => running.stdout().includes("}"), "the emulator's JSON");
     const info = JSON.parse(running.stdout()) as { url: string; env: Record<string, string> };
@@ -281,7 +281,7 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     assert.equal(JSON.parse(listed.stdout).length, 1);
     running.kill("SIGINT");
     const result = await running.done;
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, 130, result.stderr);
     assert.match(result.stderr, /emulator stopped/);
   });
 
@@ -348,6 +348,6 @@ describe("sandgate emulator", { skip: skipCli }, () => {
     );
     assert.match(running.stdout(), /^sandgate pty my-sandbox$/m);
     running.kill("SIGTERM");
-    assert.equal((await running.done).code, 0);
+    assert.equal((await running.done).code, 143);
   });
 });

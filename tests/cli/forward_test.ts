@@ -3,31 +3,15 @@
 // socket) through the forwarded port, and cleanup on SIGINT / SIGTERM.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Socket } from "node:net";
 import { cli, start, until } from "./_helpers.ts";
 import { skipCli } from "./_helpers.ts";
-import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
+import { freePort, tcpServer } from "../helpers/loopback.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
 import { exchange, redisCli as redisCliAt, refuses } from "../forward/_helpers.ts";
 
 /** A TCP echo server on 127.0.0.1 (what the emulated sandbox's service relays to). */
-async function echoServer() {
-  const sockets = new Set<Socket>();
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    socket.pipe(socket);
-  });
-  const port = await listenOnLoopback(server);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+function echoServer() {
+  return tcpServer((socket) => socket.pipe(socket), { allowHalfOpen: true });
 }
 
 /** `sandgate emulator --json --service …`, and the variables pointing at it. */
@@ -59,7 +43,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
       assert.equal(JSON.parse(during.stdout).length, 1);
       forward.kill("SIGINT");
       const result = await forward.done;
-      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.code, 130, result.stderr);
       assert.match(result.stderr, /stopped: 2 connections/);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
@@ -93,7 +77,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
         assert.equal(await redisCli("GET", "k"), "through-the-tunnel");
         forward.kill("SIGHUP");
         const result = await forward.done;
-        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.code, 129, result.stderr);
         assert.match(result.stderr, /stopped: 2 connections/);
         assert.ok(await refuses(local), "the local listener is closed");
       } finally {
@@ -123,7 +107,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
       assert.equal(JSON.parse(during.stdout).length, 2);
       forward.kill("SIGTERM");
       const result = await forward.done;
-      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.code, 143, result.stderr);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
     } finally {
@@ -143,6 +127,25 @@ describe("sandgate forward", { skip: skipCli }, () => {
       const result = await proxy.done;
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, "SSH-2.0-through-stdio\r\n");
+      const after = await cli(["ports", "sb", "--json"], emu.env);
+      assert.deepEqual(JSON.parse(after.stdout), []);
+    } finally {
+      emu.running.kill("SIGINT");
+      await emu.running.done;
+      await echo.close();
+    }
+  });
+
+  test("Prime: --stdio stopped by SIGTERM exits 143 and removes its exposure", async () => {
+    const echo = await echoServer();
+    const emu = await emulator([`7000=127.0.0.1:${echo.port}`]);
+    try {
+      const proxy = start(["forward", "--stdio", "sb", "7000"], emu.env);
+      proxy.write("SSH-2.0-then-a-signal\r\n");
+      await until(() => proxy.stdout().includes("\r\n"), "the echo on stdout");
+      proxy.kill("SIGTERM");
+      const result = await proxy.done;
+      assert.equal(result.code, 143, result.stderr);
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
     } finally {

@@ -12,20 +12,52 @@ import {
   type TensorlakeOptions,
 } from "../../mod.ts";
 
-/** A `fetch` that records requests and answers with `respond`. */
+/** One request as {@linkcode recordingFetch} saw it. */
+export interface Sent {
+  /** The request itself (its body still unread: the recorder reads a clone). */
+  request: Request;
+  /** Method. */
+  method: string;
+  /** URL. */
+  url: string;
+  /** `Authorization` header, or null. */
+  authorization: string | null;
+  /** Body text ("" when none). */
+  body: string;
+  /** The clock's time when it was sent. */
+  at: number;
+}
+
+/**
+ * A `fetch` that records what it is sent and answers with `respond` (given the request and its
+ * index); `clock` stamps each request's `at`. A request whose signal is already aborted is
+ * recorded, then refused with the signal's reason, as a real `fetch` does.
+ */
 export function recordingFetch(
-  respond: (request: Request) => Response | Promise<Response> = () => Response.json({}),
+  respond: (request: Request, index: number) => Response | Promise<Response> = () =>
+    Response.json({}),
+  clock: Pick<Clock, "now"> = { now: Date.now },
 ) {
+  const sent: Sent[] = [];
   const requests: Request[] = [];
   const bodies: unknown[] = [];
   const fetch = async (request: Request): Promise<Response> => {
+    const body = await request.clone().text();
+    const { method, url, headers } = request;
+    sent.push({
+      request,
+      method,
+      url,
+      authorization: headers.get("authorization"),
+      body,
+      at: clock.now(),
+    });
     requests.push(request);
-    const text = await request.clone().text();
-    bodies.push(text === "" ? undefined : JSON.parse(text));
+    bodies.push(body === "" ? undefined : JSON.parse(body));
     if (request.signal.aborted) throw request.signal.reason;
-    return await respond(request);
+    return await respond(request, sent.length - 1);
   };
-  return { requests, bodies, fetch };
+  return { sent, requests, bodies, fetch };
 }
 
 /** Answers the responses in order, repeating the last one. */

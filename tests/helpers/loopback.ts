@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 
 /** Anything with Node's `listen(port, host, cb)` and `address()`: net and http servers. */
 interface Listener {
@@ -33,4 +33,31 @@ export async function freePort(): Promise<number> {
   const port = await listenOnLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A TCP server on 127.0.0.1 that hands each connection to `onSocket`; `close` destroys the open
+ * connections and stops listening. `allowHalfOpen` keeps a socket writable after its peer's FIN
+ * (an echo server that answers after the client's end).
+ */
+export async function tcpServer(
+  onSocket: (socket: Socket) => void,
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    onSocket(socket);
+  });
+  const port = await listenOnLoopback(server);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,48 +1,10 @@
 /**
- * Test doubles shared by the middleware tests: a recording fake `fetch` and a
- * call context.
+ * Test doubles shared by the middleware tests: a call context, a settled promise, the expose
+ * paths and answer. The recording `fetch` is the shared one of `tests/helpers/fake_fetch.ts`.
  *
  * @module
  */
 import type { CallContext } from "../../src/middleware/context.ts";
-import type { Clock } from "../../src/util/clock.ts";
-
-/** One request as the fake fetch saw it. */
-export interface Sent {
-  /** The request itself (body already read into `body`). */
-  request: Request;
-  /** Method. */
-  method: string;
-  /** URL. */
-  url: string;
-  /** `Authorization` header, or null. */
-  authorization: string | null;
-  /** Body text ("" when none). */
-  body: string;
-  /** Clock time it was sent at. */
-  at: number;
-}
-
-/** A fake `fetch` recording what it is sent and answering with `respond`. */
-export function recordingFetch(
-  clock: Clock,
-  respond: (sent: Sent, index: number) => Response | Promise<Response> = () => Response.json({}),
-) {
-  const sent: Sent[] = [];
-  const fetch = async (request: Request): Promise<Response> => {
-    const entry: Sent = {
-      request,
-      method: request.method,
-      url: request.url,
-      authorization: request.headers.get("authorization"),
-      body: request.body ? await request.text() : "",
-      at: clock.now(),
-    };
-    sent.push(entry);
-    return respond(entry, sent.length - 1);
-  };
-  return { sent, fetch };
-}
 
 /** A call context for unit tests of single middleware. */
 export function context(overrides: Partial<CallContext> = {}): CallContext {

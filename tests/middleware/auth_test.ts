@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import {
   createPrimeIntellectClient,
   InvalidArgumentError,
@@ -11,18 +10,20 @@ import { authMiddleware } from "../../src/middleware/auth.ts";
 import { compose } from "../../src/middleware/compose.ts";
 import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context, EXPOSE, exposed, recordingFetch, type Sent, settle } from "./_support.ts";
+import { context, EXPOSE, exposed, settle } from "./_support.ts";
+import { recordingFetch } from "../helpers/fake_fetch.ts";
+import { withEnv } from "../helpers/env.ts";
 
 const KEY = "sk-test-auth-key-0001";
 const BASE = "https://api.primeintellect.ai";
 
 function client(
-  respond: (sent: Sent, index: number) => Response | Promise<Response>,
+  respond: (request: Request, index: number) => Response | Promise<Response>,
   extra: Parameters<typeof createPrimeIntellectClient>[0] = {},
   withKey = true,
 ) {
   const clock = new FakeClock();
-  const recorder = recordingFetch(clock, respond);
+  const recorder = recordingFetch(respond, clock);
   const c = createPrimeIntellectClient({
     ...(withKey ? { apiKey: KEY } : {}),
     fetch: recorder.fetch,
@@ -42,18 +43,6 @@ const expose = (c: ReturnType<typeof createPrimeIntellectClient>) =>
 const list = (c: ReturnType<typeof createPrimeIntellectClient>) =>
   c.GET(EXPOSE, { params: { path: { sandbox_id: "sb-1" } } });
 
-async function withEnv<T>(name: string, value: string | undefined, body: () => Promise<T>) {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  try {
-    return await body();
-  } finally {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  }
-}
-
 test("the key from the option is sent as a bearer token", async () => {
   const { client: c, sent } = client(() => exposed());
   await list(c);
@@ -71,7 +60,7 @@ test("a key provider is called for every request (rotating tokens)", async () =>
 });
 
 test("the key is read from PRIME_API_KEY when no option is given", async () => {
-  await withEnv("PRIME_API_KEY", "from-env-key", async () => {
+  await withEnv({ PRIME_API_KEY: "from-env-key" }, async () => {
     const { client: c, sent } = client(() => exposed(), {}, false);
     await list(c);
     assert.equal(sent[0]!.authorization, "Bearer from-env-key");
@@ -79,7 +68,7 @@ test("the key is read from PRIME_API_KEY when no option is given", async () => {
 });
 
 test("no key anywhere → MissingApiKeyError naming the option and the variable, nothing sent", async () => {
-  await withEnv("PRIME_API_KEY", undefined, async () => {
+  await withEnv({ PRIME_API_KEY: undefined }, async () => {
     const { client: c, sent } = client(() => exposed(), {}, false);
     await assert.rejects(list(c), (error: unknown) => {
       assert.ok(error instanceof MissingApiKeyError);
@@ -111,7 +100,7 @@ test("the key is trimmed", async () => {
 });
 
 test("a redirect to another host does not carry the key", async () => {
-  const { client: c, sent } = client((_s, i) =>
+  const { client: c, sent } = client((_r, i) =>
     i === 0 ? redirect(307, "https://evil.example/collect") : exposed()
   );
   const result = await list(c);
@@ -124,7 +113,7 @@ test("a redirect to another host does not carry the key", async () => {
 });
 
 test("a redirect back to the configured origin carries the key again", async () => {
-  const { client: c, sent } = client((_s, i) =>
+  const { client: c, sent } = client((_r, i) =>
     i === 0
       ? redirect(302, "https://cdn.example/hop")
       : i === 1
@@ -137,7 +126,7 @@ test("a redirect back to the configured origin carries the key again", async () 
 
 test("a relative same-origin redirect keeps the key", async () => {
   const { client: c, sent } = client((
-    _s,
+    _r,
     i,
   ) => (i === 0 ? redirect(308, "/v2/expose") : exposed()));
   await list(c);
@@ -158,7 +147,7 @@ test("an absolute URL to another origin is sent without the key", async () => {
 
 test("303 continues as a GET without body; 301/302 after POST too", async () => {
   for (const code of [303, 302, 301]) {
-    const { client: c, sent } = client((_s, i) => (i === 0 ? redirect(code, "/done") : exposed()));
+    const { client: c, sent } = client((_r, i) => (i === 0 ? redirect(code, "/done") : exposed()));
     await expose(c);
     assert.equal(sent[1]!.method, "GET", `after ${code}`);
     assert.equal(sent[1]!.body, "");
@@ -168,7 +157,7 @@ test("303 continues as a GET without body; 301/302 after POST too", async () => 
 
 test("307 and 308 resend the same method and body", async () => {
   for (const code of [307, 308]) {
-    const { client: c, sent } = client((_s, i) => (i === 0 ? redirect(code, "/again") : exposed()));
+    const { client: c, sent } = client((_r, i) => (i === 0 ? redirect(code, "/again") : exposed()));
     await expose(c);
     assert.equal(sent[1]!.method, "POST");
     assert.deepEqual(JSON.parse(sent[1]!.body), { port: 8000 });
@@ -185,7 +174,7 @@ test("an https → http downgrade is refused (loopback aside)", async () => {
   });
   assert.equal(sent.length, 1);
 
-  const local = client((_s, i) => (i === 0 ? redirect(302, "http://localhost:8080/x") : exposed()));
+  const local = client((_r, i) => (i === 0 ? redirect(302, "http://localhost:8080/x") : exposed()));
   await list(local.client);
   assert.equal(local.sent[1]!.url, "http://localhost:8080/x");
   assert.equal(local.sent[1]!.authorization, null, "another origin all the same");

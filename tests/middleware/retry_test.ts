@@ -10,7 +10,8 @@ import {
 import { compose } from "../../src/middleware/compose.ts";
 import { retryMiddleware } from "../../src/middleware/retry.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { context, EXPOSE, exposed, recordingFetch, settle, UNEXPOSE } from "./_support.ts";
+import { context, EXPOSE, exposed, settle, UNEXPOSE } from "./_support.ts";
+import { recordingFetch } from "../helpers/fake_fetch.ts";
 
 const KEY = "sk-test-retry-key-0001";
 
@@ -36,8 +37,8 @@ const status = (code: number, headers: Record<string, string> = {}) =>
 test("429 with Retry-After: 7 → the next attempt goes 7 s later", async () => {
   const clock = new FakeClock();
   const { sent, fetch } = recordingFetch(
+    (_r, i) => i === 0 ? status(429, { "retry-after": "7" }) : exposed(),
     clock,
-    (_s, i) => i === 0 ? status(429, { "retry-after": "7" }) : exposed(),
   );
   const retries: RetryInfo[] = [];
   const call = settle(expose(client(clock, fetch, { onRetry: (info) => retries.push(info) })));
@@ -58,7 +59,7 @@ test("429 with Retry-After: 7 → the next attempt goes 7 s later", async () => 
 
 test("POST + 503 → no retry; the 503 is returned as it is", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(503));
+  const { sent, fetch } = recordingFetch(() => status(503), clock);
   const result = await expose(client(clock, fetch));
   assert.equal(sent.length, 1);
   assert.equal(result.response.status, 503);
@@ -68,8 +69,8 @@ test("POST + 503 → no retry; the 503 is returned as it is", async () => {
 test("DELETE + 503 → retried", async () => {
   const clock = new FakeClock();
   const { sent, fetch } = recordingFetch(
+    (_r, i) => i === 0 ? status(503) : new Response(null, { status: 204 }),
     clock,
-    (_s, i) => i === 0 ? status(503) : new Response(null, { status: 204 }),
   );
   const call = settle(unexpose(client(clock, fetch)));
   await clock.runAllAsync();
@@ -81,8 +82,8 @@ for (const code of [408, 429, 500, 502, 504]) {
   test(`DELETE + ${code} → retried`, async () => {
     const clock = new FakeClock();
     const { sent, fetch } = recordingFetch(
+      (_r, i) => i === 0 ? status(code) : new Response(null, { status: 204 }),
       clock,
-      (_s, i) => i === 0 ? status(code) : new Response(null, { status: 204 }),
     );
     settle(unexpose(client(clock, fetch)));
     await clock.runAllAsync();
@@ -93,7 +94,7 @@ for (const code of [408, 429, 500, 502, 504]) {
 for (const code of [400, 401, 404, 409, 422, 501]) {
   test(`DELETE + ${code} → not retried`, async () => {
     const clock = new FakeClock();
-    const { sent, fetch } = recordingFetch(clock, () => status(code));
+    const { sent, fetch } = recordingFetch(() => status(code), clock);
     const result = await unexpose(client(clock, fetch));
     assert.equal(sent.length, 1);
     assert.equal(result.response.status, code);
@@ -102,7 +103,7 @@ for (const code of [400, 401, 404, 409, 422, 501]) {
 
 test("a retried POST sends the same body on every attempt", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, (_s, i) => (i < 2 ? status(429) : exposed()));
+  const { sent, fetch } = recordingFetch((_r, i) => (i < 2 ? status(429) : exposed()), clock);
   const call = settle(expose(client(clock, fetch)));
   await clock.runAllAsync();
   assert.ok(call.done);
@@ -167,7 +168,7 @@ test("GET is retried after any network error", async () => {
 
 test("abort during backoff rejects at once with the user's reason", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(503, { "retry-after": "30" }));
+  const { sent, fetch } = recordingFetch(() => status(503, { "retry-after": "30" }), clock);
   const controller = new AbortController();
   const call = settle(unexpose(client(clock, fetch), controller.signal));
   await clock.tickAsync(1_000);
@@ -184,7 +185,7 @@ test("abort during backoff rejects at once with the user's reason", async () => 
 
 test("Retry-After longer than maxRetryDelayMs: stop and return the response", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(429, { "retry-after": "3600" }));
+  const { sent, fetch } = recordingFetch(() => status(429, { "retry-after": "3600" }), clock);
   const result = await unexpose(client(clock, fetch, { retry: { maxRetryDelayMs: 60_000 } }));
   assert.equal(sent.length, 1);
   assert.equal(result.response.status, 429);
@@ -192,7 +193,7 @@ test("Retry-After longer than maxRetryDelayMs: stop and return the response", as
 
 test("retries run out: retries + 1 attempts, then the last response", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(502));
+  const { sent, fetch } = recordingFetch(() => status(502), clock);
   const call = settle(unexpose(client(clock, fetch, { retry: { retries: 2 } })));
   await clock.runAllAsync();
   assert.equal(sent.length, 3);
@@ -203,14 +204,14 @@ test("retries run out: retries + 1 attempts, then the last response", async () =
 
 test("retry: false sends once", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(503));
+  const { sent, fetch } = recordingFetch(() => status(503), clock);
   await unexpose(client(clock, fetch, { retry: false }));
   assert.equal(sent.length, 1);
 });
 
 test("a backoff that would end after the call's deadline is not waited for", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => status(503, { "retry-after": "20" }));
+  const { sent, fetch } = recordingFetch(() => status(503, { "retry-after": "20" }), clock);
   const started = clock.now();
   const result = await unexpose(client(clock, fetch, { timeoutMs: 10_000 }));
   assert.equal(result.response.status, 503);

@@ -11,7 +11,8 @@ import {
 } from "../../mod.ts";
 import { digestHex } from "../../src/util/hash.ts";
 import { FakeClock } from "../../src/testing/time.ts";
-import { EXPOSE, exposed, recordingFetch, settle } from "../middleware/_support.ts";
+import { EXPOSE, exposed, settle } from "../middleware/_support.ts";
+import { recordingFetch } from "../helpers/fake_fetch.ts";
 
 const KEY = "sk-test-rate-limit-key-0001";
 
@@ -29,7 +30,7 @@ function unexposeFor(client: ReturnType<typeof createPrimeIntellectClient>, sand
 test("21 calls for one sandbox: the 21st waits until the first leaves the window plus margin", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const waits: RateLimitInfo[] = [];
   const client = createPrimeIntellectClient({
     apiKey: KEY,
@@ -58,7 +59,7 @@ test("21 calls for one sandbox: the 21st waits until the first leaves the window
 
 test("the limiter key holds origin, a token hash and the sandbox, never the token", async () => {
   const clock = new FakeClock();
-  const { fetch } = recordingFetch(clock, () => exposed());
+  const { fetch } = recordingFetch(() => exposed(), clock);
   const waits: RateLimitInfo[] = [];
   const client = createPrimeIntellectClient({
     apiKey: KEY,
@@ -79,7 +80,7 @@ test("the limiter key holds origin, a token hash and the sandbox, never the toke
 
 test("two sandboxes don't share a budget; two tokens don't either", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
   const other = createPrimeIntellectClient({ apiKey: `${KEY}-other`, fetch, clock });
   const first = Array.from({ length: 20 }, () => settle(unexposeFor(client, "sb-1")));
@@ -98,7 +99,7 @@ test("two sandboxes don't share a budget; two tokens don't either", async () => 
 
 test("clients with the same token and clock share one budget by default", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const a = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } });
   const b = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } });
   const calls = [settle(listFor(a)), settle(listFor(b)), settle(listFor(a))];
@@ -112,7 +113,7 @@ test("clients with the same token and clock share one budget by default", async 
 test("waits are first come, first served", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({
     apiKey: KEY,
     fetch,
@@ -130,7 +131,7 @@ test("waits are first come, first served", async () => {
 
 test("maxWaitMs: a longer wait is a client-side RateLimitedError and nothing is sent", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({
     apiKey: KEY,
     fetch,
@@ -158,7 +159,7 @@ test("maxWaitMs: a longer wait is a client-side RateLimitedError and nothing is 
 
 test("a wait that would outlast the call's timeout fails at once, booking nothing", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({
     apiKey: KEY,
     fetch,
@@ -181,7 +182,7 @@ test("a wait that would outlast the call's timeout fails at once, booking nothin
 test("a per-call timeoutMs: a wait past it fails at once with a client-side RateLimitedError", async () => {
   // Auto-advancing: a wait that is not refused at once would run into the per-call timeout.
   using clock = new FakeClock(0, { autoAdvance: true });
-  const { sent, fetch } = recordingFetch(clock, () => Response.json({ exposures: [] }));
+  const { sent, fetch } = recordingFetch(() => Response.json({ exposures: [] }), clock);
   // The client's own budget (120 s) outlasts the 60.5 s wait; only the call's 5 s does not.
   // Two calls a window: the sandbox lookup (the VM check, sent once) and the first listing.
   const sandbox = new PrimeIntellect({ apiKey: KEY, fetch, clock, rateLimit: { limit: 2 } })
@@ -201,7 +202,7 @@ test("a per-call timeoutMs: a wait past it fails at once with a client-side Rate
 test("an aborted wait rejects with the user's reason and gives its slot back", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({
     apiKey: KEY,
     fetch,
@@ -231,11 +232,11 @@ test("a server 429 pauses the key until Retry-After", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
   const { sent, fetch } = recordingFetch(
-    clock,
-    (_s, i) =>
+    (_r, i) =>
       i === 0
         ? new Response("slow down", { status: 429, headers: { "retry-after": "30" } })
         : exposed(),
+    clock,
   );
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, retry: false });
   const first = await listFor(client);
@@ -254,11 +255,11 @@ test("a server 429 with RateLimit-Reset pauses the key too", async () => {
   const clock = new FakeClock();
   const t0 = clock.now();
   const { sent, fetch } = recordingFetch(
-    clock,
-    (_s, i) =>
+    (_r, i) =>
       i === 0
         ? new Response(null, { status: 429, headers: { "ratelimit-reset": "4" } })
         : exposed(),
+    clock,
   );
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock });
   // With retries on, the 429 is retried after the reset, and the pause agrees.
@@ -270,7 +271,7 @@ test("a server 429 with RateLimit-Reset pauses the key too", async () => {
 
 test("rateLimit: false sends everything at once", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: false });
   await Promise.all(Array.from({ length: 30 }, () => listFor(client)));
   assert.equal(sent.length, 30);
@@ -278,7 +279,7 @@ test("rateLimit: false sends everything at once", async () => {
 
 test("a custom store is used, and its failure is a RateLimitStoreError with nothing sent", async () => {
   const clock = new FakeClock();
-  const { sent, fetch } = recordingFetch(clock, () => exposed());
+  const { sent, fetch } = recordingFetch(() => exposed(), clock);
   const store = createMemoryRateLimitStore({ clock });
   const client = createPrimeIntellectClient({ apiKey: KEY, fetch, clock, rateLimit: { store } });
   await listFor(client);

@@ -3,32 +3,13 @@
 // ready. Then the same loop behind a TCP exposure and an SSH session of the served emulator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Socket } from "node:net";
+import { createServer } from "node:net";
 import { PrimeIntellect, type ReadinessEvent } from "../../mod.ts";
 import { tcpConnector } from "../../src/forward/tcp.ts";
 import { tcpProbe } from "../../src/readiness/tcp_probe.ts";
 import { createEmulator, FakeClock, serve } from "../../src/testing/mod.ts";
 import { exposeBody, prime, recordingFetch } from "../helpers/fake_fetch.ts";
-import { freePort, listenOnLoopback } from "../helpers/loopback.ts";
-
-async function tcpServer(onSocket: (socket: Socket) => void) {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    onSocket(socket);
-  });
-  const port = await listenOnLoopback(server);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { freePort, tcpServer } from "../helpers/loopback.ts";
 
 const once = async (port: number, settleMs = 500) =>
   await tcpProbe("127.0.0.1", port, await tcpConnector("test"), { settleMs })(
@@ -115,4 +96,40 @@ test("an SSH session of the served emulator: waitUntilReady sees its endpoint's 
   assert.deepEqual(events.map((e) => e.ready), [true]);
   await session.close();
   await assert.rejects(session.waitUntilReady(), { name: "NotFoundError" });
+});
+
+test("a TCP exposure at an IPv6 endpoint ([::1]:port) is probed at ::1 and named in brackets", async (t) => {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.end("SSH-2.0-test\r\n");
+  });
+  const port = await new Promise<number | undefined>((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen(0, "::1", () => resolve((server.address() as { port: number }).port));
+  });
+  if (port === undefined) {
+    t.skip("no IPv6 loopback on this machine");
+    return;
+  }
+  const endpoint = `[::1]:${port}`;
+  const api = recordingFetch(() =>
+    Response.json(exposeBody({
+      port: 2222,
+      protocol: "TCP",
+      url: `tcp://${endpoint}`,
+      tls_socket: endpoint,
+      external_port: port,
+      external_endpoint: endpoint,
+    }))
+  );
+  using clock = new FakeClock(0, { autoAdvance: true });
+  try {
+    const exposure = await prime(api.fetch, { clock }).sandbox("sb-1")
+      .exposePort({ port: 2200, protocol: "tcp" });
+    const ready = await exposure.waitUntilReady({ timeoutMs: 30_000 });
+    assert.deepEqual([ready.target, ready.attempts], [endpoint, 1]);
+    assert.match(ready.answer, /^sent \d+ bytes$/);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });

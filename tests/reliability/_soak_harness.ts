@@ -11,20 +11,8 @@
  * slow faults cost no real time while keeping their order. Requests go
  * in-process to `emulator.fetch` (no sockets), through a recording wrapper.
  *
- * **Accounting.** Every create POST carries a per-call marker (exposure
- * `name`, PTY `args[0]`, SSH `ttl_seconds` unique among calls in flight on
- * its sandbox), so the wrapper attributes each create attempt the server
- * acted on to the client call that made it:
- *
- * - *duplicates*: a call whose POST took effect more than once (a retried
- *   POST that must not have been retried) — must be 0;
- * - *orphans*: a call whose POST took effect but whose answer was lost or
- *   garbled by an injected fault (`lost-response`, `non-json`, `empty`,
- *   `truncated-json`) or arrived after the client gave up: the client never
- *   learned the id, so it cannot clean up. They are counted explicitly, must
- *   match what is left in the emulator exactly, and are then removed by a
- *   janitor with faults off;
- * - *leaks*: anything live in the emulator beyond the orphans — must be 0.
+ * **Accounting** (`_soak_ledger.ts`): duplicates and orphans of creates must add up to
+ * what is left in the emulator; anything more is a leak.
  *
  * **Fault kinds.** Every emulator {@link FAULT_KINDS} kind, drawn uniformly:
  * statuses, resets, slow answers, garbled bodies, lost answers, trickled
@@ -56,127 +44,21 @@
  *
  * @module
  */
-import {
-  PrimeIntellect,
-  type Pty,
-  PtyDisconnectedError,
-  SandgateError,
-  Tensorlake,
-} from "../../mod.ts";
+import { PrimeIntellect, SandgateError, Tensorlake } from "../../mod.ts";
 import { createEmulator, FAULT_KINDS, type FaultKind } from "../../src/testing/mod.ts";
 import { mulberry32 } from "../../src/testing/prng.ts";
 import { SECRET_API_KEY, SecretScanner } from "../helpers/secrets.ts";
+import { onUnhandled } from "../helpers/unhandled.ts";
 import { FakeClock } from "../../src/testing/time.ts";
+import { FLOWS, type SoakKit } from "./_soak_flows.ts";
+import { CreateLedger, type Resource } from "./_soak_ledger.ts";
+import { type SoakOptions, type SoakReport, violationsOf } from "./_soak_report.ts";
 
-/** How to run the soak. */
-export interface SoakOptions {
-  /** Concurrent workers. */
-  workers: number;
-  /** SDK method calls in total (creates, lists, resizes, closes, disposals). */
-  calls: number;
-  /** Seed of the fault draws and of every worker's choices. */
-  seed: number;
-  /** Probability that a request is faulted. */
-  faultRate: number;
-  /** Sandboxes per provider; workers share them round-robin. */
-  sandboxes: number;
-  /** Mean virtual time between event-loop stalls, in ms (0: none). Default 20 000. */
-  stallEveryMs?: number;
-  /** Length of a stall, in (virtual) ms. Default 1 200. */
-  stallMs?: number;
-  /** Fault kinds to draw from, uniformly. Default: every kind. */
-  kinds?: readonly FaultKind[];
-  /** Add PTY attach flows (not seed-exact, see above). Default false. */
-  attach?: boolean;
-  /** Scan every error and handle for secrets (slower). Default true. */
-  scanSecrets?: boolean;
-  /**
-   * Test the harness itself: re-send a create POST whose answer was lost, as
-   * a broken retry policy would. The run must then report duplicates.
-   */
-  sabotageReplayLostPosts?: boolean;
-  /** Progress lines (e.g. `console.log`). */
-  log?: (line: string) => void;
-}
-
-/** What a soak run measured. */
-export interface SoakReport {
-  options: Omit<SoakOptions, "log">;
-  realMs: number;
-  virtualMs: number;
-  calls: number;
-  callsOk: number;
-  callsFailed: number;
-  failuresByError: Record<string, number>;
-  untypedFailures: string[];
-  requests: number;
-  faultsByKind: Record<string, number>;
-  retriesSeen: number;
-  rateLimitWaits: number;
-  stalls: number;
-  attaches: { attempted: number; exited: number; killed: number; detached: number };
-  creates: { attempted: number; succeeded: number; effective: number };
-  duplicates: number;
-  orphans: { exposures: number; sshSessions: number; ptys: number };
-  liveBeforeJanitor: { exposures: number; sshSessions: number; ptys: number };
-  leaks: { exposures: number; sshSessions: number; ptys: number };
-  liveAfterJanitor: { exposures: number; sshSessions: number; ptys: number };
-  overLimit: number;
-  unhandledRejections: number;
-  pendingTimers: number;
-  cleanupsRetried: number;
-  secretsTracked: number;
-  valuesScanned: number;
-  secretLeaks: number;
-  /** Human-readable violations; empty when every guarantee held. */
-  violations: string[];
-}
+export { formatTable, type SoakOptions, type SoakReport } from "./_soak_report.ts";
 
 // Node 20 has no Symbol.asyncDispose; sandgate's handles then use the registered symbol.
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose =
   (Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")) as typeof Symbol.asyncDispose;
-const SOAK_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsoak soak@test";
-const GARBLING = new Set<FaultKind>(["non-json", "empty", "truncated-json"]);
-
-type Resource = "exposures" | "sshSessions" | "ptys";
-
-interface CreateCall {
-  resource: Resource;
-  effective: number;
-  learned: boolean;
-}
-
-function onUnhandled(count: (reason: unknown) => void): () => void {
-  // deno-lint-ignore no-explicit-any
-  type Listener = (name: string, handler: (...args: any[]) => void) => void;
-  const g = globalThis as unknown as {
-    process?: { on?: Listener; off?: Listener };
-    addEventListener?: Listener;
-    removeEventListener?: Listener;
-  };
-  const seen = new Set<unknown>();
-  const once = (reason: unknown) => {
-    if (seen.has(reason)) return;
-    seen.add(reason);
-    count(reason);
-  };
-  const nodeHandler = (reason: unknown) => once(reason);
-  const webHandler = (event: { reason: unknown; preventDefault(): void }) => {
-    event.preventDefault();
-    once(event.reason);
-  };
-  const usesProcess = typeof g.process?.on === "function";
-  if (usesProcess) g.process!.on!("unhandledRejection", nodeHandler);
-  if (typeof g.addEventListener === "function") {
-    g.addEventListener("unhandledrejection", webHandler);
-  }
-  return () => {
-    if (usesProcess) g.process!.off?.("unhandledRejection", nodeHandler);
-    if (typeof g.removeEventListener === "function") {
-      g.removeEventListener("unhandledrejection", webHandler);
-    }
-  };
-}
 
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
@@ -235,63 +117,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return kind;
   }
 
-  // Create calls in flight, by marker; and what each made happen on the server.
-  const inFlight = new Map<string, CreateCall>();
-  let duplicates = 0;
-  let unattributed = 0;
-  const createStats = { attempted: 0, succeeded: 0, effective: 0 };
-  const orphans = { exposures: 0, sshSessions: 0, ptys: 0 };
-
-  async function markerOf(request: Request): Promise<string | undefined> {
-    if (request.method !== "POST") return undefined;
-    const url = new URL(request.url);
-    const path = url.pathname;
-    let body: Record<string, unknown>;
-    try {
-      body = await request.clone().json();
-    } catch {
-      return undefined;
-    }
-    let m: RegExpExecArray | null;
-    if ((m = /^\/api\/v1\/sandbox\/([^/]+)\/expose$/.exec(path))) {
-      return `expose:${m[1]}:${String(body.name)}`;
-    }
-    if ((m = /^\/api\/v1\/sandbox\/([^/]+)\/ssh-session$/.exec(path))) {
-      return `ssh:${m[1]}:${String(body.ttl_seconds)}`;
-    }
-    if (path === "/api/v1/pty") {
-      const args = body.args as unknown[] | undefined;
-      return `pty:${url.hostname.split(".")[0]}:${String(args?.[0])}`;
-    }
-    return undefined;
-  }
-
-  const fetch = async (request: Request): Promise<Response> => {
-    const marker = await markerOf(request);
-    const call = marker ? inFlight.get(marker) : undefined;
-    if (marker && !call) unattributed++;
-    let response: Response;
-    const spare = options.sabotageReplayLostPosts && call ? request.clone() : undefined;
-    try {
-      response = await emulator.fetch(request);
-    } catch (error) {
-      if (call && faultOf.get(request) === "lost-response") call.effective++;
-      if (!spare) throw error;
-      response = await emulator.fetch(spare);
-      if (faultOf.get(spare) === "lost-response") call!.effective++;
-    }
-    if (call && response.ok) call.effective++;
-    if (call && response.ok && !GARBLING.has(faultOf.get(request) as FaultKind)) {
-      // Learn the tokens the server handed out, to scan for them later.
-      try {
-        const body = await response.clone().json() as { token?: unknown };
-        if (typeof body.token === "string" && body.token.length >= 8) {
-          scanner.add(`token:${marker}`, body.token);
-        }
-      } catch { /* the client reports it */ }
-    }
-    return response;
-  };
+  const ledger = new CreateLedger();
+  const fetch = ledger.fetch(emulator.fetch, faultOf, {
+    replayLostPosts: options.sabotageReplayLostPosts ?? false,
+    learnToken: (marker, token) => scanner.add(`token:${marker}`, token),
+  });
 
   let retriesSeen = 0;
   let rateLimitWaits = 0;
@@ -350,34 +180,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
   }
 
-  /** Runs a create with a marker registered, and accounts for what the server did. */
-  async function create<T>(
+  /** Runs a create with its marker in the ledger, counted as one call. */
+  function create<T>(
     label: string,
     marker: string,
     resource: Resource,
     run: () => Promise<T>,
   ): Promise<T | undefined> {
-    if (inFlight.has(marker)) throw new Error(`soak harness: marker ${marker} reused in flight`);
-    const record: CreateCall = { resource, effective: 0, learned: false };
-    inFlight.set(marker, record);
-    createStats.attempted++;
-    try {
-      const value = await call(label, run);
-      record.learned = value !== undefined;
-      if (record.learned) createStats.succeeded++;
-      return value;
-    } finally {
-      inFlight.delete(marker);
-      createStats.effective += record.effective;
-      if (record.effective > 1) duplicates += record.effective - 1;
-      if (record.effective > 0 && !record.learned) {
-        orphans[resource]++;
-        if (resource === "sshSessions") orphans.exposures++;
-      }
-      if (record.learned && record.effective === 0) {
-        untyped.push(`${label}: client saw a created resource the server never created`);
-      }
-    }
+    return ledger.track(label, marker, resource, () => call(label, run), untyped);
   }
 
   /**
@@ -414,119 +224,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     callsOk++;
   }
 
-  async function exposeFlow(w: number): Promise<void> {
-    const i = w % options.sandboxes;
-    const sb = primeSandboxes[i]!;
-    const name = `c${++seq}`;
-    const protocol = random() < 0.5 ? "http" : "TCP";
-    const port = 22 + Math.floor(random() * 8979);
-    const exposure = await create(
-      "exposePort",
-      `expose:${sandboxNames[i]}:${name}`,
-      "exposures",
-      () => sb.exposePort({ port, name, protocol }),
-    );
-    if (!exposure) return;
-    if (scan) toScan.push([exposure, "exposure handle"]);
-    await scope("dispose exposure", exposure, async (e) => {
-      if (random() < 0.3 && budgetLeft()) await call("listExposures", () => sb.listExposures());
-      if (random() < 0.2 && budgetLeft()) await call("unexpose", () => e.unexpose());
-    });
-  }
-
-  async function sshFlow(w: number): Promise<void> {
-    const i = w % options.sandboxes;
-    const sb = primeSandboxes[i]!;
-    const ttlSeconds = 3600 - (++sshSeq % 3000);
-    const session = await create(
-      "createSshSession",
-      `ssh:${sandboxNames[i]}:${ttlSeconds}`,
-      "sshSessions",
-      () => sb.createSshSession({ ttlSeconds }),
-    );
-    if (!session) return;
-    if (scan) toScan.push([session, "SSH session handle"]);
-    await scope("dispose SSH session", session, async (s) => {
-      if (random() < 0.5) {
-        const command = s.sshCommand({ identityFile: "~/.ssh/id_ed25519" });
-        if (scan) toScan.push([command, "sshCommand"]);
-      }
-      if (random() < 0.3 && budgetLeft()) {
-        await call("authorizeKey", () => s.authorizeKey(SOAK_PUBLIC_KEY));
-      }
-      if (random() < 0.2 && budgetLeft()) {
-        await call("closeSshSession", () => sb.closeSshSession(s.sessionId));
-      }
-    });
-  }
-
-  async function ptyFlow(w: number): Promise<void> {
-    const i = w % options.sandboxes;
-    const sb = tlSandboxes[i]!;
-    const marker = `c${++seq}`;
-    const pty = await create(
-      "createPty",
-      `pty:${sandboxNames[i]}:${marker}`,
-      "ptys",
-      () => sb.createPty({ command: "/bin/sh", args: [marker], rows: 24, cols: 80 }),
-    );
-    if (!pty) return;
-    if (scan) toScan.push([pty, "PTY handle"]);
-    await scope("dispose PTY", pty, async (p) => {
-      const id = p.sessionId;
-      if (random() < 0.6 && budgetLeft()) {
-        const rows = 1 + Math.floor(random() * 200);
-        const cols = 1 + Math.floor(random() * 400);
-        await call("resizePty", () => sb.resizePty(id, { rows, cols }));
-      }
-      if (options.attach && random() < 0.3 && budgetLeft()) await attachFlow(p);
-      if (random() < 0.2 && budgetLeft()) await call("getPty", () => sb.getPty(id));
-      if (random() < 0.1 && budgetLeft()) await call("listPtys", () => sb.listPtys());
-      if (random() < 0.2 && budgetLeft()) await call("killPty", () => sb.killPty(id));
-    });
-  }
-
-  /** Attach, type, read the echo, then exit, kill or detach: one call. */
-  async function attachFlow(p: Pty): Promise<void> {
-    attaches.attempted++;
-    const ending = random();
-    await call("attach", async () => {
-      const connection = await p.attach({ timeoutMs: 10_000 });
-      if (scan) toScan.push([connection, "PTY connection"]);
-      const reader = connection.output.getReader();
-      const writer = connection.input.getWriter();
-      const marker = `m${++seq}`;
-      await writer.write(`echo ${marker}\r`);
-      let seen = "";
-      const decoder = new TextDecoder();
-      while (!seen.includes(`${marker}\r\n`) && seen.length < 64 * 1024) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        seen += decoder.decode(value, { stream: true });
-      }
-      if (ending < 0.3) {
-        await writer.write("exit 0\r");
-      } else if (ending < 0.5) {
-        await p.kill();
-      } else {
-        await connection.close();
-      }
-      const exit = await connection.exit;
-      if (scan) toScan.push([exit, "PTY exit"]);
-      if (exit.kind === "exited") attaches.exited++;
-      else if (exit.kind === "killed") attaches.killed++;
-      else if (exit.error instanceof PtyDisconnectedError && exit.error.byClient) {
-        attaches.detached++;
-      } else throw exit.error;
-      reader.releaseLock();
-      writer.releaseLock();
-    });
-  }
-
-  const flows = [exposeFlow, sshFlow, ptyFlow];
+  const kit: SoakKit = {
+    random,
+    budgetLeft,
+    names: sandboxNames,
+    prime: primeSandboxes,
+    tensorlake: tlSandboxes,
+    attach: options.attach ?? false,
+    attaches,
+    next: () => ++seq,
+    nextSsh: () => ++sshSeq,
+    keep: (value, label) => void (scan && toScan.push([value, label])),
+    call,
+    create,
+    scope,
+  };
   async function worker(w: number): Promise<void> {
     while (budgetLeft()) {
-      await flows[Math.floor(random() * flows.length)]!(w);
+      await FLOWS[Math.floor(random() * FLOWS.length)]!(kit, w);
     }
   }
 
@@ -560,9 +275,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const liveBefore = emulator.live();
     const leaks = {
-      exposures: liveBefore.exposures - orphans.exposures,
-      sshSessions: liveBefore.sshSessions - orphans.sshSessions,
-      ptys: liveBefore.ptys - orphans.ptys,
+      exposures: liveBefore.exposures - ledger.orphans.exposures,
+      sshSessions: liveBefore.sshSessions - ledger.orphans.sshSessions,
+      ptys: liveBefore.ptys - ledger.orphans.ptys,
     };
 
     // Janitor: remove the accounted orphans with faults off.
@@ -606,9 +321,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       rateLimitWaits,
       stalls,
       attaches,
-      creates: createStats,
-      duplicates,
-      orphans,
+      creates: ledger.stats,
+      duplicates: ledger.duplicates,
+      orphans: ledger.orphans,
       liveBeforeJanitor: pick(liveBefore),
       leaks,
       liveAfterJanitor: pick(liveAfter),
@@ -621,30 +336,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       secretLeaks: scanner.leaks.length,
       violations: [],
     };
-    const v = report.violations;
-    if (leaks.exposures !== 0 || leaks.sshSessions !== 0 || leaks.ptys !== 0) {
-      v.push(`leaked resources beyond accounted orphans: ${JSON.stringify(leaks)}`);
-    }
-    const after = report.liveAfterJanitor;
-    if (after.exposures + after.sshSessions + after.ptys !== 0) {
-      v.push(`resources still live after the janitor: ${JSON.stringify(after)}`);
-    }
-    if (report.overLimit !== 0) v.push(`${report.overLimit} requests served above 20 / 60 s`);
-    if (unhandled !== 0) v.push(`${unhandled} unhandled rejections`);
-    if (untyped.length !== 0) v.push(`untyped failures: ${untyped.slice(0, 5).join(" | ")}`);
-    if (duplicates !== 0) v.push(`${duplicates} duplicate resources from retried POSTs`);
-    if (unattributed !== 0) {
-      v.push(`${unattributed} create requests the harness could not attribute`);
-    }
-    if (report.calls < options.calls) v.push(`only ${report.calls} of ${options.calls} calls ran`);
-    if (report.secretLeaks !== 0) {
-      v.push(
-        `${report.secretLeaks} secret leaks: ${
-          scanner.leaks.slice(0, 3).map((l) => `${l.secret} in ${l.how} of ${l.label}`).join("; ")
-        }`,
-      );
-    }
-    if (report.pendingTimers !== 0) v.push(`${report.pendingTimers} timers still pending`);
+    report.violations.push(...violationsOf(report, {
+      unattributed: ledger.unattributed,
+      leaks: scanner.leaks.slice(0, 3).map((l) => `${l.secret} in ${l.how} of ${l.label}`),
+    }));
     return report;
   } finally {
     clearInterval(progress);
@@ -662,64 +357,6 @@ class SyntheticFailure extends SandgateError {
   constructor() {
     super("synthetic failure inside an `await using` scope");
   }
-}
-
-/** The report as a two-column table. */
-export function formatTable(r: SoakReport): string {
-  const row = (k: string, v: string | number) => [k, String(v)] as const;
-  const rows: (readonly [string, string])[] = [
-    row("workers × calls", `${r.options.workers} × ${r.options.calls}`),
-    row("seed / fault rate", `${r.options.seed} / ${r.options.faultRate}`),
-    row("sandboxes per provider", r.options.sandboxes),
-    row("real time", `${(r.realMs / 1000).toFixed(1)} s`),
-    row("virtual time", `${(r.virtualMs / 60_000).toFixed(1)} min`),
-    row("calls ok / failed", `${r.callsOk} / ${r.callsFailed}`),
-    row(
-      "failures by error",
-      Object.entries(r.failuresByError).map(([k, n]) => `${k} ${n}`).join(", ") || "-",
-    ),
-    row("requests to the emulator", r.requests),
-    row("retries / rate-limit waits", `${r.retriesSeen} / ${r.rateLimitWaits}`),
-    row("event-loop stalls injected", r.stalls),
-    row(
-      "attaches / exited / killed / detached",
-      `${r.attaches.attempted} / ${r.attaches.exited} / ${r.attaches.killed} / ${r.attaches.detached}`,
-    ),
-    row(
-      "faults injected",
-      Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(", ") || "-",
-    ),
-    row(
-      "creates attempted / ok / took effect",
-      `${r.creates.attempted} / ${r.creates.succeeded} / ${r.creates.effective}`,
-    ),
-    row(
-      "orphans (answer lost, accounted)",
-      `${r.orphans.exposures} exp (incl. SSH), ${r.orphans.sshSessions} ssh, ${r.orphans.ptys} pty`,
-    ),
-    row("cleanups retried after a failed dispose", r.cleanupsRetried),
-    row(
-      "✔ leaked exposures / sessions / PTYs",
-      `${r.leaks.exposures} / ${r.leaks.sshSessions} / ${r.leaks.ptys}`,
-    ),
-    row(
-      "✔ live after janitor",
-      `${r.liveAfterJanitor.exposures} / ${r.liveAfterJanitor.sshSessions} / ${r.liveAfterJanitor.ptys}`,
-    ),
-    row("✔ requests served above 20 / 60 s", r.overLimit),
-    row("✔ unhandled rejections", r.unhandledRejections),
-    row("✔ failures that were not a SandgateError", r.untypedFailures.length),
-    row("✔ duplicate resources from retried POSTs", r.duplicates),
-    row(
-      "✔ secret occurrences",
-      `${r.secretLeaks} (${r.secretsTracked} secrets, ${r.valuesScanned} values)`,
-    ),
-    row("✔ timers left pending", r.pendingTimers),
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v}`);
-  return [...lines, r.violations.length === 0 ? "PASS" : `FAIL:\n- ${r.violations.join("\n- ")}`]
-    .join("\n");
 }
 
 /**

@@ -1,7 +1,15 @@
 // Repo-only: the npm build's package.json and renames, the src/ lint rules, the test runner's count parser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { packageJson, parseNpmSpecifier, toNpmSpecifiers } from "../../scripts/build_npm.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  brokenLinks,
+  DOCS,
+  packageJson,
+  parseNpmSpecifier,
+  relativeLinks,
+  toNpmSpecifiers,
+} from "../../scripts/build_npm.ts";
 import { parseCounts } from "../../scripts/test.ts";
 
 test("oxlint forbids Node imports and runtime globals in src/, not property reads", async () => {
@@ -93,7 +101,43 @@ test("package.json has import/require conditions with types for every entry", ()
   assert.equal(pkg.module, "./dist/mod.js");
   assert.equal(pkg.exports["./cli"], undefined, "the CLI is the bin on npm, not a subpath");
   assert.deepEqual(pkg.bin, { sandgate: "./bin/sandgate.js" });
-  assert.deepEqual(pkg.files, ["dist/", "cjs/", "bin/", "testing/"]);
+  assert.deepEqual(pkg.files, ["dist/", "cjs/", "bin/", "testing/", ...DOCS]);
+});
+
+test("brokenLinks names packed links to files the package does not hold", () => {
+  const readme = [
+    "See [the CLI](docs/cli.md#exit-codes), [`examples/`](examples/), [notes](NOTES.md),",
+    "[home](https://example.org/x.md), [up](#usage) and `[not](a-link.md)`.",
+    "```md",
+    "[in a fence](fenced.md)",
+    "```",
+  ].join("\n");
+  assert.deepEqual(relativeLinks(readme), ["docs/cli.md#exit-codes", "examples/", "NOTES.md"]);
+  const packed = ["README.md", "docs/cli.md", "examples/pty.ts"];
+  assert.deepEqual(
+    brokenLinks({ "README.md": readme, "docs/cli.md": "[back](../README.md)" }, packed),
+    [
+      "README.md → NOTES.md",
+    ],
+  );
+  assert.deepEqual(brokenLinks({ "README.md": readme }, ["README.md", "docs/cli.md"]), [
+    "README.md → examples/",
+    "README.md → NOTES.md",
+  ]);
+});
+
+test("every relative link of the README and the shipped guides leads to a file npm packs", () => {
+  // The tarball as package.json's `files` makes it (check:package checks the real `npm pack`).
+  const walk = (path: string): string[] =>
+    statSync(path).isDirectory()
+      ? readdirSync(path).flatMap((name) => walk(`${path.replace(/\/$/, "")}/${name}`))
+      : [path];
+  const packed = ["README.md", "LICENSE", "package.json", "dist/mod.js", ...DOCS.flatMap(walk)];
+  const markdown = Object.fromEntries(
+    packed.filter((f) => f.endsWith(".md")).map((f) => [f, readFileSync(f, "utf8")]),
+  );
+  assert.ok(Object.keys(markdown).includes("docs/cli.md"));
+  assert.deepEqual(brokenLinks(markdown, packed), []);
 });
 
 test("parseCounts reads the last summary of node (TAP and spec) and bun", () => {

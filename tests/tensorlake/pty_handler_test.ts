@@ -114,3 +114,21 @@ test("bad options are InvalidArgumentErrors naming the field", () => {
     field("options.authorize"),
   );
 });
+
+test("unknown option keys are refused by name (a misspelt authorize must not open terminals to all)", () => {
+  const { sandbox } = setup();
+  for (const key of ["authorise", "ptyOptions", "onError"]) {
+    assert.throws(
+      () => createPtyHandler({ sandbox, pty: { command: "sh" }, [key]: () => true } as never),
+      (error: unknown) =>
+        error instanceof InvalidArgumentError && error.field === `options.${key}` &&
+        error.message.includes(`options.${key}`) && error.message.includes("not a known option"),
+    );
+  }
+  for (const value of [null, [], "sandbox"]) {
+    assert.throws(
+      () => createPtyHandler(value as never),
+      (error: unknown) => error instanceof InvalidArgumentError && error.field === "options",
+    );
+  }
+});

@@ -19,8 +19,8 @@ import {
   positionals,
   stringOptions,
 } from "../args.ts";
-import { parseHostPort } from "../../forward/options.ts";
-import type { Context } from "../context.ts";
+import { parseHostPort } from "../../util/host_port.ts";
+import { type Context, interruptionOf } from "../context.ts";
 import { rich } from "../output.ts";
 import { EXIT, UsageError } from "../errors.ts";
 
@@ -179,7 +179,8 @@ export async function emulator(ctx: Context, args: string[]): Promise<number> {
       ctx.signal.addEventListener("abort", () => resolve(), { once: true });
     });
     ctx.out.note("emulator stopped");
-    return EXIT.ok;
+    // Only a signal stops it: its code (128 + its number), as every command exits on one.
+    return interruptionOf(ctx.signal)?.exitCode ?? EXIT.interrupted;
   } finally {
     await server.close();
   }

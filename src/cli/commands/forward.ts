@@ -17,7 +17,7 @@ import {
   PRIME_OPTIONS,
   TENSORLAKE_OPTIONS,
 } from "../args.ts";
-import { type Context, primeIntellect, tensorlake } from "../context.ts";
+import { type Context, interruptionOf, primeIntellect, tensorlake } from "../context.ts";
 import { describeError, EXIT, UsageError } from "../errors.ts";
 import { rich } from "../output.ts";
 import { relayStdio } from "../stdio_relay.ts";
@@ -159,7 +159,9 @@ export async function forward(ctx: Context, args: string[]): Promise<number> {
   }
   const cleanedUp = await stopAll(ctx, forwards);
   if (failure) throw failure.error;
-  return cleanedUp ? EXIT.ok : EXIT.failure;
+  // Only a signal ends forwarding: its code (128 + its number), as every command exits on one;
+  // 1 when something created here could not be removed.
+  return cleanedUp ? interruptionOf(ctx.signal)?.exitCode ?? EXIT.interrupted : EXIT.failure;
 }
 
 /** Stops every forward (removing what they created) and sums them up; `false` when one failed. */
@@ -199,5 +201,6 @@ async function stdio(ctx: Context, parsed: Parsed, provider: ProviderName): Prom
   } finally {
     await connection.close();
   }
-  return EXIT.ok;
+  // 0 when stdin ended (ssh closed the connection); 128 + n when a signal stopped the relay.
+  return interruptionOf(ctx.signal)?.exitCode ?? EXIT.ok;
 }

@@ -4,10 +4,29 @@
  *
  * @module
  */
+import { after, before } from "node:test";
 import { Redis } from "ioredis";
 import { fromIoredis, type RedisEval } from "../../../src/rate_limit/redis/mod.ts";
+import { type RedisServer, startRedisServer } from "../../helpers/redis_server.ts";
 
 export { type RedisServer, redisSkipReason, startRedisServer } from "../../helpers/redis_server.ts";
+
+/**
+ * A throwaway redis-server and a {@link testRedis} client for the tests of the `describe` this is
+ * called in: both start before its first test and stop after its last.
+ */
+export function suiteRedis(): { readonly server: RedisServer; readonly redis: Redis } {
+  const suite = {} as { server: RedisServer; redis: Redis };
+  before(async () => {
+    suite.server = await startRedisServer();
+    suite.redis = testRedis(suite.server.port);
+  });
+  after(async () => {
+    suite.redis?.disconnect();
+    await suite.server?.stop();
+  });
+  return suite;
+}
 
 /** An ioredis client for tests: fast reconnects, commands fail at once while offline. */
 export function testRedis(port: number, options: { offlineQueue?: boolean } = {}): Redis {

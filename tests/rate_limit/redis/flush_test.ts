@@ -5,27 +5,16 @@
  * flush can at most let other processes' sends be forgotten, never its own.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Redis } from "ioredis";
+import { describe, test } from "node:test";
 import { createPrimeIntellectClient, RateLimitedError } from "../../../mod.ts";
 import { createRedisRateLimitStore, fromIoredis } from "../../../src/rate_limit/redis/mod.ts";
-import { type RedisServer, redisSkipReason, startRedisServer, testRedis } from "./_helpers.ts";
+import { redisSkipReason, suiteRedis } from "./_helpers.ts";
 
 const skip = redisSkipReason();
 const PATH = "/api/v1/sandbox/{sandbox_id}/expose" as const;
 
 describe("Redis FLUSHALL mid-window", { skip }, () => {
-  let server: RedisServer;
-  let redis: Redis;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = testRedis(server.port);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const suite = suiteRedis();
 
   test("after a FLUSHALL, a process sends no more than the limit within the window it already used", async () => {
     const sent: number[] = [];
@@ -34,7 +23,7 @@ describe("Redis FLUSHALL mid-window", { skip }, () => {
       void request.body?.cancel();
       return Promise.resolve(Response.json({ exposures: [] }));
     };
-    const store = createRedisRateLimitStore({ client: fromIoredis(redis) });
+    const store = createRedisRateLimitStore({ client: fromIoredis(suite.redis) });
     const client = createPrimeIntellectClient({
       apiKey: "flush-token",
       fetch,
@@ -47,7 +36,7 @@ describe("Redis FLUSHALL mid-window", { skip }, () => {
     assert.equal(sent.length, 3);
 
     // Without the flush the 4th call is refused by Redis itself; after it, Redis says "go".
-    await redis.flushall();
+    await suite.redis.flushall();
     const after = await Promise.allSettled([list(), list(), list()]);
     assert.equal(sent.length, 3, "nothing beyond this process's own 3 sends in the window");
     for (const outcome of after) {

@@ -4,39 +4,20 @@
  * to `EVAL`, which loads the script again.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Redis } from "ioredis";
+import { describe, test } from "node:test";
 import {
   createRedisRateLimitStore,
   RateLimitStoreError,
 } from "../../../src/rate_limit/redis/mod.ts";
-import {
-  countingEval,
-  newId,
-  type RedisServer,
-  redisSkipReason,
-  startRedisServer,
-  testRedis,
-  uniqueKey,
-} from "./_helpers.ts";
+import { countingEval, newId, redisSkipReason, suiteRedis, uniqueKey } from "./_helpers.ts";
 
 const skip = redisSkipReason();
 
 describe("Redis store across SCRIPT FLUSH and restarts", { skip }, () => {
-  let server: RedisServer;
-  let redis: Redis;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = testRedis(server.port);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const suite = suiteRedis();
 
   test("SCRIPT FLUSH mid-run: the next call reloads the script with EVAL, then EVALSHA again", async () => {
-    const client = countingEval(redis);
+    const client = countingEval(suite.redis);
     const store = createRedisRateLimitStore({ client });
     const key = uniqueKey("flush");
     const request = () => ({ limit: 2, windowMs: 1000, id: newId() });
@@ -45,7 +26,7 @@ describe("Redis store across SCRIPT FLUSH and restarts", { skip }, () => {
     await store.reserve(key, request());
     assert.deepEqual(client.counts, { evalsha: 2, eval: 1 });
 
-    await redis.script("FLUSH");
+    await suite.redis.script("FLUSH");
     const third = await store.reserve(key, request());
     assert.deepEqual(client.counts, { evalsha: 3, eval: 2 });
     // The bookings survived the flush: the third call waits for the first slot.
@@ -55,7 +36,7 @@ describe("Redis store across SCRIPT FLUSH and restarts", { skip }, () => {
   });
 
   test("Redis restart mid-run: fail-closed while it is down, working again after it is back", async () => {
-    const client = countingEval(redis);
+    const client = countingEval(suite.redis);
     const errors: string[] = [];
     const store = createRedisRateLimitStore({
       client,
@@ -66,11 +47,11 @@ describe("Redis store across SCRIPT FLUSH and restarts", { skip }, () => {
     const request = () => ({ limit: 5, windowMs: 1000, id: newId() });
     assert.equal((await store.reserve(key, request())).rejected, false);
 
-    await server.stop();
+    await suite.server.stop();
     await assert.rejects(store.reserve(key, request()), RateLimitStoreError);
     assert.deepEqual(errors, ["reserve:none"]);
 
-    await server.start();
+    await suite.server.start();
     const evalsBefore = client.counts.eval;
     // ioredis reconnects by itself (every 50 ms here); the new server has no scripts.
     let reservation;

@@ -4,8 +4,7 @@
  * itself takes between calls.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Redis } from "ioredis";
+import { before, describe, test } from "node:test";
 import {
   createRedisRateLimitStore,
   DEFAULT_KEY_PREFIX,
@@ -13,14 +12,7 @@ import {
   RATE_LIMIT_SCRIPT,
   rateLimitScriptSha,
 } from "../../../src/rate_limit/redis/mod.ts";
-import {
-  newId,
-  type RedisServer,
-  redisSkipReason,
-  startRedisServer,
-  testRedis,
-  uniqueKey,
-} from "./_helpers.ts";
+import { newId, redisSkipReason, suiteRedis, uniqueKey } from "./_helpers.ts";
 
 const skip = redisSkipReason();
 
@@ -31,22 +23,15 @@ function delayOf(reservation: { rejected: boolean; delayMs?: number }): number {
 }
 
 describe("Redis rate-limit store", { skip }, () => {
-  let server: RedisServer;
-  let redis: Redis;
+  const suite = suiteRedis();
   let store: ReturnType<typeof createRedisRateLimitStore>;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = testRedis(server.port);
-    store = createRedisRateLimitStore({ client: fromIoredis(redis) });
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
+  before(() => {
+    store = createRedisRateLimitStore({ client: fromIoredis(suite.redis) });
   });
 
   test("the script SHA computed with Web Crypto is the one Redis computes", async () => {
-    const loaded = await redis.script("LOAD", RATE_LIMIT_SCRIPT);
+    const loaded = await suite.redis.script("LOAD", RATE_LIMIT_SCRIPT);
     assert.equal(await rateLimitScriptSha(), loaded);
   });
 
@@ -71,7 +56,7 @@ describe("Redis rate-limit store", { skip }, () => {
     );
     const delays = results.map(delayOf);
     // Booked slots, by time (ties by id): the order the calls reached Redis.
-    assert.deepEqual(await redis.zrange(`${DEFAULT_KEY_PREFIX}{${key}}`, "0", "-1"), ids);
+    assert.deepEqual(await suite.redis.zrange(`${DEFAULT_KEY_PREFIX}{${key}}`, "0", "-1"), ids);
     // Three per window: calls 4–6 wait about one window, 7–9 about two.
     for (let i = 0; i < 9; i++) {
       const batch = Math.floor(i / 3);
@@ -93,7 +78,7 @@ describe("Redis rate-limit store", { skip }, () => {
     });
     assert.equal(rejected.rejected, true);
     assert.ok(rejected.rejected && rejected.retryAfterMs > 800 && rejected.retryAfterMs <= 1000);
-    assert.equal(await redis.zcard(`${DEFAULT_KEY_PREFIX}{${key}}`), 1);
+    assert.equal(await suite.redis.zcard(`${DEFAULT_KEY_PREFIX}{${key}}`), 1);
     // Had "b" been booked, "c" would wait two windows.
     const next = delayOf(await store.reserve(key, { limit: 1, windowMs: 1000, id: "c" }));
     assert.ok(next > 800 && next <= 1000, `delay ${next}`);
@@ -142,18 +127,21 @@ describe("Redis rate-limit store", { skip }, () => {
     await store.reserve(key, { limit: 1, windowMs: 1000, id: "b" });
     await store.pause(key, 300);
     const base = `${DEFAULT_KEY_PREFIX}{${key}}`;
-    const ttl = await redis.pttl(base);
+    const ttl = await suite.redis.pttl(base);
     // Until the last slot (≈ 1000 ms ahead) leaves its window, plus 1 s.
     assert.ok(ttl > 2500 && ttl <= 3000, `pttl ${ttl}`);
-    const pauseTtl = await redis.pttl(`${base}:pause`);
+    const pauseTtl = await suite.redis.pttl(`${base}:pause`);
     assert.ok(pauseTtl > 0 && pauseTtl <= 300, `pause pttl ${pauseTtl}`);
-    const all = await redis.keys(`${base}*`);
+    const all = await suite.redis.keys(`${base}*`);
     assert.deepEqual(all.sort(), [base, `${base}:pause`]);
   });
 
   test("separate keys and key prefixes have separate budgets", async () => {
     const key = uniqueKey("separate");
-    const other = createRedisRateLimitStore({ client: fromIoredis(redis), keyPrefix: "other:" });
+    const other = createRedisRateLimitStore({
+      client: fromIoredis(suite.redis),
+      keyPrefix: "other:",
+    });
     assert.equal(delayOf(await store.reserve(key, { limit: 1, windowMs: 1000, id: "a" })), 0);
     assert.equal(delayOf(await other.reserve(key, { limit: 1, windowMs: 1000, id: "a" })), 0);
     assert.equal(

@@ -1,6 +1,7 @@
 /**
- * The ordered queue of a re-attaching PTY connection's input and resizes: what the user asked
- * for, in order, sent to whichever connection is current; kept while there is none. A resize
+ * The ordered queue of a PTY's input and resizes, for a re-attaching connection and for
+ * `sandgate/xterm`'s binding: what the user asked for, in order, sent to whichever connection
+ * is current; kept while there is none. A resize
  * still waiting its turn at the end is replaced by a newer one; input is bounded in bytes
  * (writers wait past it). An op the current connection refuses stays first in line for the
  * next one, so nothing is sent twice.
