@@ -24,6 +24,7 @@ import { benchImportTime } from "./bench/import_time.ts";
 import { benchLimiter } from "./bench/limiter.ts";
 import { describeMachine, type Machine } from "./bench/machine.ts";
 import { benchOverhead } from "./bench/overhead.ts";
+import { benchOverheadRuntimes } from "./bench/overhead_runtimes.ts";
 import { benchReconnect } from "./bench/reconnect.ts";
 import { blocks, fill, verdicts } from "./bench/report.ts";
 import { benchTerminal } from "./bench/terminal.ts";
@@ -47,6 +48,10 @@ function nonFinite(value: unknown, path = ""): string[] {
 async function measure(quick: boolean) {
   return {
     overhead: await step("1. per-call overhead", () => benchOverhead(quick)),
+    overheadRuntimes: await step(
+      "1. per-call overhead on Deno, Node 22, Bun",
+      () => benchOverheadRuntimes(quick),
+    ),
     bundle: await step("2. bundle size", () => benchBundle(!quick)),
     importTime: await step("3. import time", () => benchImportTime(quick ? 1 : 10)),
     limiter: await step("4. limiter", () => benchLimiter(quick)),
@@ -94,8 +99,14 @@ async function main(args: string[]): Promise<number> {
   // Peers that could not be measured (`--quick` installs none) are NaN by design.
   // So is the Node 22 terminal before `build:npm` (npm test runs the quick bench first).
   const terminal = results.terminal.skipped ? {} : results.terminal;
+  const overheadRuntimes = results.overheadRuntimes.skipped ? {} : results.overheadRuntimes;
   const bad = quick
-    ? nonFinite({ ...results, bundle: { ...results.bundle, peers: [] }, terminal })
+    ? nonFinite({
+      ...results,
+      bundle: { ...results.bundle, peers: [] },
+      terminal,
+      overheadRuntimes,
+    })
     : [];
   if (bad.length > 0) console.error(`[bench] quick check FAILED: not finite: ${bad.join(", ")}`);
   return bad.length > 0 ? 1 : 0;

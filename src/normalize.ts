@@ -9,6 +9,7 @@
 import { ConfigError, describeValue } from "./errors.ts";
 import { eventSink, type RateLimitInfo, type RetryInfo, type SandgateEvent } from "./events.ts";
 import { defaultFetch } from "./http/default_fetch.ts";
+import { realRequest } from "./http/outgoing.ts";
 import {
   type ApiKeySource,
   assertClientOptions,
@@ -92,7 +93,8 @@ export function normalizeClientOptions(
   return {
     apiKey: given.apiKey,
     baseUrl: given.baseUrl,
-    fetch: given.fetch ?? defaultFetch,
+    // A caller's `fetch` gets a runtime `Request` (the pipeline's own are deferred).
+    fetch: given.fetch ? wrapFetch(given.fetch) : defaultFetch,
     clock: given.clock ? guardClock(given.clock) : systemClock,
     timeoutMs,
     retry: given.retry === false ? false : normalizeRetry(given.retry),
@@ -102,6 +104,10 @@ export function normalizeClientOptions(
     emit: eventSink(given.onEvent, given.debug),
     given,
   };
+}
+
+function wrapFetch(fetch: FetchLike): FetchLike {
+  return (request) => fetch(realRequest(request));
 }
 
 function normalizeRetry(options: RetryOptions | undefined): NormalizedRetry {

@@ -38,6 +38,7 @@ import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
+import { deferredRequest } from "./http/outgoing.ts";
 import type { WebSocketChannel } from "./websocket/channel.ts";
 import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
@@ -146,7 +147,7 @@ export class Pipeline {
     // encodeURIComponent can throw (lone surrogates) and before any Request exists.
     this.pathSerializer = (pathname, pathParams) => {
       for (const [name, value] of Object.entries(pathParams)) assertPathId(name, value);
-      return defaultPathSerializer(pathname, pathParams);
+      return simplePathSerializer(pathname, pathParams);
     };
     this.guard = {
       onRequest: ({ request, schemaPath, params }) => {
@@ -340,32 +341,75 @@ export class Pipeline {
  */
 // deno-lint-ignore ban-types -- openapi-fetch's own constraint on Paths
 export function createGatewayClient<Paths extends {}>(pipeline: Pipeline): Client<Paths> {
+  // Deferred requests (src/http/outgoing.ts) until a caller adds openapi-fetch
+  // middleware of their own, which may build runtime `Request`s from ours.
+  let real = false;
   const client = createClient<Paths>({
     baseUrl: pipeline.baseUrl,
     fetch: pipeline.fetch,
     pathSerializer: pipeline.pathSerializer,
     headers: { "user-agent": USER_AGENT },
-    Request: RequestKeepingBody,
+    Request: requestClass(() => real),
   });
   client.use(pipeline.guard);
+  const use = client.use;
+  client.use = (...middleware) => {
+    real = true;
+    use(...middleware);
+  };
   return client;
 }
 
-/** JSON bodies as openapi-fetch serialized them, keyed by the Request built from them. */
-const serializedBodies = new WeakMap<Request, string>();
+/**
+ * openapi-fetch's default path serialization for string parameters in plain
+ * `{name}` templates (every path of both APIs), without its per-call regular
+ * expression; anything else (label, matrix, explode, non-string values) goes
+ * to {@link defaultPathSerializer}.
+ */
+function simplePathSerializer(pathname: string, pathParams: Record<string, unknown>): string {
+  let url = pathname;
+  for (const name in pathParams) {
+    const value = pathParams[name];
+    if (typeof value !== "string") return defaultPathSerializer(pathname, pathParams);
+    const template = `{${name}}`;
+    // An encoded value holds no brace, so this ends.
+    for (let at = url.indexOf(template); at !== -1; at = url.indexOf(template)) {
+      url = url.slice(0, at) + encodeURIComponent(value) + url.slice(at + template.length);
+    }
+  }
+  return /\{[.;]|\*\}/.test(url) ? defaultPathSerializer(pathname, pathParams) : url;
+}
+
+/** Bodies as openapi-fetch serialized them (`null`: none), keyed by the Request built from them. */
+const serializedBodies = new WeakMap<Request, string | null>();
 
 /**
- * The `Request` "class" handed to openapi-fetch: builds a plain `Request` and
- * remembers its string body, so the pipeline need not read the stream back.
- * A function, not `class extends Request`: touching the global `Request` at
- * import time makes Node 20 load its fetch implementation (~10 ms) on import.
+ * The `Request` "class" handed to openapi-fetch: remembers the string body,
+ * so the pipeline need not read the stream back, and builds a deferred
+ * request (one `Request` per call, inside `fetch`) unless `real()` says a
+ * runtime one is needed. A function, not `class extends Request`: touching
+ * the global `Request` at import time makes Node 20 load its fetch
+ * implementation (~10 ms) on import.
  */
-const RequestKeepingBody = function (input: RequestInfo | URL, init?: RequestInit): Request {
-  const request = new Request(input, init);
-  if (typeof init?.body === "string") serializedBodies.set(request, init.body);
-  return request;
-} as unknown as typeof Request;
-// openapi-fetch checks a middleware's returned request with `instanceof` this "class".
-Object.defineProperty(RequestKeepingBody, Symbol.hasInstance, {
-  value: (value: unknown) => value instanceof Request,
-});
+function requestClass(real: () => boolean): typeof Request {
+  const construct = function (input: RequestInfo | URL, init?: RequestInit): Request {
+    const body = init?.body;
+    if (typeof input === "string" && (body == null || typeof body === "string") && !real()) {
+      const headers = init?.headers;
+      const request = deferredRequest(input, {
+        ...init,
+        headers: headers instanceof Headers ? headers : new Headers(headers),
+      });
+      serializedBodies.set(request, body ?? null);
+      return request;
+    }
+    const request = new Request(input, init);
+    if (typeof body === "string") serializedBodies.set(request, body);
+    return request;
+  } as unknown as typeof Request;
+  // openapi-fetch checks a middleware's returned request with `instanceof` this "class".
+  Object.defineProperty(construct, Symbol.hasInstance, {
+    value: (value: unknown) => value instanceof Request,
+  });
+  return construct;
+}

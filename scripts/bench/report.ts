@@ -30,6 +30,8 @@ const TARGETS = {
   nodeRequest: "Node 22 request path: client CPU per call ≤ 1.2× a bare `fetch`",
   reconnect: "PTY re-attach: a dropped connection to output flowing again ≤ 1 s (defaults, p50)",
   overhead: "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
+  overheadRuntimes:
+    "exposePort ≤ 2× bare openapi-fetch on Deno, Node 22 and Bun (server in the process, p50)",
   prime: '`import { PrimeIntellect } from "sandgate"` ≤ 16 kB min+gz loaded at import (issue 23)',
   full: "full client ≤ 20 kB min+gz loaded at import (issue 23)",
   import: "import of npm/ on Node ≤ 15 ms (median, in-process)",
@@ -86,6 +88,11 @@ export function verdicts(r: Results): [string, string, boolean][] {
     [TARGETS.nodeRequest, x(t.requestCpuVsFetch), t.requestCpuVsFetch <= 1.2],
     [TARGETS.reconnect, `${cell(r.reconnect.p50Ms)} ms`, r.reconnect.p50Ms <= 1000],
     [TARGETS.overhead, x(high), high <= 1.1],
+    [
+      TARGETS.overheadRuntimes,
+      `${x(r.overheadRuntimes.worst)} (the worst runtime)`,
+      r.overheadRuntimes.worst <= 2,
+    ],
     [TARGETS.prime, size(prime), prime!["at import: min+gz kB"] <= 16],
     [TARGETS.full, size(full), full!["at import: min+gz kB"] <= 20],
     [TARGETS.import, `${cell(node ?? NaN)} ms`, (node ?? NaN) <= 15],
@@ -118,6 +125,7 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
       })),
     ),
     ...Object.fromEntries(Object.entries(r.overhead).map(([name, rows]) => [name, table(rows)])),
+    overheadRuntimes: table(r.overheadRuntimes.rows),
     bundle: table(r.bundle.sandgate),
     peers: table(r.bundle.peers),
     breakdown: table(r.bundle.breakdown),

@@ -9,6 +9,7 @@
 import { DisposableFields } from "../handle.ts";
 import type { ForwardSettings } from "./options.ts";
 import type { TcpListen, TcpListener } from "./tcp.ts";
+import { relaySockets } from "./tcp_node.ts";
 import type { Forward, ForwardStats, TcpConnection } from "./types.ts";
 
 /** What a provider forwards to. */
@@ -57,6 +58,8 @@ export async function pump(
 /**
  * Relays `a` and `b` both ways until both directions ended; a failure of
  * either direction ends both connections. Resolves with the failure, if any.
+ * Two untouched `node:net` connections are relayed socket to socket
+ * ({@link relaySockets}), the rest through their streams.
  */
 export async function relay(
   a: TcpConnection,
@@ -64,6 +67,8 @@ export async function relay(
   countAtoB: (bytes: number) => void,
   countBtoA: (bytes: number) => void,
 ): Promise<unknown> {
+  const native = relaySockets(a, b, countAtoB, countBtoA);
+  if (native) return await native;
   let failure: unknown;
   const fail = (error: unknown) => {
     failure ??= error;
@@ -88,6 +93,14 @@ interface ForwardFields {
   stats: ForwardStats;
 }
 
+/** What a {@link ForwardHandle} calls on its owner, the running forward of {@link startForward}. */
+interface ForwardOwner {
+  /** Settles once the forward stopped (listener, connections and remote side released). */
+  readonly closed: Promise<void>;
+  /** Stops the forward, once; later calls share the first one's promise. */
+  close(): Promise<void>;
+}
+
 /** The {@link Forward} handle. */
 class ForwardHandle extends DisposableFields<ForwardFields> implements Forward {
   protected readonly inspectName = "Forward";
@@ -96,16 +109,16 @@ class ForwardHandle extends DisposableFields<ForwardFields> implements Forward {
   readonly remotePort: number;
   readonly stats: ForwardStats;
   readonly closed: Promise<void>;
-  readonly #close: () => Promise<void>;
+  readonly #owner: ForwardOwner;
 
-  constructor(fields: ForwardFields, closed: Promise<void>, close: () => Promise<void>) {
+  constructor(fields: ForwardFields, owner: ForwardOwner) {
     super();
     this.host = fields.host;
     this.port = fields.port;
     this.remotePort = fields.remotePort;
     this.stats = fields.stats;
-    this.closed = closed;
-    this.#close = close;
+    this.closed = owner.closed;
+    this.#owner = owner;
   }
 
   toJSON(): ForwardFields {
@@ -118,11 +131,11 @@ class ForwardHandle extends DisposableFields<ForwardFields> implements Forward {
   }
 
   close(): Promise<void> {
-    return this.#close();
+    return this.#owner.close();
   }
 
   protected dispose(): Promise<void> {
-    return this.#close();
+    return this.#owner.close();
   }
 }
 
@@ -231,7 +244,6 @@ export async function startForward(plan: ForwardPlan): Promise<Forward> {
   }
   return new ForwardHandle(
     { host: listener.host, port: listener.port, remotePort: plan.remotePort, stats },
-    closed,
-    close,
+    { closed, close },
   );
 }

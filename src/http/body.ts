@@ -54,13 +54,7 @@ export async function bufferResponse(
     // runtime's native read costs far less than a read loop here); an abort
     // still settles at once, and `fetch` aborts the body with its request.
     if (signal?.aborted) throw signal.reason;
-    let onAbort = () => {};
-    bytes = await Promise.race([
-      response.arrayBuffer(),
-      new Promise<never>((_, reject) => {
-        signal?.addEventListener("abort", onAbort = () => reject(signal.reason), { once: true });
-      }),
-    ]).finally(() => signal?.removeEventListener("abort", onAbort));
+    bytes = await (signal ? readUnlessAborted(response, signal) : response.arrayBuffer());
     over = bytes.byteLength > MAX_BODY_BYTES;
   } else {
     [bytes, over] = await readCapped(stream, signal, ok ? MAX_BODY_BYTES : MAX_ERROR_BODY_BYTES);
@@ -84,6 +78,21 @@ export async function bufferResponse(
     );
   if (over) buffered.headers.delete("content-length");
   return buffered;
+}
+
+/** `response.arrayBuffer()`, or `signal.reason` as soon as `signal` aborts (one promise, one listener). */
+function readUnlessAborted(response: Response, signal: AbortSignal): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.arrayBuffer().then((bytes) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(bytes);
+    }, (error: unknown) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+  });
 }
 
 let BufferedResponse: (new (bytes: Uint8Array, init: ResponseInit) => Response) | undefined;

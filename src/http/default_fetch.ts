@@ -18,6 +18,7 @@
  * @module
  */
 import { bufferResponse } from "./body.ts";
+import { fetchArguments } from "./outgoing.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
 
@@ -40,17 +41,19 @@ interface DenoLike {
  */
 export function defaultFetch(request: Request): Promise<Response> {
   const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  // A deferred request (./outgoing.ts) goes as its parts: the runtime builds the one `Request`.
+  const [input, init] = fetchArguments(request);
   if (IDEMPOTENT.has(request.method) || typeof deno?.createHttpClient !== "function") {
-    return globalThis.fetch(request);
+    return globalThis.fetch(input, init);
   }
   let client: DenoHttpClient;
   try {
     client = deno.createHttpClient({ poolMaxIdlePerHost: 0 });
   } catch {
-    return globalThis.fetch(request);
+    return globalThis.fetch(input, init);
   }
   // The body is read before the client closes (closing it would cut the body off).
-  return globalThis.fetch(request, { client } as RequestInit)
+  return globalThis.fetch(input, { ...init, client } as RequestInit)
     .then((response) => bufferResponse(response, request.signal, request.method))
     .finally(() => client.close());
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { UnexpectedResponseError } from "../errors.ts";
+import { deferredRequest } from "../http/outgoing.ts";
 import { isLoopbackHost } from "../validate.ts";
 import type { CallContext, Handler } from "./context.ts";
 
@@ -53,11 +54,12 @@ export async function followRedirects(
     : await request.arrayBuffer();
   let method = request.method;
   let url = request.url;
-  // The first hop copies `request` (its headers are copied inside the runtime, without
-  // converting them one by one), with the body bytes, the call's signal and manual
-  // redirects; credentials are then set on the copy's headers.
-  let current = new Request(request, {
+  // The first hop is `request` with the body bytes, the call's signal, manual redirects
+  // and a copy of its headers, on which credentials are then set. Deferred: sandgate's
+  // own `fetch` hands these parts to the runtime's, which builds the one `Request`.
+  let current = deferredRequest(request, {
     method,
+    headers: new Headers(request.headers),
     body,
     signal,
     redirect: follow ? "manual" : request.redirect,
@@ -99,9 +101,9 @@ export async function followRedirects(
     url = target.href;
     // Built from parts: some runtimes keep the original headers when the new ones are
     // empty, which would keep an `Authorization`. Credentials are set on the copy.
-    current = new Request(url, {
+    current = deferredRequest(url, {
       method,
-      headers: request.headers,
+      headers: new Headers(request.headers),
       body,
       signal,
       redirect: "manual",

@@ -78,7 +78,7 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
     ? new Set(options.statuses.idempotent)
     : RETRYABLE_STATUS;
   const retryOther = new Set(options.statuses ? options.statuses.other : [429]);
-  return (next) => async (request, context) => {
+  return (next) => (request, context) => {
     context.attempt = 1;
     if (!(retries > 0)) return next(request, context);
     const idempotent = IDEMPOTENT.has(request.method.toUpperCase());
@@ -86,28 +86,30 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
     // With the body already read (`context.body`), the layer below builds every
     // attempt from those bytes: nothing to copy.
     const copy = context.body === undefined;
-    for (let attempt = 1;; attempt++) {
+    const retryable = (attempt: number, failed: boolean, outcome: unknown): boolean =>
+      attempt <= retries && !signal.aborted &&
+      (failed
+        ? outcome instanceof NetworkError && (idempotent || outcome.neverSent)
+        : (idempotent ? retryIdempotent : retryOther).has((outcome as Response).status));
+    // Each attempt is a plain promise chain; only a retry goes through the async backoff.
+    const send = (attempt: number): Promise<Response> => {
       context.attempt = attempt;
       const last = attempt > retries;
-      let response: Response | undefined;
-      let error: unknown;
-      let failed = false;
-      try {
-        // Every attempt but the last sends a copy, so the body is there for the next one.
-        response = await next(last || !copy ? request : request.clone(), context);
-      } catch (thrown) {
-        failed = true;
-        error = thrown;
-      }
-      const retryable = !last && !signal.aborted &&
-        (failed
-          ? error instanceof NetworkError && (idempotent || error.neverSent)
-          : (idempotent ? retryIdempotent : retryOther).has(response!.status));
-      if (!retryable) {
-        if (failed) throw error;
-        return response!;
-      }
-
+      // Every attempt but the last sends a copy, so the body is there for the next one.
+      return next(last || !copy ? request : request.clone(), context).then(
+        (response) => retryable(attempt, false, response) ? backoff(attempt, response) : response,
+        (error: unknown) => {
+          if (!retryable(attempt, true, error)) throw error;
+          return backoff(attempt, undefined, error);
+        },
+      );
+    };
+    const backoff = async (
+      attempt: number,
+      response: Response | undefined,
+      error?: unknown,
+    ): Promise<Response> => {
+      const failed = response === undefined;
       const serverMs = response ? parseRetryAfter(response.headers, clock.now()) : undefined;
       if (serverMs !== undefined && serverMs > maxRetryDelayMs) return response!;
       const delayMs = serverMs ??
@@ -129,6 +131,8 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
         callUser(() => onRetry(info));
       }
       await clock.sleep(delayMs, signal);
-    }
+      return send(attempt + 1);
+    };
+    return send(1);
   };
 }

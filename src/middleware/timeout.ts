@@ -15,6 +15,7 @@
  */
 import { SandgateError, TimeoutError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import { givenSignal } from "../http/outgoing.ts";
 import { timedSignal } from "../util/timed_signal.ts";
 import type { Middleware } from "./context.ts";
 
@@ -64,57 +65,61 @@ export function timeoutMiddleware(options: TimeoutOptions): Middleware {
     // One timer per call, for the shorter of the client's budget and the call's own.
     const timeoutMs = Math.min(options.timeoutMs, context.timeoutMs ?? Infinity);
     const bounded = Number.isFinite(timeoutMs) && timeoutMs > 0;
-    const user = context.signal ?? request.signal;
+    const user = context.signal ?? givenSignal(request);
     const start = clock.now();
     const fail = (reason: unknown) => abortError(reason, clock.now() - start, context.operation);
-    if (user.aborted) return Promise.reject(fail(user.reason));
-    let signal = user;
-    let stop = () => {};
-    let forwarded = request;
-    if (bounded) {
-      // One controller and one timer per call. The user's abort stays forwarded after
-      // success (only the timer stops), so reading the body remains abortable;
-      // `request.signal` belongs to this one request, so listeners do not pile up.
-      const timed = timedSignal(user, timeoutMs, clock, context.operation);
-      signal = timed.signal;
-      stop = timed.stopTimer;
-      // Inside sandgate's pipeline (`context.body` set) the auth middleware builds
-      // the request with `context.signal`; elsewhere the request carries it.
-      if (context.body === undefined) {
-        try {
-          forwarded = new Request(request, { signal });
-        } catch (error) {
-          timed.dispose();
-          throw error;
-        }
-      }
-      context.deadline = Math.min(context.deadline ?? Infinity, start + timeoutMs);
-      context.signal = signal;
-    }
+    if (user?.aborted) return Promise.reject(fail(user.reason));
+    // No budget and no signal: nothing can abort this call.
+    if (!bounded && !user) return next(request, context);
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
-      const settle = () => {
+      let stop = () => {};
+      // Settles at once on abort, even when a custom `fetch` ignores its signal.
+      const onAbort = (reason: unknown) => {
+        if (settled) return;
         settled = true;
         stop();
-        signal.removeEventListener("abort", onAbort);
+        reject(fail(reason));
       };
-      // Settles at once on abort, even when a custom `fetch` ignores its signal.
-      const onAbort = () => {
-        settle();
-        reject(fail(signal.reason));
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
+      let signal = user!;
+      let forwarded = request;
+      if (bounded) {
+        // One controller and one timer per call; it tells `onAbort` itself. The user's
+        // abort stays forwarded after success (only the timer stops), so reading the body
+        // remains abortable; the user's signal belongs to this one call, so listeners do
+        // not pile up.
+        const timed = timedSignal(user, timeoutMs, clock, context.operation, onAbort);
+        signal = timed.signal;
+        stop = timed.stopTimer;
+        // Inside sandgate's pipeline (`context.body` set) the auth middleware builds
+        // the request with `context.signal`; elsewhere the request carries it.
+        if (context.body === undefined) {
+          try {
+            forwarded = new Request(request, { signal });
+          } catch (error) {
+            timed.dispose();
+            throw error;
+          }
+        }
+        context.deadline = Math.min(context.deadline ?? Infinity, start + timeoutMs);
+        context.signal = signal;
+      } else {
+        const onUserAbort = () => onAbort(signal.reason);
+        signal.addEventListener("abort", onUserAbort, { once: true });
+        stop = () => signal.removeEventListener("abort", onUserAbort);
+      }
       // `compose` turns a synchronous throw below into a rejection.
-      const inner = next(forwarded, context);
-      inner.then(
+      next(forwarded, context).then(
         (response) => {
           if (settled) return discardResponse(response);
-          settle();
+          settled = true;
+          stop();
           resolve(response);
         },
         (error: unknown) => {
           if (settled) return;
-          settle();
+          settled = true;
+          stop();
           reject(signal.aborted ? fail(signal.reason) : error);
         },
       );

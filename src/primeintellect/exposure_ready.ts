@@ -8,32 +8,40 @@
 import { UnexpectedResponseError } from "../errors.ts";
 import type { SandgateEvent } from "../events.ts";
 import { tcpConnector } from "../forward/tcp.ts";
-import { type FetchLike, USER_AGENT } from "../options.ts";
+import type { FetchLike } from "../options.ts";
 import { httpProbe } from "../readiness/http_probe.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
 import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
 import { formatHostPort, parseHostPort } from "../util/host_port.ts";
-import { type ExposureInfo, isTcpExposure } from "./exposure.ts";
+import type { ExposureInfo } from "./exposure.ts";
 
-/** What the wait needs of its client: its clock, its events, the caller's `fetch` if any. */
+/**
+ * What the wait needs of its client: its clock, its events, the caller's `fetch` if any, the
+ * `User-Agent` of the probes. Passed in rather than imported, as is `tcp`: this module loads on
+ * first use, and what it imports from the modules loaded with the class would split them into
+ * chunks of their own in a consumer's bundle.
+ */
 export interface ExposureReadyContext {
   clock: Clock;
   emit: ((event: SandgateEvent) => void) | undefined;
   fetch: FetchLike | undefined;
+  userAgent: string;
 }
 
 /**
- * Waits until the exposure described by `fields` answers (see the module doc); `options` were
- * checked by the caller (sandbox_handle.ts, before it loaded this module).
+ * Waits until the exposure described by `fields` answers (see the module doc): over TCP when
+ * `tcp` (`isTcpExposure(fields)`), else HTTP. `options` were checked by the caller
+ * (sandbox_handle.ts, before it loaded this module).
  */
 export async function waitUntilExposureReady(
   fields: ExposureInfo,
+  tcp: boolean,
   options: WaitUntilReadyOptions | undefined,
   client: ExposureReadyContext,
 ): Promise<ReadyInfo> {
   const context = { clock: client.clock, emit: client.emit };
-  if (isTcpExposure(fields)) {
+  if (tcp) {
     const endpoint = parseHostPort(fields.externalEndpoint ?? fields.tlsSocket);
     if (!endpoint) {
       throw new UnexpectedResponseError(
@@ -52,7 +60,7 @@ export async function waitUntilExposureReady(
   const fetch = client.fetch ?? ((request: Request) => globalThis.fetch(request));
   return await waitUntilReady(
     url,
-    httpProbe(url, { fetch, userAgent: USER_AGENT, isReady: options?.isReady }),
+    httpProbe(url, { fetch, userAgent: client.userAgent, isReady: options?.isReady }),
     options,
     context,
   );

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult, type HandleKind } from "../handle.ts";
 import { PRIME_INTELLECT_HANDLES } from "./handles.ts";
 import type { NormalizedOptions } from "../normalize.ts";
-import type { CallOptions, FetchLike } from "../options.ts";
+import { type CallOptions, type FetchLike, USER_AGENT } from "../options.ts";
 import type { Pipeline } from "../pipeline.ts";
 import {
   assertWaitOptions,
@@ -44,6 +44,7 @@ import {
   type SshSession,
   SshSessionHandle,
   type SshSessionOwner,
+  sshTarget,
   toSshSessionInfo,
 } from "./ssh.ts";
 import { authorizeSshKey } from "./ssh_authorize.ts";
@@ -221,14 +222,15 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
     fields: ExposureInfo,
     options?: WaitUntilReadyOptions,
   ): Promise<ReadyInfo> {
-    const keys = isTcpExposure(fields) ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS;
-    assertWaitOptions("options", options, keys);
+    const tcp = isTcpExposure(fields);
+    assertWaitOptions("options", options, tcp ? WAIT_OPTION_KEYS : HTTP_WAIT_OPTION_KEYS);
     const { waitUntilExposureReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return await waitUntilExposureReady(fields, options, {
+    return await waitUntilExposureReady(fields, tcp, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
       fetch: clientOptions.given.fetch as FetchLike | undefined,
+      userAgent: USER_AGENT,
     });
   }
 
@@ -325,9 +327,10 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
     options?: WaitUntilReadyOptions,
   ): Promise<ReadyInfo> {
     assertWaitOptions("options", options, WAIT_OPTION_KEYS);
+    const target = sshTarget(session);
     const { waitUntilSshReady } = await import("./_lazy.ts");
     const { pipeline, options: clientOptions } = this.#internals;
-    return await waitUntilSshReady(session, options, {
+    return await waitUntilSshReady(session, target, options, {
       clock: pipeline.clock,
       emit: clientOptions.emit,
     });

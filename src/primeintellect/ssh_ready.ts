@@ -9,7 +9,7 @@ import { tcpConnector } from "../forward/tcp.ts";
 import { tcpProbe } from "../readiness/tcp_probe.ts";
 import { type ReadyInfo, waitUntilReady, type WaitUntilReadyOptions } from "../readiness/wait.ts";
 import type { Clock } from "../util/clock.ts";
-import { type SshSessionInfo, sshTarget } from "./ssh.ts";
+import type { SshSessionInfo, SshTarget } from "./ssh.ts";
 
 /** What the wait needs of its client: its clock and its events. */
 export interface SshReadyContext {
@@ -18,16 +18,17 @@ export interface SshReadyContext {
 }
 
 /**
- * Waits until the SSH endpoint of `session` accepts a TCP connection; `options` were checked by
- * the caller (sandbox_handle.ts, before it loaded this module).
+ * Waits until the SSH endpoint of `session` accepts a TCP connection at `target`, the session's
+ * host and port checked by `sshTarget` (only those are connected to; nothing else is ever
+ * resolved). `target` and `options` were checked by the caller (sandbox_handle.ts, before it
+ * loaded this module: `ssh.ts`, which the class loads, keeps the check).
  */
 export async function waitUntilSshReady(
   session: SshSessionInfo,
+  target: SshTarget,
   options: WaitUntilReadyOptions | undefined,
   client: SshReadyContext,
 ): Promise<ReadyInfo> {
-  // Only a checked host and port are connected to (nothing else is ever resolved).
-  const target = sshTarget(session);
   return await waitUntilReady(
     session.externalEndpoint,
     tcpProbe(target.address, target.port, await tcpConnector("waitUntilReady")),

@@ -19,6 +19,7 @@ import {
   readyFrame,
   REASON_SESSION_TERMINATED,
   resizeFrame,
+  SHORT_TEXT,
 } from "./pty_frames.ts";
 import type { PtySize } from "./pty_size.ts";
 
@@ -117,7 +118,9 @@ export const PTY_PROTOCOL: ChannelProtocol<PtyEnd> = {
   opened: (channel) => channel.sendNow(readyFrame()),
   message(bytes, channel) {
     // Output, nearly every message: straight to the reader, no decoded object per message.
-    if (bytes[0] === OP_DATA) return channel.push(bytes.subarray(1));
+    if (bytes[0] === OP_DATA) {
+      return channel.push(new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1));
+    }
     const frame = decodeServerFrame(bytes);
     // Unknown or malformed frames are ignored, as upstream does.
     if (frame?.op === "exit") channel.finish(exited(frame.exitCode));
@@ -197,8 +200,11 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
   /** The sink's `write`: the channel's own promise (no async wrapper: one turn less per keystroke). */
   #write(chunk: Uint8Array | string): Promise<void> {
     let bytes: Uint8Array;
-    if (typeof chunk === "string") bytes = encoder.encode(chunk);
-    else if (chunk instanceof Uint8Array) bytes = chunk;
+    if (typeof chunk === "string") {
+      // Typed text: one frame straight from the string (at most 3 bytes a character: one message).
+      if (chunk.length <= SHORT_TEXT) return this.#channel.send(dataFrame(chunk));
+      bytes = encoder.encode(chunk);
+    } else if (chunk instanceof Uint8Array) bytes = chunk;
     else {
       return Promise.reject(
         new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string"),

@@ -34,9 +34,33 @@ export function readyFrame(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([OP_READY]);
 }
 
-/** A data frame carrying `bytes` (or the UTF-8 of a string). */
+/**
+ * Strings up to this length are framed by {@link dataFrame} straight from
+ * their character codes when they are ASCII (keystrokes, short commands).
+ */
+export const SHORT_TEXT = 256;
+
+/**
+ * A data frame carrying `bytes` (or the UTF-8 of a string). A short ASCII
+ * string is written into the frame directly: on Node a `TextEncoder` call
+ * costs more than the rest of a keystroke's framing (a native call and a
+ * buffer of its own per string).
+ */
 export function dataFrame(input: Uint8Array | string): Uint8Array<ArrayBuffer> {
-  const bytes = typeof input === "string" ? encoder.encode(input) : input;
+  if (typeof input === "string" && input.length <= SHORT_TEXT) {
+    const frame = new Uint8Array(input.length + 1);
+    frame[0] = OP_DATA;
+    for (let i = 0; i < input.length; i++) {
+      const code = input.charCodeAt(i);
+      if (code > 0x7f) return framed(encoder.encode(input)); // not ASCII: the encoder's UTF-8
+      frame[i + 1] = code;
+    }
+    return frame;
+  }
+  return framed(typeof input === "string" ? encoder.encode(input) : input);
+}
+
+function framed(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(bytes.byteLength + 1);
   frame[0] = OP_DATA;
   frame.set(bytes, 1);

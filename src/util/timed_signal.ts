@@ -25,6 +25,8 @@ export interface TimedSignal {
 /**
  * Builds one controller, one timer on `clock` and one listener on `user`.
  * The system clock gets a bare `setTimeout` (no promise, no extra controller).
+ * `onAbort`, if given, is called with the reason right after the signal
+ * aborted (by the user or the timer).
  *
  * @example
  * ```ts
@@ -43,18 +45,25 @@ export function timedSignal(
   timeoutMs: number,
   clock: Clock,
   operation?: string,
+  onAbort?: (reason: unknown) => void,
 ): TimedSignal {
   const controller = new AbortController();
   if (user?.aborted) {
     controller.abort(user.reason);
     return { signal: controller.signal, stopTimer() {}, dispose() {} };
   }
-  const onUserAbort = () => controller.abort(user!.reason);
+  // `onAbort` is told after the signal aborted: one listener fewer for a caller that
+  // would otherwise listen to the signal it is handed.
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    onAbort?.(reason);
+  };
+  const onUserAbort = () => abort(user!.reason);
   user?.addEventListener("abort", onUserAbort, { once: true });
   const stopTimer = startTimer(
     clock,
     timeoutMs,
-    () => controller.abort(new TimeoutError(timeoutMs, operation)),
+    () => abort(new TimeoutError(timeoutMs, operation)),
   );
   return {
     signal: controller.signal,

@@ -1,7 +1,9 @@
 // Repo-only: the module graph of every entry point, as `deno info --json` reports it, type-only
 // imports included. Two rules (issue 23): no import cycle, and core knows no provider: no module
 // of the core imports from a provider's folder (or from the CLI, the emulator or the Redis store,
-// which are built on the core, not under it).
+// which are built on the core, not under it). And what `import "sandgate"` loads at once (static
+// imports of code) leaves out what the methods load on first use with `import()` (the bundle
+// budgets, BENCHMARKS.md section 2).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -36,6 +38,7 @@ interface InfoModule {
   dependencies?: {
     code?: { specifier: string };
     type?: { specifier: string };
+    isDynamic?: boolean;
   }[];
 }
 
@@ -149,4 +152,49 @@ test("core knows no provider: no core module imports a provider, the CLI, the em
   assert.ok(isCore("src/middleware/auth.ts") && isCore("src/errors.ts"), "core is what it says");
   assert.ok(!isCore("src/tensorlake/client.ts") && !isCore("mod.ts"), "providers are not core");
   assert.deepEqual(wrong.sort(), []);
+});
+
+/** Loaded on first use only: a static import of one of these puts it back into every bundle. */
+const LAZY = [
+  "src/primeintellect/_lazy.ts",
+  "src/primeintellect/forward.ts",
+  "src/primeintellect/exposure_ready.ts",
+  "src/primeintellect/ssh_ready.ts",
+  "src/tensorlake/_lazy.ts",
+  "src/tensorlake/forward.ts",
+  "src/tensorlake/tunnel.ts",
+  "src/tensorlake/attach.ts",
+  "src/tensorlake/pty_connection.ts",
+  "src/tensorlake/pty_reconnect.ts",
+  "src/forward/forward.ts",
+  "src/forward/tcp.ts",
+  "src/forward/tcp_node.ts",
+  "src/readiness/wait.ts",
+  "src/readiness/tcp_probe.ts",
+  "src/readiness/http_probe.ts",
+  "src/websocket/open.ts",
+  "src/websocket/channel.ts",
+];
+
+test("forwarding, readiness and the PTY/WebSocket code load on first use, not at import", async () => {
+  const root = pathToFileURL(ROOT).href;
+  const byUrl = new Map((await info("mod.ts")).modules.map((m) => [m.specifier, m]));
+  /** Repo-relative modules reached from mod.ts by code imports (`dynamic`: `import()` too). */
+  const reached = (dynamic: boolean) => {
+    const seen = new Set<string>();
+    const visit = (url: string) => {
+      if (seen.has(url) || !url.startsWith(root)) return;
+      seen.add(url);
+      for (const dep of byUrl.get(url)?.dependencies ?? []) {
+        if (dep.code && (dynamic || !dep.isDynamic)) visit(dep.code.specifier);
+      }
+    };
+    visit(`${root}mod.ts`);
+    return new Set([...seen].map((url) => url.slice(root.length)));
+  };
+  const atImport = reached(false);
+  const all = reached(true);
+  assert.ok(atImport.has("src/primeintellect/sandbox_handle.ts"), "the graph is read");
+  for (const path of LAZY) assert.ok(all.has(path), `${path} is still part of the library`);
+  assert.deepEqual(LAZY.filter((path) => atImport.has(path)), [], "statically imported");
 });

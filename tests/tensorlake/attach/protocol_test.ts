@@ -65,6 +65,23 @@ test("input is 0x00 + bytes (strings as UTF-8); resize is 0x01 + cols BE + rows 
   await connection.close();
 });
 
+test("string input of any length and script is one data frame of its UTF-8", async () => {
+  const { sandbox, sockets } = scripted();
+  const connection = await sandbox.attachPty("pty-1", "tok");
+  const writer = connection.input.getWriter();
+  // ASCII, non-ASCII after ASCII, a surrogate pair, a lone surrogate (U+FFFD), long
+  // text either side of the short-text path (256 characters), and the empty string.
+  const texts = ["k", "ab€c", "\u{1F600}", "x\uD800", "y".repeat(256), "z".repeat(257)];
+  texts.push("é".repeat(300), "");
+  for (const text of texts) await writer.write(text);
+  const utf8 = new TextEncoder();
+  assert.deepEqual(
+    sockets[0]!.sent.slice(1),
+    texts.map((text) => [0x00, ...utf8.encode(text)]),
+  );
+  await connection.close();
+});
+
 test("input that is neither bytes nor a string: the write rejects, typed, and nothing is sent", async () => {
   const { sandbox, sockets } = scripted();
   const connection = await sandbox.attachPty("pty-1", "tok");
