@@ -1,7 +1,8 @@
 /**
  * The whole check behind `npm test`: runs each deno.json task in order, stops at the first
  * failure, and ends with one line `N passed, N failed` counting the tests of every runner (a
- * failed step that runs no tests counts as one failure).
+ * failed step that runs no tests counts as one failure). Steps of one {@link TOGETHER} group run
+ * two at a time (CI has 2 cores), each one's output shown whole when it ends.
  *
  * ```sh
  * deno task test              # everything
@@ -16,6 +17,8 @@ type Counts = "deno" | "node" | "bun";
 
 /** Every step of `npm test` as `[name, deno task, how to read its test counts]`, in order. */
 export const STEPS: [string, string, Counts?][] = [
+  // The longest of the static checks first: the others run beside it (TOGETHER).
+  ["doc examples", "doc:examples", "deno"],
   ["format", "fmt:check"],
   ["deno lint + oxlint", "lint"],
   ["type check", "check"],
@@ -23,7 +26,6 @@ export const STEPS: [string, string, Counts?][] = [
   ["doc lint", "doc:lint"],
   ["README and docs/ examples type-check", "doc:readme"],
   ["API reference (deno doc --html)", "doc:html"],
-  ["doc examples", "doc:examples", "deno"],
   // Install redis-server / tmux / OpenSSH when missing (root + apt-get), else warn that their tests skip.
   ["redis-server for the Redis store tests", "redis:ensure"],
   ["tmux for the CLI pty test", "tmux:ensure"],
@@ -45,6 +47,39 @@ export const STEPS: [string, string, Counts?][] = [
   ["consumer smoke (npm pack → node import/require, bun, deno)", "check:package"],
 ];
 
+/**
+ * Groups of consecutive steps (by task) that run two at a time. Each only reads the checkout or
+ * writes a folder of its own (api-docs/, npm/), and none measures time: the static checks, which
+ * are CPU work only, and the small steps before the npm build. The test runs themselves stay one
+ * at a time (Node's run two files at a time, each in a process of its own: deno.json).
+ */
+export const TOGETHER: string[][] = [
+  [
+    "doc:examples",
+    "fmt:check",
+    "lint",
+    "check",
+    "generate:check",
+    "doc:lint",
+    "doc:readme",
+    "doc:html",
+  ],
+  ["bench:quick", "publish:dry-run", "build:npm"],
+];
+
+/** `steps` cut into batches: a run of steps of one {@link TOGETHER} group, or a step alone. */
+export function batches<T extends [string, string, ...unknown[]]>(steps: T[]): T[][] {
+  const groupOf = (task: string) => TOGETHER.findIndex((g) => g.includes(task));
+  const out: T[][] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    const group = groupOf(step[1]);
+    if (last && group !== -1 && groupOf(last[0]![1]) === group) last.push(step);
+    else out.push([step]);
+  }
+  return out;
+}
+
 /** Pulls `[passed, failed]` out of a test runner's summary. */
 export function parseCounts(kind: Counts, output: string): [number, number] | undefined {
   // deno-lint-ignore no-control-regex
@@ -60,8 +95,11 @@ export function parseCounts(kind: Counts, output: string): [number, number] | un
   return p !== undefined && f !== undefined ? [Number(p), Number(f)] : undefined;
 }
 
-/** Runs one task; its output is shown as it comes and kept for the counts. */
-async function run(task: string): Promise<{ ok: boolean; output: string }> {
+/**
+ * Runs one task and keeps its output for the counts. `live`: its output is shown as it comes;
+ * otherwise the caller shows it when the task ends (beside another, lines would interleave).
+ */
+async function run(task: string, live: boolean): Promise<{ ok: boolean; output: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", task],
     env: { NO_COLOR: "1" },
@@ -69,6 +107,7 @@ async function run(task: string): Promise<{ ok: boolean; output: string }> {
     stderr: "piped",
   }).spawn();
   const show = (stream: ReadableStream<Uint8Array>, sink: WritableStream<Uint8Array>) => {
+    if (!live) return Promise.all([new Response(stream).text()]);
     const [shown, kept] = stream.tee();
     return Promise.all([new Response(kept).text(), shown.pipeTo(sink, { preventClose: true })]);
   };
@@ -80,27 +119,58 @@ async function run(task: string): Promise<{ ok: boolean; output: string }> {
   return { ok: status.success, output: out + err };
 }
 
+const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** One step's outcome: its test counts and what went wrong, if anything. */
+type Outcome = { counts: [number, number] | undefined; problem: string };
+
+/** Runs one step, framed by `=== name` lines; `live` as in {@link run}. */
+async function step(
+  [name, task, kind]: [string, string, Counts?],
+  live: boolean,
+): Promise<Outcome> {
+  const t0 = performance.now();
+  if (live) console.log(`\n=== ${name}: deno task ${task}`);
+  const { ok, output } = await run(task, live);
+  const counts = kind ? parseCounts(kind, output) : undefined;
+  const problem = !ok ? "FAILED" : kind && !counts ? "could not read the test counts" : "";
+  if (!live) {
+    console.log(`\n=== ${name}: deno task ${task} (run beside another step)`);
+    await Deno.stdout.write(new TextEncoder().encode(output));
+  }
+  console.log(`=== ${name}: ${problem || "ok"} (${seconds(t0)})`);
+  return { counts, problem };
+}
+
+/** Runs a batch two at a time; after a failure, starts no more of it. */
+async function together(batch: [string, string, Counts?][]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < batch.length && !outcomes.some((o) => o.problem)) {
+      outcomes.push(await step(batch[next++]!, false));
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return outcomes;
+}
+
 async function main(args: string[]): Promise<number> {
   const { only = "" } = parseArgs({ args, options: { only: { type: "string" } } }).values;
   const steps = STEPS.filter(([name]) => name.includes(only));
   let [passed, failed] = [0, 0];
   const started = performance.now();
-  const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  for (const [name, task, kind] of steps) {
-    console.log(`\n=== ${name}: deno task ${task}`);
-    const t0 = performance.now();
-    const { ok, output } = await run(task);
-    const counts = kind ? parseCounts(kind, output) : undefined;
-    passed += counts?.[0] ?? 0;
-    failed += counts?.[1] ?? 0;
-    const problem = !ok ? "FAILED" : kind && !counts ? "could not read the test counts" : "";
-    if (problem) {
-      if (!counts || counts[1] === 0) failed += 1;
-      console.log(`=== ${name}: ${problem} (${seconds(t0)})\n\nstopped at the failing step`);
-      console.log(`${passed} passed, ${failed} failed`);
+  for (const batch of batches(steps)) {
+    const outcomes = batch.length === 1 ? [await step(batch[0]!, true)] : await together(batch);
+    for (const { counts, problem } of outcomes) {
+      passed += counts?.[0] ?? 0;
+      failed += counts?.[1] ?? 0;
+      if (problem && (!counts || counts[1] === 0)) failed += 1;
+    }
+    if (outcomes.some((o) => o.problem)) {
+      console.log(`\nstopped at the failing step\n${passed} passed, ${failed} failed`);
       return 1;
     }
-    console.log(`=== ${name}: ok (${seconds(t0)})`);
   }
   console.log(`\nall ${steps.length} steps passed in ${seconds(started)}`);
   console.log(`${passed} passed, ${failed} failed`);

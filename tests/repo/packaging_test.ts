@@ -10,7 +10,7 @@ import {
   relativeLinks,
   toNpmSpecifiers,
 } from "../../scripts/build_npm.ts";
-import { parseCounts } from "../../scripts/test.ts";
+import { batches, parseCounts, STEPS, TOGETHER } from "../../scripts/test.ts";
 
 test("oxlint forbids Node imports and runtime globals in src/, not property reads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sandgate-oxlint-" });
@@ -147,4 +147,26 @@ test("parseCounts reads the last summary of node (TAP and spec) and bun", () => 
   assert.deepEqual(parseCounts("bun", "(pass) x\n\n 316 pass\n 5 fail\nRan 321 tests\n"), [316, 5]);
   assert.deepEqual(parseCounts("deno", "ok | 5 passed | 1 failed (3s)"), [5, 1]);
   assert.equal(parseCounts("node", "no summary"), undefined);
+});
+
+test("npm test runs a TOGETHER group's consecutive steps as one batch, every other step alone", () => {
+  const steps: [string, string][] = [
+    ["a", "doc:examples"],
+    ["b", "fmt:check"],
+    ["c", "redis:ensure"],
+    ["d", "bench:quick"],
+    ["e", "build:npm"],
+    ["f", "lint"],
+  ];
+  assert.deepEqual(batches(steps).map((b) => b.map(([name]) => name).join("")), [
+    "ab",
+    "c",
+    "de",
+    "f",
+  ]);
+  // Every grouped task is a step, and no test run of a runtime is in a group (timed tests).
+  const tasks = STEPS.map(([, task]) => task);
+  for (const task of TOGETHER.flat()) assert.ok(tasks.includes(task), task);
+  assert.deepEqual(TOGETHER.flat().filter((t) => t.startsWith("test:")), []);
+  assert.equal(batches(STEPS).flat().length, STEPS.length);
 });
