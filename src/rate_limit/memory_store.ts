@@ -173,19 +173,26 @@ export function createMemoryRateLimitStore(
     entry.ids.splice(index, 1);
   };
 
-  /** Steps 2–4 of the booking rule (see `RateLimitStore`). */
-  const book = (entry: Entry, request: ReserveRequest, now: number): Reservation => {
+  /**
+   * Steps 2–4 of the booking rule (see `RateLimitStore`), counting the slots before `end`:
+   * every live one for a reservation, those at or before now for a confirmation.
+   */
+  const book = (
+    entry: Entry,
+    request: ReserveRequest,
+    now: number,
+    end = entry.at.length,
+  ): Reservation => {
     const { at, windowMs } = entry;
     const limit = Math.max(1, Math.floor(request.limit));
-    const end = at.length;
     let t = Math.max(now, entry.pausedUntil);
     if (end - entry.head >= limit) t = Math.max(t, at[end - limit]! + windowMs);
     const delayMs = t - now;
     if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
       return { rejected: true, retryAfterMs: delayMs };
     }
-    // Insert after every slot at or before `t` (usually at the end).
-    let index = end;
+    // Insert after every slot at or before `t` (slots are in time order; usually at the end).
+    let index = at.length;
     while (index > entry.head && at[index - 1]! > t) index--;
     insert(entry, index, t, request.id);
     return { rejected: false, delayMs };
@@ -206,23 +213,13 @@ export function createMemoryRateLimitStore(
       const now = clock.now();
       const entry = prepare(key, request, now);
       remove(entry, request.id);
-      const { at, head } = entry;
+      const { at } = entry;
       // Sends (and due bookings) in (now − window, now]: all slots left at or before now.
-      let due = head;
-      while (due < at.length && at[due]! <= now) due++;
-      const limit = Math.max(1, Math.floor(request.limit));
       // Not yet: the earliest time the window allows, keeping the caller's place in
       // the queue (no booking after it is moved). Every send is confirmed anyway.
-      let t = Math.max(now, entry.pausedUntil);
-      if (due - head >= limit) t = Math.max(t, at[due - limit]! + entry.windowMs);
-      const delayMs = t - now;
-      if (request.maxWaitMs !== undefined && delayMs > request.maxWaitMs) {
-        return { rejected: true, retryAfterMs: delayMs };
-      }
-      let index = due;
-      while (index < at.length && at[index]! <= t) index++;
-      insert(entry, index, t, request.id);
-      return { rejected: false, delayMs };
+      let due = entry.head;
+      while (due < at.length && at[due]! <= now) due++;
+      return book(entry, request, now, due);
     },
 
     release(key, id) {

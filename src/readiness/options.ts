@@ -39,8 +39,11 @@ export interface WaitUntilReadyOptions {
 
 /** Options of {@link waitUntilReady} other than the probe's own. */
 export const WAIT_OPTION_KEYS: readonly string[] = ["timeoutMs", "signal"];
-/** Every option key of an HTTP exposure's wait. */
-export const HTTP_WAIT_OPTION_KEYS: readonly string[] = [...WAIT_OPTION_KEYS, "path", "isReady"];
+/**
+ * Every option key of an HTTP exposure's wait (written out, not spread from the list above: a
+ * spread is a top-level statement bundlers keep in every bundle, used or not).
+ */
+export const HTTP_WAIT_OPTION_KEYS: readonly string[] = ["timeoutMs", "signal", "path", "isReady"];
 
 /**
  * Checks `waitUntilReady` options before anything is sent: `keys` are the

@@ -29,7 +29,11 @@ export interface PtyHandlerOptions {
 }
 
 /** The keys of {@link PtyHandlerOptions}: any other is refused. */
-const PTY_HANDLER_KEYS = exhaustive<keyof PtyHandlerOptions>()(["sandbox", "pty", "authorize"]);
+const PTY_HANDLER_KEYS = /* @__PURE__ */ exhaustive<keyof PtyHandlerOptions>()([
+  "sandbox",
+  "pty",
+  "authorize",
+]);
 
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
