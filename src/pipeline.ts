@@ -38,7 +38,7 @@ import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
-import { deferredRequest, urlOf } from "./http/outgoing.ts";
+import { carried, carry, deferredRequest, urlOf } from "./http/outgoing.ts";
 import type { WebSocketChannel } from "./websocket/channel.ts";
 import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
@@ -163,10 +163,13 @@ export class Pipeline {
           request.headers.set(name, value);
         }
         const key = `${request.method} ${schemaPath}`;
-        this.#contexts.set(
-          request,
-          this.#context(profile.operations[key] ?? key, profile.sandboxIdOf(path, requestUrl)),
+        const context = this.#context(
+          profile.operations[key] ?? key,
+          profile.sandboxIdOf(path, requestUrl),
         );
+        const own = carried<Carried>(request);
+        if (own) own.context = context;
+        else this.#contexts.set(request, context);
         return undefined;
       },
     };
@@ -303,7 +306,7 @@ export class Pipeline {
 
   /** The context the guard recorded, or one named by method and path (a caller's own `fetch` use). */
   #contextOf(request: Request): CallContext {
-    const known = this.#contexts.get(request);
+    const known = carried<Carried>(request)?.context ?? this.#contexts.get(request);
     if (known) return known;
     const url = urlOf(request);
     const key = `${request.method} ${url.pathname}`;
@@ -319,7 +322,8 @@ export class Pipeline {
     // openapi-fetch serializes JSON bodies to a string: take it as it was
     // given instead of reading the Request's stream back (a costly async read).
     // Looked up first: reading `request.body` makes some runtimes (Deno) build a stream.
-    const serialized = serializedBodies.get(request);
+    const own = carried<Carried>(request);
+    const serialized = own ? own.body : serializedBodies.get(request);
     if (serialized !== undefined) {
       context.body = serialized;
       return handler(request, context);
@@ -380,6 +384,12 @@ function simplePathSerializer(pathname: string, pathParams: Record<string, unkno
   return /\{[.;]|\*\}/.test(url) ? defaultPathSerializer(pathname, pathParams) : url;
 }
 
+/** What the pipeline keeps with a deferred request of its own: its body, then its call. */
+interface Carried {
+  body: string | null;
+  context?: CallContext;
+}
+
 /** Bodies as openapi-fetch serialized them (`null`: none), keyed by the Request built from them. */
 const serializedBodies = new WeakMap<Request, string | null>();
 
@@ -400,7 +410,7 @@ function requestClass(real: () => boolean): typeof Request {
         ...init,
         headers: headers instanceof Headers ? headers : new Headers(headers),
       });
-      serializedBodies.set(request, body ?? null);
+      carry(request, { body: body ?? null } satisfies Carried);
       return request;
     }
     const request = new Request(input, init);

@@ -31,6 +31,10 @@ interface DeferredClass {
   parsedUrl(request: Request): URL | undefined;
   /** A deferred request's given signal (or its input's); `null` for any other request. */
   given(request: Request): AbortSignal | undefined | null;
+  /** What {@link carry} left on a deferred request; `undefined` for any other request. */
+  carried(request: Request): object | undefined;
+  /** Keeps `value` on a deferred request; `false` (nothing kept) for any other request. */
+  carry(request: Request, value: object): boolean;
 }
 
 let Deferred: DeferredClass | undefined;
@@ -90,6 +94,19 @@ export function givenSignal(request: Request): AbortSignal | undefined {
 }
 
 /**
+ * Keeps `value` with `request` when it is a deferred request (its creator's
+ * bookkeeping, kept in a field instead of a side table); `false` otherwise.
+ */
+export function carry(request: Request, value: object): boolean {
+  return Deferred ? Deferred.carry(request, value) : false;
+}
+
+/** What {@link carry} kept with `request`, if anything. */
+export function carried<T extends object>(request: Request): T | undefined {
+  return Deferred?.carried(request) as T | undefined;
+}
+
+/**
  * The class, defined on first use: touching the global `Request` at import
  * time makes Node 20 load its fetch implementation (~10 ms). State lives in
  * private fields (no side tables).
@@ -102,6 +119,7 @@ function deferredClass(): DeferredClass {
     #init: DeferredInit;
     #url: URL | undefined;
     #real: Request | undefined;
+    #carried: object | undefined;
     constructor(input: string | Request, init: DeferredInit) {
       this.#input = input;
       this.#init = init;
@@ -119,6 +137,14 @@ function deferredClass(): DeferredClass {
       const input = request.#input;
       // Parsed as a `Request` would (an invalid URL throws, as it would).
       return request.#url ??= new URL(typeof input === "string" ? input : input.url);
+    }
+    static carried(request: object): object | undefined {
+      return #input in request ? request.#carried : undefined;
+    }
+    static carry(request: object, value: object): boolean {
+      if (!(#input in request)) return false;
+      request.#carried = value;
+      return true;
     }
     static given(request: object): AbortSignal | undefined | null {
       if (!(#input in request)) return null;

@@ -96,3 +96,38 @@ test("a caller's fetch gets a runtime Request with the key, the body and the cal
   assert.equal(seen[1]!.signal.aborted, true);
   assert.deepEqual(await seen[2]!.json(), { port: 2200 });
 });
+
+test("sandgate's own fetch builds no Request: the runtime's fetch gets the URL and init", async () => {
+  const sent: [RequestInfo | URL, RequestInit | undefined][] = [];
+  const { fetch, Request: RuntimeRequest } = globalThis;
+  let built = 0;
+  // Counts every runtime Request sandgate builds during the calls (the fake fetch builds none).
+  globalThis.Request = class extends RuntimeRequest {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      super(input, init);
+      built++;
+    }
+  };
+  globalThis.fetch = (input, init) => {
+    sent.push([input, init]);
+    return Promise.resolve(Response.json({ exposures: [] }));
+  };
+  try {
+    const prime = new PrimeIntellect({ apiKey: "k", baseUrl: "http://127.0.0.1:9" });
+    await prime.sandbox("sb-1").listExposures();
+  } finally {
+    globalThis.fetch = fetch;
+    globalThis.Request = RuntimeRequest;
+  }
+  assert.equal(built, 0);
+  assert.deepEqual(sent.map(([input]) => input), [
+    "http://127.0.0.1:9/api/v1/sandbox/sb-1",
+    "http://127.0.0.1:9/api/v1/sandbox/sb-1/expose",
+  ]);
+  for (const [, init] of sent) {
+    const headers = new Headers(init!.headers);
+    assert.equal(headers.get("authorization"), "Bearer k");
+    assert.equal(init!.redirect, "manual");
+    assert.ok(init!.signal instanceof AbortSignal);
+  }
+});
