@@ -38,7 +38,7 @@ import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
-import { deferredRequest } from "./http/outgoing.ts";
+import { deferredRequest, urlOf } from "./http/outgoing.ts";
 import type { WebSocketChannel } from "./websocket/channel.ts";
 import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
@@ -152,7 +152,7 @@ export class Pipeline {
     this.guard = {
       onRequest: ({ request, schemaPath, params }) => {
         const path = (params as { path?: Record<string, unknown> } | undefined)?.path;
-        const requestUrl = new URL(request.url);
+        const requestUrl = urlOf(request);
         if (/%7B|%7D|[{}]/i.test(requestUrl.pathname)) {
           const missing = /\{([^}]+)\}/.exec(decodeURIComponent(requestUrl.pathname))?.[1] ??
             "path";
@@ -305,7 +305,7 @@ export class Pipeline {
   #contextOf(request: Request): CallContext {
     const known = this.#contexts.get(request);
     if (known) return known;
-    const url = new URL(request.url);
+    const url = urlOf(request);
     const key = `${request.method} ${url.pathname}`;
     return this.#context(
       this.#profile.operations[key] ?? key,

@@ -20,14 +20,20 @@
 /** The init of a {@link deferredRequest}: its headers already a `Headers` (checked at once). */
 export type DeferredInit = RequestInit & { headers: Headers };
 
-interface Parts {
-  input: string | Request;
-  init: DeferredInit;
+/** What the module's functions need of the class, defined on first use. */
+interface DeferredClass {
+  new (input: string | Request, init: DeferredInit): Request;
+  /** A deferred request's parts while it is not built; `undefined` for any other request. */
+  parts(request: Request): [string | Request, DeferredInit] | undefined;
+  /** A deferred request, built (once); any other request as it is. */
+  build(request: Request): Request;
+  /** A deferred request's URL, parsed once; `undefined` for any other request. */
+  parsedUrl(request: Request): URL | undefined;
+  /** A deferred request's given signal (or its input's); `null` for any other request. */
+  given(request: Request): AbortSignal | undefined | null;
 }
 
-let Deferred: (new (parts: Parts) => Request) | undefined;
-const partsOf = new WeakMap<Request, Parts>();
-const realOf = new WeakMap<Request, Request>();
+let Deferred: DeferredClass | undefined;
 
 /**
  * A request to `input` (a URL, or a request whose other fields `init` keeps)
@@ -51,33 +57,27 @@ const realOf = new WeakMap<Request, Request>();
  * ```
  */
 export function deferredRequest(input: string | Request, init: DeferredInit): Request {
-  const inner = typeof input === "string" ? undefined : partsOf.get(input);
-  const parts = inner && !realOf.has(input as Request)
-    ? { input: inner.input, init: { ...inner.init, ...init } }
-    // Serialized as a `Request` would (and an invalid URL throws here, as it would).
-    : { input: typeof input === "string" ? new URL(input).href : input, init };
-  return new (deferredClass())(parts);
+  const D = deferredClass();
+  const inner = typeof input === "string" ? undefined : D.parts(input);
+  return inner ? new D(inner[0], { ...inner[1], ...init }) : new D(input, init);
 }
 
 /**
  * What to call `fetch` with to send `request`: a deferred request's URL and
- * init (the runtime builds the one `Request`), otherwise the request itself.
+ * init (the runtime builds the one `Request`), otherwise the runtime request.
  */
 export function fetchArguments(request: Request): [string | Request, RequestInit?] {
-  const parts = realOf.has(request) ? undefined : partsOf.get(request);
-  return parts ? [parts.input, parts.init] : [realRequest(request)];
+  return Deferred?.parts(request) ?? [realRequest(request)];
 }
 
 /** `request` as a runtime `Request`: a deferred one is built (once), any other is itself. */
 export function realRequest(request: Request): Request {
-  const parts = partsOf.get(request);
-  if (!parts) return request;
-  let real = realOf.get(request);
-  if (!real) {
-    real = new Request(parts.input, parts.init);
-    realOf.set(request, real);
-  }
-  return real;
+  return Deferred ? Deferred.build(request) : request;
+}
+
+/** `request`'s URL, parsed: a deferred request's is parsed once. */
+export function urlOf(request: Request): URL {
+  return Deferred?.parsedUrl(request) ?? new URL(request.url);
 }
 
 /**
@@ -85,47 +85,72 @@ export function realRequest(request: Request): Request {
  * (`undefined` when it was given none, where `request.signal` would make one).
  */
 export function givenSignal(request: Request): AbortSignal | undefined {
-  const parts = partsOf.get(request);
-  if (!parts) return request.signal;
-  const { input, init } = parts;
-  return init.signal ?? (typeof input === "string" ? undefined : givenSignal(input));
+  const given = Deferred ? Deferred.given(request) : null;
+  return given === null ? request.signal : given;
 }
 
 /**
  * The class, defined on first use: touching the global `Request` at import
- * time makes Node 20 load its fetch implementation (~10 ms).
+ * time makes Node 20 load its fetch implementation (~10 ms). State lives in
+ * private fields (no side tables).
  */
-function deferredClass(): new (parts: Parts) => Request {
+function deferredClass(): DeferredClass {
   if (Deferred) return Deferred;
-  const real = realRequest;
   const base = Request.prototype;
   class DeferredRequest {
-    constructor(parts: Parts) {
-      partsOf.set(this as unknown as Request, parts);
+    #input: string | Request;
+    #init: DeferredInit;
+    #url: URL | undefined;
+    #real: Request | undefined;
+    constructor(input: string | Request, init: DeferredInit) {
+      this.#input = input;
+      this.#init = init;
+    }
+    static parts(request: object): [string | Request, DeferredInit] | undefined {
+      if (!(#input in request) || request.#real) return undefined;
+      return [request.#url?.href ?? request.#input, request.#init];
+    }
+    static build(request: object): Request {
+      if (!(#input in request)) return request as Request;
+      return request.#real ??= new Request(request.#url?.href ?? request.#input, request.#init);
+    }
+    static parsedUrl(request: object): URL | undefined {
+      if (!(#input in request)) return undefined;
+      const input = request.#input;
+      // Parsed as a `Request` would (an invalid URL throws, as it would).
+      return request.#url ??= new URL(typeof input === "string" ? input : input.url);
+    }
+    static given(request: object): AbortSignal | undefined | null {
+      if (!(#input in request)) return null;
+      const input = request.#input;
+      return request.#init.signal ?? (typeof input === "string" ? undefined : givenSignal(input));
     }
     get url(): string {
-      const { input } = parts(this);
-      return typeof input === "string" ? input : input.url;
+      return DeferredRequest.parsedUrl(this)!.href;
     }
     get method(): string {
-      const { input, init } = parts(this);
-      return init.method ?? (typeof input === "string" ? "GET" : input.method);
+      const input = this.#input;
+      return this.#init.method ?? (typeof input === "string" ? "GET" : input.method);
     }
     get headers(): Headers {
-      return parts(this).init.headers;
+      return this.#init.headers;
     }
     get redirect(): RequestRedirect {
-      const { input, init } = parts(this);
-      return init.redirect ?? (typeof input === "string" ? "follow" : input.redirect);
+      const input = this.#input;
+      return this.#init.redirect ?? (typeof input === "string" ? "follow" : input.redirect);
     }
     get signal(): AbortSignal {
-      const { input, init } = parts(this);
+      const input = this.#input;
       // A request without one has its own that never aborts, made when asked for.
-      return init.signal ??
-        (typeof input === "string" ? (init.signal = new AbortController().signal) : input.signal);
+      return this.#init.signal ??
+        (typeof input === "string"
+          ? (this.#init.signal = new AbortController().signal)
+          : input.signal);
     }
   }
   const own = Object.getOwnPropertyNames(DeferredRequest.prototype);
+  const build = (request: unknown) =>
+    DeferredRequest.build(request as object) as unknown as Record<string, unknown>;
   // Everything else is the real request's, built on first use.
   for (const name of Object.getOwnPropertyNames(base)) {
     if (own.includes(name)) continue;
@@ -134,24 +159,20 @@ function deferredClass(): new (parts: Parts) => Request {
       Object.defineProperty(DeferredRequest.prototype, name, {
         configurable: true,
         writable: true,
-        value(this: Request, ...args: unknown[]) {
-          const target = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return target[name]!(...args);
+        value(this: unknown, ...args: unknown[]) {
+          const real = build(this);
+          return (real[name] as (...a: unknown[]) => unknown).apply(real, args);
         },
       });
     } else if (descriptor.get) {
       Object.defineProperty(DeferredRequest.prototype, name, {
         configurable: true,
-        get(this: Request) {
-          return (real(this) as unknown as Record<string, unknown>)[name];
+        get(this: unknown) {
+          return build(this)[name];
         },
       });
     }
   }
   Object.setPrototypeOf(DeferredRequest.prototype, base);
-  return Deferred = DeferredRequest as unknown as new (parts: Parts) => Request;
-}
-
-function parts(request: unknown): Parts {
-  return partsOf.get(request as Request)!;
+  return Deferred = DeferredRequest as unknown as DeferredClass;
 }

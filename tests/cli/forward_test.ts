@@ -117,7 +117,7 @@ describe("sandgate forward", { skip: skipCli }, () => {
     }
   });
 
-  test("Prime: --stdio relays stdin/stdout (an ssh ProxyCommand) and removes its exposure", async () => {
+  test("Prime: --stdio relays stdin/stdout (an ssh ProxyCommand) and removes its exposure; 0 when stdin ends, 143 on SIGTERM", async () => {
     const echo = await echoServer();
     const emu = await emulator([`7000=127.0.0.1:${echo.port}`]);
     try {
@@ -129,25 +129,15 @@ describe("sandgate forward", { skip: skipCli }, () => {
       assert.equal(result.stdout, "SSH-2.0-through-stdio\r\n");
       const after = await cli(["ports", "sb", "--json"], emu.env);
       assert.deepEqual(JSON.parse(after.stdout), []);
-    } finally {
-      emu.running.kill("SIGINT");
-      await emu.running.done;
-      await echo.close();
-    }
-  });
-
-  test("Prime: --stdio stopped by SIGTERM exits 143 and removes its exposure", async () => {
-    const echo = await echoServer();
-    const emu = await emulator([`7000=127.0.0.1:${echo.port}`]);
-    try {
-      const proxy = start(["forward", "--stdio", "sb", "7000"], emu.env);
-      proxy.write("SSH-2.0-then-a-signal\r\n");
-      await until(() => proxy.stdout().includes("\r\n"), "the echo on stdout");
-      proxy.kill("SIGTERM");
-      const result = await proxy.done;
-      assert.equal(result.code, 143, result.stderr);
-      const after = await cli(["ports", "sb", "--json"], emu.env);
-      assert.deepEqual(JSON.parse(after.stdout), []);
+      // Stopped by a signal instead: the signal's code, never 0, and the exposure removed all the same.
+      const stopped = start(["forward", "--stdio", "sb", "7000"], emu.env);
+      stopped.write("SSH-2.0-then-a-signal\r\n");
+      await until(() => stopped.stdout().includes("\r\n"), "the echo on stdout");
+      stopped.kill("SIGTERM");
+      const signalled = await stopped.done;
+      assert.equal(signalled.code, 143, signalled.stderr);
+      const afterSignal = await cli(["ports", "sb", "--json"], emu.env);
+      assert.deepEqual(JSON.parse(afterSignal.stdout), []);
     } finally {
       emu.running.kill("SIGINT");
       await emu.running.done;

@@ -59,8 +59,9 @@ test("a deferred request over another keeps one set of parts; over a Request, th
   assert.equal(over.method, "DELETE");
   assert.equal(fetchArguments(over)[0], real);
   assert.equal(realRequest(over).redirect, "manual");
-  // An invalid URL fails where a Request would: at once.
-  assert.throws(() => deferredRequest("not a url", { headers: new Headers() }), TypeError);
+  // An invalid URL fails as a Request's would, once read (the pipeline reads it before sending).
+  const invalid = deferredRequest("not a url", { headers: new Headers() });
+  assert.throws(() => invalid.url, TypeError);
 });
 
 test("a caller's fetch gets a runtime Request with the key, the body and the call's signal", async () => {
