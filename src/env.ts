@@ -24,7 +24,7 @@ interface ProcessLike {
 }
 
 /** Deno's `env` permission state for `variable`, or `"granted"` where it cannot be asked. */
-function envPermission(deno: DenoLike | undefined, variable: string): string {
+function envPermission(deno: Pick<DenoLike, "permissions"> | undefined, variable: string): string {
   try {
     return deno?.permissions?.querySync?.({ name: "env", variable }).state ?? "granted";
   } catch {
@@ -110,14 +110,8 @@ export function missingKeyAdvice(
     ? `, or run \`${file.writtenBy}\` (it writes ${file.path}, read after the environment)`
     : "";
   if (g.Deno) {
-    let state = "granted";
-    try {
-      state = g.Deno.permissions?.querySync?.({ name: "env", variable: envVar }).state ??
-        "granted";
-    } catch {
-      // An older Deno without querySync: fall through to the general advice.
-    }
-    if (state !== "granted") {
+    // An older Deno without querySync counts as granted: the general advice follows.
+    if (envPermission(g.Deno, envVar) !== "granted") {
       // Every variable the client reads, so that one run of the advice is enough.
       const all = [...new Set([envVar, ...family, ...(file ? ["HOME"] : [])])].join(",");
       return `${envVar} cannot be read without permission: run Deno with --allow-env=${all}, ` +

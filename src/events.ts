@@ -184,7 +184,8 @@ export function eventSink(
   };
 }
 
-function seconds(ms: number): string {
+/** A duration as the event messages show it: `850 ms`, `2.5 s`. */
+export function seconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 

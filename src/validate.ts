@@ -144,29 +144,38 @@ export const MAX_TIMER_MS = 2_147_483_647;
  * Checks per-call options: an object with an optional `AbortSignal` `signal`,
  * a positive `timeoutMs` a timer can wait and, when `extra` allows it, a boolean `strict`.
  */
-export function assertCallOptions(
-  value: unknown,
-  extra: readonly string[] = [],
-): void {
-  assertOptionsObject("options", value, ["signal", "timeoutMs", ...extra]);
-  if (value === undefined) return;
-  const { signal, timeoutMs, strict } = value as Record<string, unknown>;
+/**
+ * Checks the `signal` (an `AbortSignal`) and `timeoutMs` (a positive number of milliseconds a
+ * timer can hold) of the options object `field`, when present.
+ */
+export function assertSignalAndTimeout(field: string, value: object | undefined): void {
+  const { signal, timeoutMs } = (value ?? {}) as Record<string, unknown>;
   if (
     signal !== undefined &&
     !(typeof AbortSignal === "function" && signal instanceof AbortSignal)
   ) {
-    throw new InvalidArgumentError("options.signal", signal, "must be an AbortSignal");
+    throw new InvalidArgumentError(`${field}.signal`, signal, "must be an AbortSignal");
   }
   if (
     timeoutMs !== undefined &&
     (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS)
   ) {
     throw new InvalidArgumentError(
-      "options.timeoutMs",
+      `${field}.timeoutMs`,
       timeoutMs,
       `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`,
     );
   }
+}
+
+export function assertCallOptions(
+  value: unknown,
+  extra: readonly string[] = [],
+): void {
+  assertOptionsObject("options", value, ["signal", "timeoutMs", ...extra]);
+  if (value === undefined) return;
+  assertSignalAndTimeout("options", value);
+  const { strict } = value as Record<string, unknown>;
   if (strict !== undefined && typeof strict !== "boolean") {
     throw new InvalidArgumentError("options.strict", strict, "must be a boolean");
   }

@@ -5,7 +5,12 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { assertCallOptions, assertIntegerInRange, assertOptionsObject } from "../validate.ts";
+import {
+  assertCallOptions,
+  assertIntegerInRange,
+  assertOptionsObject,
+  assertSignalAndTimeout,
+} from "../validate.ts";
 import type { ConnectOptions, ForwardOptions } from "./types.ts";
 
 /** `forward()`'s options, normalized once. */
@@ -45,9 +50,7 @@ export function forwardSettings(options: ForwardOptions | undefined): ForwardSet
       "must be a host name or IP address to listen on (e.g. 127.0.0.1, ::1, localhost)",
     );
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError("options.signal", signal, "must be an AbortSignal");
-  }
+  assertSignalAndTimeout("options", { signal });
   if (onConnectionError !== undefined && typeof onConnectionError !== "function") {
     throw new InvalidArgumentError(
       "options.onConnectionError",

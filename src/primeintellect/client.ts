@@ -15,7 +15,7 @@ import type { ProviderProfile } from "../profile.ts";
 import { type PrimeConfigFile, readPrimeConfigFile } from "./config_file.ts";
 
 /** What Prime Intellect is configured from: an unreadable one of them is an error, not a default. */
-const PRIME_ENV = providerEnv("primeintellect");
+const PRIME_ENV = /* @__PURE__ */ providerEnv("primeintellect");
 
 /** Default Prime Intellect API base URL. */
 export const PRIME_INTELLECT_BASE_URL = "https://api.primeintellect.ai";

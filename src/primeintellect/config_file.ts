@@ -30,7 +30,7 @@ export interface PrimeConfigFile {
 }
 
 /** The most `~/.prime/config.json` may hold: `prime login` writes a few hundred bytes. */
-export const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+export const MAX_CONFIG_FILE_BYTES = 65_536; // 64 KiB, as a literal: bundlers keep a product
 
 interface DenoFileInfo {
   isFile: boolean;
@@ -78,19 +78,22 @@ function homeDir(): string | undefined {
   return readEnv("HOME", providerEnv("primeintellect")) ?? readEnv("USERPROFILE");
 }
 
-/** What a path is, for the message when it is not a regular file. */
-function kindOf(info: {
-  isDirectory: boolean;
-  isFifo?: boolean | null | undefined;
-  isCharDevice?: boolean | null | undefined;
-  isSocket?: boolean | null | undefined;
-}): string {
-  if (info.isDirectory) return "a directory";
-  if (info.isFifo) return "a FIFO (named pipe)";
-  if (info.isCharDevice) return "a character device (such as /dev/zero)";
-  if (info.isSocket) return "a socket";
-  return "not a regular file";
+/** What a path is, for the message when it is not a regular file: by the first flag set. */
+const KINDS = [
+  "a directory",
+  "a FIFO (named pipe)",
+  "a character device (such as /dev/zero)",
+  "a socket",
+];
+
+/** `flags`: is a directory, a FIFO, a character device, a socket. */
+function kindOf(flags: readonly unknown[]): string {
+  return KINDS[flags.findIndex(Boolean)] ?? "not a regular file";
 }
+
+/** {@link kindOf} a Deno `FileInfo`. */
+const denoKind = (info: DenoFileInfo) =>
+  kindOf([info.isDirectory, info.isFifo, info.isCharDevice, info.isSocket]);
 
 /** The file is there but is no config file: refusing to read it is said, not skipped. */
 function refuse(path: string, why: string): never {
@@ -133,7 +136,7 @@ function readText(path: string): string | undefined {
     } catch {
       return undefined; // missing, or no permission
     }
-    if (!info.isFile) refuse(path, kindOf(info));
+    if (!info.isFile) refuse(path, denoKind(info));
     let file;
     try {
       file = deno.openSync(path, { read: true });
@@ -142,7 +145,7 @@ function readText(path: string): string | undefined {
     }
     try {
       const opened = file.statSync();
-      if (!opened.isFile) refuse(path, kindOf(opened));
+      if (!opened.isFile) refuse(path, denoKind(opened));
       return readBounded(path, (buffer, at) => file.readSync(buffer.subarray(at)) ?? 0);
     } finally {
       file.close();
@@ -161,12 +164,7 @@ function readText(path: string): string | undefined {
     if (!stats.isFile()) {
       refuse(
         path,
-        kindOf({
-          isDirectory: stats.isDirectory(),
-          isFifo: stats.isFIFO(),
-          isCharDevice: stats.isCharacterDevice(),
-          isSocket: stats.isSocket(),
-        }),
+        kindOf([stats.isDirectory(), stats.isFIFO(), stats.isCharacterDevice(), stats.isSocket()]),
       );
     }
     return readBounded(
@@ -195,10 +193,13 @@ function parseObject(text: string): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** The settings sandgate uses from a parsed config (or environment) file. */
-function settingsOf(record: Record<string, unknown>): PrimeConfigFile {
+/**
+ * The settings sandgate uses from a parsed config (or environment) file; `apiKeyElse`: the key to
+ * use when the file has no `api_key` entry at all.
+ */
+function settingsOf(record: Record<string, unknown>, apiKeyElse?: string): PrimeConfigFile {
   const out: PrimeConfigFile = {};
-  const apiKey = nonEmptyString(record.api_key);
+  const apiKey = Object.hasOwn(record, "api_key") ? nonEmptyString(record.api_key) : apiKeyElse;
   const teamId = nonEmptyString(record.team_id);
   const baseUrl = nonEmptyString(record.base_url);
   if (apiKey !== undefined) out.apiKey = apiKey;
@@ -270,11 +271,5 @@ export function applyContext(
   if (record === undefined) {
     throw new ConfigError(`PRIME_CONTEXT=${context}: ${path} is not a JSON object`);
   }
-  const settings = settingsOf(record);
-  const out: PrimeConfigFile = {};
-  const apiKey = Object.hasOwn(record, "api_key") ? settings.apiKey : root.apiKey;
-  if (apiKey !== undefined) out.apiKey = apiKey;
-  if (settings.teamId !== undefined) out.teamId = settings.teamId;
-  if (settings.baseUrl !== undefined) out.baseUrl = settings.baseUrl;
-  return out;
+  return settingsOf(record, root.apiKey);
 }

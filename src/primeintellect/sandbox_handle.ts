@@ -55,7 +55,6 @@ const SANDBOX = "/api/v1/sandbox/{sandbox_id}";
 /** Ports Prime Intellect exposes (seed 004: 22–9000), checked before forward() or connect(). */
 const MIN_PORT = 22;
 const MAX_PORT = 9000;
-const { exposure: EXPOSURE, sshSession: SSH_SESSION } = PRIME_INTELLECT_HANDLES;
 
 /** The answer of both exposure listings. */
 export const LIST_EXPOSURES: Expected<ListExposedPortsResponse> = {
@@ -193,7 +192,7 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
       context(this.#internals, "exposePort", callOptions),
       {
         shape: EXPOSE_PORT_SHAPE,
-        created: { kind: EXPOSURE, remove: (id) => this.unexposePort(id) },
+        created: { kind: PRIME_INTELLECT_HANDLES.exposure, remove: (id) => this.unexposePort(id) },
       },
     );
     // An answer without `protocol` (optional in Prime's models) reports the one asked for.
@@ -235,7 +234,7 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
   }
 
   async unexposePort(exposureId: string, options?: CleanupOptions): Promise<CleanupResult> {
-    return await this.#remove(EXPOSURE, exposureId, options);
+    return await this.#remove(PRIME_INTELLECT_HANDLES.exposure, exposureId, options);
   }
 
   /** Unexposes a port or closes an SSH session by id: both are answered `{ success, message }`. */
@@ -245,7 +244,7 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
     options: CleanupOptions | undefined,
   ): Promise<CleanupResult> {
     const { client } = this.#internals;
-    const call = kind === EXPOSURE
+    const call = kind === PRIME_INTELLECT_HANDLES.exposure
       ? (init: CallInit) =>
         client.DELETE(`${SANDBOX}/expose/{exposure_id}`, {
           params: { path: { sandbox_id: this.id, exposure_id: id } },
@@ -258,7 +257,10 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
         });
     const expected = { shape: UNEXPOSE_SHAPE };
     return cleanup(kind, id, options, async () => {
-      await this.#refuseVm(kind === EXPOSURE ? "port unexpose" : "SSH", options);
+      await this.#refuseVm(
+        kind === PRIME_INTELLECT_HANDLES.exposure ? "port unexpose" : "SSH",
+        options,
+      );
       return await invokeChecked(call, context(this.#internals, kind.cleanup, options), expected);
     });
   }
@@ -297,7 +299,7 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
       {
         shape: SSH_SESSION_SHAPE,
         created: {
-          kind: SSH_SESSION,
+          kind: PRIME_INTELLECT_HANDLES.sshSession,
           remove: (id) => this.closeSshSession(id),
         },
       },
@@ -306,7 +308,7 @@ export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshS
   }
 
   async closeSshSession(sessionId: string, options?: CleanupOptions): Promise<CleanupResult> {
-    return await this.#remove(SSH_SESSION, sessionId, options);
+    return await this.#remove(PRIME_INTELLECT_HANDLES.sshSession, sessionId, options);
   }
 
   /** For {@link SshSessionHandle}: `session.authorizeKey()` (ssh_authorize.ts). */

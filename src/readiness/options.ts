@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { assertOptionsObject, MAX_TIMER_MS } from "../validate.ts";
+import { assertOptionsObject, assertSignalAndTimeout } from "../validate.ts";
 
 /**
  * Options of `waitUntilReady`.
@@ -55,20 +55,8 @@ export function assertWaitOptions(
   keys: readonly string[],
 ): asserts value is WaitUntilReadyOptions | undefined {
   assertOptionsObject(field, value, keys);
-  const { timeoutMs, signal, path, isReady } = (value ?? {}) as WaitUntilReadyOptions;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError(`${field}.signal`, signal, "must be an AbortSignal");
-  }
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS)
-  ) {
-    throw new InvalidArgumentError(
-      `${field}.timeoutMs`,
-      timeoutMs,
-      `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`,
-    );
-  }
+  assertSignalAndTimeout(field, value);
+  const { path, isReady } = (value ?? {}) as WaitUntilReadyOptions;
   if (path !== undefined && (typeof path !== "string" || !/^\/[\x21-\x7e]*$/.test(path))) {
     throw new InvalidArgumentError(
       `${field}.path`,

@@ -16,7 +16,7 @@
  * @module
  */
 import { TimeoutError } from "../errors.ts";
-import type { ReadinessEvent, SandgateEvent } from "../events.ts";
+import { type ReadinessEvent, type SandgateEvent, seconds } from "../events.ts";
 import type { Clock } from "../util/clock.ts";
 import { timedSignal } from "../util/timed_signal.ts";
 import type { WaitUntilReadyOptions } from "./options.ts";
@@ -80,10 +80,6 @@ export const READINESS = {
 export function backoffMs(attempt: number, random: () => number): number {
   const ceiling = Math.min(READINESS.maxDelayMs, READINESS.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-function seconds(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 /**
