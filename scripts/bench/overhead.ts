@@ -9,19 +9,10 @@ import { measure } from "mitata";
 import createClient from "openapi-fetch";
 import type { paths } from "../../src/generated/primeintellect.ts";
 import { createPrimeIntellectClient, PrimeIntellect } from "../../mod.ts";
+import ANSWER from "./expose_answer.json" with { type: "json" };
 
-/** The fixed `ExposePortResponse` both servers answer with. */
-const BODY = JSON.stringify({
-  exposure_id: "exp-0123456789",
-  sandbox_id: "sb-bench",
-  port: 8000,
-  name: null,
-  protocol: "HTTP",
-  url: "https://sb-bench-8000.example.test",
-  tls_socket: "sb-bench-8000.example.test:443",
-  external_port: null,
-  external_endpoint: null,
-});
+/** The fixed `ExposePortResponse` both servers answer with (shared with overhead_runtime.mjs). */
+const BODY = JSON.stringify(ANSWER);
 const HEADERS = { "content-type": "application/json" };
 const inProcessFetch = async (request: Request) => {
   await request.arrayBuffer();

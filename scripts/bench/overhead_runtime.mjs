@@ -13,6 +13,7 @@
 // Input: one JSON argument { rounds, calls }. Output: one JSON line, per way and variant the
 // wall times per call (ms).
 import { createServer } from "node:http";
+import ANSWER from "./expose_answer.json" with { type: "json" };
 
 const { rounds, calls } = JSON.parse(process.argv.at(-1));
 const runtime = globalThis.Deno
@@ -24,17 +25,7 @@ const { PrimeIntellect } = await import("../../npm/esm/mod.js");
 const { default: createClient } = await import("openapi-fetch");
 
 /** The fixed `ExposePortResponse` both ways answer with (as scripts/bench/overhead.ts). */
-const BODY = JSON.stringify({
-  exposure_id: "exp-0123456789",
-  sandbox_id: "sb-bench",
-  port: 8000,
-  name: null,
-  protocol: "HTTP",
-  url: "https://sb-bench-8000.example.test",
-  tls_socket: "sb-bench-8000.example.test:443",
-  external_port: null,
-  external_endpoint: null,
-});
+const BODY = JSON.stringify(ANSWER);
 const KEY = "bench-key";
 const LIMIT = { limit: 1e9, windowMs: 60_000 }; // the full stack, never waiting
 
