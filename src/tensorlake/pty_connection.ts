@@ -22,6 +22,7 @@ import {
   SHORT_TEXT,
 } from "./pty_frames.ts";
 import type { PtySize } from "./pty_size.ts";
+import { OutputMode } from "./_output_mode.ts";
 
 /**
  * How an attached PTY connection ended. `exit` never rejects.
@@ -77,10 +78,32 @@ export type PtyExit =
 export interface PtyConnection extends AsyncDisposable {
   /** The session id. */
   readonly sessionId: string;
-  /** Terminal output bytes. */
+  /**
+   * Terminal output bytes, as a stream (made on first use). Throws a
+   * `TypeError` once {@link PtyConnection.onData} was called: one or the other.
+   */
   readonly output: ReadableStream<Uint8Array>;
+  /**
+   * Terminal output, by callback: `listener` gets each message's bytes as it
+   * arrives (no stream, no backpressure). Returns the unsubscribe. Output that
+   * came before the first listener (or while none is subscribed) is kept, up
+   * to `maxBufferedBytes` as for a paused stream, and passed to the next one.
+   * A listener that throws is ignored (the connection and the other listeners
+   * carry on). Throws a `TypeError` once `output` was used.
+   */
+  onData(listener: (bytes: Uint8Array) => void): () => void;
   /** Terminal input. */
   readonly input: WritableStream<Uint8Array | string>;
+  /**
+   * Sends terminal input without the stream: the same frames, errors and
+   * backpressure as `input`'s writer (resolves once sent and the socket
+   * drained; rejects once the connection ended or `close()` was called).
+   * Calls are sent in call order. With `input` it shares one send queue, in
+   * the order each reaches it: `write` at once, an `input` chunk when the
+   * stream passes it on (at once only if the writer is idle), so await the
+   * writer before `write` — or use one of the two.
+   */
+  write(data: Uint8Array | string): Promise<void>;
   /** Resizes the terminal over the socket (cols and rows, 1–65535). */
   resize(size: PtySize): Promise<void>;
   /** How the connection ended; never rejects. */
@@ -172,11 +195,11 @@ export const PTY_PROTOCOL: ChannelProtocol<PtyEnd> = {
 export class Connection extends DisposableFields<{ sessionId: string }> implements PtyConnection {
   protected readonly inspectName = "PtyConnection";
   readonly sessionId: string;
-  readonly output: ReadableStream<Uint8Array>;
   readonly input: WritableStream<Uint8Array | string>;
   readonly exit: Promise<PtyExit>;
   readonly #channel: WebSocketChannel<PtyEnd>;
   readonly #onDispose: (() => Promise<unknown>) | undefined;
+  readonly #mode = new OutputMode();
 
   constructor(
     sessionId: string,
@@ -187,7 +210,6 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
     this.sessionId = sessionId;
     this.#channel = channel;
     this.#onDispose = onDispose;
-    this.output = channel.readable;
     this.exit = channel.closed.then((end) => end.exit);
     this.input = new WritableStream<Uint8Array | string>({
       write: (chunk) => this.#write(chunk),
@@ -195,6 +217,22 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
       highWaterMark: MAX_MESSAGE_PAYLOAD,
       size: (chunk) => typeof chunk === "string" ? chunk.length : chunk?.byteLength ?? 1,
     });
+  }
+
+  get output(): ReadableStream<Uint8Array> {
+    this.#mode.takeStream();
+    return this.#channel.readable;
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    return this.#mode.subscribe(
+      listener,
+      (listening) => this.#channel.listen(listening ? this.#mode.emit : undefined),
+    );
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    return this.#write(data);
   }
 
   /** The sink's `write`: the channel's own promise (no async wrapper: one turn less per keystroke). */
