@@ -52,6 +52,10 @@ export type PtyExit =
  * - `input`: terminal input (strings are sent as UTF-8); a writer waits while
  *   the socket's `bufferedAmount` is high. Closing it sends nothing (send
  *   `"\x04"` for end-of-file).
+ * - `write(data)` and `onData(listener)`: the same input and output without
+ *   web streams (fewer promise turns per keystroke, as terminal SDKs do it).
+ *   Output goes either to `output` or to `onData` listeners: the first used
+ *   decides.
  * - `close()` detaches without killing; `await using` does the same (for
  *   `openPty`'s connection it also kills the PTY).
  *
@@ -73,6 +77,35 @@ export type PtyExit =
  * const writer = connection.input.getWriter();
  * await writer.write("exit 3\n");
  * console.log(await connection.exit); // { kind: "exited", exitCode: 3 }
+ * ```
+ *
+ * @example Without the streams: `write` and `onData` (the fastest path on Node)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Tensorlake } from "@sandgate/sdk";
+ * import { createEmulator } from "@sandgate/sdk/testing";
+ *
+ * const emulator = createEmulator();
+ * const tensorlake = new Tensorlake({
+ *   apiKey: "demo",
+ *   fetch: emulator.fetch,
+ *   webSocket: emulator.webSocket,
+ * });
+ * await using pty = await tensorlake.sandbox("my-sandbox").createPty({ command: "bash" });
+ * const connection = await pty.attach();
+ * const decoder = new TextDecoder();
+ * let screen = "";
+ * // The prompt printed before this listener came is kept for it, not lost.
+ * const unsubscribe = connection.onData((bytes) => {
+ *   screen += decoder.decode(bytes, { stream: true });
+ * });
+ * await connection.write("echo hi\n");
+ * await connection.write("exit 3\n");
+ * assert.deepEqual(await connection.exit, { kind: "exited", exitCode: 3 });
+ * assert.match(screen, /^\$ echo hi\r\nhi\r\n/);
+ * unsubscribe();
+ * // One way to read output per connection: `output` now throws.
+ * assert.throws(() => connection.output, TypeError);
  * ```
  */
 export interface PtyConnection extends AsyncDisposable {
