@@ -3,29 +3,8 @@
 // gives them, the same as `input` sends); the round trip against the emulator's shell.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  InvalidArgumentError,
-  PtyDisconnectedError,
-  Tensorlake,
-  type WebSocketFactory,
-} from "../../../mod.ts";
-import { createEmulator } from "../../../src/testing/mod.ts";
-import { ScriptedSocket } from "../../helpers/scripted_socket.ts";
-
-function scripted(setup?: (socket: ScriptedSocket) => void) {
-  const sockets: ScriptedSocket[] = [];
-  const webSocket: WebSocketFactory = () => {
-    const socket = new ScriptedSocket();
-    setup?.(socket);
-    if (socket.withPause) {
-      Object.assign(socket, { pause: () => socket.paused++, resume: () => socket.resumed++ });
-    }
-    sockets.push(socket);
-    return socket;
-  };
-  const sandbox = new Tensorlake({ apiKey: "tl_apiKey_test", webSocket }).sandbox("my-sb");
-  return { sandbox, sockets };
-}
+import { InvalidArgumentError, PtyDisconnectedError } from "../../../mod.ts";
+import { inProcess, scripted } from "./_terminal.ts";
 
 const text = (chunks: Uint8Array[]) => new TextDecoder().decode(concat(chunks));
 function concat(chunks: Uint8Array[]): Uint8Array {
@@ -47,12 +26,7 @@ async function until(chunks: Uint8Array[], wanted: string): Promise<string> {
 }
 
 test("emulator: write and onData round trip; exit settles; no callback after it; a late write rejects", async () => {
-  const emulator = createEmulator();
-  const sandbox = new Tensorlake({
-    apiKey: "tl_apiKey_test",
-    fetch: emulator.fetch,
-    webSocket: emulator.webSocket,
-  }).sandbox("my-sb");
+  const { sandbox } = inProcess();
   await using pty = await sandbox.createPty({ command: "bash" });
   const connection = await pty.attach();
   const chunks: Uint8Array[] = [];
@@ -178,16 +152,24 @@ test("output before the first listener is kept and passed to it, in order, in a 
   await connection.close();
 });
 
-test("output nobody takes is bounded: past maxBufferedBytes the connection ends, as for a paused stream", async () => {
+test("output while no listener is subscribed is bounded: past maxBufferedBytes the connection ends", async () => {
   const { sandbox, sockets } = scripted();
   const connection = await sandbox.attachPty("pty-1", "tok", { maxBufferedBytes: 1024 * 1024 });
   const socket = sockets[0]!;
+  let heard = 0;
+  connection.onData(() => heard++)();
   const chunk = [0x00, ...new Uint8Array(64 * 1024)];
   for (let i = 0; i < 64 && socket.readyState === 1; i++) socket.message(chunk);
   const exit = await connection.exit;
   assert.equal(exit.kind, "disconnected");
   assert.match(exit.kind === "disconnected" ? exit.error.message : "", /fell more than 1048576/);
   assert.equal(socket.readyState, 3, "the socket was closed: nothing more is kept");
+  assert.equal(heard, 0, "unsubscribed: heard nothing");
+  // What was kept (up to the cap, received before the end) goes to the next listener.
+  let bytes = 0;
+  connection.onData((b) => (bytes += b.byteLength));
+  await turn();
+  assert.ok(bytes > 1024 * 1024 && bytes <= 1024 * 1024 + 64 * 1024, `${bytes} bytes`);
 });
 
 test("a listener that throws: the others still get every byte, the connection carries on", async () => {
