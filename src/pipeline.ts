@@ -20,7 +20,6 @@
  */
 import createClient, {
   type Client,
-  defaultPathSerializer,
   type Middleware as OpenApiMiddleware,
   type PathSerializer,
 } from "openapi-fetch";
@@ -38,7 +37,13 @@ import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
 import { assertPathId, parseSecureUrl } from "./validate.ts";
-import { carried, carry, deferredRequest, urlOf } from "./http/outgoing.ts";
+import { carried, urlOf } from "./http/outgoing.ts";
+import {
+  type Carried,
+  requestClass,
+  serializedBody,
+  simplePathSerializer,
+} from "./http/openapi_request.ts";
 import type { WebSocketChannel } from "./websocket/channel.ts";
 import type { ChannelEnd } from "./websocket/protocol.ts";
 import type { ChannelRequest, openWebSocket } from "./websocket/open.ts";
@@ -322,8 +327,7 @@ export class Pipeline {
     // openapi-fetch serializes JSON bodies to a string: take it as it was
     // given instead of reading the Request's stream back (a costly async read).
     // Looked up first: reading `request.body` makes some runtimes (Deno) build a stream.
-    const own = carried<Carried>(request);
-    const serialized = own ? own.body : serializedBodies.get(request);
+    const serialized = serializedBody(request);
     if (serialized !== undefined) {
       context.body = serialized;
       return handler(request, context);
@@ -362,64 +366,4 @@ export function createGatewayClient<Paths extends {}>(pipeline: Pipeline): Clien
     use(...middleware);
   };
   return client;
-}
-
-/**
- * openapi-fetch's default path serialization for string parameters in plain
- * `{name}` templates (every path of both APIs), without its per-call regular
- * expression; anything else (label, matrix, explode, non-string values) goes
- * to {@link defaultPathSerializer}.
- */
-function simplePathSerializer(pathname: string, pathParams: Record<string, unknown>): string {
-  let url = pathname;
-  for (const name in pathParams) {
-    const value = pathParams[name];
-    if (typeof value !== "string") return defaultPathSerializer(pathname, pathParams);
-    const template = `{${name}}`;
-    // An encoded value holds no brace, so this ends.
-    for (let at = url.indexOf(template); at !== -1; at = url.indexOf(template)) {
-      url = url.slice(0, at) + encodeURIComponent(value) + url.slice(at + template.length);
-    }
-  }
-  return /\{[.;]|\*\}/.test(url) ? defaultPathSerializer(pathname, pathParams) : url;
-}
-
-/** What the pipeline keeps with a deferred request of its own: its body, then its call. */
-interface Carried {
-  body: string | null;
-  context?: CallContext;
-}
-
-/** Bodies as openapi-fetch serialized them (`null`: none), keyed by the Request built from them. */
-const serializedBodies = new WeakMap<Request, string | null>();
-
-/**
- * The `Request` "class" handed to openapi-fetch: remembers the string body,
- * so the pipeline need not read the stream back, and builds a deferred
- * request (one `Request` per call, inside `fetch`) unless `real()` says a
- * runtime one is needed. A function, not `class extends Request`: touching
- * the global `Request` at import time makes Node 20 load its fetch
- * implementation (~10 ms) on import.
- */
-function requestClass(real: () => boolean): typeof Request {
-  const construct = function (input: RequestInfo | URL, init?: RequestInit): Request {
-    const body = init?.body;
-    if (typeof input === "string" && (body == null || typeof body === "string") && !real()) {
-      const headers = init?.headers;
-      const request = deferredRequest(input, {
-        ...init,
-        headers: headers instanceof Headers ? headers : new Headers(headers),
-      });
-      carry(request, { body: body ?? null } satisfies Carried);
-      return request;
-    }
-    const request = new Request(input, init);
-    if (typeof body === "string") serializedBodies.set(request, body);
-    return request;
-  } as unknown as typeof Request;
-  // openapi-fetch checks a middleware's returned request with `instanceof` this "class".
-  Object.defineProperty(construct, Symbol.hasInstance, {
-    value: (value: unknown) => value instanceof Request,
-  });
-  return construct;
 }
