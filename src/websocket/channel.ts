@@ -75,8 +75,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   readonly #socketGone: Promise<void>;
   #readable: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** The listener mode's reader (see {@link listen}); `null` once chosen but unset. */
-  #listener: ((bytes: Uint8Array) => void) | null | undefined;
+  /** Set once {@link listen} chose the listener mode. */
+  #listening = false;
   /** Bytes no reader took yet (before `readable` or a listener, or between listeners). */
   #held: Uint8Array[] = [];
   #heldBytes = 0;
@@ -84,6 +84,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   readonly #pull: (() => void) | undefined;
   #readableDone = false;
   #paused = false;
+  /** Where incoming bytes go instead of `readable`: a {@link listen}er or a {@link divert}ed relay. */
+  #sink: ((bytes: Uint8Array) => number) | undefined;
   #isOpen = false;
   #closing: Promise<void> | undefined;
   #end: E | undefined;
@@ -105,7 +107,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.#socketGone = new Promise((resolve) => (socketGone = resolve));
     // `pull` resumes a paused socket; one that cannot pause gets none (the stream
     // calls `pull` after every read: on Node's WebSocket, a call per message for nothing).
-    this.#pull = socket.pause && socket.resume ? () => this.#resume() : undefined;
+    this.#pull = socket.pause && socket.resume ? () => this.resumeReading() : undefined;
     this.opened = new Promise<void>((resolve, reject) => {
       const opened = () => {
         if (this.#isOpen) return;
@@ -147,7 +149,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * then). Throws a `TypeError` once {@link listen} chose the listener mode.
    */
   get readable(): ReadableStream<Uint8Array> {
-    if (this.#listener !== undefined) {
+    if (this.#listening) {
       throw new TypeError("WebSocketChannel: incoming bytes go to a listener, not to readable");
     }
     return this.#readable ??= this.#makeReadable();
@@ -187,24 +189,19 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     if (this.#readable) {
       throw new TypeError("WebSocketChannel: incoming bytes go to readable, not to a listener");
     }
-    this.#listener = listener ?? null;
+    this.#listening = true;
+    // A listener takes each message at once: nothing waits for it.
+    this.#sink = listener && ((bytes) => (listener(bytes), 0));
     if (listener && this.#held.length > 0) queueMicrotask(() => this.#deliverHeld());
   }
 
   #deliverHeld(): void {
-    while (this.#listener && this.#held.length > 0) {
+    while (this.#sink && this.#held.length > 0) {
       const bytes = this.#held.shift()!;
       this.#heldBytes -= bytes.byteLength;
-      this.#listener(bytes);
+      this.#sink(bytes);
     }
-    if (this.#held.length === 0) this.#resume();
-  }
-
-  #resume(): void {
-    if (this.#paused) {
-      this.#paused = false;
-      this.#socket.resume?.();
-    }
+    if (this.#held.length === 0) this.resumeReading();
   }
 
   /** How it ended, once it has. */
@@ -229,18 +226,19 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * protocol's `overflow`. Ignored once ended or when the reader cancelled.
    */
   push(bytes: Uint8Array): void {
-    if (this.#end || this.#readableDone || bytes.byteLength === 0) return;
-    // A listener takes it now (unless older bytes still wait for it: they go first).
-    if (this.#listener && this.#held.length === 0) return this.#listener(bytes);
-    let desired: number;
-    if (this.#controller) {
+    if (this.#end || bytes.byteLength === 0) return;
+    let behind: number; // Bytes queued for the reader, these included.
+    // A sink (listener, relay) takes it now, unless older bytes still wait for it: they go first.
+    if (this.#sink && this.#held.length === 0) behind = this.#sink(bytes);
+    else if (this.#controller) {
+      if (this.#readableDone) return;
       this.#controller.enqueue(bytes);
-      desired = this.#controller.desiredSize ?? 0;
+      behind = READ_HIGH_WATER_BYTES - (this.#controller.desiredSize ?? 0);
     } else {
       this.#held.push(bytes);
-      desired = READ_HIGH_WATER_BYTES - (this.#heldBytes += bytes.byteLength);
+      behind = this.#heldBytes += bytes.byteLength;
     }
-    if (desired > 0) return;
+    if (behind < READ_HIGH_WATER_BYTES) return;
     const socket = this.#socket;
     if (socket.pause && socket.resume && !this.#paused) {
       // Real backpressure: the `ws` package and Bun stop reading from TCP.
@@ -249,8 +247,39 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     }
     // The hard cap holds either way: a paused socket still delivers what it had
     // already read, and one message may be larger than the cap.
-    if (READ_HIGH_WATER_BYTES - desired > this.#maxBuffered) {
+    if (behind > this.#maxBuffered) {
       this.finish(this.#protocol.overflow(this.#maxBuffered));
+    }
+  }
+
+  /**
+   * Hands incoming bytes to `sink` from now on instead of `readable` (which
+   * closes): for a relay that writes them straight on. `sink` returns how many
+   * bytes now wait for its reader; they count as `readable`'s queue does (a
+   * pausable socket paused past {@link READ_HIGH_WATER_BYTES} until
+   * {@link resumeReading}, the channel ended past `maxBufferedBytes`). Returns
+   * `false`, changing nothing, when `readable` is locked or holds bytes, bytes
+   * wait for a reader, a listener was set, or the channel ended.
+   */
+  divert(sink: (bytes: Uint8Array) => number): boolean {
+    if (this.#end || this.#listening || this.#held.length > 0) return false;
+    // Made now if it was not yet: a diverted channel's `readable` is closed.
+    const readable = this.readable;
+    if (
+      this.#readableDone || readable.locked ||
+      this.#controller!.desiredSize !== READ_HIGH_WATER_BYTES
+    ) return false;
+    this.#sink = sink;
+    this.#readableDone = true;
+    this.#controller!.close();
+    return true;
+  }
+
+  /** Resumes a socket paused because bytes waited for their reader (a stream's `pull`, a sink's). */
+  resumeReading(): void {
+    if (this.#paused && !this.#end) {
+      this.#paused = false;
+      this.#socket.resume?.();
     }
   }
 
@@ -420,7 +449,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
 }
 
 /** What a send that reached the socket at once returns: one settled promise, shared. */
-const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
+export const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /** The bytes as a sendable view: as they are over an `ArrayBuffer`, else copied. */
 function copy(chunk: Uint8Array): Uint8Array<ArrayBuffer> {

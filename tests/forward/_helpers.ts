@@ -50,6 +50,13 @@ export function exchange(
   });
 }
 
+/** `size` bytes of a pattern that does not repeat every 256 bytes. */
+export function pattern(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + (i >> 11)) & 0xff;
+  return out;
+}
+
 /** Whether 127.0.0.1:`port` refuses connections. */
 export function refuses(port: number): Promise<boolean> {
   return new Promise((resolve) => {

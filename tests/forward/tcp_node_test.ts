@@ -20,7 +20,7 @@ import {
   type TcpListener,
 } from "../../src/forward/tcp_node.ts";
 import type { TcpConnection } from "../../src/forward/types.ts";
-import { exchange } from "./_helpers.ts";
+import { exchange, pattern } from "./_helpers.ts";
 
 /** A service on 127.0.0.1 running `handle` on each connection. */
 async function service(
@@ -57,17 +57,11 @@ async function listenOnce() {
   return { net, listener, first };
 }
 
-function bytes(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 31 + (i >> 11)) & 0xff;
-  return out;
-}
-
 test("socket relay: 8 MiB each way arrive intact and counted; the client's end half-closes the service", async () => {
   const echo = await service((socket) => socket.pipe(socket));
   const forward = await relayTo(echo.port);
   try {
-    const data = bytes(8 * 1024 * 1024);
+    const data = pattern(8 * 1024 * 1024);
     const back = await exchange(forward.listener.port, data);
     assert.equal(back.byteLength, data.byteLength);
     assert.ok(Buffer.from(back).equals(Buffer.from(data)), "the echo differs from what was sent");

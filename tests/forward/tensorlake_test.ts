@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { InvalidArgumentError, NetworkError, type SandgateEvent, Tensorlake } from "../../mod.ts";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { redisSkipReason, startRedisServer } from "../helpers/redis_server.ts";
-import { echo, exchange, readAll, redisCli, refuses } from "./_helpers.ts";
+import { echo, exchange, pattern, readAll, redisCli, refuses } from "./_helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 // Node 20 has no global WebSocket (docs/runtimes.md).
@@ -237,3 +237,89 @@ test(
     }
   },
 );
+
+test(
+  "tunnel: 8 MiB each way arrive intact and counted (socket to WebSocket, backpressure both ways)",
+  {
+    skip: noWebSocket,
+  },
+  async () => {
+    const { server, sandbox } = await setUp();
+    try {
+      await using forward = await sandbox.forward(7000);
+      const data = pattern(8 * 1024 * 1024);
+      // No half-close over the tunnel: the client keeps its side open until the echo is back.
+      const back = await exchange(forward.port, data, { end: false, until: data.byteLength });
+      assert.equal(back.byteLength, data.byteLength);
+      assert.ok(Buffer.from(back).equals(Buffer.from(data)), "the echo differs from what was sent");
+      assert.equal(forward.stats.bytesOut, data.byteLength);
+      assert.equal(forward.stats.bytesIn, data.byteLength);
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test("tunnel: the service's clean end reaches the client after every byte it sent", {
+  skip: noWebSocket,
+}, async () => {
+  const sent = pattern(3 * 1024 * 1024);
+  const { server, sandbox } = await setUp({
+    services: {
+      7003: async (connection) => {
+        const writer = connection.writable.getWriter();
+        await writer.write(sent);
+        await writer.close(); // A close frame with code 1000.
+      },
+    },
+  });
+  try {
+    const errors: unknown[] = [];
+    await using forward = await sandbox.forward(7003, { onConnectionError: (e) => errors.push(e) });
+    const got = await exchange(forward.port, "", { end: false }); // Resolves at the client's end.
+    assert.equal(got.byteLength, sent.byteLength);
+    assert.ok(Buffer.from(got).equals(Buffer.from(sent)), "the bytes differ from what was sent");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("tunnel: a WebSocket the server breaks (1011) resets the client, never a clean end", {
+  skip: noWebSocket,
+}, async () => {
+  const { server, sandbox } = await setUp({
+    services: {
+      // Answers the client's first bytes (the relay is up both ways by then), then fails.
+      7004: async (connection) => {
+        const reader = connection.readable.getReader();
+        await reader.read();
+        const writer = connection.writable.getWriter();
+        await writer.write(new TextEncoder().encode("partial"));
+        await writer.abort(new Error("the service broke")); // A close frame with code 1011.
+      },
+    },
+  });
+  try {
+    let failed!: (error: unknown) => void;
+    const failure = new Promise<unknown>((resolve) => failed = resolve);
+    await using forward = await sandbox.forward(7004, { onConnectionError: failed });
+    const { connect } = await import("node:net");
+    const outcome = await within(
+      new Promise<string>((resolve) => {
+        const client = connect({ host: "127.0.0.1", port: forward.port, allowHalfOpen: true });
+        client.on("connect", () => client.write("go"));
+        client.on("data", () => {});
+        client.on("end", () => resolve("a clean end"));
+        client.on("error", (error: Error & { code?: string }) => resolve(error.code ?? "error"));
+      }),
+      "the reset",
+    );
+    assert.equal(outcome, "ECONNRESET");
+    const error = await within(failure, "the failure");
+    assert.ok(error instanceof NetworkError, String(error));
+    assert.match(error.message, /1011/);
+  } finally {
+    await server.close();
+  }
+});

@@ -150,3 +150,45 @@ test("a factory that answers after the deadline: its late socket is closed, not 
   for (let i = 0; i < 10 && socket.readyState !== 3; i++) await Promise.resolve();
   assert.equal(socket.readyState, 3, "the socket that came too late was closed");
 });
+
+test("divert: messages go to the sink; its backlog pauses, resumes and bounds like readable's queue", async () => {
+  const socket = new ScriptedSocket();
+  Object.assign(socket, { pause: () => socket.paused++, resume: () => socket.resumed++ });
+  const channel = await open(socket, { maxBufferedBytes: 1024 * 1024 });
+  const got: number[] = [];
+  let behind = 0; // What the sink says waits for its reader.
+  assert.equal(channel.divert((bytes) => (got.push(...bytes), behind)), true);
+  assert.deepEqual(await readAll(channel.readable), [], "readable ends once diverted");
+  socket.message([1, 2]);
+  socket.message([3]);
+  assert.deepEqual(got, [1, 2, 3]);
+  behind = 256 * 1024; // The reader fell behind by readable's high-water mark: paused.
+  socket.message([4]);
+  assert.deepEqual([socket.paused, socket.resumed], [1, 0]);
+  channel.resumeReading();
+  assert.deepEqual([socket.paused, socket.resumed], [1, 1]);
+  behind = 1024 * 1024 + 1; // Past maxBufferedBytes: the channel ends, not clean.
+  socket.message([5]);
+  const end = await channel.closed;
+  assert.equal(end.clean, false);
+  assert.match(end.error.message, /fell more than 1048576 bytes behind/);
+  assert.deepEqual(got, [1, 2, 3, 4, 5]);
+});
+
+test("divert is refused when readable holds bytes or is locked, and once ended", async () => {
+  const held = await open(new ScriptedSocket());
+  held.push(new Uint8Array([1]));
+  assert.equal(held.divert(() => 0), false, "bytes queued for readable stay its own");
+  assert.deepEqual((await held.readable.getReader().read()).value, new Uint8Array([1]));
+  await held.close();
+  const locked = await open(new ScriptedSocket());
+  const reader = locked.readable.getReader();
+  assert.equal(locked.divert(() => 0), false);
+  reader.releaseLock();
+  await locked.close();
+  const ended = new ScriptedSocket();
+  const over = await open(ended);
+  ended.serverClose(1000, "");
+  await over.closed;
+  assert.equal(over.divert(() => 0), false);
+});
