@@ -24,7 +24,7 @@ import { median } from "./machine.ts";
 const MiB = 1024 * 1024;
 const FULL = { bytes: 32 * MiB, rounds: 7, keystrokes: 700, starts: 21, calls: 400 };
 const QUICK = { bytes: MiB, rounds: 1, keystrokes: 10, starts: 1, calls: 5 };
-const VARIANTS = ["sandgate", "tensorlake", "ws", "WebSocket"] as const;
+const VARIANTS = ["sandgate", "sandgateCallbacks", "tensorlake", "ws", "WebSocket"] as const;
 const NO_BUILD = "not measured: no npm build (deno task build:npm)";
 type Samples = { mbps: number[]; rttMs: number[]; firstByteMs: number[] };
 const f = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "—");
@@ -89,7 +89,7 @@ export async function benchTerminal(quick: boolean) {
     };
   };
   const stats = Object.fromEntries(VARIANTS.map((v) => [v, stat(v)]));
-  const sg = stats.sandgate!, tl = stats.tensorlake!, ws = stats.ws!;
+  const sg = stats.sandgate!, cb = stats.sandgateCallbacks!, tl = stats.tensorlake!, ws = stats.ws!;
   const req = (variant: string) => ({
     cpu: median(request?.[variant]?.cpuUs ?? []),
     p50: quantile(request?.[variant]?.wallMs ?? [], 0.5),
@@ -100,6 +100,9 @@ export async function benchTerminal(quick: boolean) {
     throughputVsTensorlake: sg.mbps / tl.mbps,
     throughputVsWs: sg.mbps / ws.mbps,
     keystrokeVsWs: sg.p50 / ws.p50,
+    /** The same two for `write` / `onData` (no web streams). */
+    throughputVsWsCallbacks: cb.mbps / ws.mbps,
+    keystrokeVsWsCallbacks: cb.p50 / ws.p50,
     firstByteVsTensorlake: sg.first / tl.first,
   };
   return {
@@ -126,7 +129,9 @@ export async function benchTerminal(quick: boolean) {
         ? "raw Node WebSocket"
         : variant === "tensorlake"
         ? "Tensorlake SDK"
-        : "sandgate",
+        : variant === "sandgateCallbacks"
+        ? "sandgate (write/onData)"
+        : "sandgate (streams)",
       "throughput MB/s": f(stats[variant]!.mbps),
       "keystroke p50 / p99 µs": `${f(stats[variant]!.p50 * 1e3, 0)} / ${
         f(stats[variant]!.p99 * 1e3, 0)

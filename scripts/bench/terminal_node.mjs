@@ -4,7 +4,10 @@
 // sandgate is the npm build (npm/esm, what Node users install).
 //
 // Variants, alternated round by round:
-// - sandgate: `sandbox.openPty()` of the npm build, output read from `connection.output`;
+// - sandgate: `sandbox.openPty()` of the npm build, output read from `connection.output`, input
+//   written with `connection.input`'s writer (the web streams);
+// - sandgateCallbacks: the same connection without the streams: `connection.onData` and
+//   `connection.write`;
 // - tensorlake: Tensorlake's own SDK (npm `tensorlake`, a devDependency; `Sandbox.connect` +
 //   `createPty({ onData })`, REST through its native client, the socket through `ws`);
 // - ws: the floor, a raw `ws` package socket speaking the PTY frames by hand
@@ -108,6 +111,14 @@ const VARIANTS = {
         await connection[Symbol.asyncDispose]();
         await pump;
       },
+    };
+  },
+  async sandgateCallbacks(onData) {
+    const connection = await sandgate.openPty({ command: "bash" });
+    connection.onData(onData);
+    return {
+      write: (text) => connection.write(text),
+      close: () => connection[Symbol.asyncDispose](),
     };
   },
   async tensorlake(onData) {
