@@ -3,10 +3,10 @@
  * protocol runs on it (the PTY's frames, the TCP tunnel's raw bytes).
  *
  * - In: binary messages go to a {@link ChannelProtocol} (default: straight
- *   to the reader). The reader is one of two, chosen once: `readable` (made
- *   on first use) or a listener ({@link WebSocketChannel.listen}, called per
- *   message). Bytes nobody takes yet are kept: up to {@link READ_HIGH_WATER_BYTES},
- *   past it a socket that can pause (the `ws` package, Bun) stops reading
+ *   to the reader). The reader is chosen once: `readable` (made on first
+ *   use), a listener ({@link WebSocketChannel.listen}) or a relay
+ *   ({@link WebSocketChannel.divert}), see ./_inbound.ts. Bytes nobody takes
+ *   yet are kept: up to {@link READ_HIGH_WATER_BYTES}, past it a socket that can pause (the `ws` package, Bun) stops reading
  *   from TCP, and past `maxBufferedBytes` the channel ends (the reader lost
  *   data: `readable` errors) instead of growing.
  * - Out: {@link WebSocketChannel.send} sends messages in order and waits while
@@ -24,13 +24,12 @@
 import { type Redactor, redactor } from "../util/redact.ts";
 import { safeReason } from "./_secrets.ts";
 import type { ChannelClose, ChannelEnd, ChannelProtocol } from "./protocol.ts";
+import { Inbound, READ_HIGH_WATER_BYTES } from "./_inbound.ts";
 import { OPEN, toBytes, type WebSocketEventLike, type WebSocketLike } from "./socket.ts";
 
-/**
- * Bytes `readable` queues before it signals backpressure. (Sizes are written as
- * literals: bundlers keep a top-level `a * b` of a module nothing else is used from.)
- */
-export const READ_HIGH_WATER_BYTES = 262_144; // 256 KiB
+export { READ_HIGH_WATER_BYTES };
+
+// Sizes are literals: bundlers keep a top-level `a * b` of a module nothing else is used from.
 /** Default hard cap of queued incoming bytes. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 16_777_216; // 16 MiB
 /** Largest message {@link WebSocketChannel.write} sends; bigger writes are split. */
@@ -73,19 +72,9 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   #redact: Redactor | undefined;
   readonly #onAbort = () => void this.close();
   readonly #socketGone: Promise<void>;
-  #readable: ReadableStream<Uint8Array> | undefined;
-  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** Set once {@link listen} chose the listener mode. */
-  #listening = false;
-  /** Bytes no reader took yet (before `readable` or a listener, or between listeners). */
-  #held: Uint8Array[] = [];
-  #heldBytes = 0;
-  /** `pull` for a socket that can pause, else `undefined`. */
-  readonly #pull: (() => void) | undefined;
-  #readableDone = false;
+  /** Where incoming bytes go. */
+  readonly #in: Inbound;
   #paused = false;
-  /** Where incoming bytes go instead of `readable`: a {@link listen}er or a {@link divert}ed relay. */
-  #sink: ((bytes: Uint8Array) => number) | undefined;
   #isOpen = false;
   #closing: Promise<void> | undefined;
   #end: E | undefined;
@@ -105,9 +94,11 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     let socketGone!: () => void;
     this.#socketGone = new Promise((resolve) => (socketGone = resolve));
-    // `pull` resumes a paused socket; one that cannot pause gets none (the stream
-    // calls `pull` after every read: on Node's WebSocket, a call per message for nothing).
-    this.#pull = socket.pause && socket.resume ? () => this.resumeReading() : undefined;
+    this.#in = new Inbound(
+      () => this.resumeReading(),
+      socket.pause !== undefined && socket.resume !== undefined,
+      () => this.#end,
+    );
     this.opened = new Promise<void>((resolve, reject) => {
       const opened = () => {
         if (this.#isOpen) return;
@@ -149,59 +140,18 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * then). Throws a `TypeError` once {@link listen} chose the listener mode.
    */
   get readable(): ReadableStream<Uint8Array> {
-    if (this.#listening) {
-      throw new TypeError("WebSocketChannel: incoming bytes go to a listener, not to readable");
-    }
-    return this.#readable ??= this.#makeReadable();
-  }
-
-  #makeReadable(): ReadableStream<Uint8Array> {
-    return new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-        // What came before (the stream counts it against its high-water mark as usual).
-        for (const bytes of this.#held.splice(0)) controller.enqueue(bytes);
-        this.#heldBytes = 0;
-        const end = this.#end;
-        if (end && !this.#readableDone) {
-          this.#readableDone = true;
-          if (end.clean) controller.close();
-          else controller.error(end.error);
-        }
-      },
-      ...(this.#pull ? { pull: this.#pull } : {}),
-      cancel: () => {
-        this.#readableDone = true;
-        if (this.#paused) this.#socket.resume?.();
-      },
-    }, { highWaterMark: READ_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength });
+    return this.#in.readable;
   }
 
   /**
-   * The listener mode: each incoming message's bytes are passed to `listener`
-   * as they arrive, with no stream (and no backpressure: the listener takes
-   * them at once). Bytes kept before are passed first, in a microtask. With
-   * `undefined`, bytes are kept again until the next listener (bounded as
-   * always). Throws a `TypeError` once `readable` was used. A listener must
-   * not throw (the caller wraps users' callbacks).
+   * The listener mode: each incoming message's bytes go to `listener` as they
+   * arrive (no stream, no backpressure); bytes kept before go first, in a
+   * microtask; `undefined` keeps bytes again until the next listener (bounded
+   * as always). A `TypeError` once `readable` was used. A listener must not
+   * throw (the caller wraps users' callbacks).
    */
   listen(listener: ((bytes: Uint8Array) => void) | undefined): void {
-    if (this.#readable) {
-      throw new TypeError("WebSocketChannel: incoming bytes go to readable, not to a listener");
-    }
-    this.#listening = true;
-    // A listener takes each message at once: nothing waits for it.
-    this.#sink = listener && ((bytes) => (listener(bytes), 0));
-    if (listener && this.#held.length > 0) queueMicrotask(() => this.#deliverHeld());
-  }
-
-  #deliverHeld(): void {
-    while (this.#sink && this.#held.length > 0) {
-      const bytes = this.#held.shift()!;
-      this.#heldBytes -= bytes.byteLength;
-      this.#sink(bytes);
-    }
-    if (this.#held.length === 0) this.resumeReading();
+    this.#in.listen(listener);
   }
 
   /** How it ended, once it has. */
@@ -227,17 +177,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    */
   push(bytes: Uint8Array): void {
     if (this.#end || bytes.byteLength === 0) return;
-    let behind: number; // Bytes queued for the reader, these included.
-    // A sink (listener, relay) takes it now, unless older bytes still wait for it: they go first.
-    if (this.#sink && this.#held.length === 0) behind = this.#sink(bytes);
-    else if (this.#controller) {
-      if (this.#readableDone) return;
-      this.#controller.enqueue(bytes);
-      behind = READ_HIGH_WATER_BYTES - (this.#controller.desiredSize ?? 0);
-    } else {
-      this.#held.push(bytes);
-      behind = this.#heldBytes += bytes.byteLength;
-    }
+    const behind = this.#in.take(bytes); // Bytes queued for the reader, these included.
     if (behind < READ_HIGH_WATER_BYTES) return;
     const socket = this.#socket;
     if (socket.pause && socket.resume && !this.#paused) {
@@ -262,17 +202,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * wait for a reader, a listener was set, or the channel ended.
    */
   divert(sink: (bytes: Uint8Array) => number): boolean {
-    if (this.#end || this.#listening || this.#held.length > 0) return false;
-    // Made now if it was not yet: a diverted channel's `readable` is closed.
-    const readable = this.readable;
-    if (
-      this.#readableDone || readable.locked ||
-      this.#controller!.desiredSize !== READ_HIGH_WATER_BYTES
-    ) return false;
-    this.#sink = sink;
-    this.#readableDone = true;
-    this.#controller!.close();
-    return true;
+    return !this.#end && this.#in.divert(sink);
   }
 
   /** Resumes a socket paused because bytes waited for their reader (a stream's `pull`, a sink's). */
@@ -395,14 +325,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     if (this.#end) return;
     this.#end = end;
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    // Without a stream yet, bytes kept stay for the reader to come (the stream ends after them).
-    if (this.#controller && !this.#readableDone) {
-      this.#readableDone = true;
-      try {
-        if (end.clean) this.#controller.close();
-        else this.#controller.error(end.error);
-      } catch { /* already cancelled */ }
-    }
+    this.#in.end(end);
     if (this.#paused) this.#socket.resume?.();
     this.#closeSocket();
     this.#settle(end);
