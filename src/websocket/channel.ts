@@ -76,8 +76,6 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #readableDone = false;
   #paused = false;
-  /** Where incoming bytes go instead of `readable`, once {@link divert}ed. */
-  #sink: ((bytes: Uint8Array) => number) | undefined;
   #isOpen = false;
   #closing: Promise<void> | undefined;
   #end: E | undefined;
@@ -175,15 +173,10 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * protocol's `overflow`. Ignored once ended or when the reader cancelled.
    */
   push(bytes: Uint8Array): void {
-    if (this.#end || bytes.byteLength === 0) return;
-    let behind: number; // Bytes queued for the reader, these included.
-    if (this.#sink) behind = this.#sink(bytes);
-    else {
-      if (this.#readableDone) return;
-      this.#controller.enqueue(bytes);
-      behind = READ_HIGH_WATER_BYTES - (this.#controller.desiredSize ?? 0);
-    }
-    if (behind < READ_HIGH_WATER_BYTES) return;
+    if (this.#end || this.#readableDone || bytes.byteLength === 0) return;
+    this.#controller.enqueue(bytes);
+    const desired = this.#controller.desiredSize ?? 0;
+    if (desired > 0) return;
     const socket = this.#socket;
     if (socket.pause && socket.resume && !this.#paused) {
       // Real backpressure: the `ws` package and Bun stop reading from TCP.
@@ -192,36 +185,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     }
     // The hard cap holds either way: a paused socket still delivers what it had
     // already read, and one message may be larger than the cap.
-    if (behind > this.#maxBuffered) {
+    if (READ_HIGH_WATER_BYTES - desired > this.#maxBuffered) {
       this.finish(this.#protocol.overflow(this.#maxBuffered));
-    }
-  }
-
-  /**
-   * Hands incoming bytes to `sink` from now on instead of `readable` (which
-   * closes): for a relay that writes them straight on. `sink` returns how many
-   * bytes now wait for its reader; they count as `readable`'s queue does (a
-   * pausable socket paused past {@link READ_HIGH_WATER_BYTES} until
-   * {@link resumeReading}, the channel ended past `maxBufferedBytes`). Returns
-   * `false`, changing nothing, when `readable` is locked or holds bytes, or the
-   * channel ended.
-   */
-  divert(sink: (bytes: Uint8Array) => number): boolean {
-    if (
-      this.#end || this.#readableDone || this.readable.locked ||
-      this.#controller.desiredSize !== READ_HIGH_WATER_BYTES
-    ) return false;
-    this.#sink = sink;
-    this.#readableDone = true;
-    this.#controller.close();
-    return true;
-  }
-
-  /** Resumes a socket paused because a {@link divert}ed sink's reader fell behind. */
-  resumeReading(): void {
-    if (this.#paused && !this.#end) {
-      this.#paused = false;
-      this.#socket.resume?.();
     }
   }
 
@@ -390,7 +355,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
 }
 
 /** What a send that reached the socket at once returns: one settled promise, shared. */
-export const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
+const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /** The bytes as a sendable view: as they are over an `ArrayBuffer`, else copied. */
 function copy(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
