@@ -17,7 +17,7 @@
  *   wait) and sent once, in order, after the re-attach; a resize made meanwhile is applied
  *   after it, in its place in that order. Bytes the old socket had already taken are not sent
  *   again (at most once: they may be lost with the connection, never duplicated).
- * - Output continues on the same stream. Whether the server keeps output produced while no
+ * - Output continues on the same stream (or the same `onData` listeners, which read that stream). Whether the server keeps output produced while no
  *   client is attached is not documented upstream (only that output before READY is buffered
  *   up to 1 MB): sandgate assumes it does, and so does the emulator.
  *
@@ -37,6 +37,7 @@ import type { PtyConnection, PtyExit } from "./pty_connection.ts";
 import type { ReconnectPolicy } from "./reconnect_policy.ts";
 import type { PtySize } from "./pty_size.ts";
 import { OpQueue } from "./op_queue.ts";
+import { OutputMode } from "./_output_mode.ts";
 
 /** What the reconnecting connection needs from the sandbox handle. */
 export interface ReconnectParams {
@@ -68,7 +69,6 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
   implements PtyConnection {
   protected readonly inspectName = "PtyConnection";
   readonly sessionId: string;
-  readonly output: ReadableStream<Uint8Array>;
   readonly input: WritableStream<Uint8Array | string>;
   readonly exit: Promise<PtyExit>;
 
@@ -82,6 +82,14 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
   #resolveExit!: (exit: PtyExit) => void;
   #output!: ReadableStreamDefaultController<Uint8Array>;
   #demand: (() => void) | undefined;
+  readonly #stream: ReadableStream<Uint8Array>;
+  readonly #mode = new OutputMode();
+  /** The listener mode's reader of `#stream`, and a chunk read while no listener was left. */
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #parked: Uint8Array | undefined;
+  #pumping = false;
+  /** Settles once the write before the last one has put all its pieces in the op queue. */
+  #queueing: Promise<void> | undefined;
   /** Clock time of the first input sent since output last arrived (the silence check). */
   #unansweredSince: number | undefined;
 
@@ -94,7 +102,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     );
     this.sessionId = params.first.sessionId;
     this.exit = new Promise((resolve) => (this.#resolveExit = resolve));
-    this.output = new ReadableStream<Uint8Array>({
+    this.#stream = new ReadableStream<Uint8Array>({
       start: (controller) => void (this.#output = controller),
       pull: () => this.#demand?.(),
       cancel: () => this.close(),
@@ -107,6 +115,46 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     });
     params.signal?.addEventListener("abort", () => void this.close(), { once: true });
     void this.#drive(params.first);
+  }
+
+  get output(): ReadableStream<Uint8Array> {
+    this.#mode.takeStream();
+    return this.#stream;
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    return this.#mode.subscribe(listener, (listening) => listening && void this.#pump());
+  }
+
+  /** The listener mode: reads the output stream for the listeners while there are any. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      // As a plain connection does: output kept for the first listener comes in a microtask.
+      await undefined;
+      this.#reader ??= this.#stream.getReader();
+      while (this.#mode.listening) {
+        const parked = this.#parked;
+        this.#parked = undefined;
+        if (parked) {
+          this.#mode.emit(parked);
+          continue;
+        }
+        const { done, value } = await this.#reader.read();
+        if (done) return;
+        if (this.#mode.listening) this.#mode.emit(value);
+        else this.#parked = value;
+      }
+    } catch {
+      // The stream errored: `exit` says how.
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    return this.#write(data);
   }
 
   /** Attaches, reads, re-attaches: until an exit, a detach or the budget's end. */
@@ -298,7 +346,27 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     this.#resolveExit(exit);
   }
 
-  async #write(chunk: Uint8Array | string): Promise<void> {
+  /**
+   * Input, in call order: a write still putting pieces in the op queue (a big one, or one
+   * waiting for room) holds the later ones back; otherwise a write is queued at once.
+   */
+  #write(chunk: Uint8Array | string): Promise<void> {
+    const before = this.#queueing;
+    const queued = before ? before.then(() => this.#queue(chunk)) : this.#queue(chunk);
+    const settled = queued.then(ignore, ignore);
+    this.#queueing = settled;
+    void settled.then(() => {
+      if (this.#queueing === settled) this.#queueing = undefined;
+    });
+    // While attached, the writer waits for the socket (its backpressure); while re-attaching,
+    // queued input resolves at once (bounded by maxQueuedInputBytes).
+    return queued.then((pieces) =>
+      this.#ops.attached ? Promise.all(pieces).then(ignore) : undefined
+    );
+  }
+
+  /** Puts `chunk` in the op queue; resolves with each piece's `sent`. */
+  async #queue(chunk: Uint8Array | string): Promise<Promise<void>[]> {
     let bytes: Uint8Array;
     if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
     else if (chunk instanceof Uint8Array) bytes = chunk;
@@ -310,9 +378,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
       this.#throwIfEnded();
       pieces.push(sent);
     }
-    // While attached, the writer waits for the socket (its backpressure); while re-attaching,
-    // queued input resolves at once (bounded by maxQueuedInputBytes).
-    if (this.#ops.attached) await Promise.all(pieces);
+    return pieces;
   }
 
   #throwIfEnded(): void {
@@ -356,6 +422,8 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
     return { sessionId: this.sessionId };
   }
 }
+
+function ignore(): void {}
 
 function detachedExit(): PtyExit {
   return {

@@ -3,7 +3,9 @@
  * protocol runs on it (the PTY's frames, the TCP tunnel's raw bytes).
  *
  * - In: binary messages go to a {@link ChannelProtocol} (default: straight
- *   to `readable`). `readable` queues up to {@link READ_HIGH_WATER_BYTES};
+ *   to the reader). The reader is one of two, chosen once: `readable` (made
+ *   on first use) or a listener ({@link WebSocketChannel.listen}, called per
+ *   message). Bytes nobody takes yet are kept: up to {@link READ_HIGH_WATER_BYTES},
  *   past it a socket that can pause (the `ws` package, Bun) stops reading
  *   from TCP, and past `maxBufferedBytes` the channel ends (the reader lost
  *   data: `readable` errors) instead of growing.
@@ -57,8 +59,6 @@ export class HandshakeFailed extends Error {}
 
 /** One open WebSocket as a byte channel; see the module documentation. */
 export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
-  /** Incoming bytes, as the protocol pushed them. */
-  readonly readable: ReadableStream<Uint8Array>;
   /** Resolves once open (and the protocol's `opened` ran); rejects with {@link HandshakeFailed}. */
   readonly opened: Promise<void>;
   /** How the channel ended; never rejects. */
@@ -73,9 +73,19 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
   #redact: Redactor | undefined;
   readonly #onAbort = () => void this.close();
   readonly #socketGone: Promise<void>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** Set once {@link listen} chose the listener mode. */
+  #listening = false;
+  /** Bytes no reader took yet (before `readable` or a listener, or between listeners). */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  /** `pull` for a socket that can pause, else `undefined`. */
+  readonly #pull: (() => void) | undefined;
   #readableDone = false;
   #paused = false;
+  /** Where incoming bytes go instead of `readable`: a {@link listen}er; returns the bytes still waiting for it. */
+  #sink: ((bytes: Uint8Array) => number) | undefined;
   #isOpen = false;
   #closing: Promise<void> | undefined;
   #end: E | undefined;
@@ -97,24 +107,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.#socketGone = new Promise((resolve) => (socketGone = resolve));
     // `pull` resumes a paused socket; one that cannot pause gets none (the stream
     // calls `pull` after every read: on Node's WebSocket, a call per message for nothing).
-    const pull = socket.pause && socket.resume
-      ? () => {
-        if (this.#paused) {
-          this.#paused = false;
-          this.#socket.resume?.();
-        }
-      }
-      : undefined;
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      ...(pull ? { pull } : {}),
-      cancel: () => {
-        this.#readableDone = true;
-        if (this.#paused) this.#socket.resume?.();
-      },
-    }, { highWaterMark: READ_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength });
+    this.#pull = socket.pause && socket.resume ? () => this.resumeReading() : undefined;
     this.opened = new Promise<void>((resolve, reject) => {
       const opened = () => {
         if (this.#isOpen) return;
@@ -151,6 +144,66 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     this.opened.catch(() => {});
   }
 
+  /**
+   * Incoming bytes as a stream, made on first use (with the bytes kept until
+   * then). Throws a `TypeError` once {@link listen} chose the listener mode.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.#listening) {
+      throw new TypeError("WebSocketChannel: incoming bytes go to a listener, not to readable");
+    }
+    return this.#readable ??= this.#makeReadable();
+  }
+
+  #makeReadable(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+        // What came before (the stream counts it against its high-water mark as usual).
+        for (const bytes of this.#held.splice(0)) controller.enqueue(bytes);
+        this.#heldBytes = 0;
+        const end = this.#end;
+        if (end && !this.#readableDone) {
+          this.#readableDone = true;
+          if (end.clean) controller.close();
+          else controller.error(end.error);
+        }
+      },
+      ...(this.#pull ? { pull: this.#pull } : {}),
+      cancel: () => {
+        this.#readableDone = true;
+        if (this.#paused) this.#socket.resume?.();
+      },
+    }, { highWaterMark: READ_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength });
+  }
+
+  /**
+   * The listener mode: each incoming message's bytes are passed to `listener`
+   * as they arrive, with no stream (and no backpressure: the listener takes
+   * them at once). Bytes kept before are passed first, in a microtask. With
+   * `undefined`, bytes are kept again until the next listener (bounded as
+   * always). Throws a `TypeError` once `readable` was used. A listener must
+   * not throw (the caller wraps users' callbacks).
+   */
+  listen(listener: ((bytes: Uint8Array) => void) | undefined): void {
+    if (this.#readable) {
+      throw new TypeError("WebSocketChannel: incoming bytes go to readable, not to a listener");
+    }
+    this.#listening = true;
+    // A listener takes each message at once: nothing waits for it.
+    this.#sink = listener && ((bytes) => (listener(bytes), 0));
+    if (listener && this.#held.length > 0) queueMicrotask(() => this.#deliverHeld());
+  }
+
+  #deliverHeld(): void {
+    while (this.#sink && this.#held.length > 0) {
+      const bytes = this.#held.shift()!;
+      this.#heldBytes -= bytes.byteLength;
+      this.#sink(bytes);
+    }
+    if (this.#held.length === 0) this.resumeReading();
+  }
+
   /** How it ended, once it has. */
   get end(): E | undefined {
     return this.#end;
@@ -173,10 +226,19 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
    * protocol's `overflow`. Ignored once ended or when the reader cancelled.
    */
   push(bytes: Uint8Array): void {
-    if (this.#end || this.#readableDone || bytes.byteLength === 0) return;
-    this.#controller.enqueue(bytes);
-    const desired = this.#controller.desiredSize ?? 0;
-    if (desired > 0) return;
+    if (this.#end || bytes.byteLength === 0) return;
+    let behind: number; // Bytes queued for the reader, these included.
+    // A listener takes it now, unless older bytes still wait for it: they go first.
+    if (this.#sink && this.#held.length === 0) behind = this.#sink(bytes);
+    else if (this.#controller) {
+      if (this.#readableDone) return;
+      this.#controller.enqueue(bytes);
+      behind = READ_HIGH_WATER_BYTES - (this.#controller.desiredSize ?? 0);
+    } else {
+      this.#held.push(bytes);
+      behind = this.#heldBytes += bytes.byteLength;
+    }
+    if (behind < READ_HIGH_WATER_BYTES) return;
     const socket = this.#socket;
     if (socket.pause && socket.resume && !this.#paused) {
       // Real backpressure: the `ws` package and Bun stop reading from TCP.
@@ -185,8 +247,16 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     }
     // The hard cap holds either way: a paused socket still delivers what it had
     // already read, and one message may be larger than the cap.
-    if (READ_HIGH_WATER_BYTES - desired > this.#maxBuffered) {
+    if (behind > this.#maxBuffered) {
       this.finish(this.#protocol.overflow(this.#maxBuffered));
+    }
+  }
+
+  /** Resumes a socket paused because bytes waited for their reader (a stream's `pull`, a listener's). */
+  resumeReading(): void {
+    if (this.#paused && !this.#end) {
+      this.#paused = false;
+      this.#socket.resume?.();
     }
   }
 
@@ -302,7 +372,8 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     if (this.#end) return;
     this.#end = end;
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    if (!this.#readableDone) {
+    // Without a stream yet, bytes kept stay for the reader to come (the stream ends after them).
+    if (this.#controller && !this.#readableDone) {
       this.#readableDone = true;
       try {
         if (end.clean) this.#controller.close();
@@ -355,7 +426,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
 }
 
 /** What a send that reached the socket at once returns: one settled promise, shared. */
-const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
+export const SENT: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /** The bytes as a sendable view: as they are over an `ArrayBuffer`, else copied. */
 function copy(chunk: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -1,9 +1,17 @@
 /**
- * Helpers of the attach tests: read a terminal's output until a text shows
- * up (bounded in bytes), and the whole "done when" flow of issue 16.
+ * Helpers of the attach tests: a sandbox on the in-process emulator or on
+ * scripted sockets, read a terminal's output until a text shows up (bounded
+ * in bytes), and the whole "done when" flow of issue 16.
  */
 import assert from "node:assert/strict";
-import type { PtyConnection, TensorlakeSandbox } from "../../../mod.ts";
+import {
+  type PtyConnection,
+  Tensorlake,
+  type TensorlakeSandbox,
+  type WebSocketFactory,
+} from "../../../mod.ts";
+import { createEmulator } from "../../../src/testing/mod.ts";
+import { ScriptedSocket } from "../../helpers/scripted_socket.ts";
 
 const decoder = new TextDecoder();
 
@@ -52,4 +60,39 @@ export async function echoResizeExit(sandbox: TensorlakeSandbox): Promise<void> 
   } finally {
     await pty.kill();
   }
+}
+
+/** A sandbox on the in-process emulator (REST and PTY WebSocket). */
+export function inProcess() {
+  const emulator = createEmulator();
+  const sandbox = new Tensorlake({
+    apiKey: "tl_apiKey_test",
+    fetch: emulator.fetch,
+    webSocket: emulator.webSocket,
+  }).sandbox("my-sb");
+  return { emulator, sandbox };
+}
+
+/**
+ * A sandbox whose WebSockets are {@link ScriptedSocket}s (recorded in `sockets`); `setup` may
+ * set them up, and one with `withPause` gets `pause`/`resume` counters (the `ws` package's).
+ */
+export function scripted(setup?: (socket: ScriptedSocket) => void) {
+  const sockets: ScriptedSocket[] = [];
+  const webSocket: WebSocketFactory = (url, init) => {
+    const socket = new ScriptedSocket();
+    socket.url = url;
+    socket.headers = init.headers;
+    setup?.(socket);
+    if (socket.withPause) {
+      Object.assign(socket, {
+        pause: () => socket.paused++,
+        resume: () => socket.resumed++,
+      });
+    }
+    sockets.push(socket);
+    return socket;
+  };
+  const sandbox = new Tensorlake({ apiKey: "tl_apiKey_test", webSocket }).sandbox("my-sb");
+  return { sandbox, sockets };
 }

@@ -9,17 +9,9 @@ import {
   TimeoutError,
 } from "../../../mod.ts";
 import { createEmulator, FakeClock } from "../../../src/testing/mod.ts";
-import { echoResizeExit, readUntil } from "./_terminal.ts";
+import { echoResizeExit, inProcess, readUntil } from "./_terminal.ts";
 
-function setup() {
-  const emulator = createEmulator();
-  const sandbox = new Tensorlake({
-    apiKey: "tl_apiKey_test",
-    fetch: emulator.fetch,
-    webSocket: emulator.webSocket,
-  }).sandbox("my-sb");
-  return { emulator, sandbox };
-}
+const setup = inProcess;
 
 test("in-process: echo, resize over the socket, exit 3", async () => {
   await echoResizeExit(setup().sandbox);

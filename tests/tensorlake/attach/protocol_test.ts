@@ -15,26 +15,7 @@ import {
   type WebSocketFactory,
 } from "../../../mod.ts";
 import { ScriptedSocket } from "../../helpers/scripted_socket.ts";
-
-function scripted(setup?: (socket: ScriptedSocket) => void) {
-  const sockets: ScriptedSocket[] = [];
-  const webSocket: WebSocketFactory = (url, init) => {
-    const socket = new ScriptedSocket();
-    socket.url = url;
-    socket.headers = init.headers;
-    setup?.(socket);
-    if (socket.withPause) {
-      Object.assign(socket, {
-        pause: () => socket.paused++,
-        resume: () => socket.resumed++,
-      });
-    }
-    sockets.push(socket);
-    return socket;
-  };
-  const sandbox = new Tensorlake({ apiKey: "tl_apiKey_test", webSocket }).sandbox("my-sb");
-  return { sandbox, sockets };
-}
+import { scripted } from "./_terminal.ts";
 
 test("the URL, both token carriers, and READY as the first frame", async () => {
   const { sandbox, sockets } = scripted();

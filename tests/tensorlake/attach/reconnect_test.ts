@@ -107,6 +107,52 @@ test(
   },
 );
 
+test(
+  "write and onData across a drop: input written meanwhile arrives once, in order; the same listener carries on",
+  {
+    skip,
+  },
+  async () => {
+    await using env = await setup();
+    const pty = await env.viaProxy.createPty({ command: "bash" });
+    const connection = await pty.attach({ reconnect: FAST });
+    const chunks: string[] = [];
+    const decoder = new TextDecoder();
+    connection.onData((bytes) => chunks.push(decoder.decode(bytes, { stream: true })));
+    assert.throws(() => connection.output, TypeError);
+    const seen = async (text: string) => {
+      for (let i = 0; i < 2000 && !chunks.join("").includes(text); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(chunks.join("").includes(text), `no ${JSON.stringify(text)}`);
+    };
+    await connection.write("echo before\r");
+    await seen("\r\nbefore\r\n");
+    await env.drop();
+    // Not awaited, one after another: queued while disconnected, sent in call order.
+    const queued = [connection.write("echo during one\r"), connection.write("echo during two\r")];
+    env.proxy.up();
+    await Promise.all(queued);
+    await seen("\r\nduring two\r\n");
+    await connection.write("exit 6\r");
+    assert.deepEqual(await connection.exit, { kind: "exited", exitCode: 6 });
+    const all = chunks.join("");
+    assert.equal(count(all, "during one"), 1, "sent once");
+    assert.equal(count(all, "during two"), 1, "sent once");
+    assert.ok(all.indexOf("during one") < all.indexOf("during two"), "in order");
+    await assert.rejects(connection.write("late"), PtyDisconnectedError);
+  },
+);
+
+test("the re-attaching connection: output and onData are exclusive too", { skip }, async () => {
+  await using env = await setup();
+  const pty = await env.direct.createPty({ command: "bash" });
+  const byStream = await pty.attach({ reconnect: FAST });
+  void byStream.output;
+  assert.throws(() => byStream.onData(() => {}), TypeError);
+  await byStream.close();
+});
+
 test("a PTY killed while disconnected: exit settles once as killed", { skip }, async () => {
   await using env = await setup();
   const pty = await env.viaProxy.createPty({ command: "bash" });
