@@ -12,7 +12,6 @@
  */
 import { NetworkError } from "../errors.ts";
 import type { TcpConnection } from "./types.ts";
-import { peerOf, withdrawPeer } from "./_message_peer.ts";
 
 // Minimal shapes of node:net, so this file type-checks without @types/node.
 /** A `node:net` socket, as used here. */
@@ -279,111 +278,6 @@ export function relaySockets(
     };
     direction(sa, sb, countAtoB);
     direction(sb, sa, countBtoA);
-  });
-}
-
-/**
- * Relays a connection of {@link socketConnection} (`a`) and one whose far end
- * is a message channel (`b`, Tensorlake's tunnel), both with untouched
- * streams, without Web streams: the socket's `data` straight into the
- * channel's sends (the socket paused while a send waits), the channel's
- * messages straight into `socket.write`. What the stream relay does: bytes
- * counted, the channel's bound on bytes its reader fell behind (the socket's
- * unsent bytes past its write mark, as the stream's queue was; past it the
- * channel ends and the socket is reset, never given a clean end), the end of
- * the socket's data closes the channel (no half-close), the channel's clean
- * end half-closes the socket, a failure resets the socket and ends both.
- * Returns `undefined` when the pair is not such a one; else resolves, once
- * the socket closed and the channel ended, with the failure, if any.
- */
-export function relaySocketToPeer(
-  a: TcpConnection,
-  b: TcpConnection,
-  countAtoB: (bytes: number) => void,
-  countBtoA: (bytes: number) => void,
-): Promise<unknown> | undefined {
-  const socket = untouched.get(a);
-  const peer = peerOf(b);
-  if (!socket || !peer || !fresh(socket)) return undefined;
-  let draining = false;
-  const drained = () => {
-    draining = false;
-    peer.resumeReading();
-  };
-  const diverted = peer.divert((bytes) => {
-    if (socket.destroyed) return 0; // Failed or closed: the relay is ending.
-    socket.write(bytes);
-    countBtoA(bytes.byteLength);
-    const behind = socket.writableLength - WRITE_HIGH_WATER_BYTES;
-    if (behind <= 0) return 0;
-    if (!draining) {
-      draining = true;
-      socket.once("drain", drained);
-    }
-    return behind;
-  });
-  if (!diverted) return undefined;
-  untouched.delete(a);
-  withdrawPeer(b);
-  return new Promise<unknown>((resolve) => {
-    let failure: unknown;
-    let localEnded = false; // The socket's data ended (FIN read).
-    let delivered = false; // The channel's clean end reached the socket (FIN sent).
-    let peerEnded = false;
-    let socketClosed = false;
-    const settle = () => {
-      if (peerEnded && socketClosed) resolve(failure);
-    };
-    let ending = false; // The channel's clean end is on its way to the socket.
-    const fail = (error: unknown) => {
-      failure ??= error;
-      // A reset drops unsent bytes: once the clean end is on its way, the socket is only closed.
-      if (ending) socket.destroy();
-      else if (!socket.destroyed) reset(socket);
-      void peer.close();
-    };
-    let waitingFor: Promise<void> | undefined; // The last send the paused socket waits for.
-    socket.on("data", (chunk) => {
-      const wait = peer.send(chunk);
-      countAtoB(chunk.byteLength);
-      if (!wait) return;
-      if (!waitingFor) socket.pause();
-      waitingFor = wait;
-      wait.then(() => {
-        if (waitingFor !== wait) return;
-        waitingFor = undefined;
-        socket.resume();
-      }, fail);
-    });
-    socket.on("end", () => {
-      localEnded = true;
-      if (delivered) socket.destroy();
-      else void peer.close();
-    });
-    socket.on("error", (error) => {
-      fail(new NetworkError(`connection broke: ${error.code ?? error.message}`));
-    });
-    socket.on("close", () => {
-      socketClosed = true;
-      // Gone with the channel still up and no error: destroyed here (close()).
-      if (!peerEnded) {
-        failure ??= new NetworkError("connection closed");
-        void peer.close();
-      }
-      settle();
-    });
-    void peer.ended.then((end) => {
-      peerEnded = true;
-      if (!end.clean) fail(end.error);
-      else if (!socket.destroyed) {
-        ending = true;
-        socket.end(() => {
-          delivered = true;
-          if (localEnded) socket.destroy();
-        });
-      }
-      settle();
-    });
   });
 }
 

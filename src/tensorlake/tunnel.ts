@@ -26,10 +26,9 @@
  * @module
  */
 import { NetworkError } from "../errors.ts";
-import { SENT, type WebSocketChannel } from "../websocket/channel.ts";
+import type { WebSocketChannel } from "../websocket/channel.ts";
 import type { ChannelOpener } from "../websocket/open.ts";
 import type { TcpConnection } from "../forward/types.ts";
-import { offerPeer, withdrawPeer } from "../forward/_message_peer.ts";
 
 /** Upstream's connect budget per tunnel WebSocket (`DEFAULT_TUNNEL_CONNECT_TIMEOUT_MS`). */
 export const TUNNEL_CONNECT_TIMEOUT_MS = 10_000;
@@ -55,42 +54,21 @@ export function tunnelUrl(baseUrl: string, port: number): string {
   return url.href;
 }
 
-/**
- * A tunnel channel as a {@link TcpConnection}: closing the writable closes the
- * WebSocket. The streams are made on first use; until then a relay from a
- * local socket may use the channel directly ({@link offerPeer}).
- */
+/** A tunnel channel as a {@link TcpConnection}: closing the writable closes the WebSocket. */
 function channelConnection(channel: WebSocketChannel): TcpConnection {
   const close = () => channel.close();
-  let writable: WritableStream<Uint8Array> | undefined;
-  const connection: TcpConnection = {
-    get readable() {
-      withdrawPeer(connection);
-      return channel.readable;
-    },
-    get writable() {
-      withdrawPeer(connection);
-      return writable ??= new WritableStream<Uint8Array>({
-        write: (chunk) => channel.write(chunk),
-        close,
-        abort: close,
-      });
-    },
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => channel.write(chunk),
+    close,
+    abort: close,
+  });
+  return {
+    readable: channel.readable,
+    writable,
     closed: channel.closed.then(() => {}),
     close,
     [Symbol.asyncDispose]: close,
   };
-  offerPeer(connection, {
-    divert: (sink) => channel.divert(sink),
-    resumeReading: () => channel.resumeReading(),
-    send: (bytes) => {
-      const sent = channel.write(bytes);
-      return sent === SENT ? undefined : sent;
-    },
-    ended: channel.closed,
-    close,
-  });
-  return connection;
 }
 
 /**

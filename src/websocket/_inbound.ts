@@ -1,9 +1,8 @@
 /**
  * Where a channel's incoming bytes go: one reader, chosen once — `readable`
- * (a stream made on first use), a listener, or a diverted relay (both a
- * "sink", called per message) — and the bytes no reader took yet. The
- * channel counts what {@link Inbound.take} says waits, to pause its socket
- * and to end past its cap.
+ * (a stream made on first use) or a listener (called per message) — and the
+ * bytes no reader took yet. The channel counts what {@link Inbound.take} says
+ * waits, to pause its socket and to end past its cap.
  *
  * @module
  */
@@ -23,8 +22,8 @@ export class Inbound {
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   /** Set once {@link listen} chose the listener mode. */
   #listening = false;
-  /** Where bytes go instead of `readable`: a listener or a diverted relay. */
-  #sink: ((bytes: Uint8Array) => number) | undefined;
+  /** Where bytes go instead of `readable`, in the listener mode (none: kept). */
+  #listener: ((bytes: Uint8Array) => void) | undefined;
   /** Bytes no reader took yet (before `readable` or a listener, or between listeners). */
   #held: Uint8Array[] = [];
   #heldBytes = 0;
@@ -74,45 +73,29 @@ export class Inbound {
       throw new TypeError("WebSocketChannel: incoming bytes go to readable, not to a listener");
     }
     this.#listening = true;
-    this.#sink = listener && ((bytes) => (listener(bytes), 0));
+    this.#listener = listener;
     if (listener && this.#held.length > 0) queueMicrotask(() => this.#deliverHeld());
   }
 
   #deliverHeld(): void {
-    while (this.#sink && this.#held.length > 0) {
+    while (this.#listener && this.#held.length > 0) {
       const bytes = this.#held.shift()!;
       this.#heldBytes -= bytes.byteLength;
-      this.#sink(bytes);
+      this.#listener(bytes);
     }
     if (this.#held.length === 0) this.#resume();
   }
 
   /**
-   * Hands bytes to `sink` from now on instead of `readable` (which closes); `sink` returns how
-   * many bytes wait for its reader. `false`, changing nothing, when `readable` is locked or
-   * holds bytes, bytes are kept, or a listener was set.
-   */
-  divert(sink: (bytes: Uint8Array) => number): boolean {
-    if (this.#listening || this.#held.length > 0) return false;
-    // Made now if it was not yet: a diverted channel's `readable` is closed.
-    const readable = this.readable;
-    const controller = this.#controller!;
-    if (
-      this.#readableDone || readable.locked || controller.desiredSize !== READ_HIGH_WATER_BYTES
-    ) return false;
-    this.#sink = sink;
-    this.#readableDone = true;
-    controller.close();
-    return true;
-  }
-
-  /**
-   * Passes `bytes` on (a sink takes them now, unless older kept bytes still wait: they go
+   * Passes `bytes` on (a listener takes them now, unless older kept bytes still wait: they go
    * first); returns how many bytes wait for the reader, these included (`-1`: dropped, the
    * stream was cancelled).
    */
   take(bytes: Uint8Array): number {
-    if (this.#sink && this.#held.length === 0) return this.#sink(bytes);
+    if (this.#listener && this.#held.length === 0) {
+      this.#listener(bytes);
+      return 0;
+    }
     if (this.#controller) {
       if (this.#readableDone) return -1;
       this.#controller.enqueue(bytes);

@@ -4,8 +4,7 @@
  *
  * - In: binary messages go to a {@link ChannelProtocol} (default: straight
  *   to the reader). The reader is chosen once: `readable` (made on first
- *   use), a listener ({@link WebSocketChannel.listen}) or a relay
- *   ({@link WebSocketChannel.divert}), see ./_inbound.ts. Bytes nobody takes
+ *   use) or a listener ({@link WebSocketChannel.listen}), see ./_inbound.ts. Bytes nobody takes
  *   yet are kept: up to {@link READ_HIGH_WATER_BYTES}, past it a socket that can pause (the `ws` package, Bun) stops reading
  *   from TCP, and past `maxBufferedBytes` the channel ends (the reader lost
  *   data: `readable` errors) instead of growing.
@@ -192,20 +191,7 @@ export class WebSocketChannel<E extends ChannelEnd = ChannelEnd> {
     }
   }
 
-  /**
-   * Hands incoming bytes to `sink` from now on instead of `readable` (which
-   * closes): for a relay that writes them straight on. `sink` returns how many
-   * bytes now wait for its reader; they count as `readable`'s queue does (a
-   * pausable socket paused past {@link READ_HIGH_WATER_BYTES} until
-   * {@link resumeReading}, the channel ended past `maxBufferedBytes`). Returns
-   * `false`, changing nothing, when `readable` is locked or holds bytes, bytes
-   * wait for a reader, a listener was set, or the channel ended.
-   */
-  divert(sink: (bytes: Uint8Array) => number): boolean {
-    return !this.#end && this.#in.divert(sink);
-  }
-
-  /** Resumes a socket paused because bytes waited for their reader (a stream's `pull`, a sink's). */
+  /** Resumes a socket paused because bytes waited for their reader (a stream's `pull`, a listener's). */
   resumeReading(): void {
     if (this.#paused && !this.#end) {
       this.#paused = false;
