@@ -144,6 +144,32 @@ test(
   },
 );
 
+test("the re-attaching connection keeps output while no listener is subscribed, for the next one", {
+  skip,
+}, async () => {
+  await using env = await setup();
+  const pty = await env.direct.createPty({ command: "bash" });
+  const connection = await pty.attach({ reconnect: FAST });
+  const decoder = new TextDecoder();
+  let first = "";
+  const off = connection.onData((bytes) => (first += decoder.decode(bytes, { stream: true })));
+  await connection.write("echo one\r");
+  for (let i = 0; i < 2000 && !first.includes("\r\none\r\n"); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  off();
+  await connection.write("echo two\r");
+  await connection.write("exit 4\r");
+  assert.deepEqual(await connection.exit, { kind: "exited", exitCode: 4 });
+  assert.ok(!first.includes("\r\ntwo\r\n"), "nothing after the unsubscribe");
+  let second = "";
+  connection.onData((bytes) => (second += decoder.decode(bytes, { stream: true })));
+  for (let i = 0; i < 2000 && !second.includes("\r\ntwo\r\n"); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.match(second, /\r\ntwo\r\n/, "kept for the next listener");
+});
+
 test("the re-attaching connection: output and onData are exclusive too", { skip }, async () => {
   await using env = await setup();
   const pty = await env.direct.createPty({ command: "bash" });
