@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import { benchAttach } from "./bench/attach.ts";
 import { benchBundle } from "./bench/bundle.ts";
+import { benchCli } from "./bench/cli.ts";
 import { benchForward } from "./bench/forward.ts";
 import { benchHeapGrowth } from "./bench/heap_growth.ts";
 import { benchImportTime } from "./bench/import_time.ts";
@@ -64,6 +65,7 @@ async function measure(quick: boolean) {
     forward: await step("8. forwarding", () => benchForward(quick)),
     terminal: await step("9. terminal + requests on Node 22", () => benchTerminal(quick)),
     reconnect: await step("10. PTY re-attach after a drop", () => benchReconnect(quick)),
+    cli: await step("11. the CLI on Node 22", () => benchCli(quick)),
   };
 }
 
@@ -97,15 +99,18 @@ async function main(args: string[]): Promise<number> {
     console.error(`[bench] wrote ${file}`);
   }
   // Peers that could not be measured (`--quick` installs none) are NaN by design.
-  // So is the Node 22 terminal before `build:npm` (npm test runs the quick bench first).
+  // So are the Node 22 terminal and CLI before `build:npm` (npm test runs the quick bench first).
   const terminal = results.terminal.skipped ? {} : results.terminal;
   const overheadRuntimes = results.overheadRuntimes.skipped ? {} : results.overheadRuntimes;
+  // e2b's CLI is a peer, which `--quick` does not install.
+  const cli = results.cli.skipped ? {} : { ...results.cli, e2bStartup: {}, startupVsE2b: 0 };
   const bad = quick
     ? nonFinite({
       ...results,
       bundle: { ...results.bundle, peers: [] },
       terminal,
       overheadRuntimes,
+      cli,
     })
     : [];
   if (bad.length > 0) console.error(`[bench] quick check FAILED: not finite: ${bad.join(", ")}`);

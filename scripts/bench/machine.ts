@@ -60,6 +60,12 @@ export async function heapUsed(): Promise<number> {
 /** A full GC when the flag allows it. */
 export const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
+/** The q-quantile of `xs` (NaN when empty). */
+export function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
+}
+
 /** The median (the upper one of an even count). */
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 

@@ -29,6 +29,8 @@ const TARGETS = {
   nodeFirstByte: "Node 22 create → first byte ≤ 1.1× Tensorlake's SDK",
   nodeRequest: "Node 22 request path: client CPU per call ≤ 1.2× a bare `fetch`",
   reconnect: "PTY re-attach: a dropped connection to output flowing again ≤ 1 s (defaults, p50)",
+  cliStartup: "`sandgate --version` start-up on Node 22 below e2b's CLI (`e2b --version`, median)",
+  cliSsh: "`sandgate ssh` reaches ssh ≤ 0.5 s (median; `prime sandbox ssh` sleeps 5 s first)",
   overhead: "high-level exposePort ≤ 1.10× bare openapi-fetch (loopback, p50)",
   overheadRuntimes:
     "exposePort ≤ 2× bare openapi-fetch on Deno, Node 22 and Bun (server in the process, p50)",
@@ -91,6 +93,14 @@ export function verdicts(r: Results): [string, string, boolean][] {
     [TARGETS.nodeFirstByte, x(t.firstByteVsTensorlake), t.firstByteVsTensorlake <= 1.1],
     [TARGETS.nodeRequest, x(t.requestCpuVsFetch), t.requestCpuVsFetch <= 1.2],
     [TARGETS.reconnect, `${cell(r.reconnect.p50Ms)} ms`, r.reconnect.p50Ms <= 1000],
+    [
+      TARGETS.cliStartup,
+      `${cell(r.cli.startup.median)} ms vs ${cell(r.cli.e2bStartup.median)} ms (${
+        x(r.cli.startupVsE2b)
+      })`,
+      r.cli.startupVsE2b < 1,
+    ],
+    [TARGETS.cliSsh, `${cell(r.cli.sshMedian)} ms`, r.cli.sshMedian <= 500],
     [TARGETS.overhead, x(high), high <= 1.1],
     [
       TARGETS.overheadRuntimes,
@@ -148,6 +158,7 @@ export function blocks(r: Results, info: RunInfo): Record<string, string> {
     reconnect: table(r.reconnect.rows),
     terminal: `${r.terminal.node}\n\n${table(r.terminal.rows)}`,
     requestNode: table(r.terminal.requestRows),
+    cli: `${r.cli.node}\n\n${table(r.cli.startupRows)}\n\n${table(r.cli.sshRows)}`,
   };
 }
 

@@ -19,7 +19,7 @@
 import { existsSync } from "node:fs";
 import { createEmulator, serve } from "../../src/testing/mod.ts";
 import { emulatorEnvironment } from "../../src/cli/commands/emulator.ts";
-import { median } from "./machine.ts";
+import { median, quantile } from "./machine.ts";
 
 const MiB = 1024 * 1024;
 const FULL = { bytes: 32 * MiB, rounds: 7, keystrokes: 700, starts: 21, calls: 400 };
@@ -28,12 +28,6 @@ const VARIANTS = ["sandgate", "sandgateCallbacks", "tensorlake", "ws", "WebSocke
 const NO_BUILD = "not measured: no npm build (deno task build:npm)";
 type Samples = { mbps: number[]; rttMs: number[]; firstByteMs: number[] };
 const f = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "—");
-
-/** The q-quantile of `xs`. */
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
-}
 
 /** Runs the Node client once; its samples per variant, or why it could not. */
 async function runNode(
