@@ -9,7 +9,6 @@
 import { DisposableFields } from "../handle.ts";
 import type { ForwardSettings } from "./options.ts";
 import type { TcpListen, TcpListener } from "./tcp.ts";
-import { relaySockets } from "./tcp_node.ts";
 import type { Forward, ForwardStats, TcpConnection } from "./types.ts";
 
 /** What a provider forwards to. */
@@ -58,8 +57,6 @@ export async function pump(
 /**
  * Relays `a` and `b` both ways until both directions ended; a failure of
  * either direction ends both connections. Resolves with the failure, if any.
- * Two untouched `node:net` connections are relayed socket to socket
- * ({@link relaySockets}), the rest through their streams.
  */
 export async function relay(
   a: TcpConnection,
@@ -67,8 +64,6 @@ export async function relay(
   countAtoB: (bytes: number) => void,
   countBtoA: (bytes: number) => void,
 ): Promise<unknown> {
-  const native = relaySockets(a, b, countAtoB, countBtoA);
-  if (native) return await native;
   let failure: unknown;
   const fail = (error: unknown) => {
     failure ??= error;

@@ -30,7 +30,7 @@ export interface NodeSocket {
   on(event: "data", listener: (chunk: Uint8Array) => void): void;
   on(event: "end" | "close" | "drain" | "connect", listener: () => void): void;
   on(event: "error", listener: (error: Error & { code?: string }) => void): void;
-  once(event: "drain" | "close" | "connect" | "end", listener: () => void): void;
+  once(event: "drain" | "close" | "connect", listener: () => void): void;
   once(event: "error", listener: (error: Error & { code?: string }) => void): void;
   off(event: string, listener: (...args: never[]) => void): void;
 }
@@ -72,63 +72,15 @@ export async function loadNodeNet(): Promise<NodeNet | undefined> {
 }
 
 /**
- * The sockets of connections made by {@link socketConnection} whose streams
- * nobody has touched yet: {@link relaySockets} may move their bytes socket to
- * socket. Reading `readable` or `writable` takes a connection out.
- */
-const untouched = new WeakMap<TcpConnection, NodeSocket>();
-
-/**
- * What a socket said before anyone listened: Node reads ahead and may emit
- * `end`, `error` or `close` before a stream or the relay is made, and a late
- * listener never hears them.
- */
-interface Heard {
-  ended: boolean;
-  error?: Error & { code?: string };
-  closed: boolean;
-}
-const heard = new WeakMap<NodeSocket, Heard>();
-
-/**
  * A connected `node:net` socket as a {@link TcpConnection}. The readable
  * pauses the socket while its queue is full; a write waits for `drain` when
  * the socket's buffer is; closing the writable half-closes (FIN); `close()`
- * destroys the socket. The streams are made on first use: until then the
- * socket stays paused and {@link relaySockets} can relay it natively.
+ * destroys the socket.
  */
 export function socketConnection(socket: NodeSocket): TcpConnection {
-  const said: Heard = { ended: false, closed: false };
-  heard.set(socket, said);
   const closed = new Promise<void>((resolve) => socket.once("close", resolve));
-  socket.once("end", () => void (said.ended = true));
-  socket.on("error", (error) => void (said.error ??= error)); // Reported through the streams.
-  socket.once("close", () => void (said.closed = true));
-  let readable: ReadableStream<Uint8Array> | undefined;
-  let writable: WritableStream<Uint8Array> | undefined;
-  const close = async () => {
-    socket.destroy();
-    await closed;
-  };
-  const connection: TcpConnection = {
-    get readable() {
-      untouched.delete(connection);
-      return readable ??= socketReadable(socket);
-    },
-    get writable() {
-      untouched.delete(connection);
-      return writable ??= socketWritable(socket);
-    },
-    closed,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
-  untouched.set(connection, socket);
-  return connection;
-}
-
-function socketReadable(socket: NodeSocket): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
+  socket.on("error", () => {}); // Reported through the streams; never unhandled.
+  const readable = new ReadableStream<Uint8Array>({
     start(controller) {
       socket.on("data", (chunk) => {
         try {
@@ -143,16 +95,12 @@ function socketReadable(socket: NodeSocket): ReadableStream<Uint8Array> {
           controller.close();
         } catch { /* already closed or errored */ }
       };
-      const broke = (error: Error & { code?: string }) => {
+      socket.on("end", end);
+      socket.on("error", (error) => {
         try {
           controller.error(new NetworkError(`connection broke: ${error.code ?? error.message}`));
         } catch { /* already closed */ }
-      };
-      const said = heard.get(socket);
-      if (said?.error) return broke(said.error);
-      if (said?.ended || said?.closed) return end();
-      socket.on("end", end);
-      socket.on("error", broke);
+      });
       socket.on("close", end);
     },
     pull() {
@@ -162,10 +110,7 @@ function socketReadable(socket: NodeSocket): ReadableStream<Uint8Array> {
       socket.destroy();
     },
   }, new ByteLengthQueuingStrategy({ highWaterMark: READ_HIGH_WATER_BYTES }));
-}
-
-function socketWritable(socket: NodeSocket): WritableStream<Uint8Array> {
-  return new WritableStream<Uint8Array>({
+  const writable = new WritableStream<Uint8Array>({
     write(chunk) {
       if (socket.destroyed) throw new NetworkError("connection closed");
       socket.write(chunk);
@@ -189,96 +134,16 @@ function socketWritable(socket: NodeSocket): WritableStream<Uint8Array> {
       return new Promise<void>((resolve) => socket.end(resolve));
     },
     abort() {
-      reset(socket);
+      // A reset, not a FIN: the client must not mistake a broken relay for the end of the data.
+      if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+      else socket.destroy();
     },
   });
-}
-
-/** A reset, not a FIN: the peer must not mistake a broken relay for the end of the data. */
-function reset(socket: NodeSocket): void {
-  if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
-  else socket.destroy();
-}
-
-/** Whether `socket` has said nothing yet (no end, error or close). */
-function fresh(socket: NodeSocket): boolean {
-  const said = heard.get(socket);
-  return !!said && !said.ended && !said.error && !said.closed && !socket.destroyed;
-}
-
-/**
- * Relays two connections of {@link socketConnection} whose streams are
- * untouched socket to socket, without Web streams: what the stream relay
- * does (both directions, bytes counted, backpressure at the same mark, an
- * end half-closes the other side, a failure resets the other side and ends
- * both), at the sockets' own speed. Returns `undefined` when either
- * connection is not such a one; else resolves, once both sockets closed,
- * with the failure, if any.
- */
-export function relaySockets(
-  a: TcpConnection,
-  b: TcpConnection,
-  countAtoB: (bytes: number) => void,
-  countBtoA: (bytes: number) => void,
-): Promise<unknown> | undefined {
-  const sa = untouched.get(a);
-  const sb = untouched.get(b);
-  // Only fresh sockets: one that already ended, broke or closed goes through its streams, which
-  // know what it said.
-  if (!sa || !sb || !fresh(sa) || !fresh(sb)) return undefined;
-  untouched.delete(a);
-  untouched.delete(b);
-  return new Promise<unknown>((resolve) => {
-    let failure: unknown;
-    let finished = 0; // Directions whose end reached the other side.
-    let closed = 0;
-    const delivered = new Set<NodeSocket>(); // Sockets whose sending side was ended here.
-    const fail = (error: unknown, broken: NodeSocket, other: NodeSocket) => {
-      failure ??= error;
-      reset(other);
-      broken.destroy();
-    };
-    const direction = (from: NodeSocket, to: NodeSocket, count: (bytes: number) => void) => {
-      let waiting = false;
-      const resume = () => {
-        waiting = false;
-        from.resume();
-      };
-      from.on("data", (chunk) => {
-        if (to.destroyed) return; // Failed: the relay is ending.
-        to.write(chunk);
-        count(chunk.byteLength);
-        if (waiting || to.writableLength <= WRITE_HIGH_WATER_BYTES) return;
-        waiting = true;
-        from.pause();
-        to.once("drain", resume);
-      });
-      from.on("end", () => {
-        if (to.destroyed) return;
-        to.end(() => {
-          delivered.add(to);
-          if (++finished === 2) {
-            sa.destroy();
-            sb.destroy();
-          }
-        });
-      });
-      from.on("error", (error) => {
-        fail(new NetworkError(`connection broke: ${error.code ?? error.message}`), from, to);
-      });
-      from.on("close", () => {
-        // Gone before everything for it was delivered and with no error: destroyed here
-        // (close()). What the other side still sends has nowhere to go.
-        if (!delivered.has(from) && !to.destroyed) {
-          failure ??= new NetworkError("connection closed");
-          to.destroy();
-        }
-        if (++closed === 2) resolve(failure);
-      });
-    };
-    direction(sa, sb, countAtoB);
-    direction(sb, sa, countBtoA);
-  });
+  const close = async () => {
+    socket.destroy();
+    await closed;
+  };
+  return { readable, writable, closed, close, [Symbol.asyncDispose]: close };
 }
 
 /** A listening local TCP server. */

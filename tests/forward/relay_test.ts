@@ -1,10 +1,9 @@
 /**
- * The socket-to-socket relay of two `node:net` connections (what a Prime
- * Intellect forward runs: a local client to the exposure's endpoint) keeps
- * every promise of the stream relay: bytes both ways and counted, an end
- * half-closes the other side, a broken side resets the other (never a clean
- * end), and a connection whose streams were used is relayed through them.
- * Real sockets on 127.0.0.1 only, under Deno, Node and Bun.
+ * The relay of two `node:net` connections (what a Prime Intellect forward
+ * runs: a local client to the exposure's endpoint): bytes both ways and
+ * counted, an end half-closes the other side, a broken side resets the other
+ * (never a clean end), a closed side ends both. Real sockets on 127.0.0.1
+ * only, under Deno, Node and Bun.
  *
  * @module
  */
@@ -16,7 +15,6 @@ import {
   connectTcp,
   listenTcp,
   loadNodeNet,
-  relaySockets,
   type TcpListener,
 } from "../../src/forward/tcp_node.ts";
 import type { TcpConnection } from "../../src/forward/types.ts";
@@ -31,18 +29,16 @@ async function service(
   return { server, port: (server.address() as { port: number }).port };
 }
 
-/** A listener relaying each connection to 127.0.0.1:`port` socket to socket; results kept. */
+/** A listener relaying each connection to 127.0.0.1:`port`; results kept. */
 async function relayTo(port: number) {
   const net = (await loadNodeNet())!;
   const results: Promise<unknown>[] = [];
   const counts = { out: 0, in: 0 };
   const listener: TcpListener = await listenTcp(net, "127.0.0.1", 0, (local) => {
     results.push(
-      connectTcp(net, "127.0.0.1", port).then((far) => {
-        const relayed = relaySockets(local, far, (n) => counts.out += n, (n) => counts.in += n);
-        assert.ok(relayed, "two untouched node:net connections are relayed socket to socket");
-        return relayed;
-      }),
+      connectTcp(net, "127.0.0.1", port).then((far) =>
+        relay(local, far, (n) => counts.out += n, (n) => counts.in += n)
+      ),
     );
   });
   return { listener, results, counts };
@@ -57,7 +53,7 @@ async function listenOnce() {
   return { net, listener, first };
 }
 
-test("socket relay: 8 MiB each way arrive intact and counted; the client's end half-closes the service", async () => {
+test("relay: 8 MiB each way arrive intact and counted; the client's end half-closes the service", async () => {
   const echo = await service((socket) => socket.pipe(socket));
   const forward = await relayTo(echo.port);
   try {
@@ -73,7 +69,7 @@ test("socket relay: 8 MiB each way arrive intact and counted; the client's end h
   }
 });
 
-test("socket relay: a service that resets mid-stream resets the client, never a clean end", async () => {
+test("relay: a service that resets mid-stream resets the client, never a clean end", async () => {
   // It greets, and resets on the client's answer: the relay is up both ways by then.
   const broken = await service((socket) => {
     let seen = 0;
@@ -107,46 +103,16 @@ test("socket relay: a service that resets mid-stream resets the client, never a 
   }
 });
 
-test("socket relay: a connection whose streams were used is relayed through its streams", async () => {
-  const echo = await service((socket) => socket.pipe(socket));
-  const { net, listener, first } = await listenOnce();
-  try {
-    const client = await connectTcp(net, "127.0.0.1", listener.port);
-    const far = await connectTcp(net, "127.0.0.1", echo.port);
-    const writer = client.writable.getWriter(); // Touched: no longer a candidate.
-    const local = await first;
-    assert.equal(relaySockets(client, far, () => {}, () => {}), undefined);
-    const reader = client.readable.getReader();
-    const relayed = relay(local, far, () => {}, () => {});
-    await writer.write(new TextEncoder().encode("through streams"));
-    await writer.close();
-    let text = "";
-    for (let i = 0; i < 100; i++) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    assert.equal(text, "through streams");
-    assert.equal(await relayed, undefined);
-    await client.close();
-  } finally {
-    await listener.close();
-    echo.server.close();
-  }
-});
-
-test("socket relay: closing one side while bytes flow ends both and reports the close", async () => {
+test("relay: a forward's close (both sides closed while the relay runs) ends it; the client sees the end", async () => {
   const quiet = await service(() => {});
   const { net, listener, first } = await listenOnce();
   try {
     const client = await connectTcp(net, "127.0.0.1", listener.port);
     const far = await connectTcp(net, "127.0.0.1", quiet.port);
     const local = await first;
-    const relayed = relaySockets(local, far, () => {}, () => {});
-    assert.ok(relayed);
-    await far.close(); // What forward's close() does to each connection.
-    const failure = await relayed;
-    assert.equal((failure as Error).name, "NetworkError");
+    const relayed = relay(local, far, () => {}, () => {});
+    await Promise.all([far.close(), local.close()]); // What forward's close() does.
+    await relayed;
     const reader = client.readable.getReader();
     const end = await reader.read().then(({ done }) => done ? "end" : "data", () => "error");
     assert.ok(end === "end" || end === "error", `the client was left open (${end})`);
