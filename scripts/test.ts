@@ -64,7 +64,8 @@ export const TOGETHER: string[][] = [
     "doc:readme",
     "doc:html",
   ],
-  ["bench:quick", "publish:dry-run", "build:npm"],
+  // Not bench:quick: its steps use npm/ when it exists, which build:npm removes and rewrites.
+  ["publish:dry-run", "build:npm"],
 ];
 
 /** `steps` cut into batches: a run of steps of one {@link TOGETHER} group, or a step alone. */
