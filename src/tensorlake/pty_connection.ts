@@ -149,6 +149,16 @@ export interface PtyConnection extends AsyncDisposable {
 
 const encoder = /* @__PURE__ */ new TextEncoder();
 
+/**
+ * A chunk of PTY input as bytes (a string's UTF-8, a `Uint8Array` as it is), for every
+ * connection's `input` and `write`; anything else is an {@link InvalidArgumentError}.
+ */
+export function inputBytes(chunk: unknown): Uint8Array {
+  if (typeof chunk === "string") return encoder.encode(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
+}
+
 /** How a PTY channel ends: the channel's end, with the {@link PtyExit} it means. */
 export interface PtyEnd extends ChannelEnd {
   /** The outcome `exit` resolves with. */
@@ -270,16 +280,15 @@ export class Connection extends DisposableFields<{ sessionId: string }> implemen
 
   /** The sink's `write`: the channel's own promise (no async wrapper: one turn less per keystroke). */
   #write(chunk: Uint8Array | string): Promise<void> {
+    // Typed text: one frame straight from the string (at most 3 bytes a character: one message).
+    if (typeof chunk === "string" && chunk.length <= SHORT_TEXT) {
+      return this.#channel.send(dataFrame(chunk));
+    }
     let bytes: Uint8Array;
-    if (typeof chunk === "string") {
-      // Typed text: one frame straight from the string (at most 3 bytes a character: one message).
-      if (chunk.length <= SHORT_TEXT) return this.#channel.send(dataFrame(chunk));
-      bytes = encoder.encode(chunk);
-    } else if (chunk instanceof Uint8Array) bytes = chunk;
-    else {
-      return Promise.reject(
-        new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string"),
-      );
+    try {
+      bytes = inputBytes(chunk);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.#channel.write(bytes, dataFrame);
   }

@@ -25,11 +25,10 @@
  */
 import { PtyDisconnectedError } from "../errors/pty_disconnected_error.ts";
 import type { SandgateError } from "../errors/sandgate_error.ts";
-import { InvalidArgumentError } from "../errors/invalid_argument_error.ts";
 import { DisposableFields } from "../handle.ts";
 import { assertPtySize } from "./validate.ts";
 import { MAX_MESSAGE_PAYLOAD } from "../websocket/channel.ts";
-import type { PtyConnection, PtyExit } from "./pty_connection.ts";
+import { inputBytes, type PtyConnection, type PtyExit } from "./pty_connection.ts";
 import type { PtySize } from "./pty_size.ts";
 import { OpQueue } from "./op_queue.ts";
 import { OutputMode } from "./_output_mode.ts";
@@ -268,10 +267,7 @@ export class ReconnectingConnection extends DisposableFields<{ sessionId: string
 
   /** Puts `chunk` in the op queue; resolves with each piece's `sent`. */
   async #queue(chunk: Uint8Array | string): Promise<Promise<void>[]> {
-    let bytes: Uint8Array;
-    if (typeof chunk === "string") bytes = new TextEncoder().encode(chunk);
-    else if (chunk instanceof Uint8Array) bytes = chunk;
-    else throw new InvalidArgumentError("input chunk", chunk, "must be a Uint8Array or a string");
+    const bytes = inputBytes(chunk);
     this.#throwIfEnded();
     const pieces: Promise<void>[] = [];
     for (let at = 0; at < bytes.byteLength; at += MAX_MESSAGE_PAYLOAD) {
