@@ -12,6 +12,7 @@
  */
 import { NetworkError } from "../errors.ts";
 import type { TcpConnection } from "./types.ts";
+import { formatHostPort } from "../util/host_port.ts";
 
 // Minimal shapes of node:net, so this file type-checks without @types/node.
 /** A `node:net` socket, as used here. */
@@ -174,7 +175,7 @@ export async function listenTcp(
     socket.setNoDelay(true);
     accept(socketConnection(socket));
   });
-  const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const shown = formatHostPort({ host, port });
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error & { code?: string }) =>
       reject(new NetworkError(`cannot listen on ${shown}: ${error.code ?? error.message}`));

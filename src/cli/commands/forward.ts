@@ -21,6 +21,7 @@ import { type Context, interruptionOf, primeIntellect, tensorlake } from "../con
 import { describeError, EXIT, UsageError } from "../errors.ts";
 import { rich } from "../output.ts";
 import { relayStdio } from "../stdio_relay.ts";
+import { formatHostPort } from "../../util/host_port.ts";
 
 /** `sandgate forward`. */
 export const FORWARD: CommandSpec = {
@@ -143,9 +144,7 @@ export async function forward(ctx: Context, args: string[]): Promise<number> {
         }),
       );
       forwards.push(started);
-      const local = started.host.includes(":")
-        ? `[${started.host}]:${started.port}`
-        : `${started.host}:${started.port}`;
+      const local = formatHostPort(started);
       if (parsed.values.json) {
         ctx.out.json({ local, host: started.host, port: started.port, remotePort: spec.remote });
       } else {
