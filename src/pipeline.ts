@@ -11,6 +11,10 @@
  * a WebSocket through {@link Pipeline.openWebSocket} (src/websocket/: the
  * same key and routing headers, events, redaction and a connect deadline).
  *
+ * The stack itself (src/middleware/stack.ts) is built on the first call, from
+ * a module loaded with `import()`: what `import "sandgate"` loads is the
+ * client's shape and its option checks, not its sending machinery.
+ *
  * Retries live inside the pipeline, so openapi-fetch sees one response per
  * call and the request body is read once. Redirects are followed by the auth
  * middleware, hop by hop, so each hop is rate limited and only hops to the
@@ -25,14 +29,10 @@ import createClient, {
 } from "openapi-fetch";
 import { ConfigError, type Provider } from "./errors.ts";
 import type { ProviderProfile } from "./profile.ts";
-import { reportingFetch, reportWait, retryReporter, type SandgateEvent } from "./events.ts";
-import { apiKeyResolver, authMiddleware } from "./middleware/auth.ts";
-import { compose } from "./middleware/compose.ts";
-import { networkErrorMiddleware } from "./middleware/network.ts";
-import { rateLimitMiddleware } from "./rate_limit/middleware.ts";
-import { retryMiddleware } from "./middleware/retry.ts";
-import { timeoutMiddleware } from "./middleware/timeout.ts";
-import type { CallContext, Handler, Middleware } from "./middleware/context.ts";
+import type { SandgateEvent } from "./events.ts";
+import type { CallContext, Handler } from "./middleware/context.ts";
+import type { Stack } from "./middleware/stack.ts";
+import { FirstUse } from "./util/first_use.ts";
 import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
 import type { Clock } from "./util/clock.ts";
@@ -118,10 +118,8 @@ export class Pipeline {
   readonly #options: NormalizedOptions;
   readonly #routing: Readonly<Record<string, string>>;
   readonly #webSockets: typeof openWebSocket | undefined;
-  readonly #handler: Handler;
   readonly #contexts = new WeakMap<Request, CallContext>();
-  readonly #apiKey: () => string | Promise<string>;
-  #unlimited: Handler | undefined;
+  readonly #stack: FirstUse<Stack>;
 
   constructor(init: PipelineInit, options: NormalizedOptions) {
     const { profile, baseUrl } = init;
@@ -137,16 +135,10 @@ export class Pipeline {
     this.#profile = profile;
     this.#options = options;
     this.#routing = init.routingHeaders ?? {};
+    this.#stack = new FirstUse(() =>
+      import("./middleware/stack.ts").then(({ buildStack }) => buildStack(profile, options))
+    );
     this.#webSockets = init.webSockets;
-    const auth = {
-      provider: profile.provider,
-      apiKey: options.apiKey,
-      envVar: profile.envVar,
-      keyFile: profile.keyFile,
-      clock: options.clock,
-    };
-    this.#apiKey = apiKeyResolver(auth);
-    this.#handler = this.#compose(true, authMiddleware(auth));
 
     // Path parameters are checked while openapi-fetch builds the URL, before
     // encodeURIComponent can throw (lone surrogates) and before any Request exists.
@@ -178,7 +170,7 @@ export class Pipeline {
         return undefined;
       },
     };
-    this.fetch = (request) => this.#run(request, this.#contextOf(request), this.#handler);
+    this.fetch = (request) => this.#run(request, this.#contextOf(request), limitedStack);
   }
 
   /**
@@ -191,7 +183,7 @@ export class Pipeline {
     return (request) => {
       const context = this.#contextOf(request);
       context.timeoutMs = timeoutMs;
-      return this.#run(request, context, this.#handler);
+      return this.#run(request, context, limitedStack);
     };
   }
 
@@ -204,19 +196,10 @@ export class Pipeline {
   send(request: Request, call: CallSpec): Promise<Response> {
     const context = this.#context(call.operation, call.sandboxId ?? "", call.bearer?.origin);
     if (call.timeoutMs !== undefined) context.timeoutMs = call.timeoutMs;
-    if (!call.bearer) return this.#run(request, context, this.#handler);
+    if (!call.bearer) return this.#run(request, context, limitedStack);
     const { token } = call.bearer;
     context.bearer = () => token;
-    this.#unlimited ??= this.#compose(
-      false,
-      authMiddleware({
-        provider: this.provider,
-        apiKey: undefined,
-        envVar: this.#profile.envVar,
-        clock: this.clock,
-      }),
-    );
-    return this.#run(request, context, this.#unlimited);
+    return this.#run(request, context, unlimitedStack);
   }
 
   /**
@@ -228,7 +211,7 @@ export class Pipeline {
   async upgrade(): Promise<UpgradeAuth> {
     const headers: Record<string, string> = { ...this.#routing };
     try {
-      const key = await this.#apiKey();
+      const key = await (this.#stack.value ?? await this.#stack.get()).apiKey();
       headers.Authorization = `Bearer ${key}`;
       return { headers, secrets: [key] };
     } catch {
@@ -265,46 +248,6 @@ export class Pipeline {
     return this.#routing;
   }
 
-  #compose(limited: boolean, auth: Middleware): Handler {
-    const options = this.#options;
-    const { clock, emit } = options;
-    const stack: Middleware[] = [timeoutMiddleware({ timeoutMs: options.timeoutMs, clock })];
-    if (options.retry !== false) {
-      stack.push(retryMiddleware({
-        ...options.retry,
-        statuses: this.#profile.policy.retryStatuses,
-        onRetry: retryReporter(options.onRetry, emit),
-        clock,
-      }));
-    }
-    stack.push(auth);
-    // An explicit `limit` or `windowMs` is one budget for every call (the old
-    // behaviour); otherwise the provider's documented budgets apply, per operation.
-    const rateLimit = options.rateLimit;
-    const budgets = this.#profile.policy.rateLimits;
-    if (
-      limited && rateLimit !== false && (rateLimit.custom || Object.keys(budgets).length > 0)
-    ) {
-      const { onRateLimit } = options;
-      const { custom: _, ...limits } = rateLimit;
-      stack.push(rateLimitMiddleware({
-        ...limits,
-        ...(rateLimit.custom ? {} : { budgetOf: (context) => budgets[context.operation] }),
-        onRateLimit: emit
-          ? (info) => {
-            onRateLimit?.(info);
-            reportWait(emit, info, 0);
-          }
-          : onRateLimit,
-        ...(emit ? { onWaitProgress: (info, elapsedMs) => reportWait(emit, info, elapsedMs) } : {}),
-        clock,
-      }));
-    }
-    stack.push(networkErrorMiddleware());
-    const send = reportingFetch(options.fetch, emit, clock);
-    return compose(stack, (request, context) => send(request, context.operation));
-  }
-
   #context(operation: string, sandboxId: string, origin = this.origin): CallContext {
     return { provider: this.provider, operation, sandboxId, origin, attempt: 1, tokenHash: "" };
   }
@@ -321,7 +264,19 @@ export class Pipeline {
     );
   }
 
-  #run(request: Request, context: CallContext, handler: Handler): Promise<Response> {
+  #run(
+    request: Request,
+    context: CallContext,
+    which: (stack: Stack) => Handler,
+  ): Promise<Response> {
+    const stack = this.#stack.value;
+    if (stack === undefined) {
+      return this.#stack.get().then((loaded) => this.#send(request, context, which(loaded)));
+    }
+    return this.#send(request, context, which(stack));
+  }
+
+  #send(request: Request, context: CallContext, handler: Handler): Promise<Response> {
     // The body is read once, here: every layer below reuses these bytes (retries
     // need no copy) and the auth middleware builds the one `Request` each attempt sends.
     // openapi-fetch serializes JSON bodies to a string: take it as it was
@@ -342,6 +297,9 @@ export class Pipeline {
     });
   }
 }
+
+const limitedStack = (stack: Stack) => stack.limited;
+const unlimitedStack = (stack: Stack) => stack.unlimited();
 
 /**
  * An openapi-fetch client typed by `Paths` that sends through `pipeline`:

@@ -17,7 +17,6 @@
  *
  * @module
  */
-import { bufferResponse } from "./body.ts";
 import { fetchArguments } from "./outgoing.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
@@ -53,7 +52,10 @@ export function defaultFetch(request: Request): Promise<Response> {
     return globalThis.fetch(input, init);
   }
   // The body is read before the client closes (closing it would cut the body off).
+  // body.ts comes with the middleware stack (the network layer), loaded before any send.
   return globalThis.fetch(input, { ...init, client } as RequestInit)
-    .then((response) => bufferResponse(response, request.signal, request.method))
+    .then(async (response) =>
+      (await import("./body.ts")).bufferResponse(response, request.signal, request.method)
+    )
     .finally(() => client.close());
 }

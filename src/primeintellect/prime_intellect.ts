@@ -1,24 +1,25 @@
 /**
  * The high-level Prime Intellect API's entry: {@link PrimeIntellect}, one
  * pipeline per client, and a {@link PrimeIntellectSandbox} per sandbox (see
- * sandbox.ts; implemented in sandbox_handle.ts).
+ * sandbox.ts; implemented in sandbox_handle.ts, loaded on the first call by
+ * lazy_sandbox.ts).
  *
  * @module
  */
 import type { CallOptions } from "../options.ts";
 import { normalizeClientOptions } from "../normalize.ts";
 import { createGatewayClient } from "../pipeline.ts";
-import { invokeChecked } from "../request.ts";
-import { assertCallOptions, assertPathId } from "../validate.ts";
+import { assertPathId } from "../validate.ts";
 import {
   PRIME_INTELLECT_OPTION_KEYS,
   type PrimeIntellectClient,
   type PrimeIntellectClientOptions,
   primeIntellectPipeline,
 } from "./client.ts";
-import { type ExposureInfo, toExposureInfo } from "./exposure.ts";
+import type { ExposureInfo } from "./exposure.ts";
+import { LazySandbox, listAllExposures } from "./lazy_sandbox.ts";
 import type { PrimeIntellectSandbox } from "./sandbox.ts";
-import { context, type Internals, LIST_EXPOSURES, SandboxHandle } from "./sandbox_handle.ts";
+import type { Internals } from "./sandbox_handle.ts";
 
 /**
  * The Prime Intellect sandbox gateway, the easy way: pick a sandbox, then
@@ -67,7 +68,7 @@ export class PrimeIntellect {
    */
   sandbox(id: string): PrimeIntellectSandbox {
     assertPathId("sandboxId", id);
-    return new SandboxHandle(id, this.#internals);
+    return new LazySandbox(id, this.#internals);
   }
 
   /**
@@ -85,14 +86,7 @@ export class PrimeIntellect {
    * for (const e of await prime.listAllExposures()) console.log(e.sandboxId, e.port);
    * ```
    */
-  async listAllExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
-    assertCallOptions(callOptions);
-    const { client } = this.#internals;
-    const list = await invokeChecked(
-      (init) => client.GET("/api/v1/sandbox/expose/all", init),
-      context(this.#internals, "listAllExposures", callOptions),
-      LIST_EXPOSURES,
-    );
-    return list.exposures.map((body) => toExposureInfo(body));
+  listAllExposures(callOptions?: CallOptions): Promise<ExposureInfo[]> {
+    return listAllExposures(this.#internals, callOptions);
   }
 }

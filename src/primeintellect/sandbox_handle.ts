@@ -3,6 +3,7 @@
  * arguments, then sends through the client's pipeline (`invoke`; the SSH
  * gateway's authorize with the session token as the call's bearer). It is
  * the owner its handles call back into (`ExposureOwner`, `SshSessionOwner`).
+ * `PrimeIntellect` loads it on the first call (lazy_sandbox.ts).
  *
  * @module
  */
@@ -91,6 +92,20 @@ const SANDBOX_INFO: Expected<Pick<SandboxResponse, "status" | "vm">> = {
   // Lenient, like their model's `vm` default: an answer without `status` reads as `null`.
   shape: { status: "string?", vm: "boolean?" },
 };
+
+/** `PrimeIntellect.listAllExposures()`: every exposed port across the caller's sandboxes. */
+export async function listAllExposures(
+  internals: Internals,
+  callOptions: CallOptions | undefined,
+): Promise<ExposureInfo[]> {
+  assertCallOptions(callOptions);
+  const list = await invokeChecked(
+    (init) => internals.client.GET("/api/v1/sandbox/expose/all", init),
+    context(internals, "listAllExposures", callOptions),
+    LIST_EXPOSURES,
+  );
+  return list.exposures.map((body) => toExposureInfo(body));
+}
 
 /** The {@link PrimeIntellectSandbox} implementation. */
 export class SandboxHandle implements PrimeIntellectSandbox, ExposureOwner, SshSessionOwner {

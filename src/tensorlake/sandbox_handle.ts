@@ -2,6 +2,7 @@
  * The {@link TensorlakeSandbox} implementation: each method checks its
  * arguments, then sends through the sandbox's pipeline (HTTP calls with
  * `invoke`, the PTY WebSocket and the TCP tunnel with `openWebSocket`).
+ * `Tensorlake` loads it on the first call (lazy_sandbox.ts).
  *
  * @module
  */
@@ -9,7 +10,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { cleanup, type CleanupOptions, type CleanupResult } from "../handle.ts";
 import { TENSORLAKE_HANDLES } from "./handles.ts";
 import type { CallOptions } from "../options.ts";
-import { createGatewayClient, type Pipeline } from "../pipeline.ts";
+import type { Pipeline } from "../pipeline.ts";
 import { invoke, invokeChecked, type InvokeContext } from "../request.ts";
 import type { ListPtyResponse } from "../wire_types.ts";
 import { assertCallOptions, assertPathId, assertRequiredOptions, assertText } from "../validate.ts";
@@ -46,7 +47,7 @@ const CREATE_PTY_KEYS = ["command", "args", "env", "workingDir", "rows", "cols"]
 const ATTACH_KEYS = ["signal", "timeoutMs", "maxBufferedBytes", "reconnect"];
 
 /** How a sandbox handle reaches the PTY WebSocket. */
-interface AttachContext {
+export interface AttachContext {
   baseUrl: string;
   webSocket: TensorlakeClientOptions["webSocket"];
 }
@@ -58,9 +59,10 @@ export class SandboxHandle implements TensorlakeSandbox, PtyOwner {
   readonly #pipeline: Pipeline;
   readonly #attach: AttachContext;
 
-  constructor(id: string, pipeline: Pipeline, attach: AttachContext) {
+  /** `client` sends through `pipeline` (lazy_sandbox.ts made it: the sandbox's one client). */
+  constructor(id: string, client: TensorlakeClient, pipeline: Pipeline, attach: AttachContext) {
     this.id = id;
-    this.client = createGatewayClient(pipeline);
+    this.client = client;
     this.#pipeline = pipeline;
     this.#attach = attach;
   }

@@ -15,7 +15,7 @@ import {
   tensorlakePipeline,
 } from "./client.ts";
 import type { TensorlakeSandbox, TensorlakeSandboxOptions } from "./sandbox.ts";
-import { SandboxHandle } from "./sandbox_handle.ts";
+import { LazySandbox } from "./lazy_sandbox.ts";
 
 /** Sandbox handles kept per Tensorlake instance; older ones are evicted. */
 const MAX_CACHED_SANDBOXES = 1024;
@@ -120,7 +120,7 @@ export class Tensorlake {
     }
     const pipeline = tensorlakePipeline(this.#options, id, sandboxUrl);
     const given = this.#options.given as TensorlakeOptions;
-    const handle = new SandboxHandle(id, pipeline, {
+    const handle = new LazySandbox(id, pipeline, {
       baseUrl: pipeline.baseUrl,
       webSocket: given.webSocket,
     });

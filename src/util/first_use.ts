@@ -1,0 +1,45 @@
+/**
+ * A value built on first use, typically from a module loaded with `import()`
+ * (a chunk of its own in a consumer's bundle, fetched when first needed).
+ *
+ * @module
+ */
+
+/**
+ * Loads a value once, on the first {@link FirstUse.get}; concurrent first
+ * calls share the load. A failed load (a chunk the network did not deliver)
+ * is not kept: the next call tries again. Once loaded, {@link FirstUse.value}
+ * has it, so a hot path needs no promise hop.
+ *
+ * @example
+ * ```ts
+ * import { FirstUse } from "./first_use.ts";
+ * let loads = 0;
+ * const answer = new FirstUse(() => Promise.resolve(++loads));
+ * if (answer.value !== undefined) throw new Error("nothing loads before the first use");
+ * const [a, b] = await Promise.all([answer.get(), answer.get()]);
+ * if (a !== 1 || b !== 1 || answer.value !== 1 || loads !== 1) throw new Error("loaded once");
+ * ```
+ */
+export class FirstUse<T> {
+  /** The value, once loaded. */
+  value: T | undefined;
+  #loading: Promise<T> | undefined;
+  readonly #load: () => Promise<T>;
+
+  /** `load` is called on the first {@link get}, and again after it failed. */
+  constructor(load: () => Promise<T>) {
+    this.#load = load;
+  }
+
+  /** The value, loading it first if needed. */
+  get(): Promise<T> {
+    return this.#loading ??= this.#load().then(
+      (value) => (this.value = value),
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
+  }
+}
