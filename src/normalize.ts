@@ -8,7 +8,6 @@
  */
 import { ConfigError, describeValue } from "./errors.ts";
 import { eventSink, type RateLimitInfo, type RetryInfo, type SandgateEvent } from "./events.ts";
-import { defaultFetch } from "./http/default_fetch.ts";
 import { realRequest } from "./http/outgoing.ts";
 import {
   type ApiKeySource,
@@ -59,8 +58,11 @@ export interface NormalizedOptions {
   readonly apiKey: ApiKeySource | undefined;
   /** As given; `undefined` lets the provider pick (its environment, its default). */
   readonly baseUrl: string | undefined;
-  /** The caller's `fetch`, or the runtime's. */
-  readonly fetch: FetchLike;
+  /**
+   * The caller's `fetch`; `undefined`: the runtime's, as http/default_fetch.ts
+   * sends it (the middleware stack picks it, so it loads with the stack).
+   */
+  readonly fetch: FetchLike | undefined;
   /** The caller's clock (guarded: what it throws is handed back as it is), or the system's. */
   readonly clock: Clock;
   /** The client-wide budget of a call (`Infinity`: none). */
@@ -94,7 +96,7 @@ export function normalizeClientOptions(
     apiKey: given.apiKey,
     baseUrl: given.baseUrl,
     // A caller's `fetch` gets a runtime `Request` (the pipeline's own are deferred).
-    fetch: given.fetch ? wrapFetch(given.fetch) : defaultFetch,
+    fetch: given.fetch ? wrapFetch(given.fetch) : undefined,
     clock: given.clock ? guardClock(given.clock) : systemClock,
     timeoutMs,
     retry: given.retry === false ? false : normalizeRetry(given.retry),

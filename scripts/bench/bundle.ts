@@ -51,7 +51,8 @@ const measure = (chunks: Uint8Array[]) => ({
  * Bundles one consumer with code splitting, as a consumer's bundler does (Vite, webpack, esbuild
  * with `splitting`): what it imports with `import()` becomes chunks of its own, fetched on first
  * use. `atImport` is the entry chunk and the chunks it imports statically (what loads with the
- * import line); `total` is every chunk. Without lazy imports both are the one bundle.
+ * import line); `total` is every chunk the entry can load, `import()` included. Without lazy
+ * imports both are the one bundle.
  */
 async function bundle(source: string, resolveDir = ROOT) {
   const { outputFiles, metafile } = await esbuild.build({
@@ -84,16 +85,24 @@ async function bundle(source: string, resolveDir = ROOT) {
   const outputs = metafile.outputs;
   const code = new Map(outputFiles.map((f) => [f.path.slice(ROOT.length), f.contents]));
   const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined)!;
-  const eager = new Set<string>();
-  const visit = (chunk: string) => {
-    if (eager.has(chunk)) return;
-    eager.add(chunk);
-    for (const i of outputs[chunk]!.imports) {
-      if (i.kind === "import-statement" && !i.external) visit(i.path);
-    }
+  /** The chunks `entry` loads: statically, or with `import()` too when `dynamic`. */
+  const reached = (dynamic: boolean) => {
+    const seen = new Set<string>();
+    const visit = (chunk: string) => {
+      if (seen.has(chunk)) return;
+      seen.add(chunk);
+      for (const i of outputs[chunk]!.imports) {
+        if (!i.external && (i.kind === "import-statement" || dynamic)) visit(i.path);
+      }
+    };
+    visit(entry);
+    return seen;
   };
-  visit(entry);
-  const files = Object.keys(outputs).filter((o) => o.endsWith(".js"));
+  const eager = reached(false);
+  // esbuild makes a chunk of every `import()` it parses, also in code the consumer tree-shook
+  // away (a Prime-only bundle still gets Tensorlake's): what no import of the entry reaches is
+  // never loaded, so it is not counted.
+  const files = [...reached(true)];
   return {
     atImport: measure([...eager].map((o) => code.get(o)!)),
     total: measure(files.map((o) => code.get(o)!)),

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { bufferResponse } from "./body.ts";
 import { fetchArguments } from "./outgoing.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
@@ -52,10 +53,7 @@ export function defaultFetch(request: Request): Promise<Response> {
     return globalThis.fetch(input, init);
   }
   // The body is read before the client closes (closing it would cut the body off).
-  // body.ts comes with the middleware stack (the network layer), loaded before any send.
   return globalThis.fetch(input, { ...init, client } as RequestInit)
-    .then(async (response) =>
-      (await import("./body.ts")).bufferResponse(response, request.signal, request.method)
-    )
+    .then((response) => bufferResponse(response, request.signal, request.method))
     .finally(() => client.close());
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { reportingFetch, reportWait, retryReporter } from "../events.ts";
+import { defaultFetch } from "../http/default_fetch.ts";
 import type { NormalizedOptions } from "../normalize.ts";
 import type { ProviderProfile } from "../profile.ts";
 import { rateLimitMiddleware } from "../rate_limit/middleware.ts";
@@ -115,6 +116,6 @@ function composeStack(
     }));
   }
   stack.push(networkErrorMiddleware());
-  const send = reportingFetch(options.fetch, emit, clock);
+  const send = reportingFetch(options.fetch ?? defaultFetch, emit, clock);
   return compose(stack, (request, context) => send(request, context.operation));
 }
