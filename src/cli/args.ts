@@ -22,6 +22,12 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Left out of the help (an option that is only refused, with a reason). */
   hidden?: boolean;
+  /**
+   * Why the option is refused wherever it appears before `--` (implies
+   * `hidden`): checked before parsing, so what follows it (a secret that
+   * starts with `-`) can change neither the message nor be echoed in it.
+   */
+  refused?: string;
 }
 
 /** The options every command takes. */
@@ -89,6 +95,14 @@ export interface CommandSpec {
 /** Parses `args` for `spec`: unknown options and missing values are {@link UsageError}s. */
 export function parse(spec: CommandSpec, args: string[]): Parsed {
   const options = { ...HELP_OPTION, ...spec.options };
+  for (const arg of args) {
+    if (arg === "--") break;
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    const refused = name === undefined ? undefined : options[name]?.refused;
+    if (refused !== undefined) {
+      throw new UsageError(`${spec.name}: --${name} is refused: ${refused}`);
+    }
+  }
   const config: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -147,7 +161,9 @@ function parseProblem(
       return `unexpected ${raw}: a negative number is not an option, and no argument here ` +
         "takes one (put arguments that start with - after --)";
     }
-    const visible = Object.entries(options).filter(([, o]) => !o.hidden).map(([n]) => n);
+    const visible = Object.entries(options).filter(([, o]) => !o.hidden && !o.refused).map(([n]) =>
+      n
+    );
     const guess = token.rawName.startsWith("--") ? didYouMean(token.name, visible) : undefined;
     return `unknown option ${raw}${guess ? `; did you mean --${guess}?` : ""}`;
   }
@@ -226,12 +242,14 @@ export function integerArgument(
 /** The `--help` text of a command. */
 export function helpText(spec: CommandSpec): string {
   const options = { ...spec.options, ...HELP_OPTION };
-  const rows = Object.entries(options).filter(([, o]) => !o.hidden).map(([name, option]) => {
-    const flag = `${option.short ? `-${option.short}, ` : "    "}--${name}${
-      option.value ? ` ${option.value}` : ""
-    }`;
-    return [flag, option.description] as const;
-  });
+  const rows = Object.entries(options).filter(([, o]) => !o.hidden && !o.refused).map(
+    ([name, option]) => {
+      const flag = `${option.short ? `-${option.short}, ` : "    "}--${name}${
+        option.value ? ` ${option.value}` : ""
+      }`;
+      return [flag, option.description] as const;
+    },
+  );
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
     `usage: sandgate ${spec.usage}`,

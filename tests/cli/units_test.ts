@@ -20,6 +20,7 @@ import { parse } from "../../src/cli/args.ts";
 import { progressHooks } from "../../src/cli/context.ts";
 import { CliError, EXIT, exitCodeOf, UsageError } from "../../src/cli/errors.ts";
 import { Output, useColor } from "../../src/cli/output.ts";
+import { PTY } from "../../src/cli/commands/pty.ts";
 import { SSH } from "../../src/cli/commands/ssh.ts";
 import { terminalEnv } from "../../src/cli/terminal.ts";
 
@@ -46,6 +47,21 @@ describe("CLI parts", () => {
       () => parse(SSH, ["sb", "--ttl"]),
       /ssh: Option '--ttl <value>' argument missing/,
     );
+  });
+
+  test("parse: a refused option is refused whatever follows it, and its value is not echoed", () => {
+    // A PTY token may start with "-" (base64url): parseArgs would read it as an option and
+    // report a piece of it as "unexpected -9" instead of the refusal.
+    for (const args of [["sb", "s1", "--token", "-9Secret"], ["sb", "--token=-9Secret"]]) {
+      assert.throws(
+        () => parse(PTY, ["attach", ...args]),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          /^pty: --token is refused: a token on the command line is visible/.test(error.message) &&
+          !error.message.includes("9Secret"),
+      );
+    }
+    assert.deepEqual(parse(PTY, ["sb", "--", "--token", "x"]).rest, ["--token", "x"], "after --");
   });
 
   test("exit codes follow the typed errors", () => {

@@ -62,7 +62,13 @@ export const PTY: CommandSpec = {
       value: "FILE",
       description: "pty attach: read the PTY's token from FILE (- for the first line of stdin)",
     },
-    token: { type: "string", description: "refused: see --token-file", hidden: true },
+    token: {
+      type: "string",
+      description: "refused: see --token-file",
+      refused: "a token on the command line is visible to every user of the machine " +
+        "(ps, /proc/PID/cmdline); set SANDGATE_PTY_TOKEN, or pass --token-file FILE " +
+        "(--token-file - reads it from stdin)",
+    },
     "no-reconnect": {
       type: "boolean",
       description: "end at the first dropped connection instead of re-attaching",
@@ -129,17 +135,10 @@ const MAX_TOKEN_BYTES = 64 * 1024;
 /**
  * The PTY token of `pty attach`: `--token-file FILE`, `--token-file -` (the
  * first line of stdin; the rest stays input for the PTY), else
- * `SANDGATE_PTY_TOKEN`. `--token` is refused: argv is public (`ps`,
- * `/proc/PID/cmdline`).
+ * `SANDGATE_PTY_TOKEN`. `--token` is refused while parsing (the option's
+ * `refused`): argv is public (`ps`, `/proc/PID/cmdline`).
  */
 async function ptyToken(parsed: Parsed): Promise<string> {
-  if (parsed.values.token !== undefined) {
-    throw new UsageError(
-      "pty attach: --token is refused: a token on the command line is visible to every user " +
-        "of the machine (ps, /proc/PID/cmdline); set SANDGATE_PTY_TOKEN, or pass " +
-        "--token-file FILE (--token-file - reads it from stdin)",
-    );
-  }
   const file = stringOption(parsed, "token-file");
   const token = file === undefined
     ? process.env.SANDGATE_PTY_TOKEN?.trim()
