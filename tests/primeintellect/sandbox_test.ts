@@ -355,3 +355,17 @@ test("authorizeKey is bounded by the client's timeoutMs, like every call", async
       /authorizeKey/.test(error.message),
   );
 });
+
+test("prime.client is the client the sandbox methods send with: middleware added to it sees them", async () => {
+  const { fetch } = recordingFetch(() => Response.json(exposeBody()));
+  const client = prime(fetch);
+  const seen: string[] = [];
+  client.client.use({
+    onRequest({ request }) {
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+    },
+  });
+  const exposure = await client.sandbox("sb-1").exposePort({ port: 8000 });
+  assert.equal(exposure.port, 8000);
+  assert.deepEqual(seen, ["GET /api/v1/sandbox/sb-1", "POST /api/v1/sandbox/sb-1/expose"]);
+});

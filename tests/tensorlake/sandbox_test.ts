@@ -202,3 +202,21 @@ test("Tensorlake refuses per-sandbox options at construction", () => {
     );
   }
 });
+
+test("sandbox.client is the client its methods send with: middleware added to it sees them", async () => {
+  const { fetch } = recordingFetch((request) =>
+    request.method === "POST"
+      ? Response.json({ session_id: "pty-1", token: PTY_TOKEN }, { status: 201 })
+      : Response.json({ sessions: [] })
+  );
+  const sandbox = tensorlake(fetch).sandbox("my-sb");
+  const seen: string[] = [];
+  sandbox.client.use({
+    onRequest({ request }) {
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+    },
+  });
+  await sandbox.createPty({ command: "sh" });
+  await sandbox.listPtys();
+  assert.deepEqual(seen, ["POST /api/v1/pty", "GET /api/v1/pty"]);
+});
