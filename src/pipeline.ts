@@ -211,7 +211,7 @@ export class Pipeline {
   async upgrade(): Promise<UpgradeAuth> {
     const headers: Record<string, string> = { ...this.#routing };
     try {
-      const key = await (this.#stack.value ?? await this.#stack.get()).apiKey();
+      const key = await (this.#stack.value ?? await this.#stack.get(this.clock)).apiKey();
       headers.Authorization = `Bearer ${key}`;
       return { headers, secrets: [key] };
     } catch {
@@ -271,7 +271,9 @@ export class Pipeline {
   ): Promise<Response> {
     const stack = this.#stack.value;
     if (stack === undefined) {
-      return this.#stack.get().then((loaded) => this.#send(request, context, which(loaded)));
+      return this.#stack.get(this.clock).then((loaded) =>
+        this.#send(request, context, which(loaded))
+      );
     }
     return this.#send(request, context, which(stack));
   }

@@ -11,6 +11,7 @@
 import type { CleanupOptions, CleanupResult } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import type { Clock } from "../util/clock.ts";
 import { FirstUse } from "../util/first_use.ts";
 import type { ExposePortOptions, Exposure, ExposureInfo } from "./exposure.ts";
 import type { PrimeIntellectSandbox, PrimeSandboxInfo } from "./sandbox.ts";
@@ -25,7 +26,8 @@ export async function listAllExposures(
   internals: Internals,
   callOptions: CallOptions | undefined,
 ): Promise<ExposureInfo[]> {
-  const { listAllExposures } = implementation.value ?? await implementation.get();
+  const { listAllExposures } = implementation.value ??
+    await implementation.get(internals.pipeline.clock);
   return await listAllExposures(internals, callOptions);
 }
 
@@ -33,9 +35,11 @@ export async function listAllExposures(
 export class LazySandbox implements PrimeIntellectSandbox {
   readonly id: string;
   readonly #handle: FirstUse<SandboxHandle>;
+  readonly #clock: Clock;
 
   constructor(id: string, internals: Internals) {
     this.id = id;
+    this.#clock = internals.pipeline.clock;
     this.#handle = new FirstUse(() =>
       implementation.get().then(({ SandboxHandle }) => new SandboxHandle(id, internals))
     );
@@ -43,7 +47,7 @@ export class LazySandbox implements PrimeIntellectSandbox {
 
   #call<R>(use: (handle: SandboxHandle) => Promise<R>): Promise<R> {
     const handle = this.#handle.value;
-    return handle ? use(handle) : this.#handle.get().then(use);
+    return handle ? use(handle) : this.#handle.get(this.#clock).then(use);
   }
 
   info(callOptions?: CallOptions): Promise<PrimeSandboxInfo> {

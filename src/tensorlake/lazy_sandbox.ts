@@ -13,6 +13,7 @@ import type { CleanupOptions, CleanupResult } from "../handle.ts";
 import type { CallOptions } from "../options.ts";
 import { createGatewayClient, type Pipeline } from "../pipeline.ts";
 import type { ConnectOptions, Forward, ForwardOptions, TcpConnection } from "../forward/types.ts";
+import type { Clock } from "../util/clock.ts";
 import { FirstUse } from "../util/first_use.ts";
 import type { AttachOptions, PtyConnection } from "./attach.ts";
 import type { TensorlakeClient } from "./client.ts";
@@ -28,11 +29,13 @@ export class LazySandbox implements TensorlakeSandbox {
   readonly id: string;
   readonly client: TensorlakeClient;
   readonly #handle: FirstUse<SandboxHandle>;
+  readonly #clock: Clock;
 
   constructor(id: string, pipeline: Pipeline, attach: AttachContext) {
     this.id = id;
     const client: TensorlakeClient = createGatewayClient(pipeline);
     this.client = client;
+    this.#clock = pipeline.clock;
     this.#handle = new FirstUse(() =>
       implementation.get().then(({ SandboxHandle }) =>
         new SandboxHandle(id, client, pipeline, attach)
@@ -42,7 +45,7 @@ export class LazySandbox implements TensorlakeSandbox {
 
   #call<R>(use: (handle: SandboxHandle) => Promise<R>): Promise<R> {
     const handle = this.#handle.value;
-    return handle ? use(handle) : this.#handle.get().then(use);
+    return handle ? use(handle) : this.#handle.get(this.#clock).then(use);
   }
 
   createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Clock } from "./clock.ts";
 
 /**
  * Loads a value once, on the first {@link FirstUse.get}; concurrent first
@@ -32,8 +33,18 @@ export class FirstUse<T> {
     this.#load = load;
   }
 
-  /** The value, loading it first if needed. */
-  get(): Promise<T> {
+  /**
+   * The value, loading it first if needed. A load is told to `clock.track`
+   * (the client's clock): a `FakeClock` then holds time still until the load
+   * is done, as it does for any work it cannot see (src/util/clock.ts).
+   */
+  get(clock?: Pick<Clock, "track">): Promise<T> {
+    if (this.value !== undefined) return Promise.resolve(this.value);
+    const loading = this.#start();
+    return clock?.track?.(loading) ?? loading;
+  }
+
+  #start(): Promise<T> {
     return this.#loading ??= this.#load().then(
       (value) => (this.value = value),
       (error: unknown) => {
