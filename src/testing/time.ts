@@ -64,7 +64,8 @@ export interface FakeClockOptions {
    * `quietTurns` macrotask turns in a row (no timer added or cancelled) while
    * sleeps are pending, jump to the earliest one and wake every sleep due
    * then. `true` for the defaults. Work the SDK awaits off the JavaScript
-   * thread (Web Crypto) is {@link FakeClock.track}ed and holds time still;
+   * thread (Web Crypto, a first call's `import()`) is
+   * {@link FakeClock.track}ed and holds time still;
    * real sockets are not: a timer racing a loopback server, such as a
    * client's `timeoutMs`, may fire first, so give such calls more
    * `quietTurns` or no budget.
@@ -201,8 +202,9 @@ export class FakeClock implements Clock, Disposable {
    * Holds time still until `work` settles: auto-advance does not jump, and
    * {@link FakeClock.tickAsync} / {@link FakeClock.runAllAsync} wait for it
    * before waking sleeps. The SDK passes the work it awaits off the
-   * JavaScript thread (hashing a new API key with Web Crypto), which no
-   * macrotask count can see. Returns `work`.
+   * JavaScript thread, which no macrotask count can see: hashing a new API
+   * key with Web Crypto, and loading the code a client's first call needs
+   * (`import()`, file or network I/O). Returns `work`.
    */
   track<T>(work: Promise<T>): Promise<T> {
     const held = work.then(() => {}, () => {});
