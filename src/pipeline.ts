@@ -11,7 +11,7 @@
  * a WebSocket through {@link Pipeline.openWebSocket} (src/websocket/: the
  * same key and routing headers, events, redaction and a connect deadline).
  *
- * The stack itself (src/middleware/stack.ts) is built on the first call, from
+ * The stack itself (src/stack.ts) is built on the first call, from
  * a module loaded with `import()`: what `import "sandgate"` loads is the
  * client's shape and its option checks, not its sending machinery.
  *
@@ -31,7 +31,7 @@ import { ConfigError, type Provider } from "./errors.ts";
 import type { ProviderProfile } from "./profile.ts";
 import type { SandgateEvent } from "./events.ts";
 import type { CallContext, Handler } from "./middleware/context.ts";
-import type { Stack } from "./middleware/stack.ts";
+import type { Stack } from "./stack.ts";
 import { FirstUse } from "./util/first_use.ts";
 import type { NormalizedOptions } from "./normalize.ts";
 import { type FetchLike, USER_AGENT } from "./options.ts";
@@ -136,7 +136,7 @@ export class Pipeline {
     this.#options = options;
     this.#routing = init.routingHeaders ?? {};
     this.#stack = new FirstUse(() =>
-      import("./middleware/stack.ts").then(({ buildStack }) => buildStack(profile, options))
+      import("./stack.ts").then(({ buildStack }) => buildStack(profile, options))
     );
     this.#webSockets = init.webSockets;
 

@@ -157,7 +157,7 @@ test("core knows no provider: no core module imports a provider, the CLI, the em
 /** Loaded on first use only: a static import of one of these puts it back into every bundle. */
 const LAZY = [
   // The request path: each client's middleware stack is built on its first request.
-  "src/middleware/stack.ts",
+  "src/stack.ts",
   "src/middleware/auth.ts",
   "src/middleware/retry.ts",
   "src/middleware/timeout.ts",

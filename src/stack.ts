@@ -9,17 +9,17 @@
  *
  * @module
  */
-import { reportingFetch, reportWait, retryReporter } from "../events.ts";
-import { defaultFetch } from "../http/default_fetch.ts";
-import type { NormalizedOptions } from "../normalize.ts";
-import type { ProviderProfile } from "../profile.ts";
-import { rateLimitMiddleware } from "../rate_limit/middleware.ts";
-import { apiKeyResolver, authMiddleware, type AuthOptions } from "./auth.ts";
-import { compose } from "./compose.ts";
-import type { Handler, Middleware } from "./context.ts";
-import { networkErrorMiddleware } from "./network.ts";
-import { retryMiddleware } from "./retry.ts";
-import { timeoutMiddleware } from "./timeout.ts";
+import { reportingFetch, reportWait, retryReporter } from "./events.ts";
+import { defaultFetch } from "./http/default_fetch.ts";
+import type { NormalizedOptions } from "./normalize.ts";
+import type { ProviderProfile } from "./profile.ts";
+import { rateLimitMiddleware } from "./rate_limit/middleware.ts";
+import { apiKeyResolver, authMiddleware, type AuthOptions } from "./middleware/auth.ts";
+import { compose } from "./middleware/compose.ts";
+import type { Handler, Middleware } from "./middleware/context.ts";
+import { networkErrorMiddleware } from "./middleware/network.ts";
+import { retryMiddleware } from "./middleware/retry.ts";
+import { timeoutMiddleware } from "./middleware/timeout.ts";
 
 /** What {@link Pipeline} sends through (src/pipeline.ts). */
 export interface Stack {
@@ -37,8 +37,8 @@ export interface Stack {
  * @example
  * ```ts
  * import { buildStack } from "./stack.ts";
- * import { normalizeClientOptions } from "../normalize.ts";
- * import { CLIENT_OPTION_KEYS } from "../options.ts";
+ * import { normalizeClientOptions } from "./normalize.ts";
+ * import { CLIENT_OPTION_KEYS } from "./options.ts";
  * const options = normalizeClientOptions({ apiKey: " k " }, CLIENT_OPTION_KEYS);
  * const profile = {
  *   provider: "primeintellect",
