@@ -210,8 +210,10 @@ export class Pipeline {
    */
   async upgrade(): Promise<UpgradeAuth> {
     const headers: Record<string, string> = { ...this.#routing };
+    // Outside the `try`: a stack that failed to load is that failure, not a missing key.
+    const stack = this.#stack.value ?? await this.#stack.get(this.clock);
     try {
-      const key = await (this.#stack.value ?? await this.#stack.get(this.clock)).apiKey();
+      const key = await stack.apiKey();
       headers.Authorization = `Bearer ${key}`;
       return { headers, secrets: [key] };
     } catch {
