@@ -211,7 +211,7 @@ export class Pipeline {
   async upgrade(): Promise<UpgradeAuth> {
     const headers: Record<string, string> = { ...this.#routing };
     // Outside the `try`: a stack that failed to load is that failure, not a missing key.
-    const stack = this.#stack.value ?? await this.#stack.get(this.clock);
+    const stack = await this.#stack.get(this.clock);
     try {
       const key = await stack.apiKey();
       headers.Authorization = `Bearer ${key}`;
@@ -271,6 +271,7 @@ export class Pipeline {
     context: CallContext,
     which: (stack: Stack) => Handler,
   ): Promise<Response> {
+    // `FirstUse.use` spelt out: the request path allocates no closure once the stack is loaded.
     const stack = this.#stack.value;
     if (stack === undefined) {
       return this.#stack.get(this.clock).then((loaded) =>

@@ -26,8 +26,7 @@ export async function listAllExposures(
   internals: Internals,
   callOptions: CallOptions | undefined,
 ): Promise<ExposureInfo[]> {
-  const { listAllExposures } = implementation.value ??
-    await implementation.get(internals.pipeline.clock);
+  const { listAllExposures } = await implementation.get(internals.pipeline.clock);
   return await listAllExposures(internals, callOptions);
 }
 
@@ -46,8 +45,7 @@ export class LazySandbox implements PrimeIntellectSandbox {
   }
 
   #call<R>(use: (handle: SandboxHandle) => Promise<R>): Promise<R> {
-    const handle = this.#handle.value;
-    return handle ? use(handle) : this.#handle.get(this.#clock).then(use);
+    return this.#handle.use(use, this.#clock);
   }
 
   info(callOptions?: CallOptions): Promise<PrimeSandboxInfo> {

@@ -44,8 +44,7 @@ export class LazySandbox implements TensorlakeSandbox {
   }
 
   #call<R>(use: (handle: SandboxHandle) => Promise<R>): Promise<R> {
-    const handle = this.#handle.value;
-    return handle ? use(handle) : this.#handle.get(this.#clock).then(use);
+    return this.#handle.use(use, this.#clock);
   }
 
   createPty(options: CreatePtyOptions, callOptions?: CallOptions): Promise<Pty> {

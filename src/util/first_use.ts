@@ -44,6 +44,15 @@ export class FirstUse<T> {
     return clock?.track?.(loading) ?? loading;
   }
 
+  /**
+   * `use(value)`: at once when the value is loaded (no promise hop), else
+   * once {@link get} has loaded it.
+   */
+  use<R>(use: (value: T) => Promise<R>, clock?: Pick<Clock, "track">): Promise<R> {
+    const value = this.value;
+    return value !== undefined ? use(value) : this.get(clock).then(use);
+  }
+
   #start(): Promise<T> {
     return this.#loading ??= this.#load().then(
       (value) => (this.value = value),

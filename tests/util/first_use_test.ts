@@ -31,3 +31,19 @@ test("FirstUse: a failed load rejects its callers, is not kept, and the next cal
   assert.equal(loads, 2);
   assert.equal(lazy.value, "loaded");
 });
+
+test("FirstUse.use: the value at once once loaded, after the load before", async () => {
+  let loads = 0;
+  const lazy = new FirstUse(() => Promise.resolve(++loads));
+  const seen: number[] = [];
+  const record = (value: number) => {
+    seen.push(value);
+    return Promise.resolve(value * 10);
+  };
+  assert.equal(await lazy.use(record), 10);
+  seen.length = 0;
+  const again = lazy.use(record);
+  assert.deepEqual(seen, [1], "called synchronously: no promise hop once loaded");
+  assert.equal(await again, 10);
+  assert.equal(loads, 1);
+});
