@@ -20,12 +20,11 @@ export interface OptionSpec {
   value?: string;
   /** Repeatable: the values come as an array. */
   multiple?: boolean;
-  /** Left out of the help (an option that is only refused, with a reason). */
-  hidden?: boolean;
   /**
-   * Why the option is refused wherever it appears before `--` (implies
-   * `hidden`): checked before parsing, so what follows it (a secret that
-   * starts with `-`) can change neither the message nor be echoed in it.
+   * Why the option is refused wherever it appears before `--`; left out of
+   * the help and of "did you mean". Checked before parsing, so what follows
+   * it (a secret that starts with `-`) can change neither the message nor be
+   * echoed in it.
    */
   refused?: string;
 }
@@ -161,7 +160,7 @@ function parseProblem(
       return `unexpected ${raw}: a negative number is not an option, and no argument here ` +
         "takes one (put arguments that start with - after --)";
     }
-    const visible = Object.entries(options).filter(([, o]) => !o.hidden && !o.refused).map(([n]) =>
+    const visible = Object.entries(options).filter(([, o]) => o.refused === undefined).map(([n]) =>
       n
     );
     const guess = token.rawName.startsWith("--") ? didYouMean(token.name, visible) : undefined;
@@ -242,7 +241,7 @@ export function integerArgument(
 /** The `--help` text of a command. */
 export function helpText(spec: CommandSpec): string {
   const options = { ...spec.options, ...HELP_OPTION };
-  const rows = Object.entries(options).filter(([, o]) => !o.hidden && !o.refused).map(
+  const rows = Object.entries(options).filter(([, o]) => o.refused === undefined).map(
     ([name, option]) => {
       const flag = `${option.short ? `-${option.short}, ` : "    "}--${name}${
         option.value ? ` ${option.value}` : ""
